@@ -1,0 +1,119 @@
+import type { DataStreamOptions, Source } from "./types.ts";
+import { resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
+import { mergeHeaders } from "./default-headers.ts";
+import { createEventStream } from "./event-stream-engine.ts";
+import { describeValue } from "./describe-value.ts";
+
+const CONTEXT = "Cannot create DataStream";
+
+/**
+ * A server-sent event stream: turns a source of items into a `text/event-stream` body.
+ *
+ * The first bytes go out at once; keep-alive comments flow while the source is idle; the source is
+ * read only as fast as the client reads; and the stream ends through one path, whatever ends it (the
+ * source, `ctx.close()`, an error, the client leaving), which aborts `ctx.signal`, runs the
+ * producer's `finally` blocks, clears every timer and calls `onClose` once.
+ *
+ * @example Stream from an async generator in any fetch handler
+ * ```ts
+ * import { DataStream } from "edge-sse";
+ *
+ * function handler(request: Request): Response {
+ *   return new DataStream(async function* ({ sleep }) {
+ *     for (let n = 1; n <= 3; n++) {
+ *       yield { n };
+ *       await sleep(10);
+ *     }
+ *   }, { request }).toResponse();
+ * }
+ *
+ * const body = await handler(new Request("http://localhost/")).text();
+ * console.assert(body === ':\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}\n\n');
+ * ```
+ */
+export class DataStream {
+  readonly #source: Source;
+  readonly #options: ResolvedOptions;
+  #consumed = false;
+
+  /**
+   * @param source - an async iterable, an iterable, a `ReadableStream`, or a producer function
+   * @param options - see `DataStreamOptions`
+   * @throws {TypeError} when the source is of no supported kind or an option is invalid
+   */
+  constructor(source: Source, options?: DataStreamOptions) {
+    checkSource(source);
+    this.#source = source;
+    this.#options = resolveOptions(options);
+  }
+
+  /**
+   * Same as `new DataStream(source, options)`.
+   *
+   * @example Wrap a ReadableStream of items
+   * ```ts
+   * import { DataStream } from "edge-sse";
+   *
+   * const items = new ReadableStream({ start(c) { c.enqueue("a"); c.close(); } });
+   * const text = await DataStream.from(items).toResponse().text();
+   * console.assert(text === ":\n\ndata: a\n\n");
+   * ```
+   */
+  static from(source: Source, options?: DataStreamOptions): DataStream {
+    return new DataStream(source, options);
+  }
+
+  /**
+   * The event stream as bytes. A `DataStream` is read once.
+   *
+   * @throws {TypeError} when this stream was already turned into a body
+   * @example
+   * ```ts
+   * import { DataStream } from "edge-sse";
+   *
+   * const bytes = new DataStream(["x"], { keepAlive: false }).toReadableStream();
+   * console.assert((await new Response(bytes).text()) === ":\n\ndata: x\n\n");
+   * ```
+   */
+  toReadableStream(): ReadableStream<Uint8Array> {
+    if (this.#consumed) {
+      throw new TypeError("Cannot read DataStream twice: toResponse() or toReadableStream() was already called; make a new DataStream per response");
+    }
+    this.#consumed = true;
+    return createEventStream(this.#source, this.#options);
+  }
+
+  /**
+   * The event stream as a `Response`: status 200 and the event-stream headers (`content-type:
+   * text/event-stream; charset=utf-8`, `cache-control: no-cache, no-transform`, `x-accel-buffering:
+   * no`), then `options.headers`, then `init.headers`, each over the one before.
+   *
+   * @param init - merged over the defaults
+   * @throws {TypeError} when this stream was already turned into a body, or a header is hop-by-hop
+   * @example
+   * ```ts
+   * import { DataStream } from "edge-sse";
+   *
+   * const response = new DataStream(["hi"]).toResponse({ headers: { "x-app": "demo" } });
+   * console.assert(response.headers.get("content-type") === "text/event-stream; charset=utf-8");
+   * console.assert(response.headers.get("x-app") === "demo");
+   * ```
+   */
+  toResponse(init?: ResponseInit): Response {
+    const headers = mergeHeaders("Cannot make a Response", this.#options.headers, init?.headers);
+    return new Response(this.toReadableStream(), { status: 200, ...init, headers });
+  }
+}
+
+function checkSource(source: unknown): void {
+  if (typeof source === "function") return;
+  if (typeof source === "object" && source !== null) {
+    const candidate = source as { getReader?: unknown; [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
+    if (typeof candidate.getReader === "function" || typeof candidate[Symbol.asyncIterator] === "function" ||
+      typeof candidate[Symbol.iterator] === "function") return;
+  }
+  const hint = typeof source === "string" ? `; wrap it: [${describeValue(source)}]` : "";
+  throw new TypeError(
+    `${CONTEXT}: \`source\` must be an async iterable, an iterable, a ReadableStream or a function (got ${describeValue(source)})${hint}`,
+  );
+}

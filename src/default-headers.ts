@@ -1,0 +1,35 @@
+import { describeValue } from "./describe-value.ts";
+
+/**
+ * The headers of an event stream. `no-transform` keeps proxies from compressing or buffering it and
+ * `x-accel-buffering: no` does the same for nginx. Hop-by-hop headers (`connection`, `keep-alive`,
+ * `transfer-encoding`) are never sent: they are forbidden in HTTP/2 and HTTP/3.
+ */
+export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+});
+
+const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"];
+
+/**
+ * Merges header sets over the defaults, later ones winning.
+ *
+ * @throws {TypeError} when a hop-by-hop header is set
+ */
+export function mergeHeaders(context: string, ...layers: ReadonlyArray<HeadersInit | undefined>): Headers {
+  const headers = new Headers(DEFAULT_HEADERS);
+  for (const layer of layers) {
+    if (layer === undefined) continue;
+    new Headers(layer).forEach((value, name) => {
+      if (HOP_BY_HOP.includes(name)) {
+        throw new TypeError(
+          `${context}: header \`${name}\` is not allowed (got ${describeValue(value)}); hop-by-hop headers break HTTP/2 and HTTP/3`,
+        );
+      }
+      headers.set(name, value);
+    });
+  }
+  return headers;
+}

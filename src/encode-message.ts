@@ -1,0 +1,67 @@
+import { Message } from "./message.ts";
+import { formatFrame } from "./frame.ts";
+import { bytesToBase64 } from "./bytes-to-base64.ts";
+import { describeValue } from "./describe-value.ts";
+
+/** Turns a value that is not a string, a `Message` or bytes into the text of a `data` field. */
+export type Serializer = (value: unknown) => string;
+
+/** A value that decides its own event-stream form. */
+export interface ServerSentEventConvertible {
+  /** Returns the data text, or a whole `Message`. */
+  toServerSentEvent(): string | Message;
+}
+
+const CONTEXT = "Cannot encode message";
+
+/**
+ * Encodes one item as the text of one event-stream frame (ending with the empty line that
+ * dispatches it). What an item becomes:
+ *
+ * - a string: its text as `data:` lines;
+ * - a `Message`: its fields;
+ * - a `Uint8Array`, another `ArrayBufferView` or an `ArrayBuffer`: its bytes in base64 as `data`;
+ * - an object with a `toServerSentEvent()` method: what that returns (a string or a `Message`);
+ * - `undefined`: a `TypeError`, since it has no event-stream form;
+ * - anything else, `null` included: `serialize(item)` as `data` (by default `JSON.stringify`).
+ *
+ * @param item - the value to encode
+ * @param serialize - turns other values into data text
+ * @returns the frame text
+ * @throws {TypeError} for `undefined`, an invalid field, or a serializer that returns no string
+ * @example Encode for a stream of your own
+ * ```ts
+ * import { encodeMessage, Message } from "edge-sse";
+ *
+ * console.assert(encodeMessage("hi") === "data: hi\n\n");
+ * console.assert(encodeMessage({ n: 1 }) === 'data: {"n":1}\n\n');
+ * console.assert(encodeMessage(Message.data("x").event("y")) === "event: y\ndata: x\n\n");
+ * ```
+ */
+export function encodeMessage(item: unknown, serialize: Serializer = JSON.stringify): string {
+  if (typeof item === "string") return formatFrame({ data: item });
+  if (typeof item === "object" && item !== null) {
+    if (Message.isMessage(item)) return formatFrame(item.fields);
+    if (ArrayBuffer.isView(item)) {
+      return formatFrame({ data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) });
+    }
+    if (item instanceof ArrayBuffer) return formatFrame({ data: bytesToBase64(new Uint8Array(item)) });
+    const convert = (item as Partial<ServerSentEventConvertible>).toServerSentEvent;
+    if (typeof convert === "function") {
+      const converted: unknown = convert.call(item);
+      if (typeof converted === "string") return formatFrame({ data: converted });
+      if (Message.isMessage(converted)) return formatFrame(converted.fields);
+      throw new TypeError(
+        `${CONTEXT}: toServerSentEvent() must return a string or a Message (got ${describeValue(converted)})`,
+      );
+    }
+  }
+  if (item === undefined) {
+    throw new TypeError(`${CONTEXT}: undefined has no event-stream form (send a string, a Message, or null)`);
+  }
+  const data: unknown = serialize(item);
+  if (typeof data !== "string") {
+    throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);
+  }
+  return formatFrame({ data });
+}

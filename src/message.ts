@@ -1,0 +1,202 @@
+import { assertEventId, assertEventName, assertRetry, assertText } from "./fields.ts";
+import { formatFrame } from "./frame.ts";
+import { describeValue } from "./describe-value.ts";
+
+/** The fields of one server-sent event. Every field is optional, but a message needs at least one. */
+export interface MessageInit {
+  /** The event's data. Line breaks (CRLF, CR, LF) split it into `data:` lines; they arrive as LF. */
+  readonly data?: string;
+  /** The event type (`event:`); the browser dispatches `message` when absent. No CR or LF. */
+  readonly event?: string;
+  /** The event id (`id:`), sent back as `Last-Event-ID` on reconnect. No CR, LF or NUL. */
+  readonly id?: string;
+  /** The client's reconnection delay in milliseconds (`retry:`): a non-negative integer. */
+  readonly retry?: number;
+  /** A comment (`: …` lines): ignored by clients, still bytes on the wire. */
+  readonly comment?: string;
+}
+
+const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
+const CONTEXT = "Cannot create message";
+const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry", "comment"]);
+
+/**
+ * One complete server-sent event. A `Message` is immutable and validated when it is made, so an
+ * invalid field throws here, never later on the wire.
+ *
+ * @example Build a named JSON event with an id
+ * ```ts
+ * import { Message } from "edge-sse";
+ *
+ * const message = Message.json({ price: 42 }).event("tick").id("7");
+ * console.assert(message.toString() === 'event: tick\nid: 7\ndata: {"price":42}\n\n');
+ * ```
+ */
+export class Message {
+  /** The validated fields of this message. */
+  readonly fields: Readonly<MessageInit>;
+  readonly [MESSAGE_BRAND] = true;
+
+  /**
+   * Makes a message from its fields.
+   *
+   * @param init - the fields; at least one must be given
+   * @throws {TypeError} when a field has the wrong type or a value the event-stream format cannot carry
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * const message = new Message({ event: "done", data: "" });
+   * console.assert(message.toString() === "event: done\ndata: \n\n");
+   * ```
+   */
+  constructor(init: MessageInit) {
+    if (typeof init !== "object" || init === null) {
+      throw new TypeError(`${CONTEXT}: expected an object of fields (got ${describeValue(init)})`);
+    }
+    let count = 0;
+    for (const key of Object.keys(init)) {
+      if (!FIELD_NAMES.has(key)) {
+        throw new TypeError(`${CONTEXT}: unknown field \`${key}\` (expected data, event, id, retry or comment)`);
+      }
+      if ((init as Record<string, unknown>)[key] !== undefined) count++;
+    }
+    if (count === 0) {
+      throw new TypeError(`${CONTEXT}: it has no field (give data, event, id, retry or comment)`);
+    }
+    if (init.data !== undefined) assertText("data", init.data, CONTEXT);
+    if (init.event !== undefined) assertEventName(init.event, CONTEXT);
+    if (init.id !== undefined) assertEventId(init.id, CONTEXT);
+    if (init.retry !== undefined) assertRetry(init.retry, CONTEXT);
+    if (init.comment !== undefined) assertText("comment", init.comment, CONTEXT);
+    this.fields = Object.freeze({ ...init });
+  }
+
+  /**
+   * Starts a message whose data is `text`.
+   *
+   * @param text - the data; line breaks split it into `data:` lines
+   * @throws {TypeError} when `text` is not a string
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(Message.data("a\nb").toString() === "data: a\ndata: b\n\n");
+   * ```
+   */
+  static data(text: string): Message {
+    return new Message({ data: text });
+  }
+
+  /**
+   * Starts a message whose data is `JSON.stringify(value)`.
+   *
+   * @param value - any JSON-serializable value
+   * @throws {TypeError} when the value has no JSON form (undefined, a function, a symbol) or cannot be serialized (a BigInt, a cycle)
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(Message.json([1, 2]).toString() === "data: [1,2]\n\n");
+   * ```
+   */
+  static json(value: unknown): Message {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (error) {
+      throw new TypeError(`${CONTEXT}: \`data\` is not JSON-serializable (${describeError(error)})`, { cause: error });
+    }
+    if (typeof text !== "string") {
+      throw new TypeError(`${CONTEXT}: \`data\` has no JSON form (got ${describeValue(value)})`);
+    }
+    return new Message({ data: text });
+  }
+
+  /** Tells whether `value` is a `Message`, also one made by another copy of this library. */
+  static isMessage(value: unknown): value is Message {
+    return typeof value === "object" && value !== null && (value as { [MESSAGE_BRAND]?: unknown })[MESSAGE_BRAND] === true;
+  }
+
+  /**
+   * Returns a copy with `data` set.
+   *
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(new Message({ id: "1" }).data("x").toString() === "id: 1\ndata: x\n\n");
+   * ```
+   */
+  data(text: string): Message {
+    return new Message({ ...this.fields, data: text });
+  }
+
+  /**
+   * Returns a copy with the event type set.
+   *
+   * @throws {TypeError} when `name` contains a line break
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(Message.data("hi").event("greeting").toString() === "event: greeting\ndata: hi\n\n");
+   * ```
+   */
+  event(name: string): Message {
+    return new Message({ ...this.fields, event: name });
+  }
+
+  /**
+   * Returns a copy with the event id set; `""` resets the client's last event id.
+   *
+   * @throws {TypeError} when `id` contains a line break or NUL
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(Message.data("hi").id("42").toString() === "id: 42\ndata: hi\n\n");
+   * ```
+   */
+  id(id: string): Message {
+    return new Message({ ...this.fields, id });
+  }
+
+  /**
+   * Returns a copy that sets the client's reconnection delay.
+   *
+   * @throws {TypeError} when `ms` is not a non-negative integer
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(Message.data("hi").retry(5000).toString() === "retry: 5000\ndata: hi\n\n");
+   * ```
+   */
+  retry(ms: number): Message {
+    return new Message({ ...this.fields, retry: ms });
+  }
+
+  /**
+   * Returns a copy with a comment; each of its lines is sent as a `: ` line.
+   *
+   * @example
+   * ```ts
+   * import { Message } from "edge-sse";
+   *
+   * console.assert(Message.data("hi").comment("note").toString() === ": note\ndata: hi\n\n");
+   * ```
+   */
+  comment(text: string): Message {
+    return new Message({ ...this.fields, comment: text });
+  }
+
+  /** The frame text of this message, ending with the empty line that dispatches it. */
+  toString(): string {
+    return formatFrame(this.fields);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,108 @@
+import type { DataStreamOptions, RequestLike } from "./types.ts";
+import type { Serializer } from "./encode-message.ts";
+import type { Message } from "./message.ts";
+import type { StreamClosedError } from "./stream-closed-error.ts";
+import { assertRetry } from "./fields.ts";
+import { describeValue } from "./describe-value.ts";
+import { mergeHeaders } from "./default-headers.ts";
+import { readLastEventId } from "./last-event-id.ts";
+
+/** Options with their defaults applied, checked once when the stream is made. */
+export interface ResolvedOptions {
+  readonly request: RequestLike | undefined;
+  readonly lastEventId: string | undefined;
+  readonly keepAlive: number | false;
+  readonly retry: number | undefined;
+  readonly serialize: Serializer;
+  readonly onError: (error: unknown) => Message | void;
+  readonly onClose: ((reason: StreamClosedError) => void) | undefined;
+  readonly headers: Headers;
+  readonly highWaterMark: number;
+  readonly bufferLimit: number;
+}
+
+const CONTEXT = "Cannot create DataStream";
+const KNOWN: ReadonlySet<string> = new Set([
+  "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "bufferLimit",
+]);
+
+/** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
+export const DEFAULT_KEEP_ALIVE_MS = 5_000;
+
+function logError(error: unknown): void {
+  console.error("edge-sse: the event stream's producer failed, so the stream was closed (pass onError to handle this)", error);
+}
+
+/**
+ * Checks every option and applies defaults.
+ *
+ * @throws {TypeError} naming the option and showing the bad value
+ */
+export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      const hint = [...KNOWN].find((known) => known.toLowerCase() === key.toLowerCase());
+      throw new TypeError(`${CONTEXT}: unknown option \`${key}\`${hint ? ` (did you mean \`${hint}\`?)` : ""}`);
+    }
+  }
+  const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit } = options;
+
+  if (request !== undefined) checkRequest(request);
+  let lastEventId = options.lastEventId;
+  if (lastEventId === undefined) lastEventId = readLastEventId(request);
+  else if (typeof lastEventId !== "string") {
+    throw new TypeError(`${CONTEXT}: \`lastEventId\` must be a string (got ${describeValue(lastEventId)})`);
+  }
+
+  if (keepAlive !== undefined && keepAlive !== false && !isPositiveFinite(keepAlive)) {
+    throw new TypeError(`${CONTEXT}: \`keepAlive\` must be a positive number of milliseconds or false (got ${describeValue(keepAlive)})`);
+  }
+  if (retry !== undefined) assertRetry(retry, CONTEXT);
+  for (const [name, value] of [["serialize", serialize], ["onError", onError], ["onClose", onClose]] as const) {
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(`${CONTEXT}: \`${name}\` must be a function (got ${describeValue(value)})`);
+    }
+  }
+  const mark = highWaterMark ?? 65_536;
+  const limit = bufferLimit ?? Math.max(1_048_576, mark);
+  if (!isPositiveFinite(mark)) {
+    throw new TypeError(`${CONTEXT}: \`highWaterMark\` must be a positive number (got ${describeValue(highWaterMark)})`);
+  }
+  if (!isPositiveFinite(limit) || limit < mark) {
+    throw new TypeError(`${CONTEXT}: \`bufferLimit\` must be a number >= highWaterMark (${mark}) (got ${describeValue(bufferLimit)})`);
+  }
+  return {
+    request,
+    lastEventId,
+    keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
+    retry,
+    serialize: serialize ?? JSON.stringify,
+    onError: onError ?? logError,
+    onClose,
+    headers: mergeHeaders(CONTEXT, options.headers),
+    highWaterMark: mark,
+    bufferLimit: limit,
+  };
+}
+
+function isPositiveFinite(value: unknown): value is number {
+  return typeof value === "number" && value > 0 && value !== Infinity;
+}
+
+function checkRequest(request: unknown): void {
+  const headers = (request as { headers?: unknown } | null)?.headers;
+  if (typeof request !== "object" || request === null || typeof headers !== "object" || headers === null) {
+    throw new TypeError(`${CONTEXT}: \`request\` must be a Request or an object with \`headers\` (got ${describeValue(request)})`);
+  }
+  const signal = (request as { signal?: unknown }).signal;
+  if (signal !== undefined && signal !== null) {
+    const s = signal as { aborted?: unknown; addEventListener?: unknown };
+    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
+      throw new TypeError(`${CONTEXT}: \`request.signal\` must be an AbortSignal (got ${describeValue(signal)})`);
+    }
+  }
+}

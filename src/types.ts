@@ -1,0 +1,92 @@
+import type { Message } from "./message.ts";
+import type { Serializer } from "./encode-message.ts";
+import type { StreamClosedError } from "./stream-closed-error.ts";
+
+/** Anything with a `get(name)` like `Headers`. */
+export interface HeadersLike {
+  get(name: string): string | null;
+}
+
+/**
+ * A `Request`, or any object with `headers` (a `Headers`-like object or a plain record of header
+ * values, as Node's `IncomingMessage` has) and, optionally, an `AbortSignal`.
+ */
+export interface RequestLike {
+  readonly headers: HeadersLike | Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly signal?: AbortSignal | null | undefined;
+}
+
+/** What a producer function gets. */
+export interface StreamContext {
+  /**
+   * Queues one item (push producers only). Returns `false` once the queue is above `highWaterMark`
+   * (await `ready`) or the stream has ended. An item that cannot be encoded ends the stream through
+   * `onError`.
+   */
+  send(item: unknown): boolean;
+  /** Ends the stream after what was already sent has been written. */
+  close(): void;
+  /** Aborts when the stream ends for any reason; its `reason` is a `StreamClosedError`. */
+  readonly signal: AbortSignal;
+  /** The `Last-Event-ID` the client sent (or `options.lastEventId`), if any. */
+  readonly lastEventId: string | undefined;
+  /** Waits `ms` milliseconds; rejects with `signal.reason` as soon as the stream ends. */
+  sleep(ms: number): Promise<void>;
+  /** Resolves when the send queue is at or below `highWaterMark`; rejects once the stream has ended. */
+  readonly ready: Promise<void>;
+  /** Room left in the send queue below `highWaterMark`, in UTF-16 code units (negative when above it). */
+  readonly desiredSize: number;
+}
+
+/**
+ * A function called once, when the stream starts, with the stream's context. It returns an (async)
+ * iterable or a `ReadableStream` of items (for example, it is an async generator function), or it
+ * pushes items with `ctx.send()` and returns a promise (the stream ends when it settles) or nothing
+ * (the stream ends at `ctx.close()` or when the client leaves).
+ */
+export type Producer = (
+  ctx: StreamContext,
+) => AsyncIterable<unknown> | Iterable<unknown> | ReadableStream<unknown> | PromiseLike<unknown> | void;
+
+/** Where the items of a `DataStream` come from. */
+export type Source = AsyncIterable<unknown> | Iterable<unknown> | ReadableStream<unknown> | Producer;
+
+/** Options of a `DataStream`. Unknown keys are a `TypeError`. */
+export interface DataStreamOptions {
+  /** The incoming request: its `Last-Event-ID` header is read and its `signal` ends the stream. */
+  readonly request?: RequestLike;
+  /** The last event id the client saw; wins over the request's header. */
+  readonly lastEventId?: string;
+  /**
+   * Sends a `: ping` comment after this many idle milliseconds, or never with `false`.
+   * @default 5000
+   */
+  readonly keepAlive?: number | false;
+  /** Sent first as `retry:`, to set the client's reconnection delay in milliseconds. */
+  readonly retry?: number;
+  /**
+   * Turns items that are not strings, `Message`s or bytes into data text.
+   * @default JSON.stringify
+   */
+  readonly serialize?: Serializer;
+  /**
+   * Called once with the first error of the producer or the serializer. Nothing of the error reaches
+   * the client unless this returns a `Message`, which is sent as the stream's last event.
+   * @default logs the error with console.error
+   */
+  readonly onError?: (error: unknown) => Message | void;
+  /** Called once when the stream has ended and the producer has been cleaned up. */
+  readonly onClose?: (reason: StreamClosedError) => void;
+  /** Headers for `toResponse()`, over the defaults. */
+  readonly headers?: HeadersInit;
+  /**
+   * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread.
+   * @default 65536
+   */
+  readonly highWaterMark?: number;
+  /**
+   * Push mode: past this many code units unread, the stream closes with reason `"overflow"`.
+   * @default 1048576
+   */
+  readonly bufferLimit?: number;
+}
