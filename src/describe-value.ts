@@ -13,7 +13,7 @@ export function describeValue(value: unknown): string {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
     return typeof name === "string" && name !== "" && name !== "Object"
       ? `an instance of ${name}`
-      : `a ${typeof value}`;
+      : typeof value === "object" ? "an object" : "a function";
   }
   return `${typeof value} ${String(value)}`;
 }

@@ -61,6 +61,8 @@ class EventStreamEngine {
   #iteratorDone = false;
   /** A `next()` already asked for but not settled when the last chunk was written (lookahead of one). */
   #pending: Promise<Step> | undefined;
+  /** The last `next()` asked for: after a disconnect, a generator's cleanup error surfaces here. */
+  #inflight: Promise<Step> | undefined;
   /** Frames read in the current pull and not written yet. */
   #batch = "";
   #pullWaiter: (() => void) | undefined;
@@ -194,6 +196,7 @@ class EventStreamEngine {
       }
       if (!(result instanceof Promise)) return result;
       promise = result;
+      this.#inflight = promise;
     }
     if (wait) return promise.then((step) => step, (error: unknown) => new Failure(error));
     return this.#settlesSoon(promise);
@@ -314,11 +317,13 @@ class EventStreamEngine {
 
   async #stopSource(reason: StreamClosedError): Promise<void> {
     if (this.#iterator !== undefined && !this.#iteratorDone) {
+      const inflight = this.#inflight;
       try {
         await this.#iterator.return(reason);
       } catch (error) {
         this.#reportLate(error);
       }
+      await inflight?.then(() => {}, (error: unknown) => this.#reportLate(error));
     }
     try {
       this.#options.onClose?.(reason);

@@ -1,0 +1,63 @@
+import { expect, test } from "vitest";
+import { DataStream, type DataStreamOptions } from "../../src/index.ts";
+
+const bad = (options: unknown) => () => new DataStream([], options as DataStreamOptions);
+
+test("DataStream refuses a source of no supported kind, with a hint for strings", () => {
+  expect(() => new DataStream("hello" as never)).toThrow(
+    new TypeError('Cannot create DataStream: `source` must be an async iterable, an iterable, a ReadableStream or a function (got "hello"); wrap it: ["hello"]'),
+  );
+  expect(() => new DataStream(42 as never)).toThrow(
+    new TypeError("Cannot create DataStream: `source` must be an async iterable, an iterable, a ReadableStream or a function (got number 42)"),
+  );
+  expect(() => new DataStream(null as never)).toThrow(TypeError);
+});
+
+test("DataStream refuses unknown options and suggests the right spelling", () => {
+  expect(bad({ keepalive: 10 })).toThrow(new TypeError("Cannot create DataStream: unknown option `keepalive` (did you mean `keepAlive`?)"));
+  expect(bad({ colour: 1 })).toThrow(new TypeError("Cannot create DataStream: unknown option `colour`"));
+  expect(bad("fast")).toThrow(new TypeError('Cannot create DataStream: `options` must be an object (got "fast")'));
+});
+
+test("keepAlive: DataStream refuses anything but a positive number or false", () => {
+  for (const value of [0, -5, Infinity, Number.NaN, "1000", true]) {
+    expect(bad({ keepAlive: value })).toThrow(/^Cannot create DataStream: `keepAlive` must be a positive number of milliseconds or false \(got /);
+  }
+  expect(bad({ keepAlive: 0 })).toThrow(new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds or false (got number 0)"));
+  expect(() => new DataStream([], { keepAlive: false })).not.toThrow();
+  expect(() => new DataStream([], { keepAlive: 0.5 })).not.toThrow();
+});
+
+test("retry: DataStream refuses a value that is not a non-negative integer", () => {
+  expect(bad({ retry: 1.5 })).toThrow(new TypeError("Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got number 1.5)"));
+  expect(bad({ retry: -1 })).toThrow(TypeError);
+  expect(bad({ retry: "100" })).toThrow(new TypeError('Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got "100")'));
+});
+
+test("DataStream refuses hooks and serializers that are not functions", () => {
+  expect(bad({ serialize: "json" })).toThrow(new TypeError('Cannot create DataStream: `serialize` must be a function (got "json")'));
+  expect(bad({ onError: {} })).toThrow(new TypeError("Cannot create DataStream: `onError` must be a function (got an object)"));
+  expect(bad({ onClose: 1 })).toThrow(new TypeError("Cannot create DataStream: `onClose` must be a function (got number 1)"));
+});
+
+test("DataStream refuses a request without headers or with a signal that is not an AbortSignal", () => {
+  expect(bad({ request: {} })).toThrow(
+    new TypeError("Cannot create DataStream: `request` must be a Request or an object with `headers` (got an object)"),
+  );
+  expect(bad({ request: { headers: {}, signal: "stop" } })).toThrow(
+    new TypeError('Cannot create DataStream: `request.signal` must be an AbortSignal (got "stop")'),
+  );
+  expect(() => new DataStream([], { request: { headers: {}, signal: null } })).not.toThrow();
+});
+
+test("lastEventId: DataStream refuses a value that is not a string", () => {
+  expect(bad({ lastEventId: 5 })).toThrow(new TypeError("Cannot create DataStream: `lastEventId` must be a string (got number 5)"));
+});
+
+test("highWaterMark and bufferLimit: DataStream refuses bad bounds", () => {
+  expect(bad({ highWaterMark: 0 })).toThrow(new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number (got number 0)"));
+  expect(bad({ highWaterMark: 100, bufferLimit: 50 })).toThrow(
+    new TypeError("Cannot create DataStream: `bufferLimit` must be a number >= highWaterMark (100) (got number 50)"),
+  );
+  expect(() => new DataStream([], { highWaterMark: 2_000_000 })).not.toThrow();
+});
