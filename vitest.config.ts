@@ -1,6 +1,16 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // As in tsconfig.json `paths` and deno.json `imports`: examples import the package by name.
+    alias: [
+      { find: /^edge-sse$/, replacement: source("./src/index.ts") },
+      { find: /^edge-sse\/node$/, replacement: source("./src/node.ts") },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     // Browser and HTTP tests start real servers and a real Chromium.

@@ -1,0 +1,28 @@
+import { DataStream, Message } from "edge-sse";
+import { DEMO_PAGE } from "./demo-page.ts";
+
+/**
+ * The demo as one web-standard fetch handler: `/` is the page, `/events` the event stream. The
+ * same function runs on Node (through edge-sse/node), Workers, Deno and Bun.
+ */
+export function handleDemo(request: Request): Response {
+  const { pathname } = new URL(request.url);
+  if (pathname === "/") {
+    return new Response(DEMO_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+  }
+  if (pathname !== "/events") return new Response("Not found", { status: 404 });
+
+  return new DataStream(async function* ({ lastEventId, sleep }) {
+    // Resume the counter where this client left off.
+    let count = Number(lastEventId ?? 0) || 0;
+    let price = 100;
+    for (;;) {
+      count++;
+      yield Message.data(String(count)).id(String(count));
+      price = Math.max(1, price + (Math.random() - 0.5) * 2);
+      yield Message.json({ symbol: "EDGE", price: Math.round(price * 100) / 100 }).event("price");
+      if (count % 5 === 0) yield Message.data(new Date().toISOString().slice(11, 19)).event("clock");
+      await sleep(1_000);
+    }
+  }, { request, retry: 2_000 }).toResponse();
+}
