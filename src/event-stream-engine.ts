@@ -188,14 +188,14 @@ class EventStreamEngine {
     let promise = this.#pending;
     this.#pending = undefined;
     if (promise === undefined) {
-      let result: Step | Promise<Step>;
+      let result: Step | PromiseLike<Step>;
       try {
         result = iterator.next();
       } catch (error) {
         return new Failure(error);
       }
-      if (!(result instanceof Promise)) return result;
-      promise = result;
+      if (!isThenable(result)) return result;
+      promise = Promise.resolve(result);
       this.#inflight = promise;
     }
     if (wait) return promise.then((step) => step, (error: unknown) => new Failure(error));

@@ -438,3 +438,20 @@ test("lastEventId: ctx.lastEventId comes from the option, else the request's Las
   await collectText(new DataStream(producer).toReadableStream());
   expect(seen).toEqual(["41", "99", "7", undefined]);
 });
+
+test("DataStream reads an async iterator whose next() returns foreign thenables", async () => {
+  let n = 0;
+  const iterator = {
+    next: () => ({
+      then(resolve: (step: IteratorResult<string>) => void) {
+        n++;
+        resolve(n <= 2 ? { done: false, value: `t${n}` } : { done: true, value: undefined });
+      },
+    }),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  const text = await collectText(new DataStream(iterator as unknown as AsyncIterable<string>, { keepAlive: false }).toReadableStream());
+  expect(text).toBe(":\n\ndata: t1\n\ndata: t2\n\n");
+});
