@@ -7,7 +7,7 @@ export function describeValue(value: unknown): string {
     const quoted = JSON.stringify(value);
     return quoted.length > 80 ? `${quoted.slice(0, 77)}…"` : quoted;
   }
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object" || typeof value === "function") {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;

@@ -41,16 +41,22 @@ const CONTEXT = "Cannot encode message";
 export function encodeMessage(item: unknown, serialize: Serializer = JSON.stringify): string {
   if (typeof item === "string") return formatFrame({ data: item });
   if (typeof item === "object" && item !== null) {
-    if (Message.isMessage(item)) return formatFrame(item.fields);
+    if (item instanceof Message) return formatFrame(item.fields);
+    // A message of another copy of this library: checked again, since its brand can be forged.
+    if (Message.isMessage(item)) return formatFrame(new Message(item.fields).fields);
     if (ArrayBuffer.isView(item)) {
       return formatFrame({ data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) });
     }
-    if (item instanceof ArrayBuffer) return formatFrame({ data: bytesToBase64(new Uint8Array(item)) });
+    // Not instanceof: an ArrayBuffer from another realm (an iframe, node:vm) must still count.
+    const tag = Object.prototype.toString.call(item);
+    if (tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]") {
+      return formatFrame({ data: bytesToBase64(new Uint8Array(item as ArrayBufferLike)) });
+    }
     const convert = (item as Partial<ServerSentEventConvertible>).toServerSentEvent;
     if (typeof convert === "function") {
       const converted: unknown = convert.call(item);
       if (typeof converted === "string") return formatFrame({ data: converted });
-      if (Message.isMessage(converted)) return formatFrame(converted.fields);
+      if (Message.isMessage(converted)) return encodeMessage(converted);
       throw new TypeError(
         `${CONTEXT}: toServerSentEvent() must return a string or a Message (got ${describeValue(converted)})`,
       );
@@ -59,7 +65,13 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
   if (item === undefined) {
     throw new TypeError(`${CONTEXT}: undefined has no event-stream form (send a string, a Message, or null)`);
   }
-  const data: unknown = serialize(item);
+  let data: unknown;
+  try {
+    data = serialize(item);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`${CONTEXT}: \`serialize\` threw for ${describeValue(item)} (${detail})`, { cause: error });
+  }
   if (typeof data !== "string") {
     throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);
   }

@@ -54,22 +54,24 @@ export class Message {
     if (typeof init !== "object" || init === null) {
       throw new TypeError(`${CONTEXT}: expected an object of fields (got ${describeValue(init)})`);
     }
+    // Copy first, then check the copy: a getter must not hand validation one value and the wire another.
+    const fields: MessageInit = { ...init };
     let count = 0;
-    for (const key of Object.keys(init)) {
+    for (const key of Object.keys(fields)) {
       if (!FIELD_NAMES.has(key)) {
         throw new TypeError(`${CONTEXT}: unknown field \`${key}\` (expected data, event, id, retry or comment)`);
       }
-      if ((init as Record<string, unknown>)[key] !== undefined) count++;
+      if ((fields as Record<string, unknown>)[key] !== undefined) count++;
     }
     if (count === 0) {
       throw new TypeError(`${CONTEXT}: it has no field (give data, event, id, retry or comment)`);
     }
-    if (init.data !== undefined) assertText("data", init.data, CONTEXT);
-    if (init.event !== undefined) assertEventName(init.event, CONTEXT);
-    if (init.id !== undefined) assertEventId(init.id, CONTEXT);
-    if (init.retry !== undefined) assertRetry(init.retry, CONTEXT);
-    if (init.comment !== undefined) assertText("comment", init.comment, CONTEXT);
-    this.fields = Object.freeze({ ...init });
+    if (fields.data !== undefined) assertText("data", fields.data, CONTEXT);
+    if (fields.event !== undefined) assertEventName(fields.event, CONTEXT);
+    if (fields.id !== undefined) assertEventId(fields.id, CONTEXT);
+    if (fields.retry !== undefined) assertRetry(fields.retry, CONTEXT);
+    if (fields.comment !== undefined) assertText("comment", fields.comment, CONTEXT);
+    this.fields = Object.freeze(fields);
   }
 
   /**

@@ -319,7 +319,9 @@ test("serialize: DataStream reports a serializer error through onError and close
     },
   }).toReadableStream());
   expect(text).toBe(":\n\ndata: ok\n\n");
-  expect(onError.mock.calls[0]![0]).toBeInstanceOf(RangeError);
+  const error = onError.mock.calls[0]![0] as TypeError;
+  expect(error).toEqual(new TypeError("Cannot encode message: `serialize` threw for an object (cannot serialize b)"));
+  expect(error.cause).toBeInstanceOf(RangeError);
 });
 
 test("push: DataStream reports an item that cannot be encoded and send() returns false", async () => {
