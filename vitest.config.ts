@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The runtime suites run under each runtime's own runner (scripts/test-runtimes.sh).
+    exclude: ["test/runtimes/**", "**/node_modules/**"],
     // Browser and HTTP tests start real servers and a real Chromium.
     testTimeout: 30_000,
     hookTimeout: 30_000,

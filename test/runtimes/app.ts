@@ -1,0 +1,103 @@
+/**
+ * The server side of the runtime suite: one web-standard fetch handler that every runtime serves
+ * (node:http, Deno.serve, Bun.serve, workerd). Each route is one behaviour; what happened on the server
+ * (a producer's finally, onClose, onError, how many items were made) is recorded per key and read
+ * back through GET /log?key=…, so the checks work even when the server is another process.
+ */
+import { Hono } from "hono";
+import { DataStream, Message, type StreamClosedError } from "edge-sse";
+
+const logs = new Map<string, string[]>();
+const counters = new Map<string, number>();
+
+function record(key: string, entry: string): void {
+  const log = logs.get(key) ?? [];
+  log.push(entry);
+  logs.set(key, log);
+}
+
+/** The items of GET /frames, in order; the suite checks them with eventsource-parser. */
+export const FRAMES: ReadonlyArray<unknown> = [
+  "plain",
+  Message.data("multi\nline\r\ncrlf\rcr").event("named").id("1"),
+  { emoji: "😀", cjk: "漢字", nested: { ok: true } },
+  Message.data(" leading space").comment("a comment"),
+  Message.data(""),
+  Message.data("after retry").retry(1500),
+  Message.data("id reset").id(""),
+];
+
+const hono = new Hono();
+hono.get("/hono/frames", (c) => new DataStream(FRAMES, { request: c.req.raw, keepAlive: false }).toResponse());
+hono.get("/hono/last-event-id", (c) =>
+  new DataStream(async function* ({ lastEventId }) {
+    yield `resume after ${lastEventId ?? "nothing"}`;
+  }, { request: c.req.raw, keepAlive: false }).toResponse());
+
+/** The handler every runtime serves. */
+export function handleSuite(request: Request): Response | Promise<Response> {
+  const url = new URL(request.url);
+  const key = url.searchParams.get("key") ?? "none";
+  const onClose = (reason: StreamClosedError): void => record(key, `close:${reason.type}`);
+
+  switch (url.pathname) {
+    case "/frames":
+      return new DataStream(FRAMES, { request, keepAlive: false }).toResponse();
+
+    case "/first-bytes":
+      // The producer waits before its first item: the first bytes must come before it.
+      return new DataStream(async function* ({ sleep }) {
+        await sleep(Number(url.searchParams.get("ms") ?? 1_000));
+        yield "first item";
+      }, { request, keepAlive: false }).toResponse();
+
+    case "/quiet":
+      // Silent for a long time, with the default keep-alive.
+      return new DataStream(async function* ({ sleep }) {
+        await sleep(Number(url.searchParams.get("ms") ?? 25_000));
+        yield "awake";
+      }, { request }).toResponse();
+
+    case "/disconnect":
+      return new DataStream(async function* ({ signal, sleep }) {
+        try {
+          for (let n = 1; ; n++) {
+            yield n;
+            await sleep(20);
+          }
+        } finally {
+          record(key, `finally:${signal.aborted ? "aborted" : "open"}`);
+        }
+      }, { request, onClose, keepAlive: 200 }).toResponse();
+
+    case "/backpressure": {
+      const item = "x".repeat(4_096);
+      return new DataStream(function* () {
+        for (;;) {
+          counters.set(key, (counters.get(key) ?? 0) + 1);
+          yield item;
+        }
+      }, { request, onClose, keepAlive: false }).toResponse();
+    }
+
+    case "/error":
+      return new DataStream(async function* () {
+        yield "a";
+        yield "b";
+        throw new Error("secret-internal-detail");
+      }, { request, onClose, keepAlive: false, onError: (error) => record(key, `error:${(error as Error).message}`) })
+        .toResponse();
+
+    case "/last-event-id":
+      return new DataStream(async function* ({ lastEventId }) {
+        yield `resume after ${lastEventId ?? "nothing"}`;
+      }, { request, keepAlive: false }).toResponse();
+
+    case "/log":
+      return Response.json({ log: logs.get(key) ?? [], produced: counters.get(key) ?? 0 });
+
+    default:
+      if (url.pathname.startsWith("/hono/")) return hono.fetch(request);
+      return new Response("Not found", { status: 404 });
+  }
+}

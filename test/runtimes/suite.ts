@@ -1,0 +1,218 @@
+/**
+ * The behaviour suite every runtime runs. It knows nothing of test runners: each runtime entry (Node,
+ * Deno, Bun, workerd, wrangler dev) supplies a `fetch` to the server under test and registers `cases`
+ * with its own runner. Checks are on what happened (bytes, events, the server's log), never on time.
+ */
+import assert from "node:assert/strict";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { handleSuite } from "./app.ts";
+
+/** The server under test, as the runtime entry supplies it. */
+export interface SuiteTarget {
+  /** Fetches `path` (like "/frames?key=1") from the server under test. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** One behaviour, run on one runtime. */
+export interface SuiteCase {
+  readonly name: string;
+  readonly timeoutMs: number;
+  run(target: SuiteTarget): Promise<void>;
+}
+
+interface Parsed {
+  events: Array<Pick<EventSourceMessage, "data" | "event" | "id">>;
+  comments: string[];
+  retries: number[];
+}
+
+function parse(text: string): Parsed {
+  const parsed: Parsed = { events: [], comments: [], retries: [] };
+  const parser = createParser({
+    onEvent: ({ data, event, id }) => parsed.events.push({ data, event, id }),
+    onComment: (comment) => parsed.comments.push(comment),
+    onRetry: (ms) => parsed.retries.push(ms),
+  });
+  parser.feed(text);
+  return parsed;
+}
+
+/** What GET /frames must deliver, written out by hand (not by our encoder). */
+const EXPECTED_FRAMES: Parsed = {
+  events: [
+    { data: "plain", event: undefined, id: undefined },
+    { data: "multi\nline\ncrlf\ncr", event: "named", id: "1" },
+    { data: '{"emoji":"😀","cjk":"漢字","nested":{"ok":true}}', event: undefined, id: undefined },
+    { data: " leading space", event: undefined, id: undefined },
+    { data: "", event: undefined, id: undefined },
+    { data: "after retry", event: undefined, id: undefined },
+    { data: "id reset", event: undefined, id: "" },
+  ],
+  comments: ["", "a comment"],
+  retries: [1500],
+};
+
+let keys = 0;
+function newKey(): string {
+  return `${Date.now().toString(36)}-${++keys}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface ServerLog {
+  log: string[];
+  produced: number;
+}
+
+async function readLog(target: SuiteTarget, key: string): Promise<ServerLog> {
+  return (await (await target.fetch(`/log?key=${key}`)).json()) as ServerLog;
+}
+
+/** Polls the server's log until `check` holds; fails with the last log after `ms`. */
+async function waitForLog(target: SuiteTarget, key: string, check: (log: ServerLog) => boolean, ms = 10_000): Promise<ServerLog> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const log = await readLog(target, key);
+    if (check(log)) return log;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting on the server log of ${key}: ${JSON.stringify(log)}`);
+    await pause(25);
+  }
+}
+
+/** Reads from `reader` until the text so far satisfies `enough`. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, enough: (text: string) => boolean): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!enough(text)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`The stream ended early after: ${JSON.stringify(text)}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
+function checkFrames(text: string): void {
+  assert.deepEqual(parse(text), EXPECTED_FRAMES);
+}
+
+export const cases: readonly SuiteCase[] = [
+  {
+    name: "frames arrive exactly as sent (checked with eventsource-parser)",
+    timeoutMs: 10_000,
+    async run(target) {
+      const response = await target.fetch("/frames");
+      assert.equal(response.status, 200);
+      checkFrames(await response.text());
+    },
+  },
+  {
+    name: "the response carries the event-stream headers and the library adds no hop-by-hop header",
+    timeoutMs: 10_000,
+    async run(target) {
+      const response = await target.fetch("/frames");
+      assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+      assert.equal(response.headers.get("cache-control"), "no-cache, no-transform");
+      assert.equal(response.headers.get("x-accel-buffering"), "no");
+      await response.body?.cancel();
+      // The server adds its own HTTP/1.1 framing; the library's Response itself must carry none.
+      const own = await handleSuite(new Request("http://localhost/frames"));
+      for (const name of ["connection", "keep-alive", "transfer-encoding"]) assert.equal(own.headers.get(name), null, name);
+      await own.body?.cancel();
+    },
+  },
+  {
+    name: "the first bytes arrive before the producer's first item",
+    timeoutMs: 10_000,
+    async run(target) {
+      const response = await target.fetch("/first-bytes?ms=1500");
+      const reader = response.body!.getReader();
+      const first = await readUntil(reader, (text) => text.length > 0);
+      assert.equal(first.startsWith(":"), true, JSON.stringify(first));
+      assert.equal(first.includes("first item"), false, JSON.stringify(first));
+      const rest = await readUntil(reader, (text) => text.includes("\n\n") && text.includes("first item"));
+      assert.deepEqual(parse(first + rest).events.map((event) => event.data), ["first item"]);
+      await reader.cancel();
+    },
+  },
+  {
+    name: "a stream quiet for 25 s stays open, kept alive by pings",
+    timeoutMs: 45_000,
+    async run(target) {
+      const text = await (await target.fetch("/quiet?ms=25000")).text();
+      const parsed = parse(text);
+      assert.deepEqual(parsed.events.map((event) => event.data), ["awake"]);
+      assert.ok(parsed.comments.filter((comment) => comment === " ping").length >= 4, JSON.stringify(parsed.comments));
+    },
+  },
+  {
+    name: "a client disconnect runs the producer's finally and onClose says client-gone",
+    timeoutMs: 15_000,
+    async run(target) {
+      const key = newKey();
+      const abort = new AbortController();
+      const response = await target.fetch(`/disconnect?key=${key}`, { signal: abort.signal });
+      const reader = response.body!.getReader();
+      await readUntil(reader, (text) => parse(text).events.length >= 2);
+      abort.abort();
+      await reader.cancel().catch(() => {});
+      const { log } = await waitForLog(target, key, ({ log }) => log.some((entry) => entry.startsWith("close:")));
+      assert.deepEqual(log, ["finally:aborted", "close:client-gone"]);
+    },
+  },
+  {
+    name: "a slow reader holds the producer back (backpressure)",
+    timeoutMs: 20_000,
+    async run(target) {
+      const key = newKey();
+      const response = await target.fetch(`/backpressure?key=${key}`);
+      const reader = response.body!.getReader();
+      await readUntil(reader, (text) => text.includes("xxxx"));
+      // Stop reading; the producer may fill the buffers between us, then must stop.
+      let last = -1;
+      const { produced } = await waitForLog(target, key, (log) => {
+        const settled = log.produced === last;
+        last = log.produced;
+        return settled;
+      });
+      // 4 KiB items: an unbounded producer would have made millions by now.
+      assert.ok(produced < 6_000, `the producer made ${produced} items while nobody read`);
+      // Reading again drains the buffers, and the producer moves on.
+      for (let chunk = 1; ; chunk++) {
+        const { done } = await reader.read();
+        assert.equal(done, false);
+        if (chunk % 16 === 0 && (await readLog(target, key)).produced > produced) break;
+      }
+      await reader.cancel();
+      await waitForLog(target, key, ({ log }) => log.includes("close:client-gone"));
+    },
+  },
+  {
+    name: "a producer error closes the stream cleanly and reaches onError, not the client",
+    timeoutMs: 10_000,
+    async run(target) {
+      const key = newKey();
+      const text = await (await target.fetch(`/error?key=${key}`)).text();
+      assert.deepEqual(parse(text).events.map((event) => event.data), ["a", "b"]);
+      assert.equal(text.includes("secret"), false);
+      const { log } = await waitForLog(target, key, ({ log }) => log.includes("close:error"));
+      assert.deepEqual(log, ["error:secret-internal-detail", "close:error"]);
+    },
+  },
+  {
+    name: "the Last-Event-ID request header reaches the producer",
+    timeoutMs: 10_000,
+    async run(target) {
+      const text = await (await target.fetch("/last-event-id", { headers: { "last-event-id": "41" } })).text();
+      assert.deepEqual(parse(text).events.map((event) => event.data), ["resume after 41"]);
+    },
+  },
+  {
+    name: "a Hono route streams the same frames and reads Last-Event-ID",
+    timeoutMs: 10_000,
+    async run(target) {
+      checkFrames(await (await target.fetch("/hono/frames")).text());
+      const text = await (await target.fetch("/hono/last-event-id", { headers: { "last-event-id": "9" } })).text();
+      assert.deepEqual(parse(text).events.map((event) => event.data), ["resume after 9"]);
+    },
+  },
+];
