@@ -34,7 +34,6 @@ export interface NodeListenerOptions {
 /** The part of both response classes the bridge uses. */
 interface NodeResponse {
   readonly headersSent: boolean;
-  readonly writableFinished: boolean;
   readonly destroyed: boolean;
   writeHead(status: number, headers: Record<string, string | string[]>): unknown;
   write(chunk: Uint8Array): boolean;
@@ -80,8 +79,13 @@ async function respond(
   res: NodeResponse,
 ): Promise<void> {
   const abort = new AbortController();
+  // Our own flag, not res.writableFinished: on HTTP/2 a stream the client resets reports itself
+  // finished, and the disconnect would go unnoticed.
+  let ended = false;
+  let closed = false;
   const onClose = (): void => {
-    if (!res.writableFinished) abort.abort(new Error("The client closed the connection"));
+    closed = true;
+    if (!ended) abort.abort(new Error("The client closed the connection"));
   };
   res.on("close", onClose);
   let response: Response;
@@ -90,6 +94,7 @@ async function respond(
   } catch (error) {
     onError(error);
     if (!res.headersSent && !res.destroyed) {
+      ended = true;
       res.writeHead(500, {});
       res.end();
     }
@@ -98,6 +103,7 @@ async function respond(
   res.writeHead(response.status, toNodeHeaders(response.headers));
   const body = response.body;
   if (body === null || req.method === "HEAD") {
+    ended = true;
     res.end();
     await body?.cancel();
     return;
@@ -110,10 +116,12 @@ async function respond(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value)) await drainOrClose(res);
+      if (!res.write(value) && !closed) await drainOrClose(res);
     }
+    ended = true;
     if (!abort.signal.aborted) res.end();
   } catch (error) {
+    ended = true;
     res.destroy(error instanceof Error ? error : undefined);
   } finally {
     abort.signal.removeEventListener("abort", cancel);

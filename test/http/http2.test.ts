@@ -1,0 +1,227 @@
+/**
+ * A DataStream's Response served over plain-text HTTP/2 (h2c) by `http2.createServer` through
+ * edge-sse/node, read with the node:http2 client.
+ */
+import {
+  connect,
+  createServer,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type IncomingHttpStatusHeader,
+} from "node:http2";
+import type { AddressInfo } from "node:net";
+import { expect, test } from "vitest";
+import { DataStream, Message, type StreamClosedError } from "../../src/index.ts";
+import { toNodeListener, type FetchHandler } from "../../src/node.ts";
+import { parseWire } from "../helpers/parse.ts";
+import { until } from "../helpers/serve-node.ts";
+
+interface H2Server {
+  readonly url: string;
+  readonly server: Http2Server;
+  close(): Promise<void>;
+}
+
+/** An h2c server on 127.0.0.1 and a free port; `close()` ends its sessions, then the server. */
+async function serveHttp2(handler: FetchHandler): Promise<H2Server> {
+  const server = createServer(toNodeListener(handler));
+  const sessions = new Set<Http2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const session of sessions) session.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function connectClient(url: string): Promise<ClientHttp2Session> {
+  const client = connect(url);
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", () => resolve());
+    client.once("error", reject);
+  });
+  return client;
+}
+
+function closeClient(client: ClientHttp2Session): Promise<void> {
+  return new Promise((resolve) => {
+    if (client.closed || client.destroyed) return resolve();
+    client.close(() => resolve());
+  });
+}
+
+/** Waits for the response headers of an HTTP/2 request. */
+function responseHeaders(request: ClientHttp2Stream): Promise<IncomingHttpHeaders & IncomingHttpStatusHeader> {
+  return new Promise((resolve, reject) => {
+    request.once("response", (headers) => resolve(headers));
+    request.once("error", reject);
+  });
+}
+
+/** Reads the rest of an HTTP/2 response body as text. */
+function bodyText(request: ClientHttp2Stream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    request.once("end", () => resolve(text));
+    request.once("error", reject);
+  });
+}
+
+test("http2 server sends status 200, the event-stream headers and no hop-by-hop header", async () => {
+  const server = await serveHttp2((request) => new DataStream(["only"], { request, keepAlive: false }).toResponse());
+  const client = await connectClient(server.url);
+  try {
+    const request = client.request({ ":method": "GET", ":path": "/events", accept: "text/event-stream" });
+    const body = bodyText(request);
+    const headers = await responseHeaders(request);
+    expect(headers[":status"]).toBe(200);
+    expect(headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    expect(headers["cache-control"]).toBe("no-cache, no-transform");
+    expect(headers["x-accel-buffering"]).toBe("no");
+    for (const name of ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"]) {
+      expect(headers, `header ${name}`).not.toHaveProperty(name);
+    }
+    expect(await body).toBe(":\n\ndata: only\n\n");
+  } finally {
+    await closeClient(client);
+    await server.close();
+  }
+});
+
+test("http2 client receives every event of a finite stream and the stream ends cleanly", async () => {
+  const closes: StreamClosedError[] = [];
+  const server = await serveHttp2((request) =>
+    new DataStream(async function* ({ lastEventId }) {
+      yield Message.data("hello").event("greet").id("1");
+      yield Message.data("two\nlines").id("2");
+      yield { n: 3, resumedFrom: lastEventId ?? null };
+      yield "x".repeat(40_000); // more than one chunk budget and one HTTP/2 frame
+      yield Message.data("bye").event("end");
+    }, { request, retry: 1500, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+  );
+  const client = await connectClient(server.url);
+  try {
+    const request = client.request({ ":path": "/events", "last-event-id": "41" });
+    const body = bodyText(request);
+    const headers = await responseHeaders(request);
+    expect(headers[":status"]).toBe(200);
+    const text = await body;
+    expect(text.startsWith("retry: 1500\n\n")).toBe(true);
+    const parsed = parseWire(text);
+    expect(parsed.retries).toEqual([1500]);
+    expect(parsed.events.map(({ event, id, data }) => ({ event, id, data }))).toEqual([
+      { event: "greet", id: "1", data: "hello" },
+      { event: undefined, id: "2", data: "two\nlines" },
+      { event: undefined, id: undefined, data: '{"n":3,"resumedFrom":"41"}' },
+      { event: undefined, id: undefined, data: "x".repeat(40_000) },
+      { event: "end", id: undefined, data: "bye" },
+    ]);
+  } finally {
+    await closeClient(client);
+    await server.close();
+  }
+  await until(() => closes.length > 0, "onClose");
+  expect(closes.map((reason) => reason.type)).toEqual(["done"]);
+});
+
+test("http2 client closing its stream mid-way ends the producer and onClose gets client-gone", async () => {
+  const closes: StreamClosedError[] = [];
+  let produced = 0;
+  let finallyRan = 0;
+  let signalAbortedInFinally: boolean | undefined;
+  const server = await serveHttp2((request) =>
+    new DataStream(async function* (ctx) {
+      try {
+        for (;;) {
+          yield { n: produced++ };
+          await ctx.sleep(10);
+        }
+      } finally {
+        finallyRan++;
+        signalAbortedInFinally = ctx.signal.aborted;
+      }
+    }, { request, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+  );
+  const client = await connectClient(server.url);
+  try {
+    const request = client.request({ ":path": "/ticks" });
+    let text = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    const headers = await responseHeaders(request);
+    expect(headers[":status"]).toBe(200);
+    await until(() => parseWire(text).events.length >= 3, "three events over HTTP/2");
+    expect(parseWire(text).events.slice(0, 3).map((event) => event.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+    request.close(); // RST_STREAM (NGHTTP2_CANCEL) from the client; the session stays open
+
+    await until(() => closes.length > 0, "onClose after the client closed its stream");
+    expect(finallyRan).toBe(1);
+    expect(signalAbortedInFinally).toBe(true);
+    expect(closes).toHaveLength(1);
+    expect(closes[0]!.type).toBe("client-gone");
+    // The loop has stopped: nothing more is produced however long we wait for the next tick.
+    const producedAtClose = produced;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(produced).toBe(producedAtClose);
+    expect(closes).toHaveLength(1);
+    expect(client.destroyed).toBe(false);
+  } finally {
+    await closeClient(client);
+    await server.close();
+  }
+});
+
+test("http2 client destroying its whole session mid-way ends the producer and onClose gets client-gone", async () => {
+  const closes: StreamClosedError[] = [];
+  let produced = 0;
+  let finallyRan = 0;
+  const server = await serveHttp2((request) =>
+    new DataStream(async function* (ctx) {
+      try {
+        for (;;) {
+          yield { n: produced++ };
+          await ctx.sleep(10);
+        }
+      } finally {
+        finallyRan++;
+      }
+    }, { request, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+  );
+  const client = await connectClient(server.url);
+  try {
+    const request = client.request({ ":path": "/ticks" });
+    let text = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    request.on("error", () => {}); // the stream errors when its session is destroyed
+    await until(() => parseWire(text).events.length >= 2, "two events over HTTP/2");
+    client.destroy(); // the TCP connection goes away without a GOAWAY
+
+    await until(() => closes.length > 0, "onClose after the client session was destroyed");
+    expect(finallyRan).toBe(1);
+    expect(closes.map((reason) => reason.type)).toEqual(["client-gone"]);
+  } finally {
+    await closeClient(client);
+    await server.close();
+  }
+});
