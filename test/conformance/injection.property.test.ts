@@ -4,6 +4,7 @@ import { encodeMessage, Message } from "../../src/index.ts";
 import { parseWire } from "../helpers/parse.ts";
 import { anyText, dataText, eventId, eventName, messageInit, messageInitWithData, model, retryMs, toModelEvent } from "./arbitraries.ts";
 import { normalizeLineBreaks, parseSpec, splitLines, toWellFormed } from "./whatwg-parser.ts";
+import { catchError } from "../helpers/catch-error.ts";
 
 const RUNS_ONE_FRAME = 2000;
 const RUNS_NO_DATA = 1000;
@@ -22,14 +23,6 @@ function expectFrameShape(wire: string): void {
   for (const line of lines) expect(line).toMatch(ALLOWED_LINE);
 }
 
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /** Asserts a TypeError that names the field in backticks and shows the value JSON-quoted. */
 function expectFieldError(fn: () => unknown, field: string, value: string): void {

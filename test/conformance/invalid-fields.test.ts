@@ -1,20 +1,13 @@
 import { expect, test } from "vitest";
 import { encodeMessage, Message, type MessageInit } from "../../src/index.ts";
 import { parseWire } from "../helpers/parse.ts";
+import { catchError } from "../helpers/catch-error.ts";
 
 const CREATE = "Cannot create message";
 const ENCODE = "Cannot encode message";
 
 type Field = "data" | "event" | "id" | "retry" | "comment";
 
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 interface ExpectedError {
   /** The start of the message, before ": ". */

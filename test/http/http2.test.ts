@@ -140,24 +140,35 @@ test("http2 client receives every event of a finite stream and the stream ends c
   expect(closes.map((reason) => reason.type)).toEqual(["done"]);
 });
 
-test("http2 client closing its stream mid-way ends the producer and onClose gets client-gone", async () => {
-  const closes: StreamClosedError[] = [];
-  let produced = 0;
-  let finallyRan = 0;
-  let signalAbortedInFinally: boolean | undefined;
+/** What an endless ticking producer went through, as seen from the server. */
+interface TickState {
+  closes: StreamClosedError[];
+  produced: number;
+  finallyRan: number;
+  signalAbortedInFinally: boolean | undefined;
+}
+
+/** An HTTP/2 server whose every stream yields {n} every 10 ms until it is stopped. */
+async function serveTicks(): Promise<{ server: Awaited<ReturnType<typeof serveHttp2>>; state: TickState }> {
+  const state: TickState = { closes: [], produced: 0, finallyRan: 0, signalAbortedInFinally: undefined };
   const server = await serveHttp2((request) =>
     new DataStream(async function* (ctx) {
       try {
         for (;;) {
-          yield { n: produced++ };
+          yield { n: state.produced++ };
           await ctx.sleep(10);
         }
       } finally {
-        finallyRan++;
-        signalAbortedInFinally = ctx.signal.aborted;
+        state.finallyRan++;
+        state.signalAbortedInFinally = ctx.signal.aborted;
       }
-    }, { request, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+    }, { request, keepAlive: false, onClose: (reason) => state.closes.push(reason) }).toResponse()
   );
+  return { server, state };
+}
+
+test("http2 client closing its stream mid-way ends the producer and onClose gets client-gone", async () => {
+  const { server, state } = await serveTicks();
   const client = await connectClient(server.url);
   try {
     const request = client.request({ ":path": "/ticks" });
@@ -172,16 +183,16 @@ test("http2 client closing its stream mid-way ends the producer and onClose gets
     expect(parseWire(text).events.slice(0, 3).map((event) => event.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
     request.close(); // RST_STREAM (NGHTTP2_CANCEL) from the client; the session stays open
 
-    await until(() => closes.length > 0, "onClose after the client closed its stream");
-    expect(finallyRan).toBe(1);
-    expect(signalAbortedInFinally).toBe(true);
-    expect(closes).toHaveLength(1);
-    expect(closes[0]!.type).toBe("client-gone");
+    await until(() => state.closes.length > 0, "onClose after the client closed its stream");
+    expect(state.finallyRan).toBe(1);
+    expect(state.signalAbortedInFinally).toBe(true);
+    expect(state.closes).toHaveLength(1);
+    expect(state.closes[0]!.type).toBe("client-gone");
     // The loop has stopped: nothing more is produced however long we wait for the next tick.
-    const producedAtClose = produced;
+    const producedAtClose = state.produced;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(produced).toBe(producedAtClose);
-    expect(closes).toHaveLength(1);
+    expect(state.produced).toBe(producedAtClose);
+    expect(state.closes).toHaveLength(1);
     expect(client.destroyed).toBe(false);
   } finally {
     await closeClient(client);
@@ -190,21 +201,7 @@ test("http2 client closing its stream mid-way ends the producer and onClose gets
 });
 
 test("http2 client destroying its whole session mid-way ends the producer and onClose gets client-gone", async () => {
-  const closes: StreamClosedError[] = [];
-  let produced = 0;
-  let finallyRan = 0;
-  const server = await serveHttp2((request) =>
-    new DataStream(async function* (ctx) {
-      try {
-        for (;;) {
-          yield { n: produced++ };
-          await ctx.sleep(10);
-        }
-      } finally {
-        finallyRan++;
-      }
-    }, { request, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
-  );
+  const { server, state } = await serveTicks();
   const client = await connectClient(server.url);
   try {
     const request = client.request({ ":path": "/ticks" });
@@ -217,9 +214,9 @@ test("http2 client destroying its whole session mid-way ends the producer and on
     await until(() => parseWire(text).events.length >= 2, "two events over HTTP/2");
     client.destroy(); // the TCP connection goes away without a GOAWAY
 
-    await until(() => closes.length > 0, "onClose after the client session was destroyed");
-    expect(finallyRan).toBe(1);
-    expect(closes.map((reason) => reason.type)).toEqual(["client-gone"]);
+    await until(() => state.closes.length > 0, "onClose after the client session was destroyed");
+    expect(state.finallyRan).toBe(1);
+    expect(state.closes.map((reason) => reason.type)).toEqual(["client-gone"]);
   } finally {
     await closeClient(client);
     await server.close();
