@@ -18,18 +18,20 @@ export interface FrameFields {
  * each becomes a line of its own; empty and trailing lines are kept.
  */
 export function prefixLines(prefix: string, text: string): string {
+  let lf = text.indexOf("\n");
+  let cr = text.indexOf("\r");
+  if (lf === -1 && cr === -1) return prefix + text + "\n";
   let out = "";
   let start = 0;
-  const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 10 || code === 13) {
-      out += prefix + text.slice(start, i) + "\n";
-      if (code === 13 && text.charCodeAt(i + 1) === 10) i++;
-      start = i + 1;
-    }
+  for (;;) {
+    // The nearest line end at or after `start`; CRLF counts as one.
+    const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+    if (end === -1) return out + prefix + text.slice(start) + "\n";
+    out += prefix + text.slice(start, end) + "\n";
+    start = end + (end === cr && lf === end + 1 ? 2 : 1);
+    if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
+    if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
   }
-  return out + prefix + text.slice(start) + "\n";
 }
 
 /**

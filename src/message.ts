@@ -35,7 +35,10 @@ const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry"
 export class Message {
   /** The validated fields of this message. */
   readonly fields: Readonly<MessageInit>;
-  readonly [MESSAGE_BRAND] = true;
+  /** The brand `isMessage` looks for, on the prototype so every copy carries it. */
+  get [MESSAGE_BRAND](): true {
+    return true;
+  }
 
   /**
    * Makes a message from its fields.
@@ -131,7 +134,8 @@ export class Message {
    * ```
    */
   data(text: string): Message {
-    return new Message({ ...this.fields, data: text });
+    assertText("data", text, CONTEXT);
+    return withField(this, "data", text);
   }
 
   /**
@@ -146,7 +150,8 @@ export class Message {
    * ```
    */
   event(name: string): Message {
-    return new Message({ ...this.fields, event: name });
+    assertEventName(name, CONTEXT);
+    return withField(this, "event", name);
   }
 
   /**
@@ -161,7 +166,8 @@ export class Message {
    * ```
    */
   id(id: string): Message {
-    return new Message({ ...this.fields, id });
+    assertEventId(id, CONTEXT);
+    return withField(this, "id", id);
   }
 
   /**
@@ -176,7 +182,8 @@ export class Message {
    * ```
    */
   retry(ms: number): Message {
-    return new Message({ ...this.fields, retry: ms });
+    assertRetry(ms, CONTEXT);
+    return withField(this, "retry", ms);
   }
 
   /**
@@ -190,13 +197,21 @@ export class Message {
    * ```
    */
   comment(text: string): Message {
-    return new Message({ ...this.fields, comment: text });
+    assertText("comment", text, CONTEXT);
+    return withField(this, "comment", text);
   }
 
   /** The frame text of this message, ending with the empty line that dispatches it. */
   toString(): string {
     return formatFrame(this.fields);
   }
+}
+
+/** A copy of `message` with one field replaced; the caller has checked the new value. */
+function withField<K extends keyof MessageInit>(message: Message, key: K, value: MessageInit[K]): Message {
+  const copy: { fields: Readonly<MessageInit> } = Object.create(Message.prototype);
+  copy.fields = Object.freeze({ ...message.fields, [key]: value });
+  return copy as Message;
 }
 
 function describeError(error: unknown): string {
