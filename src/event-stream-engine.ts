@@ -14,19 +14,15 @@ import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
 import { isThenable, toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
+import { whenIdle } from "./when-idle.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
 const CHUNK_BUDGET = 16_384;
-/** How many microtask turns a source may take for its next item to count as "ready now". */
-const READY_TURNS = 4;
 /** The first bytes, sent at once so that proxies pass the headers on and `open` fires. [spec] a comment. */
 const FIRST_BYTES = ":\n\n";
 const PING = ": ping\n\n";
 const CONTEXT = "Cannot run DataStream";
-
-/** An outcome of the source: a step, a thrown error (boxed), or nothing ready yet. */
-type Outcome = Step | { readonly error: unknown } | undefined;
 
 /** Marks a promise as handled, so that a rejection nobody awaits is not reported as unhandled. */
 function handled<T>(promise: Promise<T>): Promise<T> {
@@ -43,10 +39,9 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   /** Set once the producer returned an iterable (pull mode). */
   let iterator: ItemIterator | undefined;
   let iteratorDone = false;
-  /** A `next()` asked for but not settled when the last chunk was written (lookahead of one). */
-  let pending: Promise<Step> | undefined;
-  /** The last `next()` asked for: after a disconnect, a generator's cleanup error surfaces here. */
+  /** A `next()` asked for and not settled yet: at most one, so the source runs at most one item ahead. */
   let inflight: Promise<Step> | undefined;
+  let idleArmed = false;
   /** Frames read in the current pull and not written yet. */
   let batch = "";
   /** Frames pushed and not written yet, and their size in code units. */
@@ -166,55 +161,80 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     }
   }
 
-  /** The source's next outcome: waited for, or given a few microtask turns and else kept for later. */
-  function next(from: ItemIterator, wait: boolean): Outcome | Promise<Outcome> {
-    let promise = pending;
-    pending = undefined;
-    if (promise === undefined) {
+  /** A pull: read what the source has ready, then write it as one chunk. */
+  function pullItems(): Promise<void> {
+    return new Promise((resolve) => {
+      pullWaiter = resolve;
+      if (batch !== "") armIdle(); // a lookahead item is here already
+      if (inflight === undefined) readMore();
+    });
+  }
+
+  /** Asks the source for steps while a pull waits; synchronous steps in a loop, promised ones by callback. */
+  function readMore(): void {
+    while (!ended && pullWaiter !== undefined) {
       let result: Step | PromiseLike<Step>;
       try {
-        result = from.next();
-      } catch (error) {
-        return { error };
-      }
-      if (!isThenable(result)) return result;
-      promise = inflight = Promise.resolve(result);
-    }
-    if (wait) return promise.then((step) => step, (error: unknown) => ({ error }));
-    return settlesSoon(promise);
-  }
-
-  async function settlesSoon(promise: Promise<Step>): Promise<Outcome> {
-    let outcome: Outcome;
-    promise.then((step) => { outcome = step; }, (error: unknown) => { outcome = { error }; });
-    for (let turn = 0; turn < READY_TURNS && outcome === undefined; turn++) await undefined;
-    if (outcome === undefined) pending = promise;
-    return outcome;
-  }
-
-  /** Reads every item that is ready, up to the chunk budget, and writes them as one chunk. */
-  async function pullItems(from: ItemIterator): Promise<void> {
-    let outcome = await next(from, true);
-    for (;;) {
-      if (ended) return;
-      if (outcome === undefined) break;
-      if ("error" in outcome) return fail(outcome.error);
-      if (outcome.done) {
-        iteratorDone = true;
-        return void finish("done");
-      }
-      try {
-        batch += encodeMessage(outcome.value, serialize);
+        result = iterator!.next();
       } catch (error) {
         return fail(error);
       }
-      if (batch.length >= CHUNK_BUDGET) break;
-      const step = next(from, false);
-      outcome = step instanceof Promise ? await step : step;
+      if (isThenable(result)) {
+        const promise = (inflight = Promise.resolve(result));
+        promise.then(
+          (step) => {
+            inflight = undefined;
+            if (!ended && take(step)) readMore();
+          },
+          (error: unknown) => {
+            inflight = undefined;
+            fail(error);
+          },
+        );
+        return;
+      }
+      if (!take(result)) return;
     }
+  }
+
+  /** Adds one step to the chunk; returns whether to read on. */
+  function take(step: Step): boolean {
+    if (step.done) {
+      iteratorDone = true;
+      void finish("done");
+      return false;
+    }
+    try {
+      batch += encodeMessage(step.value, serialize);
+    } catch (error) {
+      fail(error);
+      return false;
+    }
+    if (batch.length >= CHUNK_BUDGET) {
+      writeBatch();
+      return false;
+    }
+    armIdle();
+    return pullWaiter !== undefined;
+  }
+
+  /** Writes the chunk once nothing more is ready: never holds a ready item back for a later one. */
+  function armIdle(): void {
+    if (idleArmed) return;
+    idleArmed = true;
+    whenIdle(() => {
+      idleArmed = false;
+      if (!ended && batch !== "" && pullWaiter !== undefined) writeBatch();
+    });
+  }
+
+  function writeBatch(): void {
     const text = batch;
     batch = "";
     write(text);
+    const waiter = pullWaiter;
+    pullWaiter = undefined;
+    waiter?.();
   }
 
   /** Reports a producer or serializer error, sends what `onError` returns, and ends the stream. */
@@ -308,7 +328,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       pull(): Promise<void> | void {
         if (ended) return;
         if (queued > 0) return write(drain());
-        if (iterator !== undefined) return pullItems(iterator);
+        if (iterator !== undefined) return pullItems();
         return new Promise((resolve) => {
           pullWaiter = resolve;
         });

@@ -1,0 +1,10 @@
+// The whole lifecycle suite again, with the portable "nothing more is ready" detector that runtimes
+// without process.nextTick get (workerd without nodejs_compat, browsers).
+import { vi } from "vitest";
+
+vi.mock("../../src/when-idle.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/when-idle.ts")>();
+  return { ...original, whenIdle: original.afterMicrotasks };
+});
+
+await import("./data-stream-lifecycle.test.ts");
