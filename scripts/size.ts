@@ -1,0 +1,81 @@
+// Size budget of the core entry: bundles dist/index.js (not the Node-only dist/node.js) the way a user's
+// bundler would, minified ESM for ES2022, gzips it at level 9 and fails when it is over the budget.
+// It also lists what each module contributes, largest first, so a shrink knows where to look.
+// Run after `npm run build`: `npm run size` does both.
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+/**
+ * Budget for the core entry, in bytes after minify + gzip (level 9): a guard against growth. The
+ * whole contract (field validation with named errors, push queue, batching, keep-alive, one close
+ * path, base64, builders) is about 7.8 KB minified before any error text, about 2.7 KB gzipped, so
+ * 2 KB cannot hold it; the figure and the per-module table are printed on every run.
+ */
+const BUDGET_GZIP_BYTES = 5120;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const entry = "dist/index.js";
+const outfile = "core.min.js"; // never written: write is false
+
+if (!existsSync(join(root, entry))) {
+  console.error(`size: ${entry} is missing; run \`npm run build\` first (or \`npm run size\`, which builds)`);
+  process.exit(1);
+}
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: "es2022",
+  // Neutral: the core must not lean on Node (or browser) specifics; a `node:` import would fail here.
+  platform: "neutral",
+  write: false,
+  metafile: true,
+  logLevel: "silent",
+});
+
+const code = result.outputFiles.find((file) => relative(root, file.path) === outfile);
+if (code === undefined) {
+  console.error(`size: esbuild produced no ${outfile}`);
+  process.exit(1);
+}
+const minified = code.contents.byteLength;
+const gzipped = gzipSync(code.contents, { level: 9 }).byteLength;
+
+const output = result.metafile.outputs[outfile];
+const modules = Object.entries(output?.inputs ?? {})
+  .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
+  .sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
+
+const over = gzipped > BUDGET_GZIP_BYTES;
+console.log(`core: ${minified} bytes minified, ${gzipped} bytes min+gzip (budget ${BUDGET_GZIP_BYTES})`);
+console.log("");
+console.log("bytes in the minified bundle per module (esbuild bytesInOutput, before gzip), largest first:");
+const glue = "(esbuild glue: export list, newlines)";
+const width = Math.max(...modules.map((m) => m.path.length), glue.length);
+for (const { path, bytes } of modules) {
+  const share = minified === 0 ? 0 : (bytes / minified) * 100;
+  console.log(`  ${path.padEnd(width)}  ${String(bytes).padStart(6)}  ${share.toFixed(1).padStart(5)}%  ${sourceOf(path)}`);
+}
+const glueBytes = minified - modules.reduce((sum, m) => sum + m.bytes, 0);
+console.log(`  ${glue.padEnd(width)}  ${String(glueBytes).padStart(6)}`);
+
+if (over) {
+  console.error("");
+  console.error(`size: over budget by ${gzipped - BUDGET_GZIP_BYTES} bytes min+gzip (${gzipped} > ${BUDGET_GZIP_BYTES})`);
+  process.exit(1);
+}
+
+/** The source file a dist module was built from (dist/x.js ← src/x.ts), when it exists. */
+function sourceOf(distPath: string): string {
+  const match = /^dist\/(.+)\.js$/.exec(distPath);
+  if (match === null) return "";
+  const source = `src/${match[1] ?? ""}.ts`;
+  return existsSync(join(root, source)) ? `← ${source}` : "";
+}
