@@ -276,11 +276,14 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     const rest = drain() + batch + tail;
     batch = "";
     try {
-      if (type === "done" || type === "error") {
-        if (rest !== "") controller.enqueue(encoder.encode(rest));
-        controller.close();
-      } else {
+      if (type === "overflow") {
+        // The client is still there but not reading: drop what it has not read, and say why.
         controller.error(reason);
+      } else {
+        // Nobody is left to read after "client-gone"; erroring the body would only make servers
+        // that read it themselves (Deno.serve, @hono/node-server) log the reason.
+        if (rest !== "" && type !== "client-gone") controller.enqueue(encoder.encode(rest));
+        controller.close();
       }
     } catch {
       // The consumer cancelled the body first: nothing is left to write to.

@@ -141,7 +141,7 @@ export const cases: readonly SuiteCase[] = [
       const text = await (await target.fetch("/quiet?ms=25000")).text();
       const parsed = parse(text);
       assert.deepEqual(parsed.events.map((event) => event.data), ["awake"]);
-      assert.ok(parsed.comments.filter((comment) => comment === " ping").length >= 4, JSON.stringify(parsed.comments));
+      assert.ok(parsed.comments.filter((comment) => comment === "ping").length >= 4, JSON.stringify(parsed.comments));
     },
   },
   {

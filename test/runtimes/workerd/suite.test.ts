@@ -1,0 +1,14 @@
+// The runtime suite inside workerd, with @cloudflare/vitest-plugin: the test runs in the same workerd
+// as the Worker (worker.ts) and reaches it through SELF.fetch. Cancelling a SELF.fetch body simulates
+// a client disconnect. Run: bash scripts/runtimes/workerd.sh
+import { SELF } from "cloudflare:test";
+import { test } from "vitest";
+import { cases, type SuiteTarget } from "../suite.ts";
+
+const target: SuiteTarget = {
+  fetch: (path, init) => SELF.fetch(`http://example.com${path}`, init),
+};
+
+for (const suiteCase of cases) {
+  test(`workerd: ${suiteCase.name}`, { timeout: suiteCase.timeoutMs }, () => suiteCase.run(target));
+}
