@@ -1,4 +1,4 @@
-import { Message } from "./message.ts";
+import { Message, type MessageFields, type MessageInit } from "./message.ts";
 import { formatFrame } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeValue } from "./describe-value.ts";
@@ -43,7 +43,7 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
   if (typeof item === "object" && item !== null) {
     if (item instanceof Message) return formatFrame(item.fields);
     // A message of another copy of this library: checked again, since its brand can be forged.
-    if (Message.isMessage(item)) return formatFrame(new Message(item.fields).fields);
+    if (Message.isMessage(item)) return formatFrame(new Message(definedFields(item.fields)).fields);
     if (ArrayBuffer.isView(item)) {
       return formatFrame({ data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) });
     }
@@ -76,4 +76,11 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
     throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);
   }
   return formatFrame({ data });
+}
+
+/** The fields that are set, as a `MessageInit`. */
+function definedFields(fields: MessageFields): MessageInit {
+  const init: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) init[key] = value;
+  return init as MessageInit;
 }

@@ -28,7 +28,10 @@ export function assertEventName(value: unknown, context: string): asserts value 
  *
  * @throws {TypeError} naming the field and showing the value
  */
+const ID_UNSAFE = /[\r\n\0]/;
+
 export function assertEventId(value: unknown, context: string): asserts value is string {
+  if (typeof value === "string" && !ID_UNSAFE.test(value)) return;
   if (typeof value !== "string") {
     throw new TypeError(
       `${context}: \`id\` must be a string (got ${describeValue(value)})${typeof value === "number" ? "; convert it with String(id)" : ""}`,

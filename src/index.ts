@@ -6,7 +6,7 @@
  * @module
  */
 export { DataStream } from "./data-stream.ts";
-export { Message, type MessageInit } from "./message.ts";
+export { Message, type MessageFields, type MessageInit } from "./message.ts";
 export { encodeMessage, type Serializer, type ServerSentEventConvertible } from "./encode-message.ts";
 export { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 export { DEFAULT_HEADERS } from "./default-headers.ts";

@@ -16,6 +16,9 @@ export interface MessageInit {
   readonly comment?: string;
 }
 
+/** The fields of a made `Message`: all five keys, `undefined` where a field is absent. */
+export type MessageFields = { readonly [K in keyof MessageInit]-?: MessageInit[K] | undefined };
+
 const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
 const CONTEXT = "Cannot create message";
 const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry", "comment"]);
@@ -33,8 +36,8 @@ const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry"
  * ```
  */
 export class Message {
-  /** The validated fields of this message. */
-  readonly fields: Readonly<MessageInit>;
+  /** The validated fields of this message; an absent field is `undefined`. */
+  readonly fields: MessageFields;
   /** The brand `isMessage` looks for, on the prototype so every copy carries it. */
   get [MESSAGE_BRAND](): true {
     return true;
@@ -57,24 +60,23 @@ export class Message {
     if (typeof init !== "object" || init === null) {
       throw new TypeError(`${CONTEXT}: expected an object of fields (got ${describeValue(init)})`);
     }
-    // Copy first, then check the copy: a getter must not hand validation one value and the wire another.
-    const fields: MessageInit = { ...init };
-    let count = 0;
-    for (const key of Object.keys(fields)) {
+    // Read each field once: a getter must not hand validation one value and the wire another.
+    const { data, event, id, retry, comment } = init;
+    for (const key of Object.keys(init)) {
       if (!FIELD_NAMES.has(key)) {
         throw new TypeError(`${CONTEXT}: unknown field \`${key}\` (expected data, event, id, retry or comment)`);
       }
-      if ((fields as Record<string, unknown>)[key] !== undefined) count++;
     }
-    if (count === 0) {
+    if (data === undefined && event === undefined && id === undefined && retry === undefined && comment === undefined) {
       throw new TypeError(`${CONTEXT}: it has no field (give data, event, id, retry or comment)`);
     }
-    if (fields.data !== undefined) assertText("data", fields.data, CONTEXT);
-    if (fields.event !== undefined) assertEventName(fields.event, CONTEXT);
-    if (fields.id !== undefined) assertEventId(fields.id, CONTEXT);
-    if (fields.retry !== undefined) assertRetry(fields.retry, CONTEXT);
-    if (fields.comment !== undefined) assertText("comment", fields.comment, CONTEXT);
-    this.fields = Object.freeze(fields);
+    if (data !== undefined) assertText("data", data, CONTEXT);
+    if (event !== undefined) assertEventName(event, CONTEXT);
+    if (id !== undefined) assertEventId(id, CONTEXT);
+    if (retry !== undefined) assertRetry(retry, CONTEXT);
+    if (comment !== undefined) assertText("comment", comment, CONTEXT);
+    // Always the same five keys, so every message's fields share one shape.
+    this.fields = Object.freeze({ data, event, id, retry, comment });
   }
 
   /**
@@ -209,7 +211,7 @@ export class Message {
 
 /** A copy of `message` with one field replaced; the caller has checked the new value. */
 function withField<K extends keyof MessageInit>(message: Message, key: K, value: MessageInit[K]): Message {
-  const copy: { fields: Readonly<MessageInit> } = Object.create(Message.prototype);
+  const copy: { fields: MessageFields } = Object.create(Message.prototype);
   copy.fields = Object.freeze({ ...message.fields, [key]: value });
   return copy as Message;
 }
