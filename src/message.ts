@@ -17,7 +17,13 @@ export interface MessageInit {
 }
 
 /** The fields of a made `Message`: all five keys, `undefined` where a field is absent. */
-export type MessageFields = { readonly [K in keyof MessageInit]-?: MessageInit[K] | undefined };
+export interface MessageFields {
+  readonly data: string | undefined;
+  readonly event: string | undefined;
+  readonly id: string | undefined;
+  readonly retry: number | undefined;
+  readonly comment: string | undefined;
+}
 
 const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
 const CONTEXT = "Cannot create message";
