@@ -60,7 +60,7 @@ export function assertRetry(value: unknown, context: string): asserts value is n
 }
 
 /**
- * Checks a `data` or `comment` value: any string. Line breaks are allowed and split into lines.
+ * Checks a `data` or `comment` value: it must be a string. Line breaks are allowed and split into lines.
  *
  * @throws {TypeError} naming the field and showing the value
  */

@@ -6,8 +6,9 @@
 //   GET /hono-sse     a similar stream written with hono/streaming's streamSSE
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { DataStream, Message } from "edge-sse";
+import { DataStream } from "edge-sse";
 import { DEMO_PAGE } from "../shared/demo-page.ts";
+import { demoEvents } from "../shared/demo-handler.ts";
 
 export const app = new Hono();
 
@@ -16,19 +17,7 @@ app.get("/", (c) => c.html(DEMO_PAGE));
 // edge-sse: pass the raw Request. Its signal ends the stream (and runs the generator's `finally`) when the
 // client leaves, and its Last-Event-ID header becomes `lastEventId`. The first bytes go out at once,
 // keep-alive pings flow while the producer is quiet, and the generator runs only as fast as the client reads.
-app.get("/events", (c) =>
-  new DataStream(async function* ({ lastEventId, sleep }) {
-    let count = Number(lastEventId ?? 0) || 0; // resume where a reconnecting client left off
-    let price = 100;
-    for (;;) {
-      count++;
-      yield Message.data(String(count)).id(String(count));
-      price = Math.max(1, price + (Math.random() - 0.5) * 2);
-      yield Message.json({ symbol: "EDGE", price: Math.round(price * 100) / 100 }).event("price");
-      if (count % 5 === 0) yield Message.data(new Date().toISOString().slice(11, 19)).event("clock");
-      await sleep(1_000); // rejects as soon as the stream ends, so the loop stops
-    }
-  }, { request: c.req.raw, retry: 2_000 }).toResponse());
+app.get("/events", (c) => new DataStream(demoEvents, { request: c.req.raw, retry: 2_000 }).toResponse());
 
 // Hono's streamSSE, for comparison. What it leaves to you: reading Last-Event-ID, keep-alive pings,
 // stopping the loop when the client leaves (writes after that are silently dropped; check

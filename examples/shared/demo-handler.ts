@@ -1,4 +1,4 @@
-import { DataStream, Message } from "edge-sse";
+import { DataStream, Message, type StreamContext } from "edge-sse";
 import { DEMO_PAGE } from "./demo-page.ts";
 
 /**
@@ -12,17 +12,22 @@ export function handleDemo(request: Request): Response {
   }
   if (pathname !== "/events") return new Response("Not found", { status: 404 });
 
-  return new DataStream(async function* ({ lastEventId, sleep }) {
-    // Resume the counter where this client left off.
-    let count = Number(lastEventId ?? 0) || 0;
-    let price = 100;
-    for (;;) {
-      count++;
-      yield Message.data(String(count)).id(String(count));
-      price = Math.max(1, price + (Math.random() - 0.5) * 2);
-      yield Message.json({ symbol: "EDGE", price: Math.round(price * 100) / 100 }).event("price");
-      if (count % 5 === 0) yield Message.data(new Date().toISOString().slice(11, 19)).event("clock");
-      await sleep(1_000);
-    }
-  }, { request, retry: 2_000 }).toResponse();
+  return new DataStream(demoEvents, { request, retry: 2_000 }).toResponse();
+}
+
+/**
+ * The demo's events: a counter that resumes after the client's Last-Event-ID, JSON price updates,
+ * and a named clock event every fifth second. `sleep` rejects when the client leaves, which ends the loop.
+ */
+export async function* demoEvents({ lastEventId, sleep }: StreamContext): AsyncGenerator<Message> {
+  let count = Number(lastEventId ?? 0) || 0;
+  let price = 100;
+  for (;;) {
+    count++;
+    yield Message.data(String(count)).id(String(count));
+    price = Math.max(1, price + (Math.random() - 0.5) * 2);
+    yield Message.json({ symbol: "EDGE", price: Math.round(price * 100) / 100 }).event("price");
+    if (count % 5 === 0) yield Message.data(new Date().toISOString().slice(11, 19)).event("clock");
+    await sleep(1_000);
+  }
 }

@@ -1,29 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
-import { parseWire, type Parsed } from "../helpers/parse.ts";
+import { readEvents } from "../helpers/read-events.ts";
 
 let server: TestServer;
 beforeAll(async () => {
   server = await serveNode(handleDemo);
 });
 afterAll(() => server.close());
-
-/** Reads the demo's stream until `count` events have arrived, then hangs up. */
-async function readEvents(count: number, headers: Record<string, string> = {}): Promise<Parsed> {
-  const abort = new AbortController();
-  const response = await fetch(`${server.url}/events`, { headers, signal: abort.signal });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (parseWire(text).events.length < count) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  abort.abort();
-  return parseWire(text);
-}
 
 test("The demo serves its page with an EventSource on /events", async () => {
   const response = await fetch(`${server.url}/`);
@@ -32,7 +16,7 @@ test("The demo serves its page with an EventSource on /events", async () => {
 });
 
 test("The demo stream sends retry, numbered counter events and JSON price events", async () => {
-  const parsed = await readEvents(2);
+  const { parsed } = await readEvents(`${server.url}/events`, 2);
   expect(parsed.retries).toEqual([2000]);
   expect(parsed.events[0]).toMatchObject({ id: "1", data: "1" });
   expect(parsed.events[1]?.event).toBe("price");
@@ -40,7 +24,7 @@ test("The demo stream sends retry, numbered counter events and JSON price events
 });
 
 test("The demo resumes its counter after the Last-Event-ID a reconnecting client sends", async () => {
-  const parsed = await readEvents(1, { "last-event-id": "41" });
+  const { parsed } = await readEvents(`${server.url}/events`, 1, { "last-event-id": "41" });
   expect(parsed.events[0]).toMatchObject({ id: "42", data: "42" });
 });
 

@@ -7,7 +7,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { DataStream, type StreamClosedError } from "edge-sse";
 import { app } from "../../examples/hono/app.ts";
-import { parseWire, type Parsed } from "../helpers/parse.ts";
+import { readEvents } from "../helpers/read-events.ts";
 import { deferred } from "../helpers/deferred.ts";
 
 const closed = deferred<string>();
@@ -43,22 +43,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Reads `path` until `count` events have arrived, then hangs up. */
-async function readEvents(path: string, count: number, headers: Record<string, string> = {}): Promise<{ parsed: Parsed; response: Response }> {
-  const abort = new AbortController();
-  const response = await fetch(base + path, { headers, signal: abort.signal });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (parseWire(text).events.length < count) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  abort.abort();
-  return { parsed: parseWire(text), response };
-}
-
 test("The Hono example serves the demo page", async () => {
   const response = await fetch(`${base}/`);
   expect(response.headers.get("content-type")).toBe("text/html; charset=UTF-8");
@@ -66,7 +50,7 @@ test("The Hono example serves the demo page", async () => {
 });
 
 test("The Hono example's DataStream route sends retry, numbered events and JSON price events", async () => {
-  const { parsed, response } = await readEvents("/events", 2);
+  const { parsed, response } = await readEvents(base + "/events", 2);
   expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
   expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
   expect(parsed.retries).toEqual([2000]);
@@ -76,18 +60,18 @@ test("The Hono example's DataStream route sends retry, numbered events and JSON 
 });
 
 test("The Hono example's DataStream route resumes after the Last-Event-ID", async () => {
-  const { parsed } = await readEvents("/events", 1, { "last-event-id": "41" });
+  const { parsed } = await readEvents(base + "/events", 1, { "last-event-id": "41" });
   expect(parsed.events[0]).toMatchObject({ id: "42", data: "42" });
 });
 
 test("The Hono example's streamSSE route streams numbered events and reads Last-Event-ID too", async () => {
-  const { parsed, response } = await readEvents("/hono-sse", 2, { "last-event-id": "7" });
+  const { parsed, response } = await readEvents(base + "/hono-sse", 2, { "last-event-id": "7" });
   expect(response.headers.get("content-type")).toBe("text/event-stream");
   expect(parsed.events.slice(0, 2)).toMatchObject([{ id: "8", data: "8" }, { id: "9", data: "9" }]);
 });
 
 test("Through @hono/node-server, a client hang-up ends a DataStream given c.req.raw", async () => {
-  const { parsed } = await readEvents("/probe", 2);
+  const { parsed } = await readEvents(base + "/probe", 2);
   expect(parsed.events.length).toBeGreaterThanOrEqual(2);
   expect(await finallyRan.promise).toBe(true);
   expect(await closed.promise).toBe("client-gone");

@@ -167,20 +167,26 @@ async function serveTicks(): Promise<{ server: Awaited<ReturnType<typeof serveHt
   return { server, state };
 }
 
+/** Requests the ticking stream and collects its text as it arrives. */
+function openTicks(client: ClientHttp2Session): { request: ClientHttp2Stream; text: () => string } {
+  const request = client.request({ ":path": "/ticks" });
+  let text = "";
+  request.setEncoding("utf8");
+  request.on("data", (chunk: string) => {
+    text += chunk;
+  });
+  return { request, text: () => text };
+}
+
 test("http2 client closing its stream mid-way ends the producer and onClose gets client-gone", async () => {
   const { server, state } = await serveTicks();
   const client = await connectClient(server.url);
   try {
-    const request = client.request({ ":path": "/ticks" });
-    let text = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => {
-      text += chunk;
-    });
+    const { request, text } = openTicks(client);
     const headers = await responseHeaders(request);
     expect(headers[":status"]).toBe(200);
-    await until(() => parseWire(text).events.length >= 3, "three events over HTTP/2");
-    expect(parseWire(text).events.slice(0, 3).map((event) => event.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+    await until(() => parseWire(text()).events.length >= 3, "three events over HTTP/2");
+    expect(parseWire(text()).events.slice(0, 3).map((event) => event.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
     request.close(); // RST_STREAM (NGHTTP2_CANCEL) from the client; the session stays open
 
     await until(() => state.closes.length > 0, "onClose after the client closed its stream");
@@ -204,14 +210,9 @@ test("http2 client destroying its whole session mid-way ends the producer and on
   const { server, state } = await serveTicks();
   const client = await connectClient(server.url);
   try {
-    const request = client.request({ ":path": "/ticks" });
-    let text = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => {
-      text += chunk;
-    });
+    const { request, text } = openTicks(client);
     request.on("error", () => {}); // the stream errors when its session is destroyed
-    await until(() => parseWire(text).events.length >= 2, "two events over HTTP/2");
+    await until(() => parseWire(text()).events.length >= 2, "two events over HTTP/2");
     client.destroy(); // the TCP connection goes away without a GOAWAY
 
     await until(() => state.closes.length > 0, "onClose after the client session was destroyed");
