@@ -88,6 +88,9 @@ async function respond(
     if (!ended) abort.abort(new Error("The client closed the connection"));
   };
   res.on("close", onClose);
+  // An HTTP/2 client's RST_STREAM can leave a stream whose writable side is still open undestroyed, so
+  // its "close" may never come; the request's "aborted" does.
+  req.on("aborted", onClose);
   let response: Response;
   try {
     response = await handler(toRequest(req, abort.signal));
@@ -116,28 +119,34 @@ async function respond(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (!res.write(value) && !closed) await drainOrClose(res);
+      if (!res.write(value) && !closed) await drainOrClose(res, abort.signal);
     }
     ended = true;
-    if (!abort.signal.aborted) res.end();
+    // After a disconnect, destroy: an HTTP/2 stream the client reset would otherwise stay half open.
+    if (abort.signal.aborted) res.destroy();
+    else res.end();
   } catch (error) {
     ended = true;
     res.destroy(error instanceof Error ? error : undefined);
   } finally {
     abort.signal.removeEventListener("abort", cancel);
     res.off("close", onClose);
+    req.off("aborted", onClose);
   }
 }
 
-function drainOrClose(res: NodeResponse): Promise<void> {
+/** Waits until the response can take more, or the client has gone. */
+function drainOrClose(res: NodeResponse, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off("drain", done);
       res.off("close", done);
+      signal.removeEventListener("abort", done);
       resolve();
     };
     res.on("drain", done);
     res.on("close", done);
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 

@@ -146,11 +146,13 @@ interface TickState {
   produced: number;
   finallyRan: number;
   signalAbortedInFinally: boolean | undefined;
+  /** Server-side HTTP/2 streams not closed yet: a reset stream left half open would leak. */
+  openStreams: number;
 }
 
 /** An HTTP/2 server whose every stream yields {n} every 10 ms until it is stopped. */
 async function serveTicks(): Promise<{ server: Awaited<ReturnType<typeof serveHttp2>>; state: TickState }> {
-  const state: TickState = { closes: [], produced: 0, finallyRan: 0, signalAbortedInFinally: undefined };
+  const state: TickState = { closes: [], produced: 0, finallyRan: 0, signalAbortedInFinally: undefined, openStreams: 0 };
   const server = await serveHttp2((request) =>
     new DataStream(async function* (ctx) {
       try {
@@ -164,6 +166,10 @@ async function serveTicks(): Promise<{ server: Awaited<ReturnType<typeof serveHt
       }
     }, { request, keepAlive: false, onClose: (reason) => state.closes.push(reason) }).toResponse()
   );
+  server.server.on("stream", (stream) => {
+    state.openStreams++;
+    stream.on("close", () => state.openStreams--);
+  });
   return { server, state };
 }
 
@@ -194,6 +200,7 @@ test("http2 client closing its stream mid-way ends the producer and onClose gets
     expect(state.signalAbortedInFinally).toBe(true);
     expect(state.closes).toHaveLength(1);
     expect(state.closes[0]!.type).toBe("client-gone");
+    await until(() => state.openStreams === 0, "the server's HTTP/2 stream to close");
     // The loop has stopped: nothing more is produced however long we wait for the next tick.
     const producedAtClose = state.produced;
     await new Promise((resolve) => setTimeout(resolve, 100));
