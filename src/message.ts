@@ -98,7 +98,8 @@ export class Message {
    * ```
    */
   static data(text: string): Message {
-    return new Message({ data: text });
+    assertText("data", text, CONTEXT);
+    return made(text, undefined, undefined, undefined, undefined);
   }
 
   /**
@@ -123,7 +124,7 @@ export class Message {
     if (typeof text !== "string") {
       throw new TypeError(`${CONTEXT}: \`data\` has no JSON form (got ${describeValue(value)})`);
     }
-    return new Message({ data: text });
+    return made(text, undefined, undefined, undefined, undefined);
   }
 
   /** Tells whether `value` is a `Message`, also one made by another copy of this library. */
@@ -143,7 +144,8 @@ export class Message {
    */
   data(text: string): Message {
     assertText("data", text, CONTEXT);
-    return withField(this, "data", text);
+    const { event, id, retry, comment } = this.fields;
+    return made(text, event, id, retry, comment);
   }
 
   /**
@@ -159,7 +161,8 @@ export class Message {
    */
   event(name: string): Message {
     assertEventName(name, CONTEXT);
-    return withField(this, "event", name);
+    const { data, id, retry, comment } = this.fields;
+    return made(data, name, id, retry, comment);
   }
 
   /**
@@ -175,7 +178,8 @@ export class Message {
    */
   id(id: string): Message {
     assertEventId(id, CONTEXT);
-    return withField(this, "id", id);
+    const { data, event, retry, comment } = this.fields;
+    return made(data, event, id, retry, comment);
   }
 
   /**
@@ -191,7 +195,8 @@ export class Message {
    */
   retry(ms: number): Message {
     assertRetry(ms, CONTEXT);
-    return withField(this, "retry", ms);
+    const { data, event, id, comment } = this.fields;
+    return made(data, event, id, ms, comment);
   }
 
   /**
@@ -206,7 +211,8 @@ export class Message {
    */
   comment(text: string): Message {
     assertText("comment", text, CONTEXT);
-    return withField(this, "comment", text);
+    const { data, event, id, retry } = this.fields;
+    return made(data, event, id, retry, text);
   }
 
   /** The frame text of this message, ending with the empty line that dispatches it. */
@@ -215,11 +221,17 @@ export class Message {
   }
 }
 
-/** A copy of `message` with one field replaced; the caller has checked the new value. */
-function withField<K extends keyof MessageInit>(message: Message, key: K, value: MessageInit[K]): Message {
-  const copy: { fields: MessageFields } = Object.create(Message.prototype);
-  copy.fields = Object.freeze({ ...message.fields, [key]: value });
-  return copy as Message;
+/** A message from fields the caller has checked: no init to walk, one object shape for all. */
+function made(
+  data: string | undefined,
+  event: string | undefined,
+  id: string | undefined,
+  retry: number | undefined,
+  comment: string | undefined,
+): Message {
+  const message: { fields: MessageFields } = Object.create(Message.prototype);
+  message.fields = Object.freeze({ data, event, id, retry, comment });
+  return message as Message;
 }
 
 function describeError(error: unknown): string {
