@@ -100,7 +100,9 @@ export class DataStream {
    * ```
    */
   toResponse(init?: ResponseInit): Response {
-    const headers = mergeHeaders("Cannot make a Response", this.#options.headers, init?.headers);
+    const headers = init?.headers === undefined
+      ? this.#options.headers
+      : mergeHeaders("Cannot make a Response", this.#options.headers, init.headers);
     return new Response(this.toReadableStream(), { status: 200, ...init, headers });
   }
 }

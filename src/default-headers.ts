@@ -14,22 +14,27 @@ export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"];
 
 /**
- * Merges header sets over the defaults, later ones winning.
+ * Merges header sets over the defaults, later ones winning, into a plain record of lower-case names
+ * (no `Headers` object is kept). With nothing to merge, the shared defaults come back as they are.
  *
  * @throws {TypeError} when a hop-by-hop header is set
  */
-export function mergeHeaders(context: string, ...layers: ReadonlyArray<HeadersInit | undefined>): Headers {
-  const headers = new Headers(DEFAULT_HEADERS);
+export function mergeHeaders(
+  context: string,
+  ...layers: ReadonlyArray<HeadersInit | undefined>
+): Readonly<Record<string, string>> {
+  let merged: Record<string, string> | undefined;
   for (const layer of layers) {
-    if (layer === undefined) continue;
+    if (layer === undefined || layer === DEFAULT_HEADERS) continue;
+    merged ??= { ...DEFAULT_HEADERS };
     new Headers(layer).forEach((value, name) => {
       if (HOP_BY_HOP.includes(name)) {
         throw new TypeError(
           `${context}: header \`${name}\` is not allowed (got ${describeValue(value)}); hop-by-hop headers break HTTP/2 and HTTP/3`,
         );
       }
-      headers.set(name, value);
+      merged![name] = value;
     });
   }
-  return headers;
+  return merged ?? DEFAULT_HEADERS;
 }

@@ -32,7 +32,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit } = options;
+  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId } = options;
   const abort = new AbortController();
   const signal = abort.signal;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -61,7 +61,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     send,
     close: () => void finish("done"),
     signal,
-    lastEventId: options.lastEventId,
+    lastEventId,
     sleep: (ms) => abortableSleep(ms, signal),
     get ready(): Promise<void> {
       if (ended) return handled(Promise.reject(signal.reason));

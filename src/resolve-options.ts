@@ -16,7 +16,7 @@ export interface ResolvedOptions {
   readonly serialize: Serializer;
   readonly onError: (error: unknown) => Message | void;
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
-  readonly headers: Headers;
+  readonly headers: Readonly<Record<string, string>>;
   readonly highWaterMark: number;
   readonly bufferLimit: number;
 }
