@@ -1,0 +1,100 @@
+/**
+ * Checks the benchmark's inputs: `node fixtures.check.mjs` (or `npm run check` in bench/).
+ * The fixtures must be the same on every run, have the sizes the workloads promise, and encode
+ * (eventsource-encoder) and parse (eventsource-parser) back to the events the checks expect.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { encode } from "eventsource-encoder";
+import {
+  buildPools, expectedEvents, fixtureEvent, itemMakers, POOL_B, POOL_C, POOL_SIZE, SEED, SHAPES, source,
+} from "./fixtures.mjs";
+import { compareEvents, parseEvents } from "./verify.mjs";
+
+/** The digest of the pools made from SEED; change it only when changing the fixtures on purpose. */
+const POOLS_SHA256 = "5be4df8a74f6c9f88f883e1bf59d909c2aac25c2caaa032858aa79f33ffe38b1";
+const encoder = new TextEncoder();
+
+test("the pools are the same on every run (fixed seed)", () => {
+  const again = buildPools(SEED);
+  assert.deepEqual(again.b, POOL_B);
+  assert.deepEqual(again.c, POOL_C);
+  const digest = createHash("sha256").update(JSON.stringify(again)).digest("hex");
+  assert.equal(digest, POOLS_SHA256);
+  assert.notDeepEqual(buildPools(SEED + 1).b, POOL_B, "another seed makes other events");
+});
+
+test("shape a is data \"hello world\" with no event and no id", () => {
+  for (const i of [0, 1, 99_999]) assert.deepEqual(fixtureEvent("a", i), { data: "hello world" });
+});
+
+test("shape b is a ~150-byte JSON object with an event name and its 1-based id", () => {
+  assert.equal(POOL_B.length, POOL_SIZE);
+  const sizes = POOL_B.map((entry) => JSON.stringify(entry.value).length);
+  assert.ok(Math.min(...sizes) >= 145 && Math.max(...sizes) <= 155, `JSON sizes ${Math.min(...sizes)}..${Math.max(...sizes)}`);
+  assert.ok(new Set(POOL_B.map((e) => JSON.stringify(e.value))).size > POOL_SIZE * 0.99, "entries differ");
+  for (const i of [0, 1, POOL_SIZE, 123_456]) {
+    const event = fixtureEvent("b", i);
+    assert.equal(event.id, String(i + 1));
+    assert.match(event.event, /^[a-z]+$/);
+    assert.equal(typeof event.data, "object");
+  }
+});
+
+test("shape c is a 5-line ASCII text", () => {
+  assert.equal(POOL_C.length, POOL_SIZE);
+  for (const text of POOL_C) {
+    const lines = text.split("\n");
+    assert.equal(lines.length, 5);
+    assert.ok(lines.every((line) => line.length > 0));
+    assert.match(text, /^[\x20-\x7e\n]+$/);
+  }
+});
+
+for (const shape of SHAPES) {
+  test(`shape ${shape}: encoded with eventsource-encoder, parsed back with eventsource-parser`, () => {
+    const n = 3 * POOL_SIZE;
+    const item = itemMakers.fields(shape);
+    // One chunk per event, and the same bytes split at awkward places: both must parse the same.
+    const chunks = [];
+    for (let i = 0; i < n; i++) chunks.push(encoder.encode(encode(item(i))));
+    const expected = expectedEvents(shape, n);
+    assert.deepEqual(compareEvents(parseEvents(chunks), expected), { ok: true, detail: `${n} events match` });
+    const whole = Buffer.concat(chunks);
+    const split = [];
+    for (let at = 0; at < whole.length; at += 7) split.push(whole.subarray(at, at + 7));
+    assert.equal(compareEvents(parseEvents(split), expected).ok, true);
+  });
+}
+
+test("the checker catches a wrong stream", () => {
+  const expected = expectedEvents("c", 2);
+  const broken = [encoder.encode(`data:${fixtureEvent("c", 0).data}\n\n`)];
+  assert.equal(compareEvents(parseEvents(broken), expected).ok, false);
+  const missingId = [encoder.encode(`event: ${fixtureEvent("b", 0).event}\ndata: ${JSON.stringify(fixtureEvent("b", 0).data)}\n\n`)];
+  assert.match(compareEvents(parseEvents(missingId), expectedEvents("b", 1)).detail, /lastEventId/);
+});
+
+test("source() yields n items, waits before the first and stays open when asked", async () => {
+  const items = [];
+  for await (const x of source(5, (i) => i * 2)) items.push(x);
+  assert.deepEqual(items, [0, 2, 4, 6, 8]);
+
+  const start = performance.now();
+  const waiting = source(1, (i) => i, { waitMs: 50 });
+  await waiting.next();
+  assert.ok(performance.now() - start >= 45);
+
+  let release;
+  const idle = new Promise((resolve) => { release = resolve; });
+  const open = source(1, (i) => i, { idle });
+  assert.deepEqual(await open.next(), { done: false, value: 0 });
+  let finished = false;
+  const last = open.next().then((step) => { finished = step.done; });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(finished, false, "still open");
+  release();
+  await last;
+  assert.equal(finished, true);
+});
