@@ -180,21 +180,22 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
         return fail(error);
       }
       if (isThenable(result)) {
-        const promise = (inflight = Promise.resolve(result));
-        promise.then(
-          (step) => {
-            inflight = undefined;
-            if (!ended && take(step)) readMore();
-          },
-          (error: unknown) => {
-            inflight = undefined;
-            fail(error);
-          },
-        );
+        (inflight = Promise.resolve(result)).then(onStep, onStepError);
         return;
       }
       if (!take(result)) return;
     }
+  }
+
+  // Made once per stream, not per item: one callback pair serves every promised step.
+  function onStep(step: Step): void {
+    inflight = undefined;
+    if (!ended && take(step)) readMore();
+  }
+
+  function onStepError(error: unknown): void {
+    inflight = undefined;
+    fail(error);
   }
 
   /** Adds one step to the chunk; returns whether to read on. */
