@@ -14,7 +14,7 @@ import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
 import { isThenable, toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
-import { whenIdle } from "./when-idle.ts";
+import { createIdleDetector } from "./when-idle.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
@@ -41,7 +41,6 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let iteratorDone = false;
   /** A `next()` asked for and not settled yet: at most one, so the source runs at most one item ahead. */
   let inflight: Promise<Step> | undefined;
-  let idleArmed = false;
   /** Frames read in the current pull and not written yet. */
   let batch = "";
   /** Frames pushed and not written yet, and their size in code units. */
@@ -220,14 +219,9 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   }
 
   /** Writes the chunk once nothing more is ready: never holds a ready item back for a later one. */
-  function armIdle(): void {
-    if (idleArmed) return;
-    idleArmed = true;
-    whenIdle(() => {
-      idleArmed = false;
-      if (!ended && batch !== "" && pullWaiter !== undefined) writeBatch();
-    });
-  }
+  const armIdle = createIdleDetector(() => {
+    if (!ended && batch !== "" && pullWaiter !== undefined) writeBatch();
+  });
 
   function writeBatch(): void {
     const text = batch;

@@ -4,7 +4,7 @@ import { vi } from "vitest";
 
 vi.mock("../../src/when-idle.ts", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/when-idle.ts")>();
-  return { ...original, whenIdle: original.afterMicrotasks };
+  return { ...original, createIdleDetector: original.microtaskIdleDetector };
 });
 
 await import("./data-stream-lifecycle.test.ts");
