@@ -12,9 +12,10 @@ import { build } from "esbuild";
  * Budget for the core entry, in bytes after minify + gzip (level 9): a guard against growth. The
  * whole contract (field validation with named errors, push queue, batching, keep-alive, one close
  * path, base64, builders) is about 7.8 KB minified before any error text, about 2.7 KB gzipped, so
- * 2 KB cannot hold it; the figure and the per-module table are printed on every run.
+ * 2 KB cannot hold it. About 10 % above the measured figure (5,085 bytes at the time of writing), so that
+ * growth is a decision, not an accident; the figure and the per-module table are printed on every run.
  */
-const BUDGET_GZIP_BYTES = 5120;
+const BUDGET_GZIP_BYTES = 5632;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = "dist/index.js";
