@@ -3,6 +3,7 @@ import { resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
 import { mergeHeaders } from "./default-headers.ts";
 import { createEventStream } from "./event-stream-engine.ts";
 import { describeValue } from "./describe-value.ts";
+import { isPullSource } from "./item-iterator.ts";
 
 const CONTEXT = "Cannot create DataStream";
 
@@ -108,12 +109,7 @@ export class DataStream {
 }
 
 function checkSource(source: unknown): void {
-  if (typeof source === "function") return;
-  if (typeof source === "object" && source !== null) {
-    const candidate = source as { getReader?: unknown; [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
-    if (typeof candidate.getReader === "function" || typeof candidate[Symbol.asyncIterator] === "function" ||
-      typeof candidate[Symbol.iterator] === "function") return;
-  }
+  if (typeof source === "function" || isPullSource(source)) return;
   const hint = typeof source === "string" ? `; wrap it: [${describeValue(source)}]` : "";
   throw new TypeError(
     `${CONTEXT}: \`source\` must be an async iterable, an iterable, a ReadableStream or a function (got ${describeValue(source)})${hint}`,

@@ -17,3 +17,8 @@ export function describeValue(value: unknown): string {
   }
   return `${typeof value} ${String(value)}`;
 }
+
+/** The message of an error, or the thrown value as text. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

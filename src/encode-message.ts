@@ -1,7 +1,7 @@
 import { Message, type MessageFields, type MessageInit } from "./message.ts";
 import { formatFrame } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
-import { describeValue } from "./describe-value.ts";
+import { describeError, describeValue } from "./describe-value.ts";
 
 /** Turns a value that is not a string, a `Message` or bytes into the text of a `data` field. */
 export type Serializer = (value: unknown) => string;
@@ -69,8 +69,7 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
   try {
     data = serialize(item);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new TypeError(`${CONTEXT}: \`serialize\` threw for ${describeValue(item)} (${detail})`, { cause: error });
+    throw new TypeError(`${CONTEXT}: \`serialize\` threw for ${describeValue(item)} (${describeError(error)})`, { cause: error });
   }
   if (typeof data !== "string") {
     throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);

@@ -47,7 +47,6 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let queue: string[] = [];
   let queued = 0;
   let pullWaiter: (() => void) | undefined;
-  let flushScheduled = false;
   let readyWaiter: { promise: Promise<void>; resolve(): void; reject(reason: unknown): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastWrite = 0;
@@ -125,21 +124,12 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       void finish("overflow");
       return false;
     }
-    if (pullWaiter !== undefined && !flushScheduled) {
-      // Wait one microtask so that items sent back-to-back leave as one chunk.
-      flushScheduled = true;
-      queueMicrotask(flush);
+    // Items sent back-to-back leave as one chunk, as pulled ones do.
+    if (pullWaiter !== undefined) {
+      if (queued >= CHUNK_BUDGET) release();
+      else armIdle();
     }
     return queued <= highWaterMark;
-  }
-
-  function flush(): void {
-    flushScheduled = false;
-    const waiter = pullWaiter;
-    if (waiter === undefined || ended) return;
-    pullWaiter = undefined;
-    write(drain());
-    waiter();
   }
 
   function startSource(): void {
@@ -211,7 +201,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       return false;
     }
     if (batch.length >= CHUNK_BUDGET) {
-      writeBatch();
+      release();
       return false;
     }
     armIdle();
@@ -220,11 +210,12 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   /** Writes the chunk once nothing more is ready: never holds a ready item back for a later one. */
   const armIdle = createIdleDetector(() => {
-    if (!ended && batch !== "" && pullWaiter !== undefined) writeBatch();
+    if (!ended && pullWaiter !== undefined && (batch !== "" || queued > 0)) release();
   });
 
-  function writeBatch(): void {
-    const text = batch;
+  /** Writes what is pending (pushed frames, then pulled ones) as one chunk and wakes the waiting pull. */
+  function release(): void {
+    const text = drain() + batch;
     batch = "";
     write(text);
     const waiter = pullWaiter;
@@ -256,9 +247,9 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   }
 
   /**
-   * The one close path. Writes what is left (on a normal end or an error) or errors the body (client
-   * gone, overflow), stops the timer, aborts `ctx.signal`, then stops the source, awaiting its cleanup,
-   * and calls `onClose`. Later calls return the same promise.
+   * The one close path. Writes what is left and closes the body on a normal end or an error, closes it
+   * when the client is gone, errors it on overflow; stops the timer, aborts `ctx.signal`, then stops the
+   * source, awaiting its cleanup, and calls `onClose`. Later calls return the same promise.
    */
   function finish(type: CloseType, cause?: unknown, tail = ""): Promise<void> {
     if (cleanup !== undefined) return cleanup;

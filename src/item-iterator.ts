@@ -19,6 +19,14 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
+/** Tells whether `value` is a source read by pulling: a `ReadableStream`, an async iterable or an iterable object. */
+export function isPullSource(value: unknown): value is ReadableStream<unknown> | AsyncIterable<unknown> | Iterable<unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as { getReader?: unknown; [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
+  return typeof candidate.getReader === "function" || typeof candidate[Symbol.asyncIterator] === "function" ||
+    typeof candidate[Symbol.iterator] === "function";
+}
+
 /**
  * Makes an `ItemIterator` from a `ReadableStream`, an async iterable or an iterable, or returns
  * `undefined` when `source` is none of them. A string is refused, since iterating it would send one
@@ -30,15 +38,12 @@ export function toItemIterator(source: unknown, context: string): ItemIterator |
   if (typeof source === "string") {
     throw new TypeError(`${context}: the source is a string, which would be sent one character at a time; wrap it: [${describeValue(source)}]`);
   }
-  if (typeof source !== "object" || source === null) return undefined;
-  if (typeof (source as { getReader?: unknown }).getReader === "function") {
-    return fromReader((source as ReadableStream<unknown>).getReader());
-  }
-  const asyncFactory = (source as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator];
-  if (typeof asyncFactory === "function") return fromAsyncIterator(asyncFactory.call(source) as AsyncIterator<unknown>);
-  const syncFactory = (source as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-  if (typeof syncFactory === "function") return fromSyncIterator(syncFactory.call(source) as Iterator<unknown>);
-  return undefined;
+  if (!isPullSource(source)) return undefined;
+  const candidate = source as Partial<ReadableStream<unknown> & AsyncIterable<unknown> & Iterable<unknown>>;
+  if (typeof candidate.getReader === "function") return fromReader(candidate.getReader());
+  const asyncFactory = candidate[Symbol.asyncIterator];
+  if (typeof asyncFactory === "function") return fromAsyncIterator(asyncFactory.call(source));
+  return fromSyncIterator((source as Iterable<unknown>)[Symbol.iterator]());
 }
 
 function fromReader(reader: ReadableStreamDefaultReader<unknown>): ItemIterator {

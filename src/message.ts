@@ -1,6 +1,6 @@
 import { assertEventId, assertEventName, assertRetry, assertText } from "./fields.ts";
 import { formatFrame } from "./frame.ts";
-import { describeValue } from "./describe-value.ts";
+import { describeError, describeValue } from "./describe-value.ts";
 
 /** The fields of one server-sent event. Every field is optional, but a message needs at least one. */
 export interface MessageInit {
@@ -232,8 +232,4 @@ function made(
   const message: { fields: MessageFields } = Object.create(Message.prototype);
   message.fields = Object.freeze({ data, event, id, retry, comment });
   return message as Message;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

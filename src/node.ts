@@ -79,73 +79,73 @@ async function respond(
   res: NodeResponse,
 ): Promise<void> {
   const abort = new AbortController();
+  const signal = abort.signal;
   // Our own flag, not res.writableFinished: on HTTP/2 a stream the client resets reports itself
   // finished, and the disconnect would go unnoticed.
   let ended = false;
-  let closed = false;
   const onClose = (): void => {
-    closed = true;
     if (!ended) abort.abort(new Error("The client closed the connection"));
   };
   res.on("close", onClose);
   // An HTTP/2 client's RST_STREAM can leave a stream whose writable side is still open undestroyed, so
   // its "close" may never come; the request's "aborted" does.
   req.on("aborted", onClose);
-  let response: Response;
   try {
-    response = await handler(toRequest(req, abort.signal));
-  } catch (error) {
-    onError(error);
-    if (!res.headersSent && !res.destroyed) {
+    let response: Response;
+    try {
+      response = await handler(toRequest(req, signal));
+    } catch (error) {
+      onError(error);
+      if (!res.headersSent && !res.destroyed) {
+        ended = true;
+        res.writeHead(500, {});
+        res.end();
+      }
+      return;
+    }
+    res.writeHead(response.status, toNodeHeaders(response.headers));
+    const body = response.body;
+    if (body === null || req.method === "HEAD") {
       ended = true;
-      res.writeHead(500, {});
       res.end();
+      await body?.cancel();
+      return;
     }
-    return;
-  }
-  res.writeHead(response.status, toNodeHeaders(response.headers));
-  const body = response.body;
-  if (body === null || req.method === "HEAD") {
-    ended = true;
-    res.end();
-    await body?.cancel();
-    return;
-  }
-  const reader = body.getReader();
-  const cancel = (): void => void reader.cancel(abort.signal.reason).catch(() => {});
-  if (abort.signal.aborted) cancel();
-  else abort.signal.addEventListener("abort", cancel, { once: true });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value) && !closed) await drainOrClose(res, abort.signal);
+    const reader = body.getReader();
+    const cancel = (): void => void reader.cancel(signal.reason).catch(() => {});
+    if (signal.aborted) cancel();
+    else signal.addEventListener("abort", cancel, { once: true });
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.write(value) && !signal.aborted) await drainOrAbort(res, signal);
+      }
+      ended = true;
+      // After a disconnect, destroy: an HTTP/2 stream the client reset would otherwise stay half open.
+      if (signal.aborted) res.destroy();
+      else res.end();
+    } catch (error) {
+      ended = true;
+      res.destroy(error instanceof Error ? error : undefined);
+    } finally {
+      signal.removeEventListener("abort", cancel);
     }
-    ended = true;
-    // After a disconnect, destroy: an HTTP/2 stream the client reset would otherwise stay half open.
-    if (abort.signal.aborted) res.destroy();
-    else res.end();
-  } catch (error) {
-    ended = true;
-    res.destroy(error instanceof Error ? error : undefined);
   } finally {
-    abort.signal.removeEventListener("abort", cancel);
     res.off("close", onClose);
     req.off("aborted", onClose);
   }
 }
 
-/** Waits until the response can take more, or the client has gone. */
-function drainOrClose(res: NodeResponse, signal: AbortSignal): Promise<void> {
+/** Waits until the response can take more, or the client has gone (a close aborts `signal`). */
+function drainOrAbort(res: NodeResponse, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off("drain", done);
-      res.off("close", done);
       signal.removeEventListener("abort", done);
       resolve();
     };
     res.on("drain", done);
-    res.on("close", done);
     signal.addEventListener("abort", done, { once: true });
   });
 }

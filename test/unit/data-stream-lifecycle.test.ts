@@ -458,3 +458,20 @@ test("DataStream reads an async iterator whose next() returns foreign thenables"
   const text = await collectText(new DataStream(iterator as unknown as AsyncIterable<string>, { keepAlive: false }).toReadableStream());
   expect(text).toBe(":\n\ndata: t1\n\ndata: t2\n\n");
 });
+
+test("push: DataStream writes a chunk at the budget while a producer keeps sending between microtasks", async () => {
+  const onClose = vi.fn();
+  const frame = "x".repeat(100);
+  const text = await collectText(new DataStream(async (ctx: StreamContext) => {
+    // Start once the pull is waiting on an empty queue; from then on the runtime is never idle: each
+    // send is one microtask after the last, 540 KB in all against a 100 KB limit.
+    await ctx.sleep(1);
+    for (let i = 0; i < 5_000; i++) {
+      ctx.send(frame);
+      await undefined;
+    }
+  }, { keepAlive: false, highWaterMark: 50_000, bufferLimit: 100_000, onClose }).toReadableStream());
+  expect(parseWire(text).events).toHaveLength(5_000);
+  await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
+  expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("done");
+});
