@@ -1,5 +1,5 @@
 import { Message, type MessageFields, type MessageInit } from "./message.ts";
-import { formatFrame } from "./frame.ts";
+import { formatFrame, type FrameFields } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeError, describeValue } from "./describe-value.ts";
 
@@ -39,24 +39,33 @@ const CONTEXT = "Cannot encode message";
  * ```
  */
 export function encodeMessage(item: unknown, serialize: Serializer = JSON.stringify): string {
-  if (typeof item === "string") return formatFrame({ data: item });
+  return formatFrame(typeof item === "string" ? { data: item } : itemFields(item, serialize));
+}
+
+/**
+ * The validated event fields of one item, by the rules of `encodeMessage`.
+ *
+ * @throws {TypeError} as `encodeMessage` does
+ */
+export function itemFields(item: unknown, serialize: Serializer): FrameFields {
+  if (typeof item === "string") return { data: item };
   if (typeof item === "object" && item !== null) {
-    if (item instanceof Message) return formatFrame(item.fields);
+    if (item instanceof Message) return item.fields;
     // A message of another copy of this library: checked again, since its brand can be forged.
-    if (Message.isMessage(item)) return formatFrame(new Message(definedFields(item.fields)).fields);
+    if (Message.isMessage(item)) return new Message(definedFields(item.fields)).fields;
     if (ArrayBuffer.isView(item)) {
-      return formatFrame({ data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) });
+      return { data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) };
     }
     // Not instanceof: an ArrayBuffer from another realm (an iframe, node:vm) must still count.
     const tag = Object.prototype.toString.call(item);
     if (tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]") {
-      return formatFrame({ data: bytesToBase64(new Uint8Array(item as ArrayBufferLike)) });
+      return { data: bytesToBase64(new Uint8Array(item as ArrayBufferLike)) };
     }
     const convert = (item as Partial<ServerSentEventConvertible>).toServerSentEvent;
     if (typeof convert === "function") {
       const converted: unknown = convert.call(item);
-      if (typeof converted === "string") return formatFrame({ data: converted });
-      if (Message.isMessage(converted)) return encodeMessage(converted);
+      if (typeof converted === "string") return { data: converted };
+      if (Message.isMessage(converted)) return itemFields(converted, serialize);
       throw new TypeError(
         `${CONTEXT}: toServerSentEvent() must return a string or a Message (got ${describeValue(converted)})`,
       );
@@ -74,11 +83,11 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
   if (typeof data !== "string") {
     throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);
   }
-  return formatFrame({ data });
+  return { data };
 }
 
 /** The fields that are set, as a `MessageInit`. */
-function definedFields(fields: MessageFields): MessageInit {
+export function definedFields(fields: FrameFields): MessageInit {
   const init: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) init[key] = value;
   return init as MessageInit;

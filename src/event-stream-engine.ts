@@ -15,6 +15,7 @@ import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
 import { isThenable, toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
 import { createIdleDetector } from "./when-idle.ts";
+import { SharedFrame } from "./shared-frame.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
@@ -46,6 +47,8 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   /** Frames pushed and not written yet, and their size in code units. */
   let queue: string[] = [];
   let queued = 0;
+  /** The queued frame when it is the only one and already encoded (a channel's fan-out). */
+  let sole: SharedFrame | undefined;
   let pullWaiter: (() => void) | undefined;
   let readyWaiter: { promise: Promise<void>; resolve(): void; reject(reason: unknown): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,10 +80,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     },
   };
 
-  function write(text: string): void {
+  function write(text: string, bytes?: Uint8Array): void {
     if (text === "") return;
     try {
-      controller.enqueue(encoder.encode(text));
+      controller.enqueue(bytes ?? encoder.encode(text));
     } catch (error) {
       void finish("client-gone", error);
       return;
@@ -98,9 +101,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   /** Removes and returns every queued frame as one text, and wakes `ready` waiters. */
   function drain(): string {
-    const text = queue.join("");
+    const text = queue.length === 1 ? queue[0]! : queue.join("");
     queue = [];
     queued = 0;
+    sole = undefined;
     readyWaiter?.resolve();
     readyWaiter = undefined;
     return text;
@@ -112,13 +116,17 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     }
     if (ended) return false;
     let frame: string;
-    try {
-      frame = encodeMessage(item, serialize);
-    } catch (error) {
-      fail(error);
-      return false;
+    if (item instanceof SharedFrame) {
+      frame = item.text;
+    } else {
+      try {
+        frame = encodeMessage(item, serialize);
+      } catch (error) {
+        fail(error);
+        return false;
+      }
     }
-    queue.push(frame);
+    sole = queue.push(frame) === 1 && item instanceof SharedFrame ? item : undefined;
     queued += frame.length;
     if (queued > bufferLimit) {
       void finish("overflow");
@@ -208,6 +216,11 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     return pullWaiter !== undefined;
   }
 
+  /** The shared bytes of the queue when it holds one shared frame alone. */
+  function soleBytes(): Uint8Array | undefined {
+    return queue.length === 1 ? sole?.bytes : undefined;
+  }
+
   /** Writes the chunk once nothing more is ready: never holds a ready item back for a later one. */
   const armIdle = createIdleDetector(() => {
     if (!ended && pullWaiter !== undefined && (batch !== "" || queued > 0)) release();
@@ -215,9 +228,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   /** Writes what is pending (pushed frames, then pulled ones) as one chunk and wakes the waiting pull. */
   function release(): void {
+    const bytes = batch === "" ? soleBytes() : undefined;
     const text = drain() + batch;
     batch = "";
-    write(text);
+    write(text, bytes);
     const waiter = pullWaiter;
     pullWaiter = undefined;
     waiter?.();
@@ -316,7 +330,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       },
       pull(): Promise<void> | void {
         if (ended) return;
-        if (queued > 0) return write(drain());
+        if (queued > 0) {
+          const bytes = soleBytes();
+          return write(drain(), bytes);
+        }
         if (iterator !== undefined) return pullItems();
         return new Promise((resolve) => {
           pullWaiter = resolve;

@@ -1,0 +1,22 @@
+/**
+ * Channels: broadcast events to many clients, replay what a reconnecting client missed, and share
+ * events between processes through a broker (`edge-sse/redis`, `edge-sse/durable-object`).
+ *
+ * This module is browser compatible.
+ *
+ * @module
+ */
+export { Channel, GAP_EVENT } from "./channel/channel.ts";
+export { MemoryBroker, type MemoryBrokerOptions } from "./channel/memory-broker.ts";
+export type {
+  ChannelBroker,
+  ChannelEvent,
+  ChannelEventInit,
+  ChannelFilter,
+  ChannelOptions,
+  ChannelStreamOptions,
+  ChannelSubscriber,
+  HistoryLimits,
+  ReplayResult,
+  Unsubscribe,
+} from "./channel/types.ts";

@@ -1,0 +1,396 @@
+import type { StreamContext } from "../types.ts";
+import type {
+  ChannelBroker,
+  ChannelEvent,
+  ChannelOptions,
+  ChannelStreamOptions,
+  ChannelSubscriber,
+  ReplayResult,
+  Unsubscribe,
+} from "./types.ts";
+import type { Serializer } from "../encode-message.ts";
+import type { StreamClosedError } from "../stream-closed-error.ts";
+import { DataStream } from "../data-stream.ts";
+import { definedFields, itemFields } from "../encode-message.ts";
+import { formatFrame } from "../frame.ts";
+import { Message } from "../message.ts";
+import { SharedFrame } from "../shared-frame.ts";
+import { mergeHeaders } from "../default-headers.ts";
+import { isThenable } from "../item-iterator.ts";
+import { describeValue } from "../describe-value.ts";
+import { MemoryBroker } from "./memory-broker.ts";
+import { Subscriber } from "./subscriber.ts";
+import { readResumeId } from "./resume-id.ts";
+import { toPredicate } from "./channel-filter.ts";
+import { checkChannelOptions, checkStreamOptions, DEFAULT_MAX_QUEUE } from "./channel-options.ts";
+
+/**
+ * The type of the marker event a subscriber gets first when the id it resumes after is no longer in
+ * the history (or was never in it): events may have been missed. Its data is JSON:
+ * `{"lastEventId": <the id asked for>, "firstId": <the first id replayed, or null>}`, and it has no
+ * `id` field. It is sent whatever the subscriber's filter.
+ */
+export const GAP_EVENT = "edge-sse-gap";
+
+const PUBLISH = "Cannot publish";
+const STREAM = "Cannot subscribe";
+
+function logError(error: unknown): void {
+  console.error("edge-sse: channel error (pass onError to handle this)", error);
+}
+
+/**
+ * Broadcasts events to many clients: `publish` encodes each event once and hands the same bytes to
+ * every subscriber; each subscriber's stream first replays what the client missed (from its
+ * `Last-Event-ID`), then goes live, with no gap and no duplicate between the two.
+ *
+ * Events get increasing ids from the broker unless the publisher gives one (a `Message` with an id).
+ * A subscriber that stops reading is closed with reason `"overflow"` once `maxQueue` code units wait
+ * for it; its browser reconnects and replays, and nobody else waits for it.
+ *
+ * @example A room: one route to listen, one to post
+ * ```ts
+ * import { Channel } from "edge-sse/channel";
+ * import { Message } from "edge-sse";
+ *
+ * const room = new Channel({ history: { maxEvents: 500 } });
+ *
+ * async function handler(request: Request): Promise<Response> {
+ *   if (request.method === "POST") {
+ *     const id = await room.publish(Message.json(await request.json()).event("post"));
+ *     return Response.json({ id }, { status: 201 });
+ *   }
+ *   return room.response({ request });
+ * }
+ *
+ * const response = await handler(new Request("http://localhost/room"));
+ * await handler(new Request("http://localhost/room", { method: "POST", body: '{"text":"hi"}' }));
+ * const reader = response.body!.getReader();
+ * let text = "";
+ * while (!text.includes("event: post")) text += new TextDecoder().decode((await reader.read()).value);
+ * console.assert(room.subscriberCount === 1);
+ * await reader.cancel();
+ * ```
+ */
+export class Channel {
+  readonly #broker: ChannelBroker;
+  readonly #serialize: Serializer;
+  readonly #options: ChannelOptions;
+  readonly #maxQueue: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #subscribers = new Set<Subscriber>();
+  /** Each event's frame, made once, reused by every subscriber and by replays of the same object. */
+  readonly #frames = new WeakMap<ChannelEvent, SharedFrame>();
+  readonly #ready: Promise<void>;
+  #live = false;
+  #unsubscribe: Unsubscribe | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param options - see `ChannelOptions`
+   * @throws {TypeError} when an option is invalid
+   */
+  constructor(options: ChannelOptions = {}) {
+    checkChannelOptions(options);
+    this.#options = options;
+    this.#broker = options.broker ?? new MemoryBroker(options.history === undefined ? {} : { history: options.history });
+    this.#serialize = options.serialize ?? JSON.stringify;
+    this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#onError = options.onError ?? logError;
+    const started = this.#broker.subscribe((event) => this.#deliver(event));
+    if (isThenable(started)) {
+      this.#ready = Promise.resolve(started).then((unsubscribe) => this.#started(unsubscribe));
+      this.#ready.catch(this.#onError);
+    } else {
+      this.#started(started);
+      this.#ready = Promise.resolve();
+    }
+  }
+
+  /** Settles once the broker's live feed has started; rejects if it could not start. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** How many subscribers of this process have a running stream. */
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  /**
+   * Publishes one item to every subscriber (of every process, with a shared broker). Items are
+   * encoded as `DataStream` items are: a string, a `Message` (its `id`, if set, is the event's id),
+   * bytes, or a value for `serialize`.
+   *
+   * @returns the event's id
+   * @throws {TypeError} (as a rejection) when the item cannot be encoded, its id is empty, or the channel is closed
+   * @example
+   * ```ts
+   * import { Channel } from "edge-sse/channel";
+   *
+   * const channel = new Channel();
+   * const first = await channel.publish({ n: 1 });
+   * const second = await channel.publish("two");
+   * console.assert(first !== second);
+   * ```
+   */
+  publish(item: unknown): Promise<string> {
+    try {
+      if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
+      const { id, event, data, comment, retry } = itemFields(item, this.#serialize);
+      if (id === "") {
+        throw new TypeError(
+          `${PUBLISH}: \`id\` must not be empty in a channel (got ""): an empty id resets the client's last event id, so it could not resume`,
+        );
+      }
+      const init = { id, event, data, comment, retry };
+      if (this.#live) return Promise.resolve(this.#broker.publish(init));
+      return this.#ready.then(() => this.#broker.publish(init));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The stream of one subscriber. Settles once the replay is known, so that the response can say
+   * where it started: header `last-event-id` is the id replayed after, or `earliest` after a gap
+   * (see `GAP_EVENT`); without a `Last-Event-ID` there is no replay and no such header.
+   *
+   * @throws {TypeError} (as a rejection) when an option is invalid or the channel is closed
+   * @example Only `alert` events, for one client
+   * ```ts
+   * import { Channel } from "edge-sse/channel";
+   *
+   * const channel = new Channel();
+   * const stream = await channel.stream({ filter: "alert", keepAlive: false });
+   * const body = stream.toReadableStream();
+   * await channel.publish("not for this client");
+   * ```
+   */
+  async stream(options: ChannelStreamOptions = {}): Promise<DataStream> {
+    checkStreamOptions(options);
+    const accepts = toPredicate(options.filter, STREAM);
+    const request = options.request;
+    const lastEventId = options.lastEventId ?? readResumeId(request);
+    const headers = mergeHeaders(STREAM, this.#options.headers, options.headers);
+    if (!this.#live) await this.#ready;
+    const earlier = lastEventId === undefined ? undefined : await this.#broker.replay(lastEventId);
+    if (this.#closing !== undefined) throw new TypeError(`${STREAM}: the channel is closed`);
+    const info: ChannelSubscriber = {
+      lastEventId,
+      replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
+      request,
+    };
+    const maxQueue = options.maxQueue ?? this.#maxQueue;
+    const keepAlive = options.keepAlive ?? this.#options.keepAlive;
+    const retry = options.retry ?? this.#options.retry;
+    let subscriber: Subscriber | undefined;
+    return new DataStream((ctx) => void (subscriber = this.#join(ctx, info, accepts, maxQueue, earlier)), {
+      ...(request === undefined ? {} : { request }),
+      ...(lastEventId === undefined ? {} : { lastEventId }),
+      ...(keepAlive === undefined ? {} : { keepAlive }),
+      ...(retry === undefined ? {} : { retry }),
+      headers: info.replayedFrom === undefined ? headers : { ...headers, "last-event-id": info.replayedFrom },
+      highWaterMark: maxQueue,
+      bufferLimit: maxQueue,
+      onClose: (reason) => {
+        if (subscriber !== undefined) this.#leave(subscriber, reason);
+      },
+    });
+  }
+
+  /**
+   * Same as `(await channel.stream(options)).toResponse()`.
+   *
+   * @example
+   * ```ts
+   * import { Channel } from "edge-sse/channel";
+   *
+   * const channel = new Channel();
+   * const response = await channel.response({ request: new Request("http://localhost/?lastEventId=x") });
+   * console.assert(response.headers.get("last-event-id") === "earliest");
+   * await response.body!.cancel();
+   * ```
+   */
+  async response(options: ChannelStreamOptions = {}): Promise<Response> {
+    return (await this.stream(options)).toResponse();
+  }
+
+  /**
+   * Ends every subscriber's stream (reason `"done"`) and stops the broker's live feed. Publishing
+   * or subscribing afterwards is a `TypeError`.
+   *
+   * @example
+   * ```ts
+   * import { Channel } from "edge-sse/channel";
+   *
+   * const channel = new Channel();
+   * await channel.close();
+   * console.assert(await channel.publish("late").catch((error) => error instanceof TypeError));
+   * ```
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    for (const subscriber of this.#subscribers) subscriber.ctx.close();
+    this.#closing = this.#ready.then(
+      async () => {
+        const unsubscribe = this.#unsubscribe;
+        this.#unsubscribe = undefined;
+        await unsubscribe?.();
+      },
+      () => {},
+    );
+    return this.#closing;
+  }
+
+  #started(unsubscribe: Unsubscribe): void {
+    if (typeof unsubscribe !== "function") {
+      throw new TypeError(`Cannot start channel: the broker's subscribe() must return a function (got ${describeValue(unsubscribe)})`);
+    }
+    this.#live = true;
+    if (this.#closing === undefined) this.#unsubscribe = unsubscribe;
+    else void unsubscribe();
+  }
+
+  /** A live event from the broker: one frame for all. */
+  #deliver(event: ChannelEvent): void {
+    if (this.#subscribers.size === 0) return;
+    const frame = this.#frame(event);
+    if (frame === undefined) return;
+    for (const subscriber of this.#subscribers) {
+      if (!this.#accepts(subscriber, event)) continue;
+      if (subscriber.pending === undefined) subscriber.ctx.send(frame);
+      else subscriber.hold(event);
+    }
+  }
+
+  /** Registers a subscriber; with an id to resume after, replays, then goes live. */
+  #join(
+    ctx: StreamContext,
+    info: ChannelSubscriber,
+    accepts: ((event: ChannelEvent) => boolean) | undefined,
+    maxQueue: number,
+    earlier: ReplayResult | undefined,
+  ): Subscriber {
+    const subscriber = new Subscriber(ctx, info, accepts, maxQueue);
+    if (info.lastEventId === undefined) {
+      this.#subscribers.add(subscriber);
+    } else {
+      // Hold live events first, then replay: a publish racing this join is either in the replay or
+      // held (or both, and then sent once).
+      subscriber.startHolding();
+      this.#subscribers.add(subscriber);
+      const afterId = this.#sendReplay(subscriber, earlier!, info.lastEventId);
+      this.#catchUp(subscriber, afterId);
+    }
+    try {
+      this.#options.onJoin?.(info);
+    } catch (error) {
+      this.#onError(error);
+    }
+    return subscriber;
+  }
+
+  /** Replays after `afterId` until no held event was dropped, then sends the held ones and goes live. */
+  #catchUp(subscriber: Subscriber, afterId: string): void {
+    while (!subscriber.ctx.signal.aborted) {
+      let result: ReplayResult | PromiseLike<ReplayResult>;
+      try {
+        result = this.#broker.replay(afterId);
+      } catch (error) {
+        return this.#dropSubscriber(subscriber, error);
+      }
+      if (isThenable(result)) {
+        Promise.resolve(result).then((answer) => {
+          const next = this.#afterReplay(subscriber, answer, afterId);
+          if (next !== undefined) this.#catchUp(subscriber, next);
+        }, (error: unknown) => this.#dropSubscriber(subscriber, error));
+        return;
+      }
+      const next = this.#afterReplay(subscriber, result, afterId);
+      if (next === undefined) return;
+      afterId = next;
+    }
+  }
+
+  /** Sends a replay; returns the id to replay after again if held events were dropped, else goes live. */
+  #afterReplay(subscriber: Subscriber, result: ReplayResult, afterId: string): string | undefined {
+    if (subscriber.ctx.signal.aborted) return undefined;
+    afterId = this.#sendReplay(subscriber, result, afterId);
+    if (subscriber.overflowed) {
+      subscriber.startHolding();
+      return afterId;
+    }
+    const held = subscriber.pending ?? [];
+    subscriber.pending = undefined;
+    for (const event of held) {
+      if (!subscriber.sent.has(event.id)) this.#send(subscriber, event);
+    }
+    subscriber.sent.clear();
+    return undefined;
+  }
+
+  /** Sends the gap marker (once) and the replayed events the subscriber wants; returns the last id. */
+  #sendReplay(subscriber: Subscriber, result: ReplayResult, afterId: string): string {
+    const events = result.events;
+    if (!result.found && !subscriber.gapSent) {
+      subscriber.gapSent = true;
+      const marker = { lastEventId: subscriber.info.lastEventId, firstId: events[0]?.id ?? null };
+      subscriber.ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
+    }
+    for (const event of events) {
+      afterId = event.id;
+      if (subscriber.sent.has(event.id)) continue;
+      subscriber.sent.add(event.id);
+      if (this.#accepts(subscriber, event)) this.#send(subscriber, event);
+    }
+    return afterId;
+  }
+
+  #send(subscriber: Subscriber, event: ChannelEvent): void {
+    const frame = this.#frame(event);
+    if (frame !== undefined) subscriber.ctx.send(frame);
+  }
+
+  #accepts(subscriber: Subscriber, event: ChannelEvent): boolean {
+    if (subscriber.accepts === undefined) return true;
+    try {
+      return subscriber.accepts(event);
+    } catch (error) {
+      this.#onError(error);
+      return false;
+    }
+  }
+
+  /** The event's frame, validated and made once; `undefined` (reported) for an invalid event. */
+  #frame(event: ChannelEvent): SharedFrame | undefined {
+    let frame = this.#frames.get(event);
+    if (frame !== undefined) return frame;
+    try {
+      const { id, event: type, data, comment, retry } = event;
+      if (typeof id !== "string" || id === "") {
+        throw new TypeError(`Cannot deliver event: the broker gave an event without an id (got ${describeValue(id)})`);
+      }
+      frame = new SharedFrame(formatFrame(new Message(definedFields({ id, event: type, data, comment, retry })).fields));
+    } catch (error) {
+      this.#onError(error);
+      return undefined;
+    }
+    this.#frames.set(event, frame);
+    return frame;
+  }
+
+  #dropSubscriber(subscriber: Subscriber, error: unknown): void {
+    this.#onError(error);
+    subscriber.ctx.close();
+  }
+
+  #leave(subscriber: Subscriber, reason: StreamClosedError): void {
+    this.#subscribers.delete(subscriber);
+    try {
+      this.#options.onLeave?.(subscriber.info, reason);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { ChannelEvent, HistoryLimits, ReplayResult } from "./types.ts";
+import { describeValue } from "../describe-value.ts";
+
+/** The default number of events a history keeps. */
+export const DEFAULT_MAX_EVENTS = 1000;
+
+interface Entry {
+  readonly event: ChannelEvent;
+  readonly at: number;
+  readonly size: number;
+}
+
+/**
+ * A bounded log of events with an index by id: appends drop the oldest events past any bound;
+ * `after(id)` finds an id in constant time.
+ */
+export class EventHistory {
+  readonly #maxEvents: number;
+  readonly #maxBytes: number;
+  readonly #maxAge: number;
+  readonly #now: () => number;
+  /** Entries from `#head` on are held; earlier slots are dropped and compacted now and then. */
+  #entries: Entry[] = [];
+  #head = 0;
+  /** Absolute position (dropped + index) of the latest entry with each id. */
+  readonly #positions = new Map<string, number>();
+  #dropped = 0;
+  #bytes = 0;
+
+  /**
+   * @throws {TypeError} naming the limit and the bad value
+   */
+  constructor(limits: HistoryLimits = {}, context: string, now: () => number = Date.now) {
+    if (typeof limits !== "object" || limits === null) {
+      throw new TypeError(`${context}: \`history\` must be an object of limits (got ${describeValue(limits)})`);
+    }
+    for (const key of Object.keys(limits)) {
+      if (key !== "maxEvents" && key !== "maxBytes" && key !== "maxAge") {
+        throw new TypeError(`${context}: unknown history limit \`${key}\` (expected maxEvents, maxBytes or maxAge)`);
+      }
+    }
+    this.#maxEvents = limit(limits.maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
+    this.#maxBytes = limit(limits.maxBytes, "maxBytes", Infinity, context, false);
+    this.#maxAge = limit(limits.maxAge, "maxAge", Infinity, context, false);
+    this.#now = now;
+  }
+
+  /** How many events are held. */
+  get size(): number {
+    return this.#entries.length - this.#head;
+  }
+
+  /** The events held, oldest first. */
+  toArray(): ChannelEvent[] {
+    this.#expire();
+    return this.#entries.slice(this.#head).map((entry) => entry.event);
+  }
+
+  /** Adds an event as the newest, then drops the oldest past any bound. */
+  append(event: ChannelEvent, at = this.#now()): void {
+    const size = eventSize(event);
+    this.#positions.set(event.id, this.#dropped + this.#entries.length - this.#head);
+    this.#entries.push({ event, at, size });
+    this.#bytes += size;
+    while (this.size > this.#maxEvents || (this.#bytes > this.#maxBytes && this.size > 0)) this.#dropOldest();
+    this.#expire();
+  }
+
+  /** The events after `id`, or every event held (`found: false`) when `id` is not held. */
+  after(id: string): ReplayResult {
+    this.#expire();
+    const position = this.#positions.get(id);
+    if (position === undefined) return { found: false, events: this.#slice(0) };
+    return { found: true, events: this.#slice(position - this.#dropped + 1) };
+  }
+
+  #slice(from: number): ChannelEvent[] {
+    const events: ChannelEvent[] = [];
+    for (let i = this.#head + from; i < this.#entries.length; i++) events.push(this.#entries[i]!.event);
+    return events;
+  }
+
+  #expire(): void {
+    if (this.#maxAge === Infinity) return;
+    const oldest = this.#now() - this.#maxAge;
+    while (this.size > 0 && this.#entries[this.#head]!.at < oldest) this.#dropOldest();
+  }
+
+  #dropOldest(): void {
+    const entry = this.#entries[this.#head]!;
+    const position = this.#dropped;
+    if (this.#positions.get(entry.event.id) === position) this.#positions.delete(entry.event.id);
+    this.#head++;
+    this.#dropped++;
+    this.#bytes -= entry.size;
+    // Compact now and then, so that dropping stays O(1) on average and memory follows the bounds.
+    if (this.#head >= 1024 && this.#head * 2 >= this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/** The size an event counts for in `maxBytes`: UTF-16 code units of its fields. */
+function eventSize(event: ChannelEvent): number {
+  return event.id.length + (event.event?.length ?? 0) + (event.data?.length ?? 0) + (event.comment?.length ?? 0) +
+    (event.retry === undefined ? 0 : 8);
+}
+
+function limit(value: unknown, name: string, fallback: number, context: string, allowZero: boolean): number {
+  if (value === undefined) return fallback;
+  const ok = typeof value === "number" && (allowZero ? value >= 0 : value > 0) &&
+    (name === "maxEvents" ? Number.isSafeInteger(value) : Number.isFinite(value));
+  if (!ok) {
+    const what = name === "maxEvents" ? "a non-negative integer" : "a positive number";
+    throw new TypeError(`${context}: \`history.${name}\` must be ${what} (got ${describeValue(value)})`);
+  }
+  return value as number;
+}

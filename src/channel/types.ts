@@ -1,0 +1,125 @@
+import type { RequestLike } from "../types.ts";
+import type { Serializer } from "../encode-message.ts";
+import type { StreamClosedError } from "../stream-closed-error.ts";
+
+/** One event as a channel stores and delivers it. Its `id` is always set. */
+export interface ChannelEvent {
+  readonly id: string;
+  readonly event?: string | undefined;
+  readonly data?: string | undefined;
+  readonly comment?: string | undefined;
+  readonly retry?: number | undefined;
+}
+
+/** An event handed to a broker: `id` is set only when the publisher chose one. */
+export interface ChannelEventInit {
+  readonly id?: string | undefined;
+  readonly event?: string | undefined;
+  readonly data?: string | undefined;
+  readonly comment?: string | undefined;
+  readonly retry?: number | undefined;
+}
+
+/** What a broker answers when asked for the events after an id. */
+export interface ReplayResult {
+  /**
+   * Whether the broker still holds the event with that id. `false` means the client may have missed
+   * events (the id is older than the history, or unknown), and `events` starts at the oldest event held.
+   */
+  readonly found: boolean;
+  /** The events after the id (or, when not found, every event held), oldest first. */
+  readonly events: readonly ChannelEvent[];
+}
+
+/** Stops a live subscription to a broker. */
+export type Unsubscribe = () => void | Promise<void>;
+
+/**
+ * Where a `Channel` stores its events and how they reach every process. `MemoryBroker` keeps them in
+ * this process; `edge-sse/redis` and `edge-sse/durable-object` share them between instances.
+ *
+ * A broker's contract, which a `Channel` relies on for replay without gaps or duplicates:
+ * - `publish` stores the event, gives it a unique id (the publisher's, when given and allowed), and
+ *   delivers it to every live listener of every process, in one order that all listeners share;
+ * - `subscribe` delivers, in that order, every event published after its result has settled;
+ * - `replay` returns the stored events after an id in the same order.
+ *
+ * Results may be values or promises: a broker that answers synchronously (as `MemoryBroker` does)
+ * lets a channel replay and go live in one step.
+ */
+export interface ChannelBroker {
+  /** Stores and delivers one event; returns its id. */
+  publish(event: ChannelEventInit): string | Promise<string>;
+  /** Starts live delivery to `listener`; returns how to stop it. */
+  subscribe(listener: (event: ChannelEvent) => void): Unsubscribe | Promise<Unsubscribe>;
+  /** The stored events after `afterId`, oldest first. */
+  replay(afterId: string): ReplayResult | Promise<ReplayResult>;
+}
+
+/** Bounds of an in-memory history. An event leaves once any bound is passed. */
+export interface HistoryLimits {
+  /**
+   * Keep at most this many events.
+   * @default 1000
+   */
+  readonly maxEvents?: number;
+  /** Keep at most this many UTF-16 code units of encoded events. Unbounded when absent. */
+  readonly maxBytes?: number;
+  /** Keep events for at most this many milliseconds. Unbounded when absent. */
+  readonly maxAge?: number;
+}
+
+/** Which events one subscriber gets: an event name, a list of names, or a predicate. */
+export type ChannelFilter = string | readonly string[] | ((event: ChannelEvent) => boolean);
+
+/** One client of a channel, as the join and leave hooks see it. */
+export interface ChannelSubscriber {
+  /** The id the client resumed from (header, query parameter or option), if any. */
+  readonly lastEventId: string | undefined;
+  /** Where replay started: the id replayed after, `"earliest"` after a gap, or `undefined` without replay. */
+  readonly replayedFrom: string | undefined;
+  /** The request the subscriber came with, if one was given. */
+  readonly request: RequestLike | undefined;
+}
+
+/** Options of a `Channel`. Unknown keys are a `TypeError`. */
+export interface ChannelOptions {
+  /** Where events are stored and shared. @default a `MemoryBroker` with `history` */
+  readonly broker?: ChannelBroker;
+  /** Bounds of the default in-memory history (not allowed with `broker`). @default { maxEvents: 1000 } */
+  readonly history?: HistoryLimits;
+  /** Turns published items that are not strings, `Message`s or bytes into data text. @default JSON.stringify */
+  readonly serialize?: Serializer;
+  /** Per subscriber: past this many UTF-16 code units unread, that subscriber is closed with reason `"overflow"`. @default 1048576 */
+  readonly maxQueue?: number;
+  /** Keep-alive of each subscriber's stream, in milliseconds, or `false`. @default 5000 */
+  readonly keepAlive?: number | false;
+  /** Sent first as `retry:` on each subscriber's stream. */
+  readonly retry?: number;
+  /** Headers of each subscriber's response, over the defaults. */
+  readonly headers?: HeadersInit;
+  /** Called when a subscriber's stream starts (after its replay is queued). */
+  readonly onJoin?: (subscriber: ChannelSubscriber) => void;
+  /** Called once when a subscriber's stream has ended, with why. */
+  readonly onLeave?: (subscriber: ChannelSubscriber, reason: StreamClosedError) => void;
+  /** Called with errors that belong to no one caller: a broker's live feed failing, an invalid stored event. @default console.error */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Options of one subscriber's stream. Unknown keys are a `TypeError`. */
+export interface ChannelStreamOptions {
+  /** The request: its `Last-Event-ID` header (or `lastEventId` query parameter) and its `signal` are used. */
+  readonly request?: RequestLike & { readonly url?: string };
+  /** The id to resume after; wins over the request's. */
+  readonly lastEventId?: string;
+  /** Which events this subscriber gets. @default every event */
+  readonly filter?: ChannelFilter;
+  /** Overrides the channel's `maxQueue` for this subscriber. */
+  readonly maxQueue?: number;
+  /** Overrides the channel's `keepAlive`. */
+  readonly keepAlive?: number | false;
+  /** Overrides the channel's `retry`. */
+  readonly retry?: number;
+  /** Headers over the channel's. */
+  readonly headers?: HeadersInit;
+}
