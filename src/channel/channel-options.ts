@@ -1,6 +1,7 @@
 import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
 import { assertRetry } from "../fields.ts";
 import { describeValue } from "../describe-value.ts";
+import { mergeHeaders } from "../default-headers.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;
@@ -41,6 +42,7 @@ export function checkChannelOptions(options: ChannelOptions): void {
     }
   }
   checkCommon(options, CHANNEL);
+  mergeHeaders(CHANNEL, options.headers);
 }
 
 /**

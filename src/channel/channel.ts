@@ -160,11 +160,17 @@ export class Channel {
    * @example Only `alert` events, for one client
    * ```ts
    * import { Channel } from "edge-sse/channel";
+   * import { Message } from "edge-sse";
    *
    * const channel = new Channel();
    * const stream = await channel.stream({ filter: "alert", keepAlive: false });
-   * const body = stream.toReadableStream();
+   * const reader = stream.toReadableStream().getReader();
+   * await reader.read(); // the first bytes
    * await channel.publish("not for this client");
+   * const id = await channel.publish(Message.data("disk full").event("alert"));
+   * const text = new TextDecoder().decode((await reader.read()).value);
+   * console.assert(text === `event: alert\nid: ${id}\ndata: disk full\n\n`);
+   * await channel.close();
    * ```
    */
   async stream(options: ChannelStreamOptions = {}): Promise<DataStream> {
@@ -191,7 +197,8 @@ export class Channel {
       ...(keepAlive === undefined ? {} : { keepAlive }),
       ...(retry === undefined ? {} : { retry }),
       headers: info.replayedFrom === undefined ? headers : { ...headers, "last-event-id": info.replayedFrom },
-      highWaterMark: maxQueue,
+      // Paces replays (see #catchUp); live sends do not wait, and only `bufferLimit` stops them.
+      highWaterMark: maxQueue / 4,
       bufferLimit: maxQueue,
       onClose: (reason) => {
         if (subscriber !== undefined) this.#leave(subscriber, reason);
@@ -272,7 +279,8 @@ export class Channel {
     maxQueue: number,
     earlier: ReplayResult | undefined,
   ): Subscriber {
-    const subscriber = new Subscriber(ctx, info, accepts, maxQueue);
+    // Held live events may take half the queue, so that sending them after a replay cannot overflow it.
+    const subscriber = new Subscriber(ctx, info, accepts, maxQueue / 2);
     if (info.lastEventId === undefined) {
       this.#subscribers.add(subscriber);
     } else {
@@ -280,8 +288,7 @@ export class Channel {
       // held (or both, and then sent once).
       subscriber.startHolding();
       this.#subscribers.add(subscriber);
-      const afterId = this.#sendReplay(subscriber, earlier!, info.lastEventId);
-      this.#catchUp(subscriber, afterId);
+      this.#catchUp(subscriber, info.lastEventId, earlier!).catch((error: unknown) => this.#dropSubscriber(subscriber, error));
     }
     try {
       this.#options.onJoin?.(info);
@@ -291,60 +298,45 @@ export class Channel {
     return subscriber;
   }
 
-  /** Replays after `afterId` until no held event was dropped, then sends the held ones and goes live. */
-  #catchUp(subscriber: Subscriber, afterId: string): void {
-    while (!subscriber.ctx.signal.aborted) {
-      let result: ReplayResult | PromiseLike<ReplayResult>;
-      try {
-        result = this.#broker.replay(afterId);
-      } catch (error) {
-        return this.#dropSubscriber(subscriber, error);
+  /**
+   * Sends the replay asked for before the subscriber held live events, then replays again after it
+   * (closing the window between the two) until no held event was dropped; then sends the held events
+   * not replayed and goes live. Replayed events are paced by the stream's `ready`, so a replay longer
+   * than `maxQueue` does not overflow it. Runs synchronously with a broker that answers at once,
+   * unless the client must catch up on reading.
+   */
+  async #catchUp(subscriber: Subscriber, afterId: string, earlier: ReplayResult): Promise<void> {
+    const { ctx, sent } = subscriber;
+    let result: ReplayResult | undefined = earlier;
+    for (;;) {
+      if (result === undefined) {
+        const answer = this.#broker.replay(afterId);
+        result = isThenable(answer) ? await answer : answer;
       }
-      if (isThenable(result)) {
-        Promise.resolve(result).then((answer) => {
-          const next = this.#afterReplay(subscriber, answer, afterId);
-          if (next !== undefined) this.#catchUp(subscriber, next);
-        }, (error: unknown) => this.#dropSubscriber(subscriber, error));
-        return;
+      if (ctx.signal.aborted) return;
+      if (!result.found && !subscriber.gapSent) {
+        subscriber.gapSent = true;
+        const marker = { lastEventId: subscriber.info.lastEventId, firstId: result.events[0]?.id ?? null };
+        ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
       }
-      const next = this.#afterReplay(subscriber, result, afterId);
-      if (next === undefined) return;
-      afterId = next;
-    }
-  }
-
-  /** Sends a replay; returns the id to replay after again if held events were dropped, else goes live. */
-  #afterReplay(subscriber: Subscriber, result: ReplayResult, afterId: string): string | undefined {
-    if (subscriber.ctx.signal.aborted) return undefined;
-    afterId = this.#sendReplay(subscriber, result, afterId);
-    if (subscriber.overflowed) {
-      subscriber.startHolding();
-      return afterId;
+      for (const event of result.events) {
+        afterId = event.id;
+        if (sent.has(event.id)) continue;
+        sent.add(event.id);
+        if (this.#accepts(subscriber, event)) this.#send(subscriber, event);
+        if (ctx.desiredSize <= 0) await ctx.ready;
+      }
+      const first = result === earlier;
+      result = undefined;
+      if (subscriber.overflowed) subscriber.startHolding();
+      else if (!first) break;
     }
     const held = subscriber.pending ?? [];
     subscriber.pending = undefined;
     for (const event of held) {
-      if (!subscriber.sent.has(event.id)) this.#send(subscriber, event);
+      if (!sent.has(event.id)) this.#send(subscriber, event);
     }
-    subscriber.sent.clear();
-    return undefined;
-  }
-
-  /** Sends the gap marker (once) and the replayed events the subscriber wants; returns the last id. */
-  #sendReplay(subscriber: Subscriber, result: ReplayResult, afterId: string): string {
-    const events = result.events;
-    if (!result.found && !subscriber.gapSent) {
-      subscriber.gapSent = true;
-      const marker = { lastEventId: subscriber.info.lastEventId, firstId: events[0]?.id ?? null };
-      subscriber.ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
-    }
-    for (const event of events) {
-      afterId = event.id;
-      if (subscriber.sent.has(event.id)) continue;
-      subscriber.sent.add(event.id);
-      if (this.#accepts(subscriber, event)) this.#send(subscriber, event);
-    }
-    return afterId;
+    sent.clear();
   }
 
   #send(subscriber: Subscriber, event: ChannelEvent): void {
@@ -380,8 +372,9 @@ export class Channel {
     return frame;
   }
 
+  /** A replay that failed: the client reconnects and tries again. Our own close reason is no error. */
   #dropSubscriber(subscriber: Subscriber, error: unknown): void {
-    this.#onError(error);
+    if (error !== subscriber.ctx.signal.reason) this.#onError(error);
     subscriber.ctx.close();
   }
 

@@ -29,7 +29,7 @@ function jsDocText(source: string): string {
 
 const examples: Example[] = [
   ...fencedBlocks(readFileSync(`${root}README.md`, "utf8"), "README.md"),
-  ...readdirSync(`${root}src`).filter((file) => file.endsWith(".ts")).flatMap((file) =>
+  ...readdirSync(`${root}src`, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts")).flatMap((file) =>
     fencedBlocks(jsDocText(readFileSync(`${root}src/${file}`, "utf8")), `src/${file}`)),
 ];
 

@@ -1,0 +1,56 @@
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { MemoryBroker } from "edge-sse/channel";
+
+describe("MemoryBroker history", () => {
+  test("property: replay after any held id gives exactly the later events, across drops and compaction", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.nat(),
+        (maxEvents, published, pick) => {
+          const broker = new MemoryBroker({ history: { maxEvents } });
+          const all: string[] = [];
+          for (let n = 0; n < published; n++) all.push(broker.publish({ data: String(n) }));
+          const held = all.slice(-maxEvents);
+          expect(broker.events.map((event) => event.id)).toEqual(held);
+          const index = pick % held.length;
+          expect(broker.replay(held[index]!)).toEqual({ found: true, events: broker.events.slice(index + 1) });
+          if (published > maxEvents) expect(broker.replay(all[published - maxEvents - 1]!).found).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("a repeated publisher id resumes after its latest event", () => {
+    const broker = new MemoryBroker();
+    broker.publish({ id: "same", data: "1" });
+    broker.publish({ data: "2" });
+    broker.publish({ id: "same", data: "3" });
+    broker.publish({ data: "4" });
+    expect(broker.replay("same").events.map((event) => event.data)).toEqual(["4"]);
+  });
+
+  test("a saved history is restored, oldest first, and replays as before", () => {
+    const saved = [{ id: "1", data: "a" }, { id: "2", data: "b" }, { id: "3", data: "c" }];
+    const broker = new MemoryBroker({ events: saved, history: { maxEvents: 2 } });
+    expect(broker.events).toEqual(saved.slice(1));
+    expect(broker.replay("2").events).toEqual([saved[2]]);
+    expect(() => new MemoryBroker({ events: [{ data: "no id" }] as never })).toThrow(/`events\[0\]` must be an event with a string `id`/);
+    expect(() => new MemoryBroker({ events: "x" as never })).toThrow(/`events` must be an array/);
+    expect(() => new MemoryBroker({ size: 3 } as never)).toThrow(/unknown option `size`/);
+  });
+
+  test("live listeners get each event inside publish, until they unsubscribe", () => {
+    const broker = new MemoryBroker();
+    const got: string[] = [];
+    const stop = broker.subscribe((event) => got.push(event.data ?? ""));
+    broker.publish({ data: "a" });
+    expect(got).toEqual(["a"]);
+    stop();
+    broker.publish({ data: "b" });
+    expect(got).toEqual(["a"]);
+  });
+});
