@@ -6,8 +6,11 @@
  */
 import { Hono } from "hono";
 import { DataStream, Message, type StreamClosedError } from "edge-sse";
+import { Channel } from "edge-sse/channel";
 
 const logs = new Map<string, string[]>();
+/** One channel per test key, so that runs do not see each other's events. */
+const channels = new Map<string, Channel>();
 const counters = new Map<string, number>();
 
 function record(key: string, entry: string): void {
@@ -92,6 +95,20 @@ export function handleSuite(request: Request): Response | Promise<Response> {
       return new DataStream(async function* ({ lastEventId }) {
         yield `resume after ${lastEventId ?? "nothing"}`;
       }, { request, keepAlive: false }).toResponse();
+
+    case "/channel/events": {
+      let channel = channels.get(key);
+      if (channel === undefined) channels.set(key, (channel = new Channel({ keepAlive: 1_000 })));
+      return channel.response({ request });
+    }
+
+    case "/channel/publish": {
+      const channel = channels.get(key);
+      if (channel === undefined) return new Response("No such channel", { status: 404 });
+      return channel.publish(url.searchParams.get("data") ?? "").then((id) =>
+        Response.json({ id, subscribers: channel.subscriberCount })
+      );
+    }
 
     case "/log":
       return Response.json({ log: logs.get(key) ?? [], produced: counters.get(key) ?? 0 });

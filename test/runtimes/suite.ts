@@ -215,4 +215,47 @@ export const cases: readonly SuiteCase[] = [
       assert.deepEqual(parse(text).events.map((event) => event.data), ["resume after 9"]);
     },
   },
+  {
+    name: "a channel fans a publish out to two clients and replays what a reconnecting one missed",
+    timeoutMs: 20_000,
+    async run(target) {
+      const key = newKey();
+      const subscribe = async (headers: Record<string, string> = {}) => {
+        const response = await target.fetch(`/channel/events?key=${key}`, { headers });
+        const reader = response.body!.getReader();
+        // Replayed events may come in the same read as the first bytes: keep them.
+        const text = await readUntil(reader, (text) => text.startsWith(":\n\n"));
+        return { response, reader, text };
+      };
+      const publish = async (data: string): Promise<string> =>
+        ((await (await target.fetch(`/channel/publish?key=${key}&data=${data}`, { method: "POST" })).json()) as { id: string }).id;
+      const next = async (client: { reader: ReadableStreamDefaultReader<Uint8Array>; text: string }, count: number) => {
+        client.text += await readUntil(client.reader, (text) => parse(client.text + text).events.length >= count);
+        return parse(client.text).events;
+      };
+
+      const a = await subscribe();
+      const b = await subscribe();
+      const first = await publish("one");
+      const second = await publish("two");
+      const both = [{ data: "one", event: undefined, id: first }, { data: "two", event: undefined, id: second }];
+      assert.deepEqual(await next(a, 2), both);
+      assert.deepEqual(await next(b, 2), both);
+      await b.reader.cancel();
+
+      const third = await publish("three");
+      const again = await subscribe({ "last-event-id": second });
+      assert.equal(again.response.headers.get("last-event-id"), second);
+      const fourth = await publish("four");
+      assert.deepEqual(await next(again, 2), [{ data: "three", event: undefined, id: third }, { data: "four", event: undefined, id: fourth }]);
+      assert.deepEqual((await next(a, 4)).map((event) => event.data), ["one", "two", "three", "four"]);
+
+      const lost = await subscribe({ "last-event-id": "unknown" });
+      assert.equal(lost.response.headers.get("last-event-id"), "earliest");
+      const events = await next(lost, 5);
+      assert.equal(events[0]!.event, "edge-sse-gap");
+      assert.deepEqual(events.slice(1).map((event) => event.data), ["one", "two", "three", "four"]);
+      await Promise.all([a.reader.cancel(), again.reader.cancel(), lost.reader.cancel()]);
+    },
+  },
 ];
