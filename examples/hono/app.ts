@@ -4,15 +4,22 @@
 //   GET /             the demo page (an EventSource on /events)
 //   GET /events       the demo stream, with edge-sse's DataStream
 //   GET /hono-sse     a similar stream written with hono/streaming's streamSSE
+//   /chat …           the chat room of the demo, on a Channel
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { DataStream } from "edge-sse";
 import { DEMO_PAGE } from "../shared/demo-page.ts";
 import { demoEvents } from "../shared/demo-handler.ts";
+import { handleChat } from "../shared/chat-handler.ts";
+import { ChatRoom } from "../shared/chat-room.ts";
 
 export const app = new Hono();
 
 app.get("/", (c) => c.html(DEMO_PAGE));
+
+// The chat room (a Channel): /chat, /chat/events, POST /chat/messages.
+const room = new ChatRoom();
+app.all("/chat/*", (c) => handleChat(c.req.raw, room));
 
 // edge-sse: pass the raw Request. Its signal ends the stream (and runs the generator's `finally`) when the
 // client leaves, and its Last-Event-ID header becomes `lastEventId`. The first bytes go out at once,

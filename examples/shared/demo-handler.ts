@@ -1,12 +1,19 @@
 import { DataStream, Message, type StreamContext } from "edge-sse";
 import { DEMO_PAGE } from "./demo-page.ts";
+import { handleChat } from "./chat-handler.ts";
+import { ChatRoom } from "./chat-room.ts";
+
+/** The demo's chat room, made on first use (Workers allow no timers or randomness while a module loads). */
+let chatRoom: ChatRoom | undefined;
 
 /**
- * The demo as one web-standard fetch handler: `/` is the page, `/events` the event stream. The
- * same function runs on Node (through edge-sse/node), Workers, Deno and Bun.
+ * The demo as one web-standard fetch handler: `/` is the page, `/events` the event stream, and
+ * `/chat…` a chat room on a `Channel` (see chat-handler.ts). The same function runs on Node (through
+ * edge-sse/node), Workers, Deno and Bun.
  */
-export function handleDemo(request: Request): Response {
+export function handleDemo(request: Request): Response | Promise<Response> {
   const { pathname } = new URL(request.url);
+  if (pathname === "/chat" || pathname.startsWith("/chat/")) return handleChat(request, chatRoom ??= new ChatRoom());
   if (pathname === "/") {
     return new Response(DEMO_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
   }

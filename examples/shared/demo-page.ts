@@ -20,7 +20,7 @@ export const DEMO_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>edge-sse live demo</h1>
-<p>Connection: <span id="state" class="state">connecting…</span> · last event id: <code id="last-id">none</code></p>
+<p>Connection: <span id="state" class="state">connecting…</span> · last event id: <code id="last-id">none</code> · <a href="/chat">open the chat room</a></p>
 <div class="grid">
   <div class="card"><small>counter (message events)</small><b id="counter">–</b></div>
   <div class="card"><small>price (JSON "price" events)</small><b id="price">–</b></div>

@@ -2,7 +2,7 @@
 import { handleDemo } from "../shared/demo-handler.ts";
 
 export default {
-  fetch(request: Request): Response {
+  fetch(request: Request): Response | Promise<Response> {
     return handleDemo(request);
   },
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts every runtime example the way `npm run example:<name>` does (scripts/run-example.sh), each on a free
 # port on 127.0.0.1, and checks that it serves the demo: GET / is the HTML page with its EventSource, and
-# GET /events delivers at least 2 events with ids within a few seconds. Also type-checks the Deno example.
+# GET /events delivers at least 2 events with ids within a few seconds; the chat (a Channel): GET /chat is
+# its page, and a message POSTed to /chat/messages comes back on /chat/events. Also type-checks the Deno example.
 # Prints one line per example; exits non-zero if any fails.   bash scripts/runtimes/examples.sh [name…]
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -35,6 +36,20 @@ check_stream() {
   [ "$(events_with_ids "$2")" -ge 2 ]
 }
 
+# check_chat BASE: a message posted to the chat reaches a listener of /chat/events.
+check_chat() {
+  local page
+  page="$(curl -s --max-time 5 "$1/chat" || true)"
+  [[ "$page" == *'new EventSource("/chat/events")'* ]] || { echo "GET /chat is not the chat page"; return 1; }
+  curl -s -N --max-time 3 -o "$logs/chat.txt" "$1/chat/events" & local listener=$!
+  sleep 1
+  curl -s --max-time 5 -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
+    -d '{"name":"ci","text":"hello from the examples check"}' "$1/chat/messages" >"$logs/chat-post.txt" || true
+  wait "$listener" || true
+  [ "$(cat "$logs/chat-post.txt")" = 201 ] || { echo "POST /chat/messages answered $(cat "$logs/chat-post.txt")"; return 1; }
+  grep -q 'hello from the examples check' "$logs/chat.txt" || { echo "the posted message did not reach /chat/events"; return 1; }
+}
+
 # check_example NAME [runtime arguments…]: prints one line, returns non-zero on failure.
 check_example() {
   local name="$1" port started up elapsed failure="" log page n extra=""
@@ -61,13 +76,14 @@ check_example() {
     else
       check_stream "$base/events" "$logs/$name.txt" || failure="GET /events: fewer than 2 events with ids in $READ_SECONDS s"
     fi
+    [ -n "$failure" ] || failure="$(check_chat "$base")" || true
   fi
   stop_tree "$server_pid" 15
   server_pid=""
   elapsed=$((SECONDS - started))
   if [ -z "$failure" ]; then
     n="$(events_with_ids "$logs/$name.txt")"
-    printf 'examples: %-8s ok    page ok, /events %s events with ids in %s s%s (up in %s s, %s s in all)\n' \
+    printf 'examples: %-8s ok    page ok, /events %s events with ids in %s s%s, chat ok (up in %s s, %s s in all)\n' \
       "$name" "$n" "$READ_SECONDS" "$extra" "$up" "$elapsed"
     return 0
   fi
