@@ -233,7 +233,8 @@ export class Channel {
    *
    * const channel = new Channel();
    * await channel.close();
-   * console.assert(await channel.publish("late").catch((error) => error instanceof TypeError));
+   * const refused = await channel.publish("late").then(() => false, (error) => error instanceof TypeError);
+   * console.assert(refused);
    * ```
    */
   close(): Promise<void> {
