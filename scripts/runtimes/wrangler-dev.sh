@@ -12,6 +12,8 @@ export WRANGLER_SEND_METRICS=false NO_COLOR=1 CI=true
 
 port="${WRANGLER_PORT:-$(free_port)}"
 log="$(mktemp -t edge-sse-wrangler.XXXXXX.log)"
+# Durable Object state of this run only, removed at exit.
+state="$(mktemp -d -t edge-sse-wrangler-state.XXXXXX)"
 wrangler_pid=""
 
 cleanup() {
@@ -24,6 +26,7 @@ cleanup() {
     tail -n 40 "$log" >&2 || true
   fi
   rm -f "$log"
+  rm -rf "$state"
   exit "$status"
 }
 trap cleanup EXIT
@@ -32,6 +35,7 @@ trap 'exit 143' TERM
 
 "$RT_NODE22" "$RT_WRANGLER" dev --config test/runtimes/workerd/wrangler.toml \
   --ip 127.0.0.1 --port "$port" --inspector-ip 127.0.0.1 --inspector-port "$(free_port)" --show-interactive-dev-session=false --log-level warn \
+  --persist-to "$state" \
   </dev/null >"$log" 2>&1 &
 wrangler_pid=$!
 

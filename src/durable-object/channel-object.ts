@@ -1,0 +1,150 @@
+import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
+import type { DurableObjectStateLike } from "./types.ts";
+import { Channel } from "../channel/channel.ts";
+import { Message } from "../message.ts";
+import { describeValue } from "../describe-value.ts";
+import { StorageBroker } from "./storage-broker.ts";
+import { discardBody, readPublishBody } from "./publish-body.ts";
+
+/** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
+export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
+  /** Bounds of the history kept in the object's storage. @default { maxEvents: 1000 } */
+  readonly history?: HistoryLimits;
+  /** The largest POST body taken, in bytes; a larger one gets 413. @default 65536 */
+  readonly maxBodyBytes?: number;
+}
+
+/** The default `maxBodyBytes`: an event this big still fits one value of key-value Durable Object storage (128 KiB). */
+const DEFAULT_MAX_BODY_BYTES = 65_536;
+const CONTEXT = "Cannot create ChannelObject";
+
+/**
+ * A Durable Object that owns one `Channel`, with the channel's history in the object's storage: a
+ * new instance of the object (after an eviction or a deploy) replays the same events, and ids keep
+ * counting up. Give each channel a name and route its requests to the object of that name
+ * (`routeToChannel`); the object answers:
+ *
+ * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
+ *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`.
+ * - `POST`: publishes one event. A JSON body (`content-type: application/json`) is
+ *   `{ "data": string | any JSON value, "event"?: string, "id"?: string }`: string data is sent as
+ *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
+ *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
+ *   with `{ "error": "<why>" }`.
+ * - anything else: `405` with an `Allow: GET, POST` header.
+ *
+ * The object does not check who may publish: authorize in the Worker before routing a POST (or
+ * override `fetch`). To set the channel's options, override `channelOptions`. An open stream keeps
+ * the object in memory, as any request in progress does.
+ *
+ * Bind the class in wrangler.toml:
+ * ```toml
+ * [[durable_objects.bindings]]
+ * name = "CHANNELS"
+ * class_name = "Channels"
+ *
+ * [[migrations]]
+ * tag = "v1"
+ * new_sqlite_classes = ["Channels"]
+ * ```
+ *
+ * @example A Worker with one channel per path
+ * ```ts ignore
+ * import { ChannelObject, routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
+ *
+ * export class Channels extends ChannelObject {}
+ *
+ * export default {
+ *   fetch(request: Request, env: { CHANNELS: DurableObjectNamespaceLike }): Promise<Response> {
+ *     const room = new URL(request.url).pathname.slice(1) || "lobby";
+ *     return routeToChannel(request, env.CHANNELS, room);
+ *   },
+ * };
+ * ```
+ */
+export class ChannelObject<Env = unknown> {
+  /** The object's channel: publish to it from methods of your own too. */
+  readonly channel: Channel;
+  /** The object's state, as the runtime gave it. */
+  protected readonly ctx: DurableObjectStateLike;
+  /** The Worker's bindings, as the runtime gave them. */
+  protected readonly env: Env;
+  readonly #maxBodyBytes: number;
+
+  /**
+   * Called by the runtime. Loads the stored history before the object takes any request.
+   *
+   * @throws {TypeError} when `channelOptions` returns an invalid option
+   */
+  constructor(ctx: DurableObjectStateLike, env: Env) {
+    this.ctx = ctx;
+    this.env = env;
+    const options: unknown = this.channelOptions(env);
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`${CONTEXT}: \`channelOptions()\` must return an object (got ${describeValue(options)})`);
+    }
+    const { history, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, ...channelOptions } = options as ChannelObjectOptions;
+    if (typeof maxBodyBytes !== "number" || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+      throw new TypeError(`${CONTEXT}: \`maxBodyBytes\` must be a positive integer (got ${describeValue(maxBodyBytes)})`);
+    }
+    this.#maxBodyBytes = maxBodyBytes;
+    const broker = new StorageBroker(ctx.storage, history === undefined ? {} : { history });
+    void ctx.blockConcurrencyWhile(() => broker.ready);
+    this.channel = new Channel({ ...channelOptions, broker });
+  }
+
+  /**
+   * The channel's options. Override it to set them; it is called once, from the constructor, so it
+   * must not read fields of a subclass (they are not set yet), but `env` is there.
+   *
+   * @param env - the Worker's bindings
+   * @returns the options
+   * @example A history of 100 events for at most an hour, and a ping every 15 s
+   * ```ts ignore
+   * import { ChannelObject, type ChannelObjectOptions } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {
+   *   protected override channelOptions(): ChannelObjectOptions {
+   *     return { history: { maxEvents: 100, maxAge: 3_600_000 }, keepAlive: 15_000 };
+   *   }
+   * }
+   * ```
+   */
+  protected channelOptions(env: Env): ChannelObjectOptions {
+    void env;
+    return {};
+  }
+
+  /**
+   * Answers one request: GET subscribes, POST publishes, anything else is `405`.
+   *
+   * @param request - the request the Worker forwarded
+   * @returns the event stream, the new event's id, or an error
+   */
+  async fetch(request: Request): Promise<Response> {
+    if (request.method === "GET") return this.channel.response({ request });
+    if (request.method === "POST") return this.#publish(request);
+    await discardBody(request.body);
+    return json(405, { error: `Cannot ${request.method} a channel: GET subscribes, POST publishes` }, { allow: "GET, POST" });
+  }
+
+  async #publish(request: Request): Promise<Response> {
+    const fields = await readPublishBody(request, this.#maxBodyBytes);
+    if ("status" in fields) return json(fields.status, { error: fields.error });
+    let id: string;
+    try {
+      id = await this.channel.publish(new Message(fields));
+    } catch (error) {
+      if (error instanceof TypeError) return json(400, { error: error.message });
+      throw error;
+    }
+    return json(201, { id });
+  }
+}
+
+function json(status: number, body: object, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}

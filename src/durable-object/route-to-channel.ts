@@ -1,0 +1,48 @@
+import type { DurableObjectNamespaceLike } from "./types.ts";
+import { describeValue } from "../describe-value.ts";
+
+const CONTEXT = "Cannot route to channel";
+
+/**
+ * Forwards a request to the Durable Object that owns the channel `name`: the same name always
+ * reaches the same object, wherever the request arrives. Use it in the Worker, after deciding who
+ * may subscribe or publish.
+ *
+ * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
+ * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)
+ * @param name - the channel's name: any non-empty string
+ * @returns the object's response
+ * @throws {TypeError} when `request` is not a request, `namespace` not a Durable Object namespace, or `name` not a non-empty string
+ * @example One channel per path: `/rooms/:room`
+ * ```ts ignore
+ * import { routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
+ *
+ * export default {
+ *   fetch(request: Request, env: { CHANNELS: DurableObjectNamespaceLike }): Response | Promise<Response> {
+ *     const match = /^\/rooms\/([\w-]+)$/.exec(new URL(request.url).pathname);
+ *     if (match === null) return new Response("Not found", { status: 404 });
+ *     return routeToChannel(request, env.CHANNELS, match[1]!);
+ *   },
+ * };
+ * ```
+ */
+export function routeToChannel<Id>(
+  request: Request,
+  namespace: DurableObjectNamespaceLike<Id>,
+  name: string,
+): Promise<Response> {
+  const { url, method } = (request ?? {}) as Partial<Request>;
+  if (typeof request !== "object" || typeof url !== "string" || typeof method !== "string") {
+    throw new TypeError(`${CONTEXT}: \`request\` must be a Request (got ${describeValue(request)})`);
+  }
+  const methods = namespace as Partial<DurableObjectNamespaceLike<Id>> | null | undefined;
+  if (typeof methods?.idFromName !== "function" || typeof methods.get !== "function") {
+    throw new TypeError(
+      `${CONTEXT}: \`namespace\` must be a Durable Object namespace with idFromName and get (got ${describeValue(namespace)}); bind the class under [[durable_objects.bindings]] in wrangler.toml and pass env.<NAME>`,
+    );
+  }
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`${CONTEXT}: \`name\` must be a non-empty string (got ${describeValue(name)})`);
+  }
+  return namespace.get(namespace.idFromName(name)).fetch(request);
+}
