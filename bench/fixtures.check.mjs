@@ -10,7 +10,7 @@ import { encode } from "eventsource-encoder";
 import {
   buildPools, expectedEvents, fixtureEvent, itemMakers, POOL_B, POOL_C, POOL_SIZE, SEED, SHAPES, source,
 } from "./fixtures.mjs";
-import { compareEvents, parseEvents } from "./verify.mjs";
+import { compareEvents, endsWithBlankLine, parseEvents, streamChecker } from "./verify.mjs";
 
 /** The digest of the pools made from SEED; change it only when changing the fixtures on purpose. */
 const POOLS_SHA256 = "5be4df8a74f6c9f88f883e1bf59d909c2aac25c2caaa032858aa79f33ffe38b1";
@@ -74,6 +74,35 @@ test("the checker catches a wrong stream", () => {
   assert.equal(compareEvents(parseEvents(broken), expected).ok, false);
   const missingId = [encoder.encode(`event: ${fixtureEvent("b", 0).event}\ndata: ${JSON.stringify(fixtureEvent("b", 0).data)}\n\n`)];
   assert.match(compareEvents(parseEvents(missingId), expectedEvents("b", 1)).detail, /lastEventId/);
+});
+
+test("fan-out (F): a subscriber's stream is checked publish by publish, and a wrong one is caught", () => {
+  const expected = (i, id) => [{ type: "message", data: JSON.stringify(fixtureEvent("b", i).data), lastEventId: id }];
+  const frame = (i, id) => encoder.encode(`event: message\nid: ${id}\ndata: ${JSON.stringify(fixtureEvent("b", i).data)}\n\n`);
+  const good = streamChecker();
+  assert.equal(good.check([encoder.encode("retry: 2000\n\n"), encoder.encode(":\n\n")], []).ok, true, "first bytes: no events");
+  assert.equal(good.check([frame(0, "x-1")], expected(0, "x-1")).ok, true);
+  const whole = frame(1, "x-2");
+  assert.equal(good.check([whole.subarray(0, 9), whole.subarray(9)], expected(1, "x-2")).ok, true, "split across chunks");
+  // An event without an id keeps the last id, as a browser does.
+  assert.equal(good.check([encoder.encode(`data: ${JSON.stringify(fixtureEvent("b", 2).data)}\n\n`)], expected(2, "x-2")).ok, true);
+
+  const missed = streamChecker();
+  assert.match(missed.check([], expected(0, "1")).detail, /0 events parsed, expected 1/);
+  const twice = streamChecker();
+  assert.match(twice.check([frame(0, "1"), frame(0, "1")], expected(0, "1")).detail, /2 events parsed/);
+  const wrongId = streamChecker();
+  assert.match(wrongId.check([frame(0, "2")], expected(0, "1")).detail, /lastEventId/);
+  const other = streamChecker();
+  assert.match(other.check([frame(1, "1")], expected(0, "1")).detail, /data/);
+  const cut = streamChecker();
+  assert.match(cut.check([whole.subarray(0, whole.length - 1)], expected(1, "x-2")).detail, /0 events parsed/);
+
+  // The clock stops at a chunk that ends an event, not inside one.
+  assert.equal(endsWithBlankLine(whole), true);
+  assert.equal(endsWithBlankLine(whole.subarray(0, whole.length - 1)), false);
+  assert.equal(endsWithBlankLine(encoder.encode("\n")), false);
+  assert.equal(endsWithBlankLine(encoder.encode("data: a\r\n\r\n")), false);
 });
 
 test("source() yields n items, waits before the first and stays open when asked", async () => {

@@ -64,6 +64,26 @@ export function collectMeta(extra) {
   };
 }
 
+/** The facts of a run that a workload's results depend on (kept per workload when runs are merged). */
+export function provenance(meta) {
+  return {
+    date: meta.date,
+    commit: meta.commit,
+    srcChanged: meta.srcChanged,
+    dist: meta.dist,
+    quick: meta.quick,
+    node: meta.node,
+    otherCoresDuring: meta.otherCoresDuring,
+  };
+}
+
+/** Per workload, the run its results come from (a results.json from before F has no `workloads`). */
+function provenanceOf(meta, results) {
+  const out = {};
+  for (const w of Object.keys(results)) out[w] = meta.workloads?.[w] ?? provenance(meta);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
@@ -85,6 +105,11 @@ function status(runs) {
 
 /** Median over rounds of `metric(run) / metric(thin's run of the same round)`. */
 function ratioToThin(runs, thinRuns, metric) {
+  return ratioTo(runs, thinRuns, metric);
+}
+
+/** Median over rounds of `metric(run) / metric(the base's run of the same round)`, with the spread. */
+function ratioTo(runs, thinRuns, metric) {
   const ratios = [];
   for (const run of runs) {
     const base = thinRuns.find((t) => t.round === run.round && t.ok);
@@ -98,7 +123,7 @@ function ratioToThin(runs, thinRuns, metric) {
 
 export function summarize(results) {
   const A = {};
-  for (const [shape, byContender] of Object.entries(results.A)) {
+  for (const [shape, byContender] of Object.entries(results.A ?? {})) {
     A[shape] = Object.entries(byContender).map(([name, runs]) => ({
       name,
       ...status(runs),
@@ -108,8 +133,8 @@ export function summarize(results) {
       ...ratioToThin(runs, byContender.thin ?? [], (r) => r.eventsPerSec),
     }));
   }
-  const thinB = results.B.thin ?? [];
-  const B = Object.entries(results.B).map(([name, runs]) => ({
+  const thinB = results.B?.thin ?? [];
+  const B = Object.entries(results.B ?? {}).map(([name, runs]) => ({
     name,
     ...status(runs),
     eventsPerSec: median(runs.map((r) => r.eventsPerSec)),
@@ -117,16 +142,16 @@ export function summarize(results) {
     cpuRatio: ratioToThin(runs, thinB, (r) => r.serverCpuUsPerEvent).ratio,
     ...ratioToThin(runs, thinB, (r) => r.eventsPerSec),
   }));
-  const thinC = results.C.thin ?? [];
-  const C = Object.entries(results.C).map(([name, runs]) => ({
+  const thinC = results.C?.thin ?? [];
+  const C = Object.entries(results.C ?? {}).map(([name, runs]) => ({
     name,
     ...status(runs),
     heapPerStream: median(runs.map((r) => r.heapPerStream)),
     rssPerStream: median(runs.map((r) => r.rssPerStream)),
     ...ratioToThin(runs, thinC, (r) => r.heapPerStream),
   }));
-  const thinD = results.D.thin ?? [];
-  const D = Object.entries(results.D).map(([name, runs]) => ({
+  const thinD = results.D?.thin ?? [];
+  const D = Object.entries(results.D ?? {}).map(([name, runs]) => ({
     name,
     ...status(runs),
     firstByteMs: median(runs.flatMap((r) => r.firstByteMs ?? [])),
@@ -134,7 +159,7 @@ export function summarize(results) {
     afterHeadersMs: median(runs.flatMap((r) => (r.firstByteMs ?? []).map((f, i) => f - r.headersMs[i]))),
     ...ratioToThin(runs, thinD, (r) => median(r.firstByteMs ?? [])),
   }));
-  const E = Object.entries(results.E).map(([name, runs]) => {
+  const E = Object.entries(results.E ?? {}).map(([name, runs]) => {
     const ok = runs.filter((r) => !r.failed);
     return {
       name,
@@ -148,7 +173,24 @@ export function summarize(results) {
       seconds: median(ok.map((r) => r.seconds)),
     };
   });
-  return { A, B, C, D, E };
+  const edgeF = results.F?.["edge-sse"] ?? [];
+  const F = Object.entries(results.F ?? {}).map(([name, runs]) => ({
+    name,
+    ...status(runs),
+    subscribers: runs[0]?.subscribers,
+    msPerPublish: median(runs.map((r) => r.msPerPublish)),
+    cpuMsPerPublish: median(runs.map((r) => r.cpuMsPerPublish)),
+    serializePerPublish: median(runs.map((r) => r.serializePerPublish)),
+    utf8PerPublish: median(runs.map((r) => r.utf8PerPublish)),
+    chunkObjectsPerPublish: median(runs.map((r) => r.chunkObjectsPerPublish)),
+    chunkObjectsMax: runs.length ? Math.max(...runs.map((r) => r.chunkObjectsMax ?? Number.NaN)) : undefined,
+    buffersPerPublish: median(runs.map((r) => r.buffersPerPublish)),
+    chunksPerSubscriber: median(runs.map((r) => r.chunksPerSubscriberPerPublish)),
+    heapPerSubscriber: median(runs.map((r) => r.heapPerSubscriber)),
+    heapRatio: ratioTo(runs, edgeF, (r) => r.heapPerSubscriber).ratio,
+    ...ratioTo(runs, edgeF, (r) => r.msPerPublish),
+  }));
+  return { A, B, C, D, E, F };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,12 +252,27 @@ export function computeTargets(summary) {
         `${fmtMB(ignore.maxGrowth)} (${ignore.closeReasons.join("/")})`,
     met: respectOk && ignoreOk,
   });
+  const f = find(summary.F, "edge-sse");
+  targets.push({
+    label: "F: one encode per publish",
+    want: "serialize called once per publish, and every subscriber reads the same Uint8Array",
+    value: f === undefined || f.state === "not run"
+      ? "not run"
+      : f.state !== "ok"
+        ? f.state
+        : `${fmtNum(f.serializePerPublish)} serialize, ${fmtNum(f.utf8PerPublish)} UTF-8 encode, ${fmtNum(f.chunkObjectsMax)} distinct Uint8Array ` +
+          `per publish (${fmtInt(f.subscribers)} subscribers)`,
+    met: f?.state === "ok" && f.serializePerPublish === 1 && f.chunkObjectsMax === 1,
+  });
   return targets;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Markdown.
 
+function fmtNum(x) {
+  return x === undefined || Number.isNaN(x) ? "–" : Number.isInteger(x) ? x.toLocaleString("en-US") : x.toFixed(2);
+}
 function fmtInt(x) {
   return x === undefined ? "–" : Math.round(x).toLocaleString("en-US");
 }
@@ -282,7 +339,12 @@ export function renderMarkdown({ meta, results }, summary, targets) {
   const out = [];
   const c = meta.config;
   out.push("# edge-sse benchmark results", "");
-  out.push(`Written by \`bench/run.mjs\`${meta.quick ? " **in --quick mode (1 round, fewer events): indicative only**" : ""}. ` +
+  const from = provenanceOf(meta, results);
+  const quickOnes = Object.keys(from).filter((w) => from[w].quick);
+  const quickNote = quickOnes.length === 0
+    ? ""
+    : ` **in --quick mode (1 round, smaller sizes${quickOnes.length < Object.keys(from).length ? `) for workload${quickOnes.length > 1 ? "s" : ""} ${quickOnes.join(", ")}` : ")"}: indicative only**`;
+  out.push(`Written by \`bench/run.mjs\`${quickNote}. ` +
     "How to run, what each workload measures and how ratios are taken: [README.md](README.md).", "");
   out.push("| | |", "|---|---|");
   out.push(`| date | ${meta.date} |`);
@@ -291,11 +353,27 @@ export function renderMarkdown({ meta, results }, summary, targets) {
   out.push(`| Node | ${meta.node} |`);
   out.push(`| edge-sse | ${meta.edgeSse}, commit ${meta.commit ?? "?"}${meta.srcChanged ? " + uncommitted changes in src/" : ""}, dist ${meta.dist} |`);
   out.push(`| peers | ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
-  out.push(`| run | ${meta.seconds.toFixed(0)} s (per workload: ${secondsByWorkload(results)}); rounds A ${c.A.rounds}, B ${c.B.rounds}, C ${c.C.rounds}, D ${c.D.rounds}, E ${c.E.rounds}${meta.only.length < 5 ? `; workloads ${meta.only.join(",")} only` : ""} |`);
+  const roundsText = Object.keys(from).filter((w) => c[w] !== undefined).map((w) => `${w} ${c[w].rounds}`).join(", ");
+  out.push(`| run | ${meta.seconds.toFixed(0)} s (per workload: ${secondsByWorkload(results)}); rounds ${roundsText}${meta.only.length < Object.keys(from).length ? `; workloads ${meta.only.join(",")} only` : ""} |`);
+  // Workloads kept from an earlier run (run.mjs --only): say which run, since its build may differ.
+  const kept = Object.keys(from).filter((w) => from[w].date !== meta.date);
+  if (kept.length > 0) {
+    const runs = new Map();
+    for (const w of Object.keys(from)) {
+      const p = from[w];
+      const key = `${p.date}|${p.commit}|${p.dist}|${p.quick}`;
+      if (!runs.has(key)) runs.set(key, { p, workloads: [] });
+      runs.get(key).workloads.push(w);
+    }
+    const parts = [...runs.values()].map(({ p, workloads }) =>
+      `${workloads.join(", ")}: ${p.date === meta.date ? "this run" : `the run of ${p.date}`} (commit ${p.commit ?? "?"}${p.srcChanged ? " + uncommitted src/" : ""}, ` +
+      `dist ${p.dist}${p.quick ? ", quick" : ""}${p.otherCoresDuring === undefined ? "" : `, other load ${fmtCores(p.otherCoresDuring)}`})`);
+    out.push(`| results from | ${parts.join("; ")} |`);
+  }
   out.push("");
   if ((meta.otherCoresDuring ?? 0) > 0.25 || (meta.otherCoresBefore ?? 0) > 0.25) {
     out.push(`> **Other processes were using the CPU** (${fmtCores(meta.otherCoresDuring)} of ${meta.cores} on average during the run): ` +
-      "absolute numbers are lower and noisier than on a quiet machine; ratios to thin, taken per round, are less affected.", "");
+      "absolute numbers are lower and noisier than on a quiet machine; ratios, taken per round, are less affected.", "");
   }
 
   out.push("## Targets (edge-sse, same run)", "");
@@ -361,16 +439,35 @@ export function renderMarkdown({ meta, results }, summary, targets) {
   ));
   out.push("");
 
+  if (c.F !== undefined && summary.F.length > 0) {
+    out.push(`## F. Fan-out (one publish to ${fmtInt(c.F.subscribers)} subscribers in one process; ${c.F.publishes} timed publishes a round; median of ${c.F.rounds})`, "");
+    out.push("Per publish: the time from `publish` until every subscriber's reader has read the event (the median publish of a round, then the median over rounds; " +
+      "`gc()` runs before each publish), and the process CPU time meanwhile. × edge-sse: that time divided by edge-sse's in the same round (lower is better). " +
+      "Serialize: calls of the serializer each library is given; UTF-8: `TextEncoder` encodes, counted on the untimed publishes; " +
+      "Uint8Arrays: distinct chunk objects the subscribers read, all together. Heap: heapUsed after gc with every subscriber live and idle, " +
+      "minus the same before, per subscriber. The floor is no library (one Uint8Array enqueued into every stream) and is not ranked.", "");
+    const servers = ranked(summary.F.filter((r) => !r.name.startsWith("floor")), "msPerPublish", true);
+    const floors = summary.F.filter((r) => r.name.startsWith("floor")).map((r) => ({ ...r, rank: r.state === "ok" ? "floor" : r.state }));
+    out.push(table(
+      ["rank", "contender", "ms/publish", "× edge-sse", "spread", "µs per subscriber", "CPU ms/publish", "serialize/publish", "UTF-8 encodes/publish",
+        "Uint8Arrays/publish", "heap/subscriber", "heap × edge-sse", "check"],
+      [...servers, ...floors].map((r) => [r.rank, r.name, r.msPerPublish?.toFixed(1) ?? "–", fmtRatio(r.ratio), fmtSpread(r),
+        r.msPerPublish === undefined ? "–" : ((1000 * r.msPerPublish) / r.subscribers).toFixed(2), r.cpuMsPerPublish?.toFixed(1) ?? "–",
+        fmtNum(r.serializePerPublish), fmtNum(r.utf8PerPublish), fmtNum(r.chunkObjectsPerPublish), fmtKB(r.heapPerSubscriber), fmtRatio(r.heapRatio), checkCell(r)]),
+    ));
+    out.push("");
+  }
+
   out.push("## Correctness (eventsource-parser)", "");
   out.push("Each contender's bytes are parsed with eventsource-parser and compared, event by event, with what the fixtures " +
     "say a browser should see (type, data, lastEventId): A on a 1,000-event run per shape, B on 1,000 events over HTTP, " +
-    "D on every request. A WRONG contender is not ranked.", "");
+    "D on every request, F on every event of every subscriber. A WRONG contender is not ranked.", "");
   const flags = [];
   for (const [shape, rows] of Object.entries(summary.A)) {
-    for (const r of rows) if (r.state !== "ok") flags.push([`A ${shape}`, r.name, r.state, r.detail]);
+    for (const r of rows) if (r.state !== "ok" && r.state !== "not run") flags.push([`A ${shape}`, r.name, r.state, r.detail]);
   }
-  for (const [w, rows] of [["B", summary.B], ["C", summary.C], ["D", summary.D], ["E", summary.E]]) {
-    for (const r of rows) if (r.state !== "ok") flags.push([w, r.name, r.state, r.detail]);
+  for (const [w, rows] of [["B", summary.B], ["C", summary.C], ["D", summary.D], ["E", summary.E], ["F", summary.F]]) {
+    for (const r of rows) if (r.state !== "ok" && r.state !== "not run") flags.push([w, r.name, r.state, r.detail]);
   }
   if (flags.length === 0) out.push("Every contender's output matched in every check.");
   else out.push(table(["workload", "contender", "flag", "first difference"], flags, "llll"));
@@ -406,7 +503,9 @@ export function renderSvg(summary, meta) {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">`);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(`<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers: events/s as a multiple of thin (higher is better; same run, median of rounds)</text>`);
-  parts.push(`<text x="15" y="46" font-size="12" fill="#555">${esc(`${meta.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · Node ${meta.node}${meta.quick ? " · QUICK RUN" : ""} · dashed grey: thin (1×) · dashed red: edge-sse target · whiskers: lowest–highest round · hatched: WRONG output, not ranked`)}</text>`);
+  // The bars are A and B: give the facts of the run they come from (another one after `--only`).
+  const ab = meta.workloads?.A ?? meta;
+  parts.push(`<text x="15" y="46" font-size="12" fill="#555">${esc(`${ab.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · Node ${ab.node}${ab.quick ? " · QUICK RUN" : ""} · dashed grey: thin (1×) · dashed red: edge-sse target · whiskers: lowest–highest round · hatched: WRONG output, not ranked`)}</text>`);
   parts.push(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#c00" stroke-width="2"/></pattern></defs>`);
   panels.forEach((panel, p) => {
     const x0 = 15 + (p % cols) * panelW;

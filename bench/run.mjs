@@ -1,12 +1,13 @@
 /**
  * Runs every workload and writes RESULTS.md, results.svg and results.json.
  *
- *   node run.mjs            the full run (about 10 minutes on 2 cores)
+ *   node run.mjs            the full run (about 12–15 minutes on 2 cores)
  *   node run.mjs --quick    one round, fewer events: a fast check while iterating
- *   node run.mjs --only=A,D run some workloads only
+ *   node run.mjs --only=A,D run some workloads only; the others' results are kept from the
+ *                           results.json found (RESULTS.md says which run each workload comes from)
  *
  * Each measurement runs in a child process of its own (one per contender per round, so JIT and GC
- * state do not leak between contenders); rounds are interleaved (A, B, C, D, E, then again) and the
+ * state do not leak between contenders); rounds are interleaved (A, B, C, D, E, F, then again) and the
  * contender order rotates each round. Ratios are taken against `thin` of the same round, then the
  * median over rounds is reported.
  */
@@ -16,15 +17,22 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { collectMeta, writeReport } from "./report.mjs";
+import { collectMeta, provenance, writeReport } from "./report.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
-const ONLY = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",") ?? ["A", "B", "C", "D", "E"];
+export const WORKLOADS = ["A", "B", "C", "D", "E", "F"];
+const ONLY = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",").map((w) => w.trim().toUpperCase()) ?? WORKLOADS;
+const unknown = ONLY.filter((w) => !WORKLOADS.includes(w));
+if (unknown.length > 0 || ONLY.length === 0) {
+  console.error(`bench: unknown workload ${unknown.join(",") || "(none given)"} in --only (expected some of ${WORKLOADS.join(",")})`);
+  process.exit(1);
+}
 
-if (!existsSync(join(HERE, "../dist/index.js")) || !existsSync(join(HERE, "../dist/node.js"))) {
-  console.error("bench: ../dist is missing: run `npm run build` in the repository root first");
+const DIST_FILES = ["index.js", "node.js", ...(ONLY.includes("F") ? ["channel.js"] : [])];
+if (DIST_FILES.some((file) => !existsSync(join(HERE, "../dist", file)))) {
+  console.error(`bench: ../dist is missing or incomplete (${DIST_FILES.join(", ")}): run \`npm run build\` in the repository root first`);
   process.exit(1);
 }
 // Every child imports edge-sse from a copy of ../dist taken now: a rebuild while the benchmark runs
@@ -44,6 +52,7 @@ export const CONFIG = QUICK
     C: { rounds: 1, streams: 300 },
     D: { rounds: 1, samples: 2, waitMs: 1_000 },
     E: { rounds: 1, n: 10_000, rate: 12_800_000 },
+    F: { rounds: 1, subscribers: 2_000, publishes: 20, warmPublishes: 3 },
   }
   : {
     quick: false,
@@ -52,6 +61,7 @@ export const CONFIG = QUICK
     C: { rounds: 3, streams: 2_000 },
     D: { rounds: 3, samples: 2, waitMs: 1_000 },
     E: { rounds: 3, n: 20_000, rate: 12_800_000 },
+    F: { rounds: 3, subscribers: 10_000, publishes: 30, warmPublishes: 3 },
   };
 
 export const A_CONTENDERS = ["edge-sse", "hono", "better-sse", "h3", "thin", "encode-only", "pre-encoded"];
@@ -75,6 +85,8 @@ export const E_VARIANTS = [
   "hono (writeSSE not awaited)",
   "h3 (push not awaited)",
 ];
+/** F: one channel, many subscribers in one process. The floor is no library, and is not ranked. */
+export const F_CONTENDERS = ["edge-sse", "better-sse", "floor: one Uint8Array to every stream"];
 
 /**
  * CPU time of the whole machine and of this process with its finished children, in clock ticks
@@ -201,7 +213,7 @@ async function serveAndFetch(server, clientJob, timeoutMs) {
   return { client, requests };
 }
 
-const results = { A: {}, B: {}, C: {}, D: {}, E: {} };
+const results = { A: {}, B: {}, C: {}, D: {}, E: {}, F: {} };
 for (const shape of SHAPES) {
   results.A[shape] = {};
   for (const c of A_CONTENDERS) results.A[shape][c] = [];
@@ -213,6 +225,7 @@ for (const s of SERVERS) {
 results.D[FLOOR.name] = [];
 for (const c of C_CONTENDERS) results.C[c] = [];
 for (const v of E_VARIANTS) results.E[v] = [];
+for (const c of F_CONTENDERS) results.F[c] = [];
 
 // The inputs first: a benchmark of wrong fixtures is worth nothing.
 const fixtureCheck = spawnSync(process.execPath, ["fixtures.check.mjs"], { cwd: HERE, encoding: "utf8", timeout: 60_000 });
@@ -286,11 +299,40 @@ for (let round = 0; round < rounds; round++) {
       log(`E ${variant}: ${brief(r, [["max growth MB", (x) => (x.maxGrowth / 1e6).toFixed(2)], ["close", (x) => x.closeReason]])}`);
     }
   }
+  if (want("F", round)) {
+    const { subscribers, publishes, warmPublishes } = CONFIG.F;
+    for (const contender of rotate(F_CONTENDERS, round)) {
+      const r = await worker({ workload: "F", contender, subscribers, publishes, warmPublishes }, 300_000);
+      r.round = round;
+      results.F[contender].push(r);
+      log(`F ${contender}: ${brief(r, [
+        ["ms/publish", (x) => x.msPerPublish.toFixed(1)],
+        ["serialize/publish", (x) => x.serializePerPublish],
+        ["chunk objects/publish", (x) => x.chunkObjectsPerPublish],
+        ["heap B/subscriber", (x) => Math.round(x.heapPerSubscriber)],
+      ])}`);
+    }
+  }
 }
 
 meta.seconds = (performance.now() - started) / 1000;
 meta.finishedLoad = (await import("node:os")).loadavg();
 meta.otherCoresDuring = otherCores(runTicks, cpuTicks());
+// Which run each workload's results come from: this one for the workloads it ran. With --only, the
+// others are kept from the results.json found here (if it has them), with their own run's facts.
+meta.workloads = {};
+for (const w of ONLY) meta.workloads[w] = provenance(meta);
+const previousFile = join(HERE, "results.json");
+if (ONLY.length < WORKLOADS.length && existsSync(previousFile)) {
+  const previous = JSON.parse(readFileSync(previousFile, "utf8"));
+  for (const w of WORKLOADS) {
+    if (ONLY.includes(w) || previous.results?.[w] === undefined) continue;
+    results[w] = previous.results[w];
+    meta.config[w] = previous.meta.config[w];
+    meta.workloads[w] = previous.meta.workloads?.[w] ?? provenance(previous.meta);
+  }
+  log(`kept from results.json: ${WORKLOADS.filter((w) => !ONLY.includes(w) && meta.workloads[w] !== undefined).join(", ") || "nothing"}`);
+}
 writeFileSync(join(HERE, "results.json"), `${JSON.stringify({ meta, results }, null, 1)}\n`);
 const { targets } = writeReport({ meta, results });
 log(`--- done in ${meta.seconds.toFixed(0)} s: RESULTS.md, results.svg, results.json`);

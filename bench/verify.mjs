@@ -61,3 +61,27 @@ export function compareEvents(actual, expected) {
   }
   return { ok: true, detail: `${expected.length} events match` };
 }
+
+/**
+ * Workload F: whether a chunk ends with the blank line that dispatches an event, written as LF LF
+ * (what every contender writes; a CRLF stream would never count as received, and its publish would
+ * fail on time rather than be timed short).
+ */
+export function endsWithBlankLine(chunk) {
+  return chunk.length >= 2 && chunk[chunk.length - 1] === 10 && chunk[chunk.length - 2] === 10;
+}
+
+/**
+ * Workload F: checks one subscriber's stream as it arrives, publish after publish. `check(chunks,
+ * expected)` parses the chunks received since the last call (with the parser state of everything
+ * before, so a last event id carries over) and compares the events they dispatched with `expected`.
+ */
+export function streamChecker() {
+  const collector = eventCollector();
+  return {
+    check(chunks, expected) {
+      for (const chunk of chunks) collector.feed(chunk);
+      return compareEvents(collector.events.splice(0), expected);
+    },
+  };
+}

@@ -4,11 +4,12 @@
  *   { workload: "A", contender, shape, n, checkN, warmN }   throughput, drained in-process
  *   { workload: "C", contender, streams }                     idle memory per stream
  *   { workload: "E", variant, n, rate }                       push mode into a slow reader
+ *   { workload: "F", contender, subscribers, publishes, warmPublishes }   fan-out to many readers
  */
 import { performance } from "node:perf_hooks";
 import { CEILINGS, drain, HANDLERS, PUSHERS } from "./contenders.mjs";
-import { expectedEvents } from "./fixtures.mjs";
-import { compareEvents, eventCollector, parseEvents } from "./verify.mjs";
+import { expectedEvents, POOL_B, POOL_SIZE } from "./fixtures.mjs";
+import { compareEvents, endsWithBlankLine, eventCollector, parseEvents, streamChecker } from "./verify.mjs";
 
 const job = JSON.parse(process.argv[2]);
 const gc = globalThis.gc ?? (() => { throw new Error("run with --expose-gc"); });
@@ -186,6 +187,233 @@ async function workloadE({ variant, n, rate, readLimitMs = 60_000, sampleMs = 25
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Workload F: one channel, `subscribers` readers in this process, events published one at a time.
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values) => {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+/**
+ * Counts UTF-8 encodings (`TextEncoder#encode` and `#encodeInto`, whichever instance) while `run`
+ * runs. Only around untimed publishes: the wrapper costs a little per call.
+ */
+async function countingUtf8(counters, run) {
+  const proto = TextEncoder.prototype;
+  const { encode, encodeInto } = proto;
+  proto.encode = function (...args) {
+    counters.utf8++;
+    return encode.apply(this, args);
+  };
+  proto.encodeInto = function (...args) {
+    counters.utf8++;
+    return encodeInto.apply(this, args);
+  };
+  try {
+    return await run();
+  } finally {
+    proto.encode = encode;
+    proto.encodeInto = encodeInto;
+  }
+}
+
+async function workloadF({ contender, subscribers, publishes, warmPublishes, warmSubscribers = 50, publishLimitMs = 30_000 }) {
+  const { HUBS } = await import("./fanout.mjs");
+  const counters = { serialize: 0, utf8: 0 };
+  const hub = await HUBS[contender](counters);
+
+  /** The publish window: subscribers that have received the current event count down `pending`. */
+  const window = { open: false, pending: 0, resolve: () => {} };
+  /** A reader loop per subscriber, as a client of the stream would run: it keeps what it reads for the check. */
+  function follow(stream, abort) {
+    const sub = { abort, reader: stream.getReader(), chunks: [], got: false, ended: false, error: undefined, checker: undefined };
+    (async () => {
+      for (;;) {
+        const { done, value } = await sub.reader.read();
+        if (done) break;
+        sub.chunks.push(value);
+        if (window.open && !sub.got && endsWithBlankLine(value)) {
+          sub.got = true;
+          if (--window.pending === 0) window.resolve();
+        }
+      }
+    })().then(
+      () => { sub.ended = true; },
+      (error) => { sub.ended = true; sub.error = error; },
+    );
+    return sub;
+  }
+  /** One subscriber as a server makes one per connection: a Request with an AbortSignal. */
+  async function open() {
+    const abort = new AbortController();
+    const request = new Request(`${BASE}?fanout=1`, { signal: abort.signal });
+    return follow(await hub.open(request), abort);
+  }
+  /** Waits until the library counts `count` live subscribers and each has its first bytes (or 0.5 s more). */
+  async function settle(count, subs) {
+    const deadline = performance.now() + 60_000;
+    let countedAt;
+    for (;;) {
+      if (hub.count === count) {
+        countedAt ??= performance.now();
+        if (subs.every((s) => s.chunks.length > 0) || performance.now() - countedAt > 500) return;
+      }
+      if (performance.now() > deadline) throw new Error(`${hub.count} of ${count} subscribers live after 60 s`);
+      await sleep(10);
+    }
+  }
+  /** Publishes event `index` to `subs`; resolves to its id and the time until every one of them had it. */
+  async function publishOne(subs, index, timed) {
+    for (const s of subs) s.got = false;
+    window.pending = subs.length;
+    const received = new Promise((resolve) => { window.resolve = resolve; });
+    let limit;
+    const late = new Promise((resolve) => { limit = setTimeout(resolve, publishLimitMs, "late"); });
+    const value = POOL_B[index % POOL_SIZE].value;
+    if (timed) gc();
+    window.open = true;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const outcome = await Promise.race([Promise.all([hub.publish(value, index), received]), late]);
+    const ms = performance.now() - start;
+    const cpuUs = cpuMicros(cpu);
+    window.open = false;
+    clearTimeout(limit);
+    if (outcome === "late") {
+      throw new Error(`publish ${index}: ${subs.length - window.pending} of ${subs.length} subscribers had it after ${publishLimitMs / 1000} s`);
+    }
+    const expected = [{ type: "message", data: JSON.stringify(value), lastEventId: String(outcome[0]) }];
+    return { ms, cpuUs, expected };
+  }
+  /** Checks what each subscriber read since the last check; counts the distinct chunks and buffers. */
+  function check(subs, expected, label) {
+    const objects = new Set();
+    const buffers = new Set();
+    let chunks = 0;
+    let wrong;
+    for (let k = 0; k < subs.length; k++) {
+      const s = subs[k];
+      for (const chunk of s.chunks) {
+        objects.add(chunk);
+        buffers.add(chunk.buffer);
+      }
+      chunks += s.chunks.length;
+      const result = s.checker.check(s.chunks, expected);
+      s.chunks = [];
+      if (!result.ok && wrong === undefined) wrong = `${label}, subscriber ${k + 1}: ${result.detail}`;
+    }
+    return { wrong, objects: objects.size, buffers: buffers.size, chunksPerSubscriber: chunks / subs.length };
+  }
+  /** Ends every subscriber; resolves to how many reader loops saw their stream end within 5 s. */
+  async function closeAll(subs) {
+    await hub.close(() => { for (const s of subs) s.abort.abort(); });
+    const deadline = performance.now() + 5_000;
+    while (subs.some((s) => !s.ended) && performance.now() < deadline) await sleep(10);
+    return subs.filter((s) => s.ended).length;
+  }
+
+  /** The subscribers' clients go away (their requests abort); waits for the library to drop them. */
+  async function leave(subs) {
+    for (const s of subs) s.abort.abort();
+    const deadline = performance.now() + 5_000;
+    while ((hub.count > 0 || subs.some((s) => !s.ended)) && performance.now() < deadline) await sleep(10);
+    for (const s of subs) if (!s.ended) s.reader.cancel().catch(() => {});
+  }
+
+  let next = 0;
+  // Warm-up: a few subscribers get one event and leave, so that the code paths have run once.
+  const warm = [];
+  for (let i = 0; i < warmSubscribers; i++) warm.push(await open());
+  await settle(warmSubscribers, warm);
+  for (const s of warm) s.checker = streamChecker();
+  const warmCheck = check(warm, [], "before the first publish (warm-up)");
+  const warmPublish = await publishOne(warm, next++, false);
+  const warmResult = check(warm, warmPublish.expected, "warm-up publish");
+  await leave(warm);
+  warm.length = 0;
+  await sleep(50);
+
+  // Memory: every subscriber live and idle, its first bytes read (and dropped: they have reached the client).
+  const before = memory();
+  const subs = [];
+  for (let i = 0; i < subscribers; i++) subs.push(await open());
+  await settle(subscribers, subs);
+  let firstBytes = 0;
+  let firstWrong = warmCheck.wrong ?? warmResult.wrong;
+  for (let k = 0; k < subs.length; k++) {
+    const s = subs[k];
+    firstBytes += s.chunks.reduce((sum, c) => sum + c.byteLength, 0);
+    const events = parseEvents(s.chunks);
+    const last = s.chunks.at(-1);
+    if ((events.length > 0 || (last !== undefined && !endsWithBlankLine(last))) && firstWrong === undefined) {
+      firstWrong = `subscriber ${k + 1}: its first bytes are not whole frames without events`;
+    }
+    s.chunks = [];
+  }
+  await sleep(50);
+  const after = memory();
+  const memoryResult = {
+    heapPerSubscriber: (after.heapUsed - before.heapUsed) / subscribers,
+    arrayBuffersPerSubscriber: (after.arrayBuffers - before.arrayBuffers) / subscribers,
+    rssPerSubscriber: (after.rss - before.rss) / subscribers,
+    firstBytesPerSubscriber: firstBytes / subscribers,
+  };
+  for (const s of subs) s.checker = streamChecker();
+
+  // Untimed publishes: checked, with UTF-8 encodings counted.
+  const utf8Before = counters.utf8;
+  const warmStats = [];
+  await countingUtf8(counters, async () => {
+    for (let p = 0; p < warmPublishes; p++) {
+      const { expected } = await publishOne(subs, next++, false);
+      const stats = check(subs, expected, `untimed publish ${p + 1}`);
+      firstWrong ??= stats.wrong;
+      warmStats.push(stats);
+    }
+  });
+  const utf8PerPublish = (counters.utf8 - utf8Before) / warmPublishes;
+
+  // Timed publishes: gc() before each, the clock from publish() until the last subscriber's read.
+  const serializeBefore = counters.serialize;
+  const timedRuns = [];
+  for (let p = 0; p < publishes; p++) {
+    const run = await publishOne(subs, next++, true);
+    const stats = check(subs, run.expected, `timed publish ${p + 1}`);
+    firstWrong ??= stats.wrong;
+    timedRuns.push({ ms: run.ms, cpuUs: run.cpuUs, objects: stats.objects, buffers: stats.buffers, chunks: stats.chunksPerSubscriber });
+  }
+  const serializePerPublish = (counters.serialize - serializeBefore) / publishes;
+
+  const lastCount = hub.count;
+  const ended = await closeAll(subs);
+  const errors = subs.filter((s) => s.error !== undefined).length;
+  const all = [...warmStats, ...timedRuns];
+  return {
+    ok: firstWrong === undefined,
+    detail: firstWrong ?? `${subscribers} subscribers × ${warmPublishes + publishes} events match`,
+    subscribers,
+    publishes,
+    msPerPublish: median(timedRuns.map((r) => r.ms)),
+    msPerPublishMin: Math.min(...timedRuns.map((r) => r.ms)),
+    msPerPublishMax: Math.max(...timedRuns.map((r) => r.ms)),
+    cpuMsPerPublish: median(timedRuns.map((r) => r.cpuUs)) / 1000,
+    serializePerPublish,
+    utf8PerPublish,
+    /** Distinct Uint8Array objects (and ArrayBuffers) all subscribers together read per publish. */
+    chunkObjectsPerPublish: median(all.map((r) => r.objects)),
+    chunkObjectsMax: Math.max(...all.map((r) => r.objects)),
+    buffersPerPublish: median(all.map((r) => r.buffers)),
+    chunksPerSubscriberPerPublish: median(all.map((r) => r.chunks)),
+    ...memoryResult,
+    countBeforeClose: lastCount,
+    endedAfterClose: ended,
+    readerErrors: errors,
+  };
+}
+
 const timer = setTimeout(() => {
   console.log(JSON.stringify({ ok: false, detail: "worker time limit" }));
   process.exit(3);
@@ -196,7 +424,7 @@ timer.unref();
 let unhandled = 0;
 process.on("unhandledRejection", () => { unhandled++; });
 
-const run = { A: workloadA, C: workloadC, E: workloadE }[job.workload];
+const run = { A: workloadA, C: workloadC, E: workloadE, F: workloadF }[job.workload];
 try {
   const result = await run(job);
   if (unhandled > 0) result.unhandledRejections = unhandled;
