@@ -9,6 +9,9 @@ export default defineConfig({
     alias: [
       { find: /^edge-sse$/, replacement: source("./src/index.ts") },
       { find: /^edge-sse\/node$/, replacement: source("./src/node.ts") },
+      { find: /^edge-sse\/channel$/, replacement: source("./src/channel.ts") },
+      { find: /^edge-sse\/redis$/, replacement: source("./src/redis.ts") },
+      { find: /^edge-sse\/durable-object$/, replacement: source("./src/durable-object.ts") },
     ],
   },
   test: {

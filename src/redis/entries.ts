@@ -1,0 +1,89 @@
+import type { ChannelEvent, ChannelEventInit } from "../channel/types.ts";
+
+/**
+ * XADD needs at least one field: an event with none of its own (only an id) is stored with this
+ * one, which reading ignores like any field it does not know.
+ */
+const PLACEHOLDER = "empty";
+
+const decoder = new TextDecoder();
+
+/** The field list of a stream entry for `event`: its present fields, in a fixed order. */
+export function toFields(event: ChannelEventInit): string[] {
+  const fields: string[] = [];
+  if (event.event !== undefined) fields.push("event", event.event);
+  if (event.data !== undefined) fields.push("data", event.data);
+  if (event.comment !== undefined) fields.push("comment", event.comment);
+  if (event.retry !== undefined) fields.push("retry", String(event.retry));
+  return fields.length > 0 ? fields : [PLACEHOLDER, ""];
+}
+
+/** The entries of an XRANGE or XREVRANGE reply (`[[id, [field, value, ...]], ...]`), as events. */
+export function parseEntries(reply: unknown): ChannelEvent[] {
+  if (reply === null || reply === undefined) return [];
+  if (!Array.isArray(reply)) throw unexpected("a list of stream entries", reply);
+  return reply.map(parseEntry);
+}
+
+/**
+ * The entries of `key` in an XREAD reply, whichever shape the client gives it: `null` when the read
+ * timed out, `[[key, entries]]` (RESP2), `[key, entries]` (a RESP3 map as a flat list), or a `Map`
+ * or plain object from key to entries (a RESP3 map).
+ */
+export function parseStreamRead(reply: unknown, key: string): ChannelEvent[] {
+  if (reply === null || reply === undefined) return [];
+  if (reply instanceof Map) return parseEntries(reply.get(key) ?? [...reply.values()][0]);
+  if (Array.isArray(reply)) {
+    if (reply.length === 0) return [];
+    const pairs: unknown[][] = Array.isArray(reply[0]) ? (reply as unknown[][]) : [reply];
+    const pair = pairs.find((candidate) => text(candidate[0]) === key) ?? pairs[0];
+    return parseEntries(pair?.[1]);
+  }
+  if (typeof reply === "object") return parseEntries((reply as Record<string, unknown>)[key]);
+  throw unexpected("a stream read", reply);
+}
+
+function parseEntry(entry: unknown): ChannelEvent {
+  if (!Array.isArray(entry) || entry.length < 2) throw unexpected("a stream entry [id, fields]", entry);
+  const id = text(entry[0]);
+  if (id === undefined) throw unexpected("a stream entry id", entry[0]);
+  let event: { id: string; event?: string; data?: string; comment?: string; retry?: number } = { id };
+  for (const [name, value] of fieldPairs(entry[1])) {
+    if (name === "event" || name === "data" || name === "comment") event = { ...event, [name]: value };
+    else if (name === "retry") event = { ...event, retry: Number(value) };
+  }
+  return event;
+}
+
+/** The `[name, value]` pairs of an entry's fields: a flat list, a `Map` or an object. */
+function fieldPairs(fields: unknown): Array<[string, string]> {
+  let pairs: Array<[unknown, unknown]>;
+  if (Array.isArray(fields)) {
+    pairs = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) pairs.push([fields[i], fields[i + 1]]);
+  } else if (fields instanceof Map) {
+    pairs = [...fields.entries()];
+  } else if (typeof fields === "object" && fields !== null) {
+    pairs = Object.entries(fields);
+  } else {
+    throw unexpected("the fields of a stream entry", fields);
+  }
+  return pairs.map(([name, value]) => {
+    const nameText = text(name);
+    const valueText = text(value);
+    if (nameText === undefined || valueText === undefined) throw unexpected("a field name and value", [name, value]);
+    return [nameText, valueText];
+  });
+}
+
+/** A reply string as text: strings as they are, bytes (Buffers) decoded as UTF-8. */
+function text(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return decoder.decode(value);
+  return undefined;
+}
+
+function unexpected(what: string, value: unknown): Error {
+  const shown = Array.isArray(value) ? `a list of ${value.length}` : value === null ? "null" : typeof value;
+  return new Error(`edge-sse/redis: expected ${what} in the Redis reply (got ${shown})`);
+}

@@ -1,0 +1,81 @@
+import { describeValue } from "../describe-value.ts";
+import { toConnection, type RedisClient, type RedisConnection } from "./connection.ts";
+
+/** Options of `redisBroker`. Unknown keys are a `TypeError`. */
+export interface RedisBrokerOptions {
+  /**
+   * A connected node-redis (v4 to v6) or ioredis client. It publishes and replays; the live feed
+   * reads on a second connection (see `blockingClient`).
+   */
+  readonly client: RedisClient;
+  /** The key of the Redis stream that holds the channel's events. */
+  readonly key: string;
+  /**
+   * Trim the stream to about this many events (`XADD … MAXLEN ~`): Redis trims whole internal nodes,
+   * so it may hold a few more. Replay reaches back as far as the stream does.
+   * @default 1000
+   */
+  readonly maxLen?: number;
+  /**
+   * The connection the live feed blocks on with `XREAD BLOCK`; give it to none else. When absent,
+   * `client.duplicate()` is connected on subscribe and closed on unsubscribe. One you give is not
+   * closed: it ends its current read (at most 5 s) and is left open.
+   */
+  readonly blockingClient?: RedisClient;
+  /**
+   * Called with the live feed's errors (it backs off and resumes after the last event it delivered)
+   * and with listener errors.
+   * @default console.error
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Options with their defaults applied. */
+export interface ResolvedRedisOptions {
+  readonly connection: RedisConnection;
+  readonly key: string;
+  readonly maxLen: number;
+  readonly blockingConnection: RedisConnection | undefined;
+  readonly onError: (error: unknown) => void;
+}
+
+export const DEFAULT_MAX_LEN = 1000;
+const CONTEXT = "Cannot create the Redis broker";
+const KNOWN: ReadonlySet<string> = new Set(["client", "key", "maxLen", "blockingClient", "onError"]);
+
+function logError(error: unknown): void {
+  console.error("edge-sse/redis: the live feed failed; it resumes after the last event it delivered (pass onError to handle this)", error);
+}
+
+/**
+ * Checks every option and applies defaults.
+ *
+ * @throws {TypeError} naming the option and showing the bad value
+ */
+export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) {
+      const hint = [...KNOWN].find((known) => known.toLowerCase() === name.toLowerCase());
+      throw new TypeError(`${CONTEXT}: unknown option \`${name}\`${hint ? ` (did you mean \`${hint}\`?)` : ""}`);
+    }
+  }
+  const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, onError = logError } = options;
+  const connection = toConnection(client, "client", CONTEXT);
+  if (typeof key !== "string" || key === "") {
+    throw new TypeError(`${CONTEXT}: \`key\` must be a non-empty string (got ${describeValue(key)})`);
+  }
+  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1) {
+    throw new TypeError(`${CONTEXT}: \`maxLen\` must be a positive integer (got ${describeValue(maxLen)})`);
+  }
+  if (blockingClient !== undefined && blockingClient === client) {
+    throw new TypeError(`${CONTEXT}: \`blockingClient\` must be a connection of its own, not \`client\` (a blocking read would stall publishing)`);
+  }
+  const blockingConnection = blockingClient === undefined ? undefined : toConnection(blockingClient, "blockingClient", CONTEXT);
+  if (typeof onError !== "function") {
+    throw new TypeError(`${CONTEXT}: \`onError\` must be a function (got ${describeValue(onError)})`);
+  }
+  return { connection, key, maxLen, blockingConnection, onError };
+}

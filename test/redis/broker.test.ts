@@ -1,0 +1,272 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ChannelBroker, ChannelEvent, Unsubscribe } from "edge-sse/channel";
+import { redisBroker } from "edge-sse/redis";
+import { startRedis, type RedisServer } from "./redis-server.ts";
+import { adminClient, CLIENT_KINDS, type TestClient } from "./clients.ts";
+import { waitFor } from "./wait.ts";
+
+let server: RedisServer;
+let admin: Awaited<ReturnType<typeof adminClient>>;
+let keys = 0;
+const nextKey = (): string => `edge-sse:test:${++keys}`;
+
+beforeAll(async () => {
+  server = await startRedis();
+  admin = await adminClient(server.url);
+});
+
+afterAll(async () => {
+  await admin?.close();
+  await server?.stop();
+});
+
+/** One line per connection to the server. */
+async function clientList(): Promise<string[]> {
+  return String(await admin.send(["CLIENT", "LIST"])).split("\n");
+}
+
+/** The connections whose last command was XREAD (the feeds' connections, until closed). */
+async function xreadConnections(): Promise<string[]> {
+  return (await clientList()).filter((line) => line.includes(" cmd=xread "));
+}
+
+function collector(): { events: ChannelEvent[]; listener: (event: ChannelEvent) => void } {
+  const events: ChannelEvent[] = [];
+  return { events, listener: (event) => void events.push(event) };
+}
+
+describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
+  const opened: TestClient[] = [];
+  const connect = async (): Promise<TestClient> => {
+    const client = await kind.connect(server.url);
+    opened.push(client);
+    return client;
+  };
+
+  const subscriptions: Unsubscribe[] = [];
+  /** Subscribes, and makes sure (in afterEach) that a failed test does not leave the feed running. */
+  const subscribe = async (broker: ChannelBroker, listener: (event: ChannelEvent) => void): Promise<Unsubscribe> => {
+    const stop = await broker.subscribe(listener);
+    subscriptions.push(stop);
+    return stop;
+  };
+
+  afterEach(async () => {
+    for (const stop of subscriptions.splice(0)) await stop();
+    for (const client of opened.splice(0)) await client.close();
+    await waitFor(async () => (await xreadConnections()).length === 0, "no XREAD connection left");
+  });
+
+  it("publishes with XADD, storing only the present fields, and returns the stream id", async () => {
+    const { client } = await connect();
+    const key = nextKey();
+    const broker = redisBroker({ client, key });
+    const first = await broker.publish({ event: "greet", data: "hello\nworld ✓", comment: "c", retry: 1500 });
+    const second = await broker.publish({ data: "" });
+    const third = await broker.publish({});
+    for (const id of [first, second, third]) expect(id).toMatch(/^\d+-\d+$/);
+    expect(await admin.send(["XRANGE", key, "-", "+"])).toEqual([
+      [first, ["event", "greet", "data", "hello\nworld ✓", "comment", "c", "retry", "1500"]],
+      [second, ["data", ""]],
+      [third, ["empty", ""]],
+    ]);
+    expect(await broker.replay(first)).toEqual({ found: true, events: [{ id: second, data: "" }, { id: third }] });
+    expect((await broker.replay("0-1")).events[0]).toEqual({ id: first, event: "greet", data: "hello\nworld ✓", comment: "c", retry: 1500 });
+  });
+
+  it("replays after a held id; after the last one, nothing", async () => {
+    const { client } = await connect();
+    const broker = redisBroker({ client, key: nextKey() });
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) ids.push(await broker.publish({ data: String(n) }));
+    expect(await broker.replay(ids[1]!)).toEqual({
+      found: true,
+      events: [2, 3, 4].map((n) => ({ id: ids[n], data: String(n) })),
+    });
+    expect(await broker.replay(ids[4]!)).toEqual({ found: true, events: [] });
+  });
+
+  it("does not find ids that are not stream ids or not in the stream, and then returns every event", async () => {
+    const { client } = await connect();
+    const broker = redisBroker({ client, key: nextKey() });
+    expect(await broker.replay("1-0")).toEqual({ found: false, events: [] });
+    const ids = [await broker.publish({ data: "a" }), await broker.publish({ data: "b" })];
+    const all = [{ id: ids[0], data: "a" }, { id: ids[1], data: "b" }];
+    const [ms, seq] = ids[0]!.split("-");
+    for (const afterId of ["", "abc", ms!, `${ms}-*`, `0${ms}-${seq}`, `${ms}-${seq}-0`, "1-0", "99999999999999-0", "18446744073709551616-0"]) {
+      expect(await broker.replay(afterId), afterId).toEqual({ found: false, events: all });
+    }
+  });
+
+  it("takes a publisher's id when it is a stream id greater than the last one, and rejects others", async () => {
+    const { client } = await connect();
+    const broker = redisBroker({ client, key: nextKey() });
+    expect(await broker.publish({ id: "5-1", data: "a" })).toBe("5-1");
+    expect(await broker.publish({ id: "5-2", data: "b" })).toBe("5-2");
+    await expect(broker.publish({ id: "5-2", data: "again" })).rejects.toThrow(
+      /Cannot publish to the Redis stream "edge-sse:test:\d+": the event's id "5-2" must be greater than the stream's last id \(Redis: .*equal or smaller/,
+    );
+    await expect(broker.publish({ id: "4-0", data: "older" })).rejects.toThrow(/"4-0" must be greater than the stream's last id/);
+    await expect(broker.publish({ id: "7", data: "short" })).rejects.toThrow(TypeError);
+    await expect(broker.publish({ id: "*", data: "auto" })).rejects.toThrow(/must be a Redis stream id "<ms>-<seq>".*\(got "\*"\)/);
+    expect(await broker.publish({ data: "c" })).toMatch(/^\d+-\d+$/);
+    expect((await broker.replay("5-1")).events.map((event) => event.data)).toEqual(["b", "c"]);
+  });
+
+  it("trims to about maxLen: an id trimmed away is not found, and replay returns every event held", async () => {
+    const { client } = await connect();
+    const key = nextKey();
+    const broker = redisBroker({ client, key, maxLen: 5 });
+    const ids: string[] = [];
+    for (let n = 0; n < 400; n++) ids.push(await broker.publish({ data: String(n) }));
+    const held = Number(await admin.send(["XLEN", key]));
+    expect(held).toBeGreaterThanOrEqual(5);
+    expect(held).toBeLessThan(400);
+    // `~` trims whole nodes, so more than maxLen + 1 events are held: replay pages through them all.
+    expect(held).toBeGreaterThan(6);
+    const kept = ids.slice(-held);
+    const gone = await broker.replay(ids[0]!);
+    expect(gone.found).toBe(false);
+    expect(gone.events.map((event) => event.id)).toEqual(kept);
+    const resumed = await broker.replay(kept[0]!);
+    expect(resumed.found).toBe(true);
+    expect(resumed.events.map((event) => event.id)).toEqual(kept.slice(1));
+  });
+
+  it("delivers every event published after subscribe settles, once, in order; not earlier ones", async () => {
+    const { client } = await connect();
+    const key = nextKey();
+    const broker = redisBroker({ client, key, onError: (error) => errors.push(error) });
+    const errors: unknown[] = [];
+    await broker.publish({ data: "before" });
+    const first = collector();
+    const second = collector();
+    const stops = [await subscribe(broker, first.listener), await subscribe(redisBroker({ client, key }), second.listener)];
+    const ids: string[] = [];
+    for (let n = 0; n < 250; n++) ids.push(await broker.publish({ data: String(n) }));
+    await waitFor(() => first.events.length >= 250 && second.events.length >= 250, "250 events on both subscribers");
+    for (const { events } of [first, second]) {
+      expect(events.map((event) => event.id)).toEqual(ids);
+      expect(events.map((event) => event.data)).toEqual(ids.map((_, n) => String(n)));
+    }
+    for (const stop of stops) await stop();
+    expect(errors).toEqual([]);
+  });
+
+  it("starts an empty stream's feed at 0-0", async () => {
+    const { client } = await connect();
+    const broker = redisBroker({ client, key: nextKey() });
+    const { events, listener } = collector();
+    const stop = await subscribe(broker, listener);
+    const id = await broker.publish({ data: "first" });
+    await waitFor(() => events.length === 1, "the first event");
+    expect(events).toEqual([{ id, data: "first" }]);
+    await stop();
+  });
+
+  it("closes the connection it opened on unsubscribe, and delivers nothing more", async () => {
+    const { client } = await connect();
+    const key = nextKey();
+    const broker = redisBroker({ client, key });
+    const stopped = collector();
+    const kept = collector();
+    const stop = await subscribe(broker, stopped.listener);
+    const keep = await subscribe(broker, kept.listener);
+    await waitFor(async () => (await xreadConnections()).length === 2, "two XREAD connections");
+    const before = await broker.publish({ data: "before" });
+    await waitFor(() => stopped.events.length === 1 && kept.events.length === 1, "the first event on both");
+    await stop();
+    await stop(); // Twice is harmless.
+    await waitFor(async () => (await xreadConnections()).length === 1, "the stopped subscriber's connection closed");
+    const after = await broker.publish({ data: "after" });
+    await waitFor(() => kept.events.length === 2, "the second event on the kept subscriber");
+    expect(kept.events.map((event) => event.id)).toEqual([before, after]);
+    expect(stopped.events.map((event) => event.id)).toEqual([before]);
+    await keep();
+  });
+
+  it("reads on a given blockingClient, leaves it open on unsubscribe and delivers nothing more", async () => {
+    const { client } = await connect();
+    const blocking = await connect();
+    await blocking.send(["CLIENT", "SETNAME", "given-blocking"]);
+    const given = async (): Promise<string> => (await clientList()).find((line) => line.includes(" name=given-blocking ")) ?? "";
+    const broker = redisBroker({ client, key: nextKey(), blockingClient: blocking.client });
+    const { events, listener } = collector();
+    const stop = await subscribe(broker, listener);
+    await waitFor(async () => / flags=b .* cmd=xread /.test(await given()), "the XREAD on the given connection");
+    const id = await broker.publish({ data: "one" });
+    await waitFor(() => events.length === 1, "the event");
+    await stop();
+    expect(blocking.isOpen()).toBe(true);
+    await broker.publish({ data: "two" }); // Ends the current read, whose event is dropped.
+    await waitFor(async () => !/ flags=b /.test(await given()), "the read on the given connection ended");
+    // Queued behind any read the feed might still send: the connection's last command shows there was none.
+    expect(await blocking.send(["PING"])).toBe("PONG");
+    expect(await given()).toMatch(/ flags=N .* cmd=ping /);
+    expect(events).toEqual([{ id, data: "one" }]);
+    expect(blocking.isOpen()).toBe(true);
+  });
+
+  it("resumes after the last delivered event when its connection is killed: no loss, no duplicate", async () => {
+    const { client } = await connect();
+    const key = nextKey();
+    const errors: unknown[] = [];
+    const broker = redisBroker({ client, key, onError: (error) => errors.push(error) });
+    const { events, listener } = collector();
+    const stop = await subscribe(broker, listener);
+    const ids = [await broker.publish({ data: "0" })];
+    await waitFor(() => events.length === 1, "the first event");
+    await waitFor(async () => (await xreadConnections()).length === 1, "the XREAD connection");
+    const [line] = await xreadConnections();
+    const clientId = /\bid=(\d+)/.exec(line!)![1]!;
+    expect(await admin.send(["CLIENT", "KILL", "ID", clientId])).toBe(1);
+    for (let n = 1; n < 20; n++) ids.push(await broker.publish({ data: String(n) }));
+    await waitFor(() => events.length >= 20, "20 events");
+    expect(events.map((event) => event.id)).toEqual(ids);
+    await stop();
+    for (const error of errors) expect(String(error)).toMatch(/reading the stream .* failed; resuming after|Socket closed|closed/i);
+  });
+
+  it("reports read errors to onError, backs off and resumes after the last delivered event", async () => {
+    const { client } = await connect();
+    const key = nextKey();
+    const errors: unknown[] = [];
+    const broker = redisBroker({ client, key, onError: (error) => errors.push(error) });
+    const { events, listener } = collector();
+    const stop = await subscribe(broker, listener);
+    const ids = [await broker.publish({ data: "0" })];
+    await waitFor(() => events.length === 1, "the first event");
+    // The key stops being a stream, and the waiting read is ended with an error: the reads after
+    // it fail with WRONGTYPE until the key is a stream again.
+    await waitFor(async () => (await xreadConnections()).length === 1, "the XREAD connection");
+    const clientId = /\bid=(\d+)/.exec((await xreadConnections())[0]!)![1]!;
+    await admin.send(["DEL", key]);
+    await admin.send(["SET", key, "not a stream"]);
+    expect(await admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
+    await waitFor(() => errors.length >= 3, "three failed reads reported");
+    await admin.send(["DEL", key]);
+    for (let n = 1; n < 5; n++) ids.push(await broker.publish({ data: String(n) }));
+    await waitFor(() => events.length >= 5, "the events after the failure");
+    expect(events.map((event) => event.id)).toEqual(ids);
+    expect(String(errors[0])).toMatch(new RegExp(`reading the stream "${key}" failed; resuming after ${ids[0]}`));
+    expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
+    expect(String((errors[1] as Error).cause)).toMatch(/WRONGTYPE/);
+    await stop();
+  });
+
+  it("reports a listener that throws and goes on delivering", async () => {
+    const { client } = await connect();
+    const errors: unknown[] = [];
+    const broker = redisBroker({ client, key: nextKey(), onError: (error) => errors.push(error) });
+    const events: ChannelEvent[] = [];
+    const stop = await subscribe(broker, (event) => {
+      events.push(event);
+      if (event.data === "bad") throw new Error("listener failed");
+    });
+    await broker.publish({ data: "bad" });
+    await broker.publish({ data: "good" });
+    await waitFor(() => events.length === 2, "both events");
+    expect(errors).toEqual([new Error("listener failed")]);
+    await stop();
+  });
+});

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { waitFor } from "./wait.ts";
+
+const SCRIPT = fileURLToPath(new URL("./channel-server.ts", import.meta.url));
+
+/** A channel-server.ts child process serving on 127.0.0.1. */
+export interface ChannelProcess {
+  readonly url: string;
+  /** Everything the process printed, for failure messages. */
+  output(): string;
+  /** Publishes through this process; resolves with the event id. */
+  publish(body: { data: string; event?: string; id?: string }): Promise<string>;
+  /** How many subscriber streams this process runs. */
+  subscribers(): Promise<number>;
+  /** Stops the process by its PID (SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+/** Starts channel-server.ts with `env` and waits (at most 20 s) for its `READY <port>` line. */
+export async function startChannelProcess(env: Record<string, string>): Promise<ChannelProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const stop = (): Promise<void> => kill(child);
+  try {
+    await waitFor(() => /^READY \d+$/m.test(output) || child.exitCode !== null, "the channel server to start", 20_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${String(error)}; it printed:\n${output}`);
+  }
+  const port = /^READY (\d+)$/m.exec(output)?.[1];
+  if (port === undefined) throw new Error(`The channel server exited (${child.exitCode}):\n${output}`);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    output: () => output,
+    async publish(body) {
+      const response = await fetch(`${url}/publish`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      const answer = (await response.json()) as { id?: string; error?: string };
+      if (answer.id === undefined) throw new Error(`publish failed: ${answer.error}`);
+      return answer.id;
+    },
+    async subscribers() {
+      const response = await fetch(`${url}/subscribers`, { signal: AbortSignal.timeout(10_000) });
+      return (await response.json()) as number;
+    },
+    stop,
+  };
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** An open event stream, parsed as it arrives by eventsource-parser. */
+export interface EventReader {
+  readonly response: Response;
+  readonly events: EventSourceMessage[];
+  /** Waits (bounded) until `count` events have arrived. */
+  waitForCount(count: number): Promise<void>;
+  /** Hangs up. */
+  close(): void;
+}
+
+/** Opens `url` as an event stream and reads it in the background until `close`. */
+export async function openEvents(url: string, headers: Record<string, string> = {}): Promise<EventReader> {
+  const abort = new AbortController();
+  const response = await fetch(url, { headers, signal: abort.signal });
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let ended: unknown;
+  void (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+      ended = "the stream ended";
+    } catch (error) {
+      ended = error;
+    }
+  })();
+  return {
+    response,
+    events,
+    waitForCount: (count) =>
+      waitFor(() => {
+        if (events.length < count && ended !== undefined && !abort.signal.aborted) throw new Error(`${String(ended)} after ${events.length} events`);
+        return events.length >= count;
+      }, `${count} events from ${url}`),
+    close: () => abort.abort(),
+  };
+}
