@@ -6,6 +6,7 @@ import { assertRetry } from "./fields.ts";
 import { describeValue } from "./describe-value.ts";
 import { mergeHeaders } from "./default-headers.ts";
 import { readLastEventId } from "./last-event-id.ts";
+import { checkOptionKeys } from "./check-option-keys.ts";
 
 /** Options with their defaults applied, checked once when the stream is made. */
 export interface ResolvedOptions {
@@ -40,15 +41,7 @@ function logError(error: unknown): void {
  */
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      const hint = [...KNOWN].find((known) => known.toLowerCase() === key.toLowerCase());
-      throw new TypeError(`${CONTEXT}: unknown option \`${key}\`${hint ? ` (did you mean \`${hint}\`?)` : ""}`);
-    }
-  }
+  checkOptionKeys(options, KNOWN, CONTEXT);
   const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit } = options;
 
   if (request !== undefined) checkRequest(request);

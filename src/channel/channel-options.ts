@@ -2,6 +2,7 @@ import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
 import { assertRetry } from "../fields.ts";
 import { describeValue } from "../describe-value.ts";
 import { mergeHeaders } from "../default-headers.ts";
+import { checkOptionKeys } from "../check-option-keys.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;
@@ -21,7 +22,7 @@ const STREAM_KEYS: ReadonlySet<string> = new Set([
  * @throws {TypeError} naming the option and showing the bad value
  */
 export function checkChannelOptions(options: ChannelOptions): void {
-  checkKeys(options, CHANNEL_KEYS, CHANNEL);
+  checkOptionKeys(options, CHANNEL_KEYS, CHANNEL);
   const { broker } = options;
   if (broker !== undefined) {
     const methods = broker as unknown as Record<string, unknown>;
@@ -51,24 +52,12 @@ export function checkChannelOptions(options: ChannelOptions): void {
  * @throws {TypeError} naming the option and showing the bad value
  */
 export function checkStreamOptions(options: ChannelStreamOptions): void {
-  checkKeys(options, STREAM_KEYS, STREAM);
+  checkOptionKeys(options, STREAM_KEYS, STREAM);
   const { lastEventId } = options;
   if (lastEventId !== undefined && typeof lastEventId !== "string") {
     throw new TypeError(`${STREAM}: \`lastEventId\` must be a string (got ${describeValue(lastEventId)})`);
   }
   checkCommon(options, STREAM);
-}
-
-function checkKeys(options: object, known: ReadonlySet<string>, context: string): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${context}: \`options\` must be an object (got ${describeValue(options)})`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      const hint = [...known].find((name) => name.toLowerCase() === key.toLowerCase());
-      throw new TypeError(`${context}: unknown option \`${key}\`${hint ? ` (did you mean \`${hint}\`?)` : ""}`);
-    }
-  }
 }
 
 function checkCommon(options: ChannelOptions | ChannelStreamOptions, context: string): void {

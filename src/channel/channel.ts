@@ -266,9 +266,12 @@ export class Channel {
     const frame = this.#frame(event);
     if (frame === undefined) return;
     for (const subscriber of this.#subscribers) {
-      if (!this.#accepts(subscriber, event)) continue;
-      if (subscriber.pending === undefined) subscriber.ctx.send(frame);
-      else subscriber.hold(event);
+      if (subscriber.pending !== undefined) {
+        if (this.#accepts(subscriber, event)) subscriber.hold(event);
+        continue;
+      }
+      if (this.#replayed(subscriber, event)) continue;
+      if (this.#accepts(subscriber, event)) subscriber.ctx.send(frame);
     }
   }
 
@@ -285,8 +288,8 @@ export class Channel {
     if (info.lastEventId === undefined) {
       this.#subscribers.add(subscriber);
     } else {
-      // Hold live events first, then replay: a publish racing this join is either in the replay or
-      // held (or both, and then sent once).
+      // Hold live events first, then replay: a publish racing this join is in the replay, held, or
+      // brought later by a feed that lags behind the replay; it is sent once in every case.
       subscriber.startHolding();
       this.#subscribers.add(subscriber);
       this.#catchUp(subscriber, info.lastEventId, earlier!).catch((error: unknown) => this.#dropSubscriber(subscriber, error));
@@ -334,10 +337,30 @@ export class Channel {
     }
     const held = subscriber.pending ?? [];
     subscriber.pending = undefined;
+    subscriber.replayedTo = afterId;
     for (const event of held) {
-      if (!sent.has(event.id)) this.#send(subscriber, event);
+      if (!this.#replayed(subscriber, event)) this.#send(subscriber, event);
     }
+  }
+
+  /**
+   * Whether a live event was already replayed to this subscriber. A feed that comes over the network
+   * can lag behind the replay, even behind the id the client resumed after: with an ordered broker,
+   * every event up to the last one replayed is dropped; otherwise the ids replayed are, until the
+   * feed brings one that was not.
+   */
+  #replayed(subscriber: Subscriber, event: ChannelEvent): boolean {
+    const { sent, replayedTo } = subscriber;
+    if (replayedTo !== undefined && this.#broker.compare !== undefined) {
+      if (this.#broker.compare(event.id, replayedTo) <= 0) return true;
+      subscriber.replayedTo = undefined;
+      sent.clear();
+      return false;
+    }
+    if (sent.size === 0) return false;
+    if (sent.has(event.id)) return true;
     sent.clear();
+    return false;
   }
 
   #send(subscriber: Subscriber, event: ChannelEvent): void {

@@ -13,8 +13,13 @@ export class Subscriber {
   pending: ChannelEvent[] | undefined;
   /** Set when `pending` grew past `maxQueue` and was dropped: replay must run again. */
   overflowed = false;
-  /** Ids already sent during replay, so that held live events are not sent twice. */
+  /**
+   * Ids sent by replay, so that live events are not sent twice: held ones, and those of a live feed
+   * that lags behind the replay. Cleared when the feed brings an event that is not in it.
+   */
   readonly sent = new Set<string>();
+  /** The last id replayed, while live events at or before it may still come (brokers with `compare`). */
+  replayedTo: string | undefined;
   /** Whether the gap marker was sent (once per stream). */
   gapSent = false;
   readonly #maxQueue: number;

@@ -54,6 +54,13 @@ export interface ChannelBroker {
   subscribe(listener: (event: ChannelEvent) => void): Unsubscribe | Promise<Unsubscribe>;
   /** The stored events after `afterId`, oldest first. */
   replay(afterId: string): ReplayResult | Promise<ReplayResult>;
+  /**
+   * The order of two ids of this broker: negative when `a` comes first, 0 when equal, positive when
+   * after. Required of a broker whose live feed can lag behind `replay` (a feed that comes over the
+   * network): the channel then drops feed events at or before what a subscriber has already
+   * replayed. Without it, the channel takes the feed to be never behind the replay.
+   */
+  compare?(a: string, b: string): number;
 }
 
 /** Bounds of an in-memory history. An event leaves once any bound is passed. */

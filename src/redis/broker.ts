@@ -4,7 +4,7 @@ import { describeError, describeValue } from "../describe-value.ts";
 import type { RedisConnection } from "./connection.ts";
 import { parseEntries, parseStreamRead, toFields } from "./entries.ts";
 import { resolveRedisOptions, type RedisBrokerOptions } from "./options.ts";
-import { isStreamId, nextStreamId } from "./stream-id.ts";
+import { compareStreamIds, isStreamId, nextStreamId } from "./stream-id.ts";
 
 /** How long one `XREAD BLOCK` waits before it is sent again. */
 const BLOCK_MS = 5_000;
@@ -170,5 +170,6 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     }
   }
 
-  return { publish, replay, subscribe };
+  // The live feed comes over the network and can lag behind a replay: the channel orders by this.
+  return { publish, replay, subscribe, compare: compareStreamIds };
 }

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from "../check-option-keys.ts";
 import { describeValue } from "../describe-value.ts";
 import { toConnection, type RedisClient, type RedisConnection } from "./connection.ts";
 
@@ -53,15 +54,7 @@ function logError(error: unknown): void {
  * @throws {TypeError} naming the option and showing the bad value
  */
 export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) {
-      const hint = [...KNOWN].find((known) => known.toLowerCase() === name.toLowerCase());
-      throw new TypeError(`${CONTEXT}: unknown option \`${name}\`${hint ? ` (did you mean \`${hint}\`?)` : ""}`);
-    }
-  }
+  checkOptionKeys(options, KNOWN, CONTEXT);
   const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, onError = logError } = options;
   const connection = toConnection(client, "client", CONTEXT);
   if (typeof key !== "string" || key === "") {

@@ -20,3 +20,16 @@ export function nextStreamId(id: string): string | undefined {
   if (seq < MAX_PART) return `${ms}-${seq + 1n}`;
   return ms < MAX_PART ? `${ms + 1n}-0` : undefined;
 }
+
+/**
+ * The order of two stream ids: negative when `a` comes first, 0 when equal, positive when after.
+ * Anything that is not a stream id comes before every stream id.
+ */
+export function compareStreamIds(a: string, b: string): number {
+  const validA = isStreamId(a);
+  const validB = isStreamId(b);
+  if (!validA || !validB) return validA === validB ? 0 : validA ? 1 : -1;
+  const [msA, seqA] = a.split("-").map(BigInt) as [bigint, bigint];
+  const [msB, seqB] = b.split("-").map(BigInt) as [bigint, bigint];
+  return msA !== msB ? (msA < msB ? -1 : 1) : seqA === seqB ? 0 : seqA < seqB ? -1 : 1;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
-import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type ChannelEventInit, type ReplayResult } from "edge-sse/channel";
+import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type ChannelEvent, type ChannelEventInit, type ReplayResult } from "edge-sse/channel";
 import { EventReader, datas, ids } from "./event-reader.ts";
 import { deferred, flushMicrotasks, type Deferred } from "../helpers/deferred.ts";
 
@@ -28,6 +28,9 @@ function gatedBroker(inner = new MemoryBroker()): { broker: ChannelBroker; gates
   };
   return { broker, gates };
 }
+
+/** Orders MemoryBroker ids (`<start>-<n>`) by their count, as a broker whose feed can lag must. */
+const byCount = (a: string, b: string): number => Number(a.split("-")[1]) - Number(b.split("-")[1]);
 
 async function waitForGate(gates: readonly unknown[], count: number): Promise<void> {
   for (let turn = 0; gates.length < count; turn++) {
@@ -159,6 +162,35 @@ describe("Channel replay races (no gap, no duplicate)", () => {
     expect(datas(await reader.rest())).toHaveLength(7);
   });
 
+  test.each([
+    ["without compare, a feed behind the replay only", false, 0],
+    ["with compare, a feed behind even the id resumed after", true, 1],
+  ])("a live feed that lags behind the replay (%s): events it brings late are not sent again", async (_name, ordered, resumeIndex) => {
+    const inner = new MemoryBroker();
+    const late: Array<() => void> = [];
+    let lagging = false;
+    const broker: ChannelBroker = {
+      publish: (event) => inner.publish(event),
+      subscribe: (listener) => inner.subscribe((event) => (lagging ? late.push(() => listener(event)) : listener(event))),
+      replay: async (afterId) => inner.replay(afterId),
+      ...(ordered ? { compare: byCount } : {}),
+    };
+    const channel = new Channel({ broker });
+    const [first] = await publishAll(channel, ["e1"]);
+    lagging = true;
+    // Stored, and in any replay from now on; the feed brings them later.
+    const [second] = await publishAll(channel, ["e2", "e3"]);
+    const reader = await subscribe(channel, { lastEventId: [first, second][resumeIndex]! });
+    await flushMicrotasks();
+    lagging = false;
+    for (const deliver of late.splice(0)) deliver();
+    await channel.publish("e4");
+    const expected = ["e2", "e3", "e4"].slice(resumeIndex);
+    expect(datas(await reader.until(expected.length))).toEqual(expected);
+    await channel.close();
+    expect(datas(await reader.rest())).toEqual(expected);
+  });
+
   test("live events held past their bound during a slow replay make it replay again, still exact", async () => {
     const { broker, gates } = gatedBroker();
     const channel = new Channel({ broker, maxQueue: 2000 });
@@ -188,16 +220,21 @@ describe("Channel replay races (no gap, no duplicate)", () => {
         fc.integer({ min: 1, max: 6 }),
         fc.nat({ max: 5 }),
         fc.integer({ min: 0, max: 8 }),
-        fc.boolean(),
-        async (s, before, seenIndex, racing, remote) => {
+        fc.constantFrom("memory", "remote", "remote with a lagging feed"),
+        async (s, before, seenIndex, racing, kind) => {
           const inner = new MemoryBroker();
-          const broker: ChannelBroker = remote
-            ? {
-              publish: (event) => inner.publish(event),
-              subscribe: (listener) => inner.subscribe(listener),
-              replay: (afterId) => s.schedule(Promise.resolve()).then(() => inner.replay(afterId)),
-            }
-            : inner;
+          // A lagging feed brings events in order, each when the scheduler lets it.
+          const lagged: Array<() => void> = [];
+          const lag = (listener: (event: ChannelEvent) => void) => (event: ChannelEvent): void => {
+            lagged.push(() => listener(event));
+            void s.schedule(Promise.resolve(), "the feed brings an event").then(() => lagged.shift()!());
+          };
+          const broker: ChannelBroker = kind === "memory" ? inner : {
+            publish: (event) => inner.publish(event),
+            subscribe: (listener) => inner.subscribe(kind === "remote" ? listener : lag(listener)),
+            replay: (afterId) => s.schedule(Promise.resolve()).then(() => inner.replay(afterId)),
+            ...(kind === "remote" ? {} : { compare: byCount }),
+          };
           const channel = new Channel({ broker });
           const published = await publishAll(channel, Array.from({ length: before }, (_, n) => `before ${n}`));
           const lastEventId = published[Math.min(seenIndex, before - 1)]!;
@@ -211,13 +248,17 @@ describe("Channel replay races (no gap, no duplicate)", () => {
             Array.from({ length: racing }, (_, n) => ({ label: `publish ${n}`, builder: () => channel.publish(`racing ${n}`) })),
           );
           // Settle every scheduled task, including replays asked once the stream starts.
-          do {
-            await s.waitAll();
-            await flushMicrotasks();
-          } while (s.count() > 0);
+          const settle = async (): Promise<void> => {
+            do {
+              await s.waitAll();
+              await flushMicrotasks();
+            } while (s.count() > 0);
+          };
+          await settle();
           await connecting;
           await publishing.task;
           await channel.publish("live");
+          await settle();
           const history = inner.events;
           const expected = history.slice(history.findIndex((event) => event.id === lastEventId) + 1);
           const received = await reader!.until(expected.length);

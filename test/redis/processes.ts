@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { waitFor } from "./wait.ts";
+import { kill } from "./redis-server.ts";
 
 const SCRIPT = fileURLToPath(new URL("./channel-server.ts", import.meta.url));
 
@@ -52,15 +53,6 @@ export async function startChannelProcess(env: Record<string, string>): Promise<
     },
     stop,
   };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** An open event stream, parsed as it arrives by eventsource-parser. */

@@ -106,7 +106,7 @@ function ping(port: number): Promise<boolean> {
 }
 
 /** Stops the child by its PID: SIGTERM, then SIGKILL if it has not exited within 5 s. */
-async function kill(child: ChildProcess): Promise<void> {
+export async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");
