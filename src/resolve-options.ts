@@ -44,7 +44,7 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
   checkOptionKeys(options, KNOWN, CONTEXT);
   const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit } = options;
 
-  if (request !== undefined) checkRequest(request);
+  if (request !== undefined) checkRequest(request, CONTEXT);
   let lastEventId = options.lastEventId;
   if (lastEventId === undefined) lastEventId = readLastEventId(request);
   else if (typeof lastEventId !== "string") {
@@ -86,16 +86,21 @@ function isPositiveFinite(value: unknown): value is number {
   return typeof value === "number" && value > 0 && value !== Infinity;
 }
 
-function checkRequest(request: unknown): void {
+/**
+ * Checks a `request` option: a `Request` or an object with `headers` and, optionally, an `AbortSignal`.
+ *
+ * @throws {TypeError} naming `request` and showing the bad value
+ */
+export function checkRequest(request: unknown, context: string): void {
   const headers = (request as { headers?: unknown } | null)?.headers;
   if (typeof request !== "object" || request === null || typeof headers !== "object" || headers === null) {
-    throw new TypeError(`${CONTEXT}: \`request\` must be a Request or an object with \`headers\` (got ${describeValue(request)})`);
+    throw new TypeError(`${context}: \`request\` must be a Request or an object with \`headers\` (got ${describeValue(request)})`);
   }
   const signal = (request as { signal?: unknown }).signal;
   if (signal !== undefined && signal !== null) {
     const s = signal as { aborted?: unknown; addEventListener?: unknown };
     if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
-      throw new TypeError(`${CONTEXT}: \`request.signal\` must be an AbortSignal (got ${describeValue(signal)})`);
+      throw new TypeError(`${context}: \`request.signal\` must be an AbortSignal (got ${describeValue(signal)})`);
     }
   }
 }

@@ -3,6 +3,7 @@ import { assertRetry } from "../fields.ts";
 import { describeValue } from "../describe-value.ts";
 import { mergeHeaders } from "../default-headers.ts";
 import { checkOptionKeys } from "../check-option-keys.ts";
+import { checkRequest } from "../resolve-options.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;
@@ -53,7 +54,8 @@ export function checkChannelOptions(options: ChannelOptions): void {
  */
 export function checkStreamOptions(options: ChannelStreamOptions): void {
   checkOptionKeys(options, STREAM_KEYS, STREAM);
-  const { lastEventId } = options;
+  const { lastEventId, request } = options;
+  if (request !== undefined) checkRequest(request, STREAM);
   if (lastEventId !== undefined && typeof lastEventId !== "string") {
     throw new TypeError(`${STREAM}: \`lastEventId\` must be a string (got ${describeValue(lastEventId)})`);
   }

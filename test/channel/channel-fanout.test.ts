@@ -160,6 +160,7 @@ describe("Channel options", () => {
     [{ lastEventId: 7 }, /`lastEventId` must be a string \(got number 7\)/],
     [{ maxQueue: Infinity }, /`maxQueue` must be a positive number/],
     [{ since: "1" }, /unknown option `since`/],
+    [{ request: "/events" }, /Cannot subscribe: `request` must be a Request or an object with `headers` \(got "\/events"\)/],
   ])("channel.stream(%o) rejects with a TypeError naming the option", async (options, message) => {
     const channel = new Channel();
     await expect(channel.stream(options as never)).rejects.toThrow(message);
