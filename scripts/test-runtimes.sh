@@ -3,6 +3,9 @@
 # Node 18, 20 and 22 (node:test, against the built dist/), Deno (deno test, against src/), Bun (bun test,
 # against src/), then, when their scripts exist, workerd (scripts/runtimes/workerd.sh) and wrangler dev
 # (scripts/runtimes/wrangler-dev.sh). Two runtimes run at a time; the two Workers runs never overlap.
+# Node, Deno and Bun also run the Redis cases (test/runtimes/redis-suite.ts: edge-sse/redis with node-redis and
+# with ioredis), each against a redis-server its runner starts on a free port; they show as a block of their own
+# ("n/a" where a runtime has no Redis client: workerd, wrangler dev).
 # Ends with `N passed, N failed` (runtime × case cells) and exits non-zero when a cell failed, a case has
 # no result, or a runtime produced no results at all.
 #
@@ -46,14 +49,16 @@ fi
 
 node_entry() { # node_entry NODE [extra node flags…]
   local node="$1"; shift
-  TSX_TSCONFIG_PATH=tsconfig.dist.json "$node" "$@" --import tsx --test --test-reporter=tap test/runtimes/node.test.ts
+  TSX_TSCONFIG_PATH=tsconfig.dist.json "$node" "$@" --import tsx --test --test-reporter=tap \
+    test/runtimes/node.test.ts test/runtimes/redis-node.test.ts
 }
 run_job() { # run_job NAME: the command of one runtime
   case "$1" in
     node18) node_entry "$RT_NODE18" ;;
     node20) node_entry "$RT_NODE20" ;;
     node22) node_entry "$RT_NODE22" ;;
-    deno) "$RT_DENO" test --no-remote --allow-net=127.0.0.1 test/runtimes/deno.test.ts ;;
+    # --allow-env and --allow-run=redis-server are for the Redis cases (deno.test.ts narrows each case's permissions).
+    deno) "$RT_DENO" test --no-remote --allow-net=127.0.0.1 --allow-env --allow-run=redis-server test/runtimes/deno.test.ts ;;
     bun) "$RT_BUN" test ./test/runtimes/bun.test.ts ;;
     workerd) bash scripts/runtimes/workerd.sh --reporter=verbose ;; # vitest lists every test, not only slow ones
     wrangler-dev) bash scripts/runtimes/wrangler-dev.sh ;;
@@ -134,18 +139,28 @@ trap stop INT TERM
 wait "$lane1"; wait "$lane2"
 trap - INT TERM
 
-# The case names, from the suite itself (Node 20 + tsx, against dist/ like the Node entry).
-TSX_TSCONFIG_PATH=tsconfig.dist.json "$RT_NODE20" --import tsx --input-type=module -e \
-  'const { cases } = await import("./test/runtimes/suite.ts"); for (const c of cases) console.log(c.name);' \
-  >"$dir/cases.txt" 2>"$dir/cases.err" || { echo "runtimes: could not list the suite's cases:"; tail -n 20 "$dir/cases.err"; : >"$dir/cases.txt"; }
+# The case names, from the suites themselves (Node 20 + tsx, against dist/ like the Node entry).
+list_cases() { # list_cases MODULE EXPORT OUT
+  TSX_TSCONFIG_PATH=tsconfig.dist.json "$RT_NODE20" --import tsx --input-type=module -e \
+    "const { $2: cases } = await import(\"./$1\"); for (const c of cases) console.log(c.name);" \
+    >"$dir/$3" 2>"$dir/$3.err" || { echo "runtimes: could not list the cases of $1:"; tail -n 20 "$dir/$3.err"; : >"$dir/$3"; }
+}
+list_cases test/runtimes/suite.ts cases cases.txt
+list_cases test/runtimes/redis-suite.ts redisCases redis-cases.txt
 
 # The matrix: parses each runner's output (node:test TAP and spec, deno test, bun test, vitest).
-DIR="$dir" RUNTIMES="${all[*]}" WALL=$((SECONDS - started)) "$RT_NODE20" --input-type=module - <<'EOF'
+DIR="$dir" RUNTIMES="${all[*]}" REDIS_RUNTIMES="node18 node20 node22 deno bun" WALL=$((SECONDS - started)) "$RT_NODE20" --input-type=module - <<'EOF'
 import { existsSync, readFileSync } from "node:fs";
 const dir = process.env.DIR;
 const runtimes = process.env.RUNTIMES.split(" ");
 const read = (file) => (existsSync(`${dir}/${file}`) ? readFileSync(`${dir}/${file}`, "utf8") : "");
-const cases = read("cases.txt").split("\n").filter(Boolean);
+const suiteCases = read("cases.txt").split("\n").filter(Boolean);
+const redisCases = read("redis-cases.txt").split("\n").filter(Boolean);
+const cases = [...suiteCases, ...redisCases];
+// The Redis cases run where a Redis client does (Node, Deno, Bun); elsewhere their cells are "not applicable".
+const redisRuntimes = new Set(process.env.REDIS_RUNTIMES.split(" "));
+const applies = (row, runtime) => !redisCases.includes(row) || redisRuntimes.has(runtime);
+const REDIS_BLOCK = "edge-sse/redis, with a redis-server on 127.0.0.1:";
 
 const PATTERNS = [
   // node:test TAP: `ok 3 - name`, `not ok 3 - name`, `ok 3 - name # SKIP`
@@ -205,33 +220,43 @@ for (const runtime of runtimes) {
     else otherPasses++;
   }
   if (found.length === 0) notes.push(`${runtime}: FAILED, produced no test results (exit ${rc}); log: ${dir}/${runtime}.log`);
-  else if (rc !== 0 && failedCells === 0 && cases.every((c) => cells.get(c).has(runtime))) {
+  else if (rc !== 0 && failedCells === 0 && cases.every((c) => cells.get(c).has(runtime) || !applies(c, runtime))) {
     set("(the runner's exit status)", runtime, "fail");
     notes.push(`${runtime}: every case passed, but the runner exited with ${rc}; log: ${dir}/${runtime}.log`);
   }
 }
-if (cases.length === 0) notes.push("FAILED: the suite's case names could not be listed (see cases.err)");
+if (suiteCases.length === 0) notes.push("FAILED: the suite's case names could not be listed (see cases.txt.err)");
+if (redisCases.length === 0) notes.push("FAILED: the Redis cases could not be listed (see redis-cases.txt.err)");
 
-const mark = { pass: "✓", fail: "✗", skip: "–", missing: "?" };
+const mark = { pass: "✓", fail: "✗", skip: "–", missing: "?", "n/a": "n/a" };
 let passed = 0, failed = 0;
 const isCase = new Set(cases);
-const rows = [...cells.keys()].map((row) => [row, ...columns.map((runtime) => {
+// The suite's cases, then the Redis block, then any failure outside both.
+const order = [...suiteCases, ...redisCases, ...[...cells.keys()].filter((row) => !cases.includes(row))];
+const rows = order.map((row) => [row, ...columns.map((runtime) => {
   // A suite case with no result counts as failed; an extra row (a failure outside the suite) only where it happened.
-  const s = cells.get(row).get(runtime) ?? (isCase.has(row) ? "missing" : "none");
+  const s = cells.get(row).get(runtime) ?? (!isCase.has(row) ? "none" : applies(row, runtime) ? "missing" : "n/a");
   if (s === "none") return "";
   if (s === "pass") passed++;
   if (s === "fail" || s === "missing") failed++;
   return mark[s];
 })]);
 const header = ["case", ...columns];
-const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => [...r[i]].length)));
+const width = header.map((h, i) => Math.max(h.length, i === 0 ? REDIS_BLOCK.length : 0, ...rows.map((r) => [...r[i]].length)));
 const line = (r) => `| ${r.map((v, i) => v + " ".repeat(width[i] - [...v].length)).join(" | ")} |`;
 console.log("");
+const rule = `|${width.map((w) => "-".repeat(w + 2)).join("|")}|`;
 console.log(line(header));
-console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
-for (const r of rows) console.log(line(r));
+console.log(rule);
+for (const r of rows) {
+  if (r[0] === redisCases[0] || (r[0] === order[cases.length] && !isCase.has(r[0]))) {
+    console.log(rule);
+    console.log(line([r[0] === redisCases[0] ? REDIS_BLOCK : "failures outside the cases:", ...columns.map(() => "")]));
+  }
+  console.log(line(r));
+}
 console.log("");
-console.log("✓ passed · ✗ failed · ? no result (counts as failed) · – skipped");
+console.log("✓ passed · ✗ failed · ? no result (counts as failed) · – skipped · n/a not run there (no Redis client on Workers)");
 for (const note of notes) console.log(note);
 if (otherPasses > 0) console.log(`(${otherPasses} passing results outside the suite's cases, such as suite groups, are not in the table)`);
 console.log(`wall time ${process.env.WALL} s, logs in ${dir}`);

@@ -1,10 +1,13 @@
-// The runtime suite on Bun, over Bun.serve, with bun:test. "edge-sse" resolves to src/ through tsconfig.json's
-// `paths`. Bun.serve keeps its DEFAULT idleTimeout (10 s) on purpose: the 25 s quiet case proves that the
-// library's keep-alive pings hold a quiet stream open.
+// The runtime suite on Bun, over Bun.serve, with bun:test; then the Redis cases (redis-suite.ts) against a
+// redis-server this file starts. "edge-sse" resolves to src/ through tsconfig.json's `paths`. Bun.serve keeps its
+// DEFAULT idleTimeout (10 s) on purpose: the 25 s quiet case proves that the library's keep-alive pings hold a
+// quiet stream open.
 // "$RT_BUN" test ./test/runtimes/bun.test.ts
 import { afterAll, beforeAll, test } from "bun:test";
 import { cases, type SuiteTarget } from "./suite.ts";
 import { handleSuite } from "./app.ts";
+import { redisCases } from "./redis-suite.ts";
+import { startRedis, type RedisServer } from "./redis-server.ts";
 
 let server: ReturnType<typeof Bun.serve> | undefined;
 let base = "";
@@ -21,4 +24,24 @@ afterAll(async () => {
 
 for (const suiteCase of cases) {
   test(`bun ${Bun.version}: ${suiteCase.name}`, () => suiteCase.run(target), suiteCase.timeoutMs);
+}
+
+let redis: RedisServer | undefined;
+let redisFailure: unknown;
+beforeAll(async () => {
+  try {
+    redis = await startRedis();
+  } catch (error) {
+    redisFailure = error; // Each Redis case fails with it; the suite above still runs.
+  }
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+for (const redisCase of redisCases) {
+  test(`bun ${Bun.version}: ${redisCase.name}`, () => {
+    if (redis === undefined) throw redisFailure;
+    return redisCase.run(redis.url);
+  }, redisCase.timeoutMs);
 }
