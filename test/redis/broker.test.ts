@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelBroker, ChannelEvent, Unsubscribe } from "edge-sse/channel";
 import { redisBroker } from "edge-sse/redis";
-import { startRedis, type RedisServer } from "./redis-server.ts";
+import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
 import { adminClient, CLIENT_KINDS, type TestClient } from "./clients.ts";
 import { waitFor } from "./wait.ts";
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { waitFor } from "./wait.ts";
-import { kill } from "./redis-server.ts";
+import { kill } from "../runtimes/redis-server.ts";
 
 const SCRIPT = fileURLToPath(new URL("./channel-server.ts", import.meta.url));
 

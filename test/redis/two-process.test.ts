@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
-import { startRedis, type RedisServer } from "./redis-server.ts";
+import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
 import { openEvents, startChannelProcess, type ChannelProcess, type EventReader } from "./processes.ts";
 import { waitFor } from "./wait.ts";
 

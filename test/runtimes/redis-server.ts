@@ -1,6 +1,7 @@
 /**
- * A redis-server for the runtime Redis suite, started from the test runner of whichever runtime runs it
- * (Node, Deno and Bun all have node:child_process and node:net). It listens on a free port of 127.0.0.1,
+ * A redis-server for the Redis tests (test/redis and the runtime Redis suite), started from the test
+ * runner of whichever runtime runs it (Node, Deno and Bun all have node:child_process and node:net).
+ * It listens on a free port of 127.0.0.1,
  * keeps nothing on disk, and is stopped by its PID. Deno needs `--allow-run=redis-server` for it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -103,7 +104,7 @@ function ping(port: number): Promise<boolean> {
 }
 
 /** Stops the child by its PID: SIGTERM, then SIGKILL if it has not exited within 5 s. */
-async function kill(child: ChildProcess): Promise<void> {
+export async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");
