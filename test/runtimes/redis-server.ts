@@ -1,7 +1,8 @@
 /**
  * A redis-server for the Redis tests (test/redis and the runtime Redis suite), started from the test
  * runner of whichever runtime runs it (Node, Deno and Bun all have node:child_process and node:net).
- * It listens on a free port of 127.0.0.1, keeps nothing on disk, and is stopped by its PID. Deno needs `--allow-run=redis-server` for it.
+ * It listens on a free port of 127.0.0.1, keeps nothing on disk, and is stopped by its PID. Deno
+ * needs `--allow-run=redis-server` for it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer } from "node:net";
