@@ -35,7 +35,7 @@ const CONTEXT = "Cannot create ChannelObject";
  *
  * The object does not check who may publish: authorize in the Worker before routing a POST (or
  * override `fetch`). To set the channel's options, override `channelOptions`. An open stream keeps
- * the object in memory, as any request in progress does.
+ * the object in memory, as every request in progress does.
  *
  * Bind the class in wrangler.toml:
  * ```toml

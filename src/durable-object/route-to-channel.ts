@@ -10,7 +10,7 @@ const CONTEXT = "Cannot route to channel";
  *
  * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
  * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)
- * @param name - the channel's name: any non-empty string
+ * @param name - the channel's name, a non-empty string
  * @returns the object's response
  * @throws {TypeError} when `request` is not a request, `namespace` not a Durable Object namespace, or `name` not a non-empty string
  * @example One channel per path: `/rooms/:room`

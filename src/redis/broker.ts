@@ -33,19 +33,18 @@ const BACKOFF_LAST_MS = 5_000;
  * @throws {TypeError} when an option is missing or invalid, naming it and the bad value
  * @example Every process runs this; a client resumes on any of them (node-redis; ioredis works the same)
  * ```ts ignore
- * import { createServer } from "node:http";
  * import { createClient } from "redis";
  * import { Channel } from "edge-sse/channel";
- * import { toNodeListener } from "edge-sse/node";
  * import { redisBroker } from "edge-sse/redis";
  *
  * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
  * const channel = new Channel({ broker: redisBroker({ client, key: "chat", maxLen: 5000 }) });
  *
- * createServer(toNodeListener(async (request) => {
+ * // Serve this fetch handler with Deno.serve, Bun.serve, or toNodeListener from edge-sse/node.
+ * export async function handler(request: Request): Promise<Response> {
  *   if (request.method === "POST") return Response.json({ id: await channel.publish(await request.text()) });
  *   return channel.response({ request }); // replays after Last-Event-ID, then live
- * })).listen(8787, "127.0.0.1");
+ * }
  * ```
  */
 export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
