@@ -37,6 +37,25 @@ hono.get("/hono/last-event-id", (c) =>
     yield `resume after ${lastEventId ?? "nothing"}`;
   }, { request: c.req.raw, keepAlive: false }).toResponse());
 
+/** Passes a byte stream on chunk by chunk, and reports how many chunks it had when it ends. */
+function countChunks(body: ReadableStream<Uint8Array>, onEnd: (chunks: number) => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let chunks = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        onEnd(chunks);
+        controller.close();
+      } else {
+        chunks++;
+        controller.enqueue(value);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+}
+
 /** The handler every runtime serves. */
 export function handleSuite(request: Request): Response | Promise<Response> {
   const url = new URL(request.url);
@@ -90,6 +109,26 @@ export function handleSuite(request: Request): Response | Promise<Response> {
         throw new Error("secret-internal-detail");
       }, { request, onClose, keepAlive: false, onError: (error) => record(key, `error:${(error as Error).message}`) })
         .toResponse();
+
+    case "/burst": {
+      // Items that are all ready at once; the server counts the chunks the stream writes for them.
+      const count = Number(url.searchParams.get("n") ?? 200);
+      const push = url.searchParams.get("mode") === "push";
+      const stream = new DataStream(
+        push
+          ? (ctx) => {
+            for (let n = 1; n <= count; n++) ctx.send(`item ${n}`);
+            ctx.close();
+          }
+          : async function* () {
+            for (let n = 1; n <= count; n++) yield `item ${n}`;
+          },
+        { request, keepAlive: false },
+      );
+      return new Response(countChunks(stream.toReadableStream(), (chunks) => record(key, `chunks:${chunks}`)), {
+        headers: { "content-type": "text/event-stream" },
+      });
+    }
 
     case "/last-event-id":
       return new DataStream(async function* ({ lastEventId }) {

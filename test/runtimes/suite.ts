@@ -199,6 +199,21 @@ export const cases: readonly SuiteCase[] = [
     },
   },
   {
+    name: "items that are ready together leave as a few chunks, not one chunk per item",
+    timeoutMs: 10_000,
+    async run(target) {
+      for (const mode of ["pull", "push"]) {
+        const key = newKey();
+        const text = await (await target.fetch(`/burst?key=${key}&n=200&mode=${mode}`)).text();
+        assert.deepEqual(parse(text).events.map((event) => event.data), Array.from({ length: 200 }, (_, i) => `item ${i + 1}`));
+        const { log } = await waitForLog(target, key, ({ log }) => log.some((entry) => entry.startsWith("chunks:")));
+        // 200 frames of about 16 bytes fit one chunk; the first bytes are another. One chunk per item would be 201.
+        const chunks = Number(log.find((entry) => entry.startsWith("chunks:"))!.slice("chunks:".length));
+        assert.ok(chunks <= 10, `${mode}: 200 ready items were written as ${chunks} chunks`);
+      }
+    },
+  },
+  {
     name: "the Last-Event-ID request header reaches the producer",
     timeoutMs: 10_000,
     async run(target) {

@@ -1,0 +1,77 @@
+// Which "nothing more is ready" detector a stream gets is learned by watching process.nextTick run once:
+// it must run after the microtasks queued before it (Node, Deno, Bun), not first (workerd) and not as a
+// plain microtask. Each test loads a fresh copy of the module with the nextTick under test.
+import { afterEach, expect, test, vi } from "vitest";
+
+type Task = () => void;
+const realNextTick = process.nextTick;
+
+afterEach(() => {
+  process.nextTick = realNextTick;
+  vi.resetModules();
+});
+
+/** A fresh copy of the detector module, seeing `tick` as process.nextTick. */
+async function loadWith(tick: (task: Task) => void): Promise<typeof import("../../src/when-idle.ts")> {
+  process.nextTick = tick as typeof process.nextTick;
+  vi.resetModules();
+  return import("../../src/when-idle.ts");
+}
+
+const turnOfTheEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Pokes a new detector, then runs a chain of `hops` microtasks with no poke; returns where in the chain
+ * the detector fired ("idle" after all hops means it waited for the queue to drain).
+ */
+async function fireAfterChain(createIdleDetector: (onIdle: Task) => Task, hops: number): Promise<string[]> {
+  const log: string[] = [];
+  const poke = createIdleDetector(() => log.push("idle"));
+  queueMicrotask(() => {
+    poke();
+    let hop = 0;
+    const next = (): void => {
+      log.push(`hop ${++hop}`);
+      if (hop < hops) queueMicrotask(next);
+    };
+    queueMicrotask(next);
+  });
+  await turnOfTheEventLoop();
+  return log;
+}
+
+const chainThenIdle = (hops: number): string[] => [...Array.from({ length: hops }, (_, i) => `hop ${i + 1}`), "idle"];
+
+test("createIdleDetector uses process.nextTick once it has seen it run after the queued microtasks (Node)", async () => {
+  const { createIdleDetector } = await loadWith(realNextTick);
+  createIdleDetector(() => {}); // starts the check
+  await turnOfTheEventLoop();
+  // 20 quiet hops: only a detector that waits for the queue to drain fires after all of them.
+  expect(await fireAfterChain(createIdleDetector, 20)).toEqual(chainThenIdle(20));
+});
+
+test("createIdleDetector keeps the portable detector when process.nextTick runs before queued microtasks (workerd)", async () => {
+  const { createIdleDetector } = await loadWith((task) => task()); // runs at once: before anything queued
+  createIdleDetector(() => {});
+  await turnOfTheEventLoop();
+  const log = await fireAfterChain(createIdleDetector, 20);
+  // The portable detector fires after a few quiet turns, inside the chain, and never on every hop.
+  expect(log.indexOf("idle")).toBeGreaterThan(2);
+  expect(log.indexOf("idle")).toBeLessThan(20);
+});
+
+test("createIdleDetector keeps the portable detector when process.nextTick is only a microtask", async () => {
+  const { createIdleDetector } = await loadWith((task) => queueMicrotask(task));
+  createIdleDetector(() => {});
+  await turnOfTheEventLoop();
+  const log = await fireAfterChain(createIdleDetector, 20);
+  expect(log.indexOf("idle")).toBeGreaterThan(2);
+  expect(log.indexOf("idle")).toBeLessThan(20);
+});
+
+test("createIdleDetector gives the portable detector to streams made while the check runs", async () => {
+  const { createIdleDetector } = await loadWith(realNextTick);
+  // The first detector of the process: the check has only just started.
+  const log = await fireAfterChain(createIdleDetector, 20);
+  expect(log.indexOf("idle")).toBeLessThan(20);
+});
