@@ -190,6 +190,19 @@ describe("one event too large for a subscriber's queue", () => {
     expect(left).toEqual([]);
     await channel.close();
   });
+
+  test("a client resuming after a long unknown id gets the gap marker, then events as large as allowed, without overflow", async () => {
+    const left: string[] = [];
+    const channel = new Channel({ maxQueue: 1000, onLeave: (_s, reason) => left.push(reason.type) });
+    const published = [await channel.publish("d".repeat(490)), await channel.publish("e".repeat(490))];
+    // The marker repeats the id asked for: with it, the first event would not fit the queue.
+    const reader = await subscribe(channel, { lastEventId: "x".repeat(480) });
+    const [marker, ...rest] = await reader.until(3);
+    expect(marker!.event).toBe(GAP_EVENT);
+    expect(ids(rest)).toEqual(published);
+    expect(left).toEqual([]);
+    await channel.close();
+  });
 });
 
 describe("one event larger than history.maxBytes", () => {
