@@ -90,6 +90,9 @@ export class Channel {
   readonly #frames = new WeakMap<ChannelEvent, SharedFrame>();
   /** Events already reported as too large for a subscriber's queue: reported once, not once per subscriber. */
   readonly #tooLargeReported = new WeakSet<ChannelEvent>();
+  /** Live events that came while another was being delivered (a filter that publishes): sent next, in order. */
+  readonly #backlog: ChannelEvent[] = [];
+  #delivering = false;
   readonly #ready: Promise<void>;
   #live = false;
   #unsubscribe: Unsubscribe | undefined;
@@ -276,8 +279,26 @@ export class Channel {
     else void unsubscribe();
   }
 
-  /** A live event from the broker: one frame for all. */
+  /**
+   * A live event from the broker. One published from inside a delivery (by a filter, or an
+   * `onError` it made) waits until that delivery is done, so that every subscriber gets the events
+   * in the broker's order, as replays have them.
+   */
   #deliver(event: ChannelEvent): void {
+    if (this.#delivering) {
+      this.#backlog.push(event);
+      return;
+    }
+    this.#delivering = true;
+    try {
+      for (let next: ChannelEvent | undefined = event; next !== undefined; next = this.#backlog.shift()) this.#fanOut(next);
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  /** Sends one live event to every subscriber: one frame for all. */
+  #fanOut(event: ChannelEvent): void {
     if (this.#subscribers.size === 0) return;
     const frame = this.#frame(event);
     if (frame === undefined) return;

@@ -478,6 +478,23 @@ describe("hooks, filters and serializers that throw", () => {
     await channel.close();
   });
 
+  test("a filter that publishes does not change the order in which the others get events", async () => {
+    const channel = new Channel();
+    let first = true;
+    const publishing = await subscribe(channel, {
+      filter: () => {
+        if (first) void channel.publish("second");
+        first = false;
+        return true;
+      },
+    });
+    const other = await subscribe(channel);
+    await channel.publish("first");
+    expect(datas(await other.until(2))).toEqual(["first", "second"]);
+    expect(datas(await publishing.until(2))).toEqual(["first", "second"]);
+    await channel.close();
+  });
+
   test("a serialize or toServerSentEvent that throws rejects only that publish; the next one goes out", async () => {
     const serialize = (value: unknown): string => {
       if ((value as { bad?: boolean }).bad) throw new Error("cannot serialize");
