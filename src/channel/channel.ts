@@ -154,7 +154,9 @@ export class Channel {
       const init = publishableEvent(itemFields(item, this.#serialize), this.#maxQueue);
       if (this.#live) return Promise.resolve(this.#broker.publish(init));
       return this.#ready.then(() => {
-        if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel was closed before its broker was ready`);
+        if (this.#closing !== undefined) {
+          throw new TypeError(`${PUBLISH}: the channel was closed before its broker was ready`);
+        }
         return this.#broker.publish(init);
       });
     } catch (error) {
@@ -291,7 +293,9 @@ export class Channel {
     }
     this.#delivering = true;
     try {
-      for (let next: ChannelEvent | undefined = event; next !== undefined; next = this.#backlog.shift()) this.#fanOut(next);
+      for (let next: ChannelEvent | undefined = event; next !== undefined; next = this.#backlog.shift()) {
+        this.#fanOut(next);
+      }
     } finally {
       this.#delivering = false;
     }

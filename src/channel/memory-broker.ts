@@ -86,7 +86,8 @@ export class MemoryBroker implements ChannelBroker {
       );
     }
     const event: ChannelEvent = Object.freeze({
-      id: given ?? `${this.#prefix}-${this.#count + 1}`, event: init.event, data: init.data, comment: init.comment, retry: init.retry,
+      id: given ?? `${this.#prefix}-${this.#count + 1}`,
+      event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
     this.#history.assertCanAppend(event, PUBLISH);
     if (given === undefined) this.#count++;
