@@ -6,7 +6,8 @@
  *
  * @module
  */
-export { Channel, GAP_EVENT } from "./channel/channel.ts";
+export { Channel } from "./channel/channel.ts";
+export { GAP_EVENT } from "./channel/gap-event.ts";
 export { MemoryBroker, type MemoryBrokerOptions } from "./channel/memory-broker.ts";
 export type {
   ChannelBroker,

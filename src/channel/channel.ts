@@ -23,20 +23,25 @@ import { Subscriber } from "./subscriber.ts";
 import { readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
 import { checkChannelOptions, checkStreamOptions, DEFAULT_MAX_QUEUE } from "./channel-options.ts";
-
-/**
- * The type of the marker event a subscriber gets first when the id it resumes after is no longer in
- * the history (or was never in it): events may have been missed. Its data is JSON:
- * `{"lastEventId": <the id asked for>, "firstId": <the first id replayed, or null>}`, and it has no
- * `id` field. It is sent whatever the subscriber's filter.
- */
-export const GAP_EVENT = "edge-sse-gap";
+import { GAP_EVENT } from "./gap-event.ts";
+import { publishableEvent } from "./publishable-event.ts";
 
 const PUBLISH = "Cannot publish";
 const STREAM = "Cannot subscribe";
 
 function logError(error: unknown): void {
   console.error("edge-sse: channel error (pass onError to handle this)", error);
+}
+
+/** `onError`, made safe to call from anywhere: one that throws is logged, and delivery goes on. */
+function reporter(onError: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    try {
+      onError(error);
+    } catch (thrown) {
+      console.error("edge-sse: the channel's onError threw while reporting", error, thrown);
+    }
+  };
 }
 
 /**
@@ -46,7 +51,9 @@ function logError(error: unknown): void {
  *
  * Events get increasing ids from the broker unless the publisher gives one (a `Message` with an id).
  * A subscriber that stops reading is closed with reason `"overflow"` once `maxQueue` code units wait
- * for it; its browser reconnects and replays, and nobody else waits for it.
+ * for it; its browser reconnects and replays, and nobody else waits for it. What would hurt every
+ * subscriber is refused at `publish`: an event whose frame is longer than half of `maxQueue`, one
+ * named like the gap marker, an empty id (and, by the broker, an id it holds already).
  *
  * @example A room: one route to listen, one to post
  * ```ts
@@ -81,6 +88,11 @@ export class Channel {
   readonly #subscribers = new Set<Subscriber>();
   /** Each event's frame, made once, reused by every subscriber and by replays of the same object. */
   readonly #frames = new WeakMap<ChannelEvent, SharedFrame>();
+  /** Events already reported as too large for a subscriber's queue: reported once, not once per subscriber. */
+  readonly #tooLargeReported = new WeakSet<ChannelEvent>();
+  /** Live events that came while another was being delivered (a filter that publishes): sent next, in order. */
+  readonly #backlog: ChannelEvent[] = [];
+  #delivering = false;
   readonly #ready: Promise<void>;
   #live = false;
   #unsubscribe: Unsubscribe | undefined;
@@ -96,7 +108,7 @@ export class Channel {
     this.#broker = options.broker ?? new MemoryBroker(options.history === undefined ? {} : { history: options.history });
     this.#serialize = options.serialize ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
-    this.#onError = options.onError ?? logError;
+    this.#onError = reporter(options.onError ?? logError);
     const started = this.#broker.subscribe((event) => this.#deliver(event));
     if (isThenable(started)) {
       this.#ready = Promise.resolve(started).then((unsubscribe) => this.#started(unsubscribe));
@@ -123,7 +135,9 @@ export class Channel {
    * bytes, or a value for `serialize`.
    *
    * @returns the event's id
-   * @throws {TypeError} (as a rejection) when the item cannot be encoded, its id is empty, or the channel is closed
+   * @throws {TypeError} (as a rejection) when the item cannot be encoded, its id is empty, its event
+   *   name is `GAP_EVENT`, its frame is longer than half of `maxQueue`, the broker refuses it (an id
+   *   it holds already, for one), or the channel is closed
    * @example
    * ```ts
    * import { Channel } from "edge-sse/channel";
@@ -137,15 +151,14 @@ export class Channel {
   publish(item: unknown): Promise<string> {
     try {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
-      const { id, event, data, comment, retry } = itemFields(item, this.#serialize);
-      if (id === "") {
-        throw new TypeError(
-          `${PUBLISH}: \`id\` must not be empty in a channel (got ""): an empty id resets the client's last event id, so it could not resume`,
-        );
-      }
-      const init = { id, event, data, comment, retry };
+      const init = publishableEvent(itemFields(item, this.#serialize), this.#maxQueue);
       if (this.#live) return Promise.resolve(this.#broker.publish(init));
-      return this.#ready.then(() => this.#broker.publish(init));
+      return this.#ready.then(() => {
+        if (this.#closing !== undefined) {
+          throw new TypeError(`${PUBLISH}: the channel was closed before its broker was ready`);
+        }
+        return this.#broker.publish(init);
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -156,7 +169,10 @@ export class Channel {
    * where it started: header `last-event-id` is the id replayed after, or `earliest` after a gap
    * (see `GAP_EVENT`); without a `Last-Event-ID` there is no replay and no such header.
    *
-   * @throws {TypeError} (as a rejection) when an option is invalid or the channel is closed
+   * A stream started after `close()` ends at once (`"done"`).
+   *
+   * @throws {TypeError} (as a rejection) when an option is invalid, `maxQueue` is below the
+   *   channel's (it could not take every event the channel accepts), or the channel is closed
    * @example Only `alert` events, for one client
    * ```ts
    * import { Channel } from "edge-sse/channel";
@@ -175,6 +191,11 @@ export class Channel {
    */
   async stream(options: ChannelStreamOptions = {}): Promise<DataStream> {
     checkStreamOptions(options);
+    if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
+      throw new TypeError(
+        `${STREAM}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may take half of that (got ${describeValue(options.maxQueue)})`,
+      );
+    }
     const accepts = toPredicate(options.filter, STREAM);
     const request = options.request;
     const lastEventId = options.lastEventId ?? readResumeId(request);
@@ -260,31 +281,57 @@ export class Channel {
     else void unsubscribe();
   }
 
-  /** A live event from the broker: one frame for all. */
+  /**
+   * A live event from the broker. One published from inside a delivery (by a filter, or an
+   * `onError` it made) waits until that delivery is done, so that every subscriber gets the events
+   * in the broker's order, as replays have them.
+   */
   #deliver(event: ChannelEvent): void {
+    if (this.#delivering) {
+      this.#backlog.push(event);
+      return;
+    }
+    this.#delivering = true;
+    try {
+      for (let next: ChannelEvent | undefined = event; next !== undefined; next = this.#backlog.shift()) {
+        this.#fanOut(next);
+      }
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  /** Sends one live event to every subscriber: one frame for all. */
+  #fanOut(event: ChannelEvent): void {
     if (this.#subscribers.size === 0) return;
     const frame = this.#frame(event);
     if (frame === undefined) return;
     for (const subscriber of this.#subscribers) {
       if (subscriber.pending !== undefined) {
-        if (this.#accepts(subscriber, event)) subscriber.hold(event);
+        if (this.#accepts(subscriber, event)) subscriber.hold(event, frame.text.length);
         continue;
       }
       if (this.#replayed(subscriber, event)) continue;
-      if (this.#accepts(subscriber, event)) subscriber.ctx.send(frame);
+      if (this.#accepts(subscriber, event)) this.#send(subscriber, event, frame);
     }
   }
 
-  /** Registers a subscriber; with an id to resume after, replays, then goes live. */
+  /**
+   * Registers a subscriber; with an id to resume after, replays, then goes live. A stream made
+   * before `close()` and started after it ends at once, without joining.
+   */
   #join(
     ctx: StreamContext,
     info: ChannelSubscriber,
     accepts: ((event: ChannelEvent) => boolean) | undefined,
     maxQueue: number,
     earlier: ReplayResult | undefined,
-  ): Subscriber {
-    // Held live events may take half the queue, so that sending them after a replay cannot overflow it.
-    const subscriber = new Subscriber(ctx, info, accepts, maxQueue / 2);
+  ): Subscriber | undefined {
+    if (this.#closing !== undefined) {
+      ctx.close();
+      return undefined;
+    }
+    const subscriber = new Subscriber(ctx, info, accepts, maxQueue);
     if (info.lastEventId === undefined) {
       this.#subscribers.add(subscriber);
     } else {
@@ -322,12 +369,15 @@ export class Channel {
         subscriber.gapSent = true;
         const marker = { lastEventId: subscriber.info.lastEventId, firstId: result.events[0]?.id ?? null };
         ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
+        if (ctx.desiredSize <= 0) await ctx.ready;
       }
       for (const event of result.events) {
         afterId = event.id;
         if (sent.has(event.id)) continue;
         sent.add(event.id);
-        if (this.#accepts(subscriber, event)) this.#send(subscriber, event);
+        // The frame first: it freezes the event, so that no filter can change what the others get.
+        const frame = this.#frame(event);
+        if (frame !== undefined && this.#accepts(subscriber, event)) this.#send(subscriber, event, frame);
         if (ctx.desiredSize <= 0) await ctx.ready;
       }
       const first = result === earlier;
@@ -363,9 +413,22 @@ export class Channel {
     return false;
   }
 
-  #send(subscriber: Subscriber, event: ChannelEvent): void {
-    const frame = this.#frame(event);
-    if (frame !== undefined) subscriber.ctx.send(frame);
+  /**
+   * Sends an event to one subscriber, unless its frame is longer than the subscriber's queue always
+   * has room for: such an event (from a process with a larger `maxQueue`, or stored under one) is
+   * reported and skipped, since sending it would close the stream on every replay.
+   */
+  #send(subscriber: Subscriber, event: ChannelEvent, frame = this.#frame(event)): void {
+    if (frame === undefined) return;
+    if (frame.text.length <= subscriber.largestFrame) {
+      subscriber.ctx.send(frame);
+      return;
+    }
+    if (this.#tooLargeReported.has(event)) return;
+    this.#tooLargeReported.add(event);
+    this.#onError(new TypeError(
+      `Cannot deliver event ${describeValue(event.id)}: its frame is ${frame.text.length} code units, more than a subscriber with maxQueue ${subscriber.maxQueue} can take (${subscriber.largestFrame}); it was skipped for such subscribers. Give every channel that shares the broker the same maxQueue`,
+    ));
   }
 
   #accepts(subscriber: Subscriber, event: ChannelEvent): boolean {
@@ -378,14 +441,21 @@ export class Channel {
     }
   }
 
-  /** The event's frame, validated and made once; `undefined` (reported) for an invalid event. */
+  /**
+   * The event's frame, validated and made once; `undefined` (reported) for an invalid event. The
+   * event is frozen here, before any filter sees it.
+   */
   #frame(event: ChannelEvent): SharedFrame | undefined {
     let frame = this.#frames.get(event);
     if (frame !== undefined) return frame;
     try {
+      Object.freeze(event);
       const { id, event: type, data, comment, retry } = event;
       if (typeof id !== "string" || id === "") {
         throw new TypeError(`Cannot deliver event: the broker gave an event without an id (got ${describeValue(id)})`);
+      }
+      if (type === GAP_EVENT) {
+        throw new TypeError(`Cannot deliver event ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`);
       }
       frame = new SharedFrame(formatFrame(new Message(definedFields({ id, event: type, data, comment, retry })).fields));
     } catch (error) {

@@ -56,7 +56,36 @@ export class EventHistory {
     return this.#entries.slice(this.#head).map((entry) => entry.event);
   }
 
-  /** Adds an event as the newest, then drops the oldest past any bound. */
+  /**
+   * Checks that a new event can join the history without making a client miss events: its id must
+   * not be held already (a client that saw the older event would resume after the newer one and
+   * skip what lies between), and it must fit `maxBytes` alone (making room for it would drop every
+   * event held, and then it too). Brokers call it before they `append` a published event.
+   *
+   * @param event - the event about to be appended
+   * @param context - the start of the error message, e.g. "Cannot publish"
+   * @throws {TypeError} naming the id, or the event's size and the bound
+   */
+  assertCanAppend(event: ChannelEvent, context: string): void {
+    this.#expire();
+    if (this.#positions.has(event.id)) {
+      throw new TypeError(
+        `${context}: \`id\` must be unique, and the history holds an event with this id (got ${describeValue(event.id)}): a client that saw the first would resume after the second`,
+      );
+    }
+    const size = eventSize(event);
+    if (size > this.#maxBytes) {
+      throw new TypeError(
+        `${context}: the event is ${size} code units, more than \`history.maxBytes\` (${this.#maxBytes}): the history could not hold it`,
+      );
+    }
+  }
+
+  /**
+   * Adds an event as the newest, then drops the oldest past any bound. An event larger than
+   * `maxBytes` alone (restored under tighter bounds) leaves the history empty: the events before it
+   * go too, so that a client that saw one of them gets a gap rather than a replay without it.
+   */
   append(event: ChannelEvent, at = this.#now()): void {
     const size = eventSize(event);
     this.#positions.set(event.id, this.#dropped + this.#entries.length - this.#head);

@@ -1,5 +1,6 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "./types.ts";
 import { EventHistory } from "./event-history.ts";
+import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
 import { describeValue } from "../describe-value.ts";
 
 /** Options of a `MemoryBroker`. */
@@ -11,13 +12,19 @@ export interface MemoryBrokerOptions {
 }
 
 const CONTEXT = "Cannot create MemoryBroker";
+const PUBLISH = "Cannot publish";
 
 /**
  * A broker that keeps its history in this process's memory and delivers each event synchronously,
  * inside `publish`. It is what a `Channel` uses when given no broker.
  *
- * Ids it gives are `<start>-<n>`: `n` counts up from 1, and `start` (the time this broker was made,
- * in base 36) keeps an id from before a restart from matching an event of this run.
+ * Ids it gives are `<prefix>-<n>`: `n` counts up from 1, and `prefix` (the time this broker was
+ * made and 32 random bits, 15 letters and digits) is its own, so that an id from before a restart,
+ * or from another process, never matches an event of this one: the client gets a gap instead.
+ * A publisher may choose an id, but not one of that form (15 or more lowercase letters and digits,
+ * a dash, a number), nor one the history holds: ids must be unique. Past the history, keeping them
+ * unique is the publisher's part (a client that saw an id reused later would resume after the newer
+ * event); ids the broker gives always are.
  *
  * @example Share one broker's history between two channels of this process
  * ```ts
@@ -31,7 +38,7 @@ const CONTEXT = "Cannot create MemoryBroker";
 export class MemoryBroker implements ChannelBroker {
   readonly #history: EventHistory;
   readonly #listeners = new Set<(event: ChannelEvent) => void>();
-  readonly #start = Date.now().toString(36);
+  readonly #prefix = newIdPrefix();
   #count = 0;
 
   /**
@@ -65,15 +72,28 @@ export class MemoryBroker implements ChannelBroker {
     return this.#history.toArray();
   }
 
-  /** Stores the event, delivers it to every listener before returning, and returns its id. */
+  /**
+   * Stores the event, delivers it to every listener before returning, and returns its id.
+   *
+   * @throws {TypeError} when the publisher's id has the form of the broker's own or is in the
+   *   history already, or when the event alone is larger than `history.maxBytes`
+   */
   publish(init: ChannelEventInit): string {
-    const id = init.id ?? `${this.#start}-${++this.#count}`;
+    const given = init.id;
+    if (given !== undefined && hasOwnIdForm(given)) {
+      throw new TypeError(
+        `${PUBLISH}: \`id\` must not have the form of the ids the memory broker gives (15 or more lowercase letters and digits, a dash, a number) (got ${describeValue(given)}): leave it unset to get one`,
+      );
+    }
     const event: ChannelEvent = Object.freeze({
-      id, event: init.event, data: init.data, comment: init.comment, retry: init.retry,
+      id: given ?? `${this.#prefix}-${this.#count + 1}`,
+      event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
+    this.#history.assertCanAppend(event, PUBLISH);
+    if (given === undefined) this.#count++;
     this.#history.append(event);
     for (const listener of this.#listeners) listener(event);
-    return id;
+    return event.id;
   }
 
   /** Delivers every later event to `listener`, synchronously inside `publish`. */

@@ -22,9 +22,21 @@ export class Subscriber {
   replayedTo: string | undefined;
   /** Whether the gap marker was sent (once per stream). */
   gapSent = false;
-  readonly #maxQueue: number;
+  /** How many code units may wait unread before the stream closes with `"overflow"`. */
+  readonly maxQueue: number;
+  /**
+   * The longest frame this subscriber's queue always has room for: a replay keeps up to a quarter
+   * of `maxQueue` queued (the stream's `highWaterMark`) before it waits for the client, so three
+   * quarters. A longer one is skipped (and reported), or it would close the stream on every replay.
+   */
+  readonly largestFrame: number;
+  /** The most that held events may take: half of `maxQueue`, so that they fit beside a replay's quarter. */
+  readonly #holdLimit: number;
   #pendingSize = 0;
 
+  /**
+   * @param maxQueue - the stream's `maxQueue`; its `highWaterMark` must be a quarter of it
+   */
   constructor(
     ctx: StreamContext,
     info: ChannelSubscriber,
@@ -34,14 +46,19 @@ export class Subscriber {
     this.ctx = ctx;
     this.info = info;
     this.accepts = accepts;
-    this.#maxQueue = maxQueue;
+    this.maxQueue = maxQueue;
+    this.largestFrame = maxQueue - maxQueue / 4;
+    this.#holdLimit = maxQueue / 2;
   }
 
-  /** Holds a live event during replay; past `maxQueue`, drops what it holds and asks for another replay. */
-  hold(event: ChannelEvent): void {
+  /**
+   * Holds a live event during replay, counting its frame's length; past the limit, drops what it
+   * holds and asks for another replay (which the client's reading paces).
+   */
+  hold(event: ChannelEvent, frameLength: number): void {
     if (this.overflowed) return;
-    this.#pendingSize += (event.data?.length ?? 0) + event.id.length;
-    if (this.#pendingSize > this.#maxQueue) {
+    this.#pendingSize += frameLength;
+    if (this.#pendingSize > this.#holdLimit) {
       this.pending = [];
       this.#pendingSize = 0;
       this.overflowed = true;

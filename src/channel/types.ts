@@ -39,13 +39,15 @@ export type Unsubscribe = () => void | Promise<void>;
  * this process; `edge-sse/redis` and `edge-sse/durable-object` share them between instances.
  *
  * A broker's contract, which a `Channel` relies on for replay without gaps or duplicates:
- * - `publish` stores the event, gives it a unique id (the publisher's, when given and allowed), and
- *   delivers it to every live listener of every process, in one order that all listeners share;
+ * - `publish` stores the event, gives it a unique id (the publisher's, when given and allowed: a
+ *   broker refuses one it holds already, or one that could meet an id it gives), and delivers it to
+ *   every live listener of every process, in one order that all listeners share;
  * - `subscribe` delivers, in that order, every event published after its result has settled;
  * - `replay` returns the stored events after an id in the same order.
  *
  * Results may be values or promises: a broker that answers synchronously (as `MemoryBroker` does)
- * lets a channel replay and go live in one step.
+ * lets a channel replay and go live in one step. The channel freezes the events it gets, so that a
+ * subscriber's filter cannot change them for the others.
  */
 export interface ChannelBroker {
   /** Stores and delivers one event; returns its id. */
@@ -70,7 +72,10 @@ export interface HistoryLimits {
    * @default 1000
    */
   readonly maxEvents?: number;
-  /** Keep at most this many UTF-16 code units of encoded events. Unbounded when absent. */
+  /**
+   * Keep at most this many UTF-16 code units of encoded events. Unbounded when absent. An event
+   * larger than this by itself is refused when published.
+   */
   readonly maxBytes?: number;
   /** Keep events for at most this many milliseconds. Unbounded when absent. */
   readonly maxAge?: number;
@@ -97,7 +102,11 @@ export interface ChannelOptions {
   readonly history?: HistoryLimits;
   /** Turns published items that are not strings, `Message`s or bytes into data text. @default JSON.stringify */
   readonly serialize?: Serializer;
-  /** Per subscriber: past this many UTF-16 code units unread, that subscriber is closed with reason `"overflow"`. @default 1048576 */
+  /**
+   * Per subscriber: past this many UTF-16 code units unread, that subscriber is closed with reason
+   * `"overflow"`. `publish` refuses an event whose frame is longer than half of it.
+   * @default 1048576
+   */
   readonly maxQueue?: number;
   /** Keep-alive of each subscriber's stream, in milliseconds, or `false`. @default 5000 */
   readonly keepAlive?: number | false;
@@ -121,7 +130,7 @@ export interface ChannelStreamOptions {
   readonly lastEventId?: string;
   /** Which events this subscriber gets. @default every event */
   readonly filter?: ChannelFilter;
-  /** Overrides the channel's `maxQueue` for this subscriber. */
+  /** Overrides the channel's `maxQueue` for this subscriber: it may raise it, not lower it. */
   readonly maxQueue?: number;
   /** Overrides the channel's `keepAlive`. */
   readonly keepAlive?: number | false;

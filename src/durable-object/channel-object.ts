@@ -30,7 +30,8 @@ const CONTEXT = "Cannot create ChannelObject";
  *   `{ "data": string | any JSON value, "event"?: string, "id"?: string }`: string data is sent as
  *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
  *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
- *   with `{ "error": "<why>" }`.
+ *   with `{ "error": "<why>" }`, and so does an event the channel refuses (`400`: the gap marker's
+ *   name, an id the history holds or made of digits only, an event too large for the bounds).
  * - anything else: `405` with an `Allow: GET, POST` header.
  *
  * The object does not check who may publish: authorize in the Worker before routing a POST (or

@@ -38,8 +38,8 @@ interface StoredEvent {
  *
  * Ids count up from `"1"` with a sequence number kept in storage, so an id is never given twice,
  * even after every stored event has expired. A publisher may choose its own id (a `Message` with an
- * id), except one made of digits only: those are the broker's. Keeping chosen ids unique is up to
- * the publisher.
+ * id), except one made of digits only (those are the broker's) or one the history holds: ids must
+ * be unique. Past the history, keeping chosen ids unique is the publisher's part.
  *
  * A Durable Object runs one instance at a time, so delivery is local and synchronous, inside
  * `publish`; the storage write starts before delivery, and the object's output gate holds back what
@@ -123,7 +123,8 @@ export class StorageBroker implements ChannelBroker {
    * Stores the event and delivers it to every listener before returning; the promise settles when
    * storage has the event (and has dropped what fell out of the history).
    *
-   * @throws {TypeError} when the publisher's id is made of digits only
+   * @throws {TypeError} when the publisher's id is made of digits only or is in the history
+   *   already, or when the event alone is larger than `history.maxBytes`
    */
   publish(init: ChannelEventInit): string | Promise<string> {
     if (!this.#loaded) return this.#ready.then(() => this.publish(init));
@@ -133,11 +134,13 @@ export class StorageBroker implements ChannelBroker {
         `Cannot publish: \`id\` must not be made of digits only, those ids are given by the durable object's history (got ${describeValue(given)})`,
       );
     }
-    const sequence = ++this.#sequence;
-    const key = EVENT_PREFIX + String(sequence).padStart(KEY_DIGITS, "0");
+    const sequence = this.#sequence + 1;
     const event: ChannelEvent = Object.freeze({
       id: given ?? String(sequence), event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
+    this.#history.assertCanAppend(event, "Cannot publish");
+    this.#sequence = sequence;
+    const key = EVENT_PREFIX + String(sequence).padStart(KEY_DIGITS, "0");
     const at = Date.now();
     this.#history.append(event, at);
     this.#keys.push(key);

@@ -24,12 +24,17 @@ describe("MemoryBroker history", () => {
     );
   });
 
-  test("a repeated publisher id resumes after its latest event", () => {
+  test("a repeated publisher id is refused while the history holds it; replay after it stays exact", () => {
     const broker = new MemoryBroker();
     broker.publish({ id: "same", data: "1" });
     broker.publish({ data: "2" });
-    broker.publish({ id: "same", data: "3" });
+    expect(() => broker.publish({ id: "same", data: "3" })).toThrow(/`id` must be unique/);
     broker.publish({ data: "4" });
+    expect(broker.replay("same").events.map((event) => event.data)).toEqual(["2", "4"]);
+  });
+
+  test("a saved history with a repeated id resumes after its latest event", () => {
+    const broker = new MemoryBroker({ events: [{ id: "same", data: "1" }, { id: "x", data: "2" }, { id: "same", data: "3" }, { id: "y", data: "4" }] });
     expect(broker.replay("same").events.map((event) => event.data)).toEqual(["4"]);
   });
 

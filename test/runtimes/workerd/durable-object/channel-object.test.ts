@@ -222,6 +222,21 @@ test("durable-object: a bad POST body gets 400 with a message naming the problem
   expect(await storedKeys(name)).toEqual([]);
 });
 
+test("durable-object: POST of the gap marker's name or of an id the history holds gets 400 with the reason, and stores nothing", async () => {
+  const name = newChannel();
+  expect(await publish(name, { data: "a", id: "order-7" })).toBe("order-7");
+  const cases: Array<[body: object, message: string]> = [
+    [{ data: "{}", event: GAP_EVENT }, 'Cannot publish: `event` must not be "edge-sse-gap", the name of the gap marker'],
+    [{ data: "b", id: "order-7" }, "Cannot publish: `id` must be unique"],
+  ];
+  for (const [body, message] of cases) {
+    const response = await post(name, JSON.stringify(body));
+    expect(response.status, JSON.stringify(body)).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain(message);
+  }
+  expect(await storedKeys(name)).toEqual([`${EVENT_KEYS}${"1".padStart(16, "0")}`]);
+});
+
 test("durable-object: POST refuses other content types with 415 and bodies over maxBodyBytes with 413", async () => {
   const name = newChannel();
   const form = await post(name, "data=x", "application/x-www-form-urlencoded");
