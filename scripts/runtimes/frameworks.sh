@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The framework tests that need an install of their own (scripts/install-examples.sh installs it, once per
 # lockfile): Elysia on Bun (bun test, in process) and Next.js (node:test around `npm run example:next`: next
-# build, then next start on a free port). Express and Fastify are tested by `npm test` (test/examples/).
+# build, then next start on a free port), each counted as tests, plus the Elysia example's type-check (with
+# Bun's types, counted as one more). Express and Fastify are tested by `npm test` (test/examples/).
 # Prints each runner's output, one line per framework, and ends with `N passed, N failed` (tests).
 #   bash scripts/runtimes/frameworks.sh [elysia] [next]
 set -uo pipefail
@@ -30,10 +31,14 @@ for name in "${names[@]}"; do
   fi
   case "$name" in
     elysia)
+      checked=0
+      echo "frameworks: tsc -p examples/elysia/tsconfig.check.json" >>"$log"
+      node_modules/.bin/tsc -p examples/elysia/tsconfig.check.json >>"$log" 2>&1 || checked=1
       "$RT_BUN" test ./test/frameworks/elysia.test.ts >>"$log" 2>&1
       status=$?
       pass=$(awk '/^ *[0-9]+ pass$/ { print $1 }' "$log" | tail -n 1)
       fail=$(awk '/^ *[0-9]+ fail$/ { print $1 }' "$log" | tail -n 1)
+      if [ "$checked" -eq 0 ]; then pass=$((${pass:-0} + 1)); else fail=$((${fail:-0} + 1)); fi
       version="elysia $(node -p 'require("./examples/elysia/node_modules/elysia/package.json").version') on bun $("$RT_BUN" --version)"
       ;;
     next)
