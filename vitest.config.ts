@@ -16,8 +16,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    // The runtime suites run under each runtime's own runner (scripts/test-runtimes.sh).
-    exclude: ["test/runtimes/**", "**/node_modules/**"],
+    // The runtime suites run under each runtime's own runner (scripts/test-runtimes.sh); the framework tests
+    // that need their own install (Next.js, Elysia on Bun) run in scripts/runtimes/frameworks.sh.
+    exclude: ["test/runtimes/**", "test/frameworks/**", "**/node_modules/**"],
     // Browser and HTTP tests start real servers and a real Chromium.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -3,7 +3,9 @@
 # port on 127.0.0.1, and checks that it serves the demo: GET / is the HTML page with its EventSource, and
 # GET /events delivers at least 2 events with ids within a few seconds; the chat (a Channel): GET /chat is
 # its page, and a message POSTed to /chat/messages comes back on /chat/events. Also type-checks the Deno example.
-# Prints one line per example; exits non-zero if any fails.   bash scripts/runtimes/examples.sh [name…]
+# The Next.js example is started the same way by its own test (scripts/runtimes/frameworks.sh), which checks more
+# and builds it only once. Prints one line per example; exits non-zero if any fails.
+#   bash scripts/runtimes/examples.sh [name…]
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$repo/scripts/install-runtimes.sh"
@@ -94,7 +96,7 @@ check_example() {
 }
 
 names=("$@")
-[ "${#names[@]}" -gt 0 ] || names=(deno bun workers hono)
+[ "${#names[@]}" -gt 0 ] || names=(deno bun workers hono express fastify elysia)
 failed=0
 for name in "${names[@]}"; do
   case "$name" in
@@ -107,8 +109,8 @@ for name in "${names[@]}"; do
       check_example deno || failed=1
       ;;
     workers) check_example workers --inspector-ip 127.0.0.1 --inspector-port "$(free_port)" || failed=1 ;;
-    bun | hono) check_example "$name" || failed=1 ;;
-    *) echo "examples: unknown example $name (deno, bun, workers, hono)" >&2; failed=1 ;;
+    bun | hono | express | fastify | elysia) check_example "$name" || failed=1 ;;
+    *) echo "examples: unknown example $name (deno, bun, workers, hono, express, fastify, elysia)" >&2; failed=1 ;;
   esac
 done
 exit "$failed"

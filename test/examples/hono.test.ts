@@ -2,6 +2,7 @@
 // on 127.0.0.1. Also checks what the example relies on: through @hono/node-server, `{ request: c.req.raw }`
 // ends a DataStream when the client hangs up.
 import { afterAll, beforeAll, expect, test } from "vitest";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
@@ -9,6 +10,9 @@ import { DataStream, type StreamClosedError } from "edge-sse";
 import { app } from "../../examples/hono/app.ts";
 import { readEvents } from "../helpers/read-events.ts";
 import { deferred } from "../helpers/deferred.ts";
+import { frameworkCases, type FrameworkTarget } from "./framework-cases.ts";
+import { StreamProbe } from "./stream-probe.ts";
+import { trackSockets } from "./node-sockets.ts";
 
 const closed = deferred<string>();
 const finallyRan = deferred<boolean>();
@@ -27,15 +31,20 @@ probe.get("/probe", (c) =>
       finallyRan.resolve(signal.aborted);
     }
   }, { request: c.req.raw, onClose: (reason: StreamClosedError) => closed.resolve(reason.type) }).toResponse());
+// The route the framework cases check (framework-cases.ts), written like the example's /events.
+const streamProbe = new StreamProbe();
+probe.get("/stream-probe", (c) => streamProbe.respond(c.req.raw, c.req.url));
 
 let server: ServerType;
 let base = "";
+let target: FrameworkTarget;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => {
     server = serve({ fetch: probe.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve());
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  target = { base, probePath: "/stream-probe", probe: streamProbe, holdsConnectionFrom: trackSockets(server as Server) };
 });
 
 afterAll(async () => {
@@ -76,3 +85,7 @@ test("Through @hono/node-server, a client hang-up ends a DataStream given c.req.
   expect(await finallyRan.promise).toBe(true);
   expect(await closed.promise).toBe("client-gone");
 });
+
+for (const frameworkCase of frameworkCases) {
+  test(`Hono on @hono/node-server ${frameworkCase.name}`, () => frameworkCase.run(target));
+}
