@@ -58,7 +58,8 @@ const ID_RULES: ReadonlyArray<readonly [RegExp, string]> = [
  *
  * - no CR or LF ([spec] a line break would end the field: event injection), no NUL ([spec] parsers
  *   ignore such an id), and no other control character (C0, DEL, C1): HTTP stacks refuse or change them;
- * - no whitespace at either end (what `String.prototype.trim` removes): HTTP strips it from header values;
+ * - no whitespace at either end (what `String.prototype.trim` removes): HTTP strips spaces and tabs
+ *   around a header value, and code that trims removes the rest;
  * - no lone surrogate: it is sent as U+FFFD, so another id would come back;
  * - at most `MAX_EVENT_ID_BYTES` bytes of UTF-8.
  *

@@ -36,9 +36,9 @@ export function decodeHeaderValue(value: string): string {
 }
 
 /**
- * Whether this runtime's `Headers` hold text rather than bytes: workerd's decode incoming headers
- * from UTF-8 themselves (an invalid byte becomes U+FFFD) and take any string, where the others (as
- * the Fetch standard says) hand each byte over as one character. Decoding text again would turn an
+ * Whether this runtime's `Headers` hold text rather than bytes: workerd decodes incoming header
+ * values from UTF-8 itself (an invalid byte becomes U+FFFD) and takes any string, where the others
+ * (as the Fetch standard says) hand each byte over as one character. Decoding text again would turn an
  * id like "Ã©" into "é". Told by `navigator.userAgent`, which Workers set to "Cloudflare-Workers":
  * trying a non-Latin-1 header value instead would make workerd log a warning.
  */
