@@ -1,13 +1,47 @@
 import type { RequestLike } from "./types.ts";
 
-/** Reads the `Last-Event-ID` request header from a `Headers`-like object or a plain record. */
+/**
+ * Reads the `Last-Event-ID` request header from a `Headers`-like object or a plain record (as Node's
+ * `IncomingMessage` has), decoded from UTF-8 (see `decodeHeaderValue`). The value is the client's:
+ * it is not checked against the rules of an id.
+ */
 export function readLastEventId(request: RequestLike | undefined): string | undefined {
   if (request === undefined) return undefined;
   const headers = request.headers;
   if (typeof (headers as { get?: unknown }).get === "function") {
-    return (headers as { get(name: string): string | null }).get("last-event-id") ?? undefined;
+    const value = (headers as { get(name: string): string | null }).get("last-event-id");
+    return value === null ? undefined : headersHoldText() ? value : decodeHeaderValue(value);
   }
   const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
   const value = record["last-event-id"] ?? record["Last-Event-ID"];
-  return typeof value === "string" ? value : value?.[0];
+  const first = typeof value === "string" ? value : value?.[0];
+  return first === undefined ? undefined : decodeHeaderValue(first);
+}
+
+/**
+ * A header value as most runtimes hand it over (each byte one character, U+0000 to U+00FF), read as
+ * the UTF-8 a browser sends. A value that is ASCII, that is not valid UTF-8 (kept as Latin-1: no byte
+ * is lost), or that holds a character above U+00FF (its runtime decoded it already) is returned as is.
+ * So `"\u00e2\u0080\u00a6"` (the bytes E2 80 A6) becomes `"…"`, and `"\u00e9"` (the byte E9) stays `"é"`.
+ */
+export function decodeHeaderValue(value: string): string {
+  if (/[^\0-\x7F]/.test(value) && !/[^\0-\xFF]/.test(value)) {
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(value, (char) => char.charCodeAt(0)));
+    } catch {
+      // Not UTF-8: kept as Latin-1.
+    }
+  }
+  return value;
+}
+
+/**
+ * Whether this runtime's `Headers` hold text rather than bytes: workerd decodes incoming header
+ * values from UTF-8 itself (an invalid byte becomes U+FFFD) and takes any string, where the others
+ * (as the Fetch standard says) hand each byte over as one character. Decoding text again would turn an
+ * id like "Ã©" into "é". Told by `navigator.userAgent`, which Workers set to "Cloudflare-Workers":
+ * trying a non-Latin-1 header value instead would make workerd log a warning.
+ */
+function headersHoldText(): boolean {
+  return typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
 }

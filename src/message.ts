@@ -8,7 +8,10 @@ export interface MessageInit {
   readonly data?: string;
   /** The event type (`event:`); the browser dispatches `message` when absent. No CR or LF. */
   readonly event?: string;
-  /** The event id (`id:`), sent back as `Last-Event-ID` on reconnect. No CR, LF or NUL. */
+  /**
+   * The event id (`id:`), sent back as `Last-Event-ID` on reconnect, so it must come back intact: no
+   * control character, no whitespace at either end, no lone surrogate, at most `MAX_EVENT_ID_BYTES`.
+   */
   readonly id?: string;
   /** The client's reconnection delay in milliseconds (`retry:`): a non-negative integer. */
   readonly retry?: number;
@@ -168,7 +171,8 @@ export class Message {
   /**
    * Returns a copy with the event id set; `""` resets the client's last event id.
    *
-   * @throws {TypeError} when `id` contains a line break or NUL
+   * @throws {TypeError} when `id` would not come back intact as `Last-Event-ID`: a control character,
+   *   whitespace at either end, a lone surrogate, or more than `MAX_EVENT_ID_BYTES` bytes of UTF-8
    * @example
    * ```ts
    * import { Message } from "edge-sse";

@@ -20,7 +20,7 @@ import { isThenable } from "../item-iterator.ts";
 import { describeValue } from "../describe-value.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { Subscriber } from "./subscriber.ts";
-import { readResumeId } from "./resume-id.ts";
+import { encodeIdForHeader, readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
 import { checkChannelOptions, checkStreamOptions, DEFAULT_MAX_QUEUE } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
@@ -167,7 +167,10 @@ export class Channel {
   /**
    * The stream of one subscriber. Settles once the replay is known, so that the response can say
    * where it started: header `last-event-id` is the id replayed after, or `earliest` after a gap
-   * (see `GAP_EVENT`); without a `Last-Event-ID` there is no replay and no such header.
+   * (see `GAP_EVENT`); without a `Last-Event-ID` there is no replay and no such header. The id in
+   * that header is percent-encoded as `encodeURIComponent` does (`decodeURIComponent` reads it back;
+   * ids like `"1700000000000-0"` are unchanged), with a lone surrogate written as U+FFFD: whatever a
+   * client sends, the header stays valid.
    *
    * A stream started after `close()` ends at once (`"done"`).
    *
@@ -217,7 +220,7 @@ export class Channel {
       ...(lastEventId === undefined ? {} : { lastEventId }),
       ...(keepAlive === undefined ? {} : { keepAlive }),
       ...(retry === undefined ? {} : { retry }),
-      headers: info.replayedFrom === undefined ? headers : { ...headers, "last-event-id": info.replayedFrom },
+      headers: info.replayedFrom === undefined ? headers : { ...headers, "last-event-id": encodeIdForHeader(info.replayedFrom) },
       // Paces replays (see #catchUp); live sends do not wait, and only `bufferLimit` stops them.
       highWaterMark: maxQueue / 4,
       bufferLimit: maxQueue,

@@ -1,5 +1,6 @@
 import type { MessageInit } from "../message.ts";
 import { describeError, describeValue } from "../describe-value.ts";
+import { assertEventId } from "../fields.ts";
 
 /** Why a publish request was refused: the HTTP status and a message for the client. */
 export interface RefusedPublish {
@@ -14,7 +15,8 @@ const ACCEPTED = "send JSON (content-type: application/json) or text (content-ty
 /**
  * Reads the event a POST asks to publish. A JSON body is an object
  * `{ "data": <string, or any JSON value, sent as its JSON text>, "event"?: string, "id"?: string }`;
- * a text body is the data itself. The fields are checked later, by `Message`.
+ * a text body is the data itself. The id is checked here (it must be a valid id, see `assertEventId`);
+ * the other fields later, by `Message`.
  *
  * @returns the event's fields, or why the request is refused
  */
@@ -59,6 +61,14 @@ function fromJson(text: string): MessageInit | RefusedPublish {
   for (const [name, value] of [["event", event], ["id", id]] as const) {
     if (value !== undefined && typeof value !== "string") {
       return { status: 400, error: `${CONTEXT}: \`${name}\` must be a string (got ${describeValue(value)})` };
+    }
+  }
+  // An id must come back intact from the browser: the rules of a Message's id, with this context.
+  if (id !== undefined) {
+    try {
+      assertEventId(id, CONTEXT);
+    } catch (error) {
+      return { status: 400, error: describeError(error) };
     }
   }
   return {

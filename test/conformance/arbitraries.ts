@@ -73,9 +73,14 @@ const noLineBreak = (unit: string): boolean => !unit.includes("\r") && !unit.inc
 export const eventName = (): fc.Arbitrary<string> =>
   fc.string({ unit: fc.oneof(wellFormedUnit, codeUnit).filter(noLineBreak), maxLength: 20 });
 
-/** A valid `id` value: any text without CR, LF or NUL. */
+/**
+ * A valid `id` value: text that comes back intact as a `Last-Event-ID` header, so without control
+ * characters (C0, DEL, C1, hence no CR, LF or NUL), lone surrogates, or whitespace at either end.
+ */
 export const eventId = (): fc.Arbitrary<string> =>
-  fc.string({ unit: fc.oneof(wellFormedUnit, codeUnit).filter((unit) => noLineBreak(unit) && !unit.includes("\0")), maxLength: 20 });
+  fc
+    .string({ unit: fc.oneof(wellFormedUnit, codeUnit).filter((unit) => !/[\p{Cc}\p{Cs}]/u.test(unit)), maxLength: 20 })
+    .map((id) => id.trim());
 
 /** A valid `retry` value. */
 export const retryMs = (): fc.Arbitrary<number> =>

@@ -135,6 +135,21 @@ export function handleSuite(request: Request): Response | Promise<Response> {
         yield `resume after ${lastEventId ?? "nothing"}`;
       }, { request, keepAlive: false }).toResponse();
 
+    case "/ids/last-event-id":
+      // What the producer sees of the id a client resumes after, and what the query parameter decodes to.
+      return new DataStream(async function* ({ lastEventId }) {
+        yield Message.json({ lastEventId: lastEventId ?? null, query: url.searchParams.get("lastEventId") });
+      }, { request, keepAlive: false }).toResponse();
+
+    case "/ids/channel": {
+      // A channel of this request only (so it works in a Worker too) that published ?id= between two events.
+      const channel = new Channel({ keepAlive: false });
+      void channel.publish("before");
+      void channel.publish(Message.data("the id").id(url.searchParams.get("id") ?? ""));
+      void channel.publish("after");
+      return channel.response({ request });
+    }
+
     case "/channel/events": {
       let channel = channels.get(key);
       if (channel === undefined) channels.set(key, (channel = new Channel({ keepAlive: 1_000 })));

@@ -95,6 +95,29 @@ function checkFrames(text: string): void {
   assert.deepEqual(parse(text), EXPECTED_FRAMES);
 }
 
+/** Ids whose UTF-8 bytes a runtime must decode: beyond ASCII, one that looks decoded twice, the longest. */
+const NON_ASCII_IDS: readonly string[] = [
+  "\u2026", // …
+  "\u65E5\u672C", // 日本
+  "\u{1F600}", // an emoji
+  "e\u0301", // a combining accent
+  "\u00E9", // é
+  "\u00C3\u00A9", // "Ã©": reads as "é" if decoded twice
+  "a\u00A0b c", // inner no-break space and space
+  "100% \"sure\"",
+  `${"\u65E5".repeat(341)}a`, // 1024 bytes, the longest id
+];
+
+/**
+ * The `Last-Event-ID` value that puts `id` on the wire as its UTF-8 bytes, as a browser sends it.
+ * fetch writes each character of a header value as one byte, so the bytes go in as Latin-1
+ * characters; workerd's fetch takes text instead and writes it as UTF-8.
+ */
+function utf8HeaderValue(id: string): string {
+  const workerd = typeof navigator !== "undefined" && navigator.userAgent === "Cloudflare-Workers";
+  return workerd ? id : String.fromCharCode(...new TextEncoder().encode(id));
+}
+
 export const cases: readonly SuiteCase[] = [
   {
     name: "frames arrive exactly as sent (checked with eventsource-parser)",
@@ -219,6 +242,27 @@ export const cases: readonly SuiteCase[] = [
     async run(target) {
       const text = await (await target.fetch("/last-event-id", { headers: { "last-event-id": "41" } })).text();
       assert.deepEqual(parse(text).events.map((event) => event.data), ["resume after 41"]);
+    },
+  },
+  {
+    name: "non-ASCII ids sent as raw UTF-8 bytes reach ctx.lastEventId and a channel's replay (also by query)",
+    timeoutMs: 30_000,
+    async run(target) {
+      for (const id of NON_ASCII_IDS) {
+        const query = encodeURIComponent(id);
+        const headers = { "last-event-id": utf8HeaderValue(id) };
+        const seen = parse(await (await target.fetch(`/ids/last-event-id?lastEventId=${query}`, { headers })).text());
+        assert.deepEqual(JSON.parse(seen.events[0]!.data), { lastEventId: id, query: id }, JSON.stringify(id));
+
+        for (const init of [{ headers }, {}]) {
+          const response = await target.fetch(`/ids/channel?id=${query}${"headers" in init ? "" : `&lastEventId=${query}`}`, init);
+          assert.equal(response.headers.get("last-event-id"), query, JSON.stringify(id));
+          const reader = response.body!.getReader();
+          const text = await readUntil(reader, (text) => parse(text).events.length >= 1);
+          await reader.cancel();
+          assert.deepEqual(parse(text).events.map(({ event, data }) => ({ event, data })), [{ event: undefined, data: "after" }], JSON.stringify(id));
+        }
+      }
     },
   },
   {
