@@ -1,6 +1,6 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
-import { toNodeListener, type FetchHandler } from "../../src/node.ts";
+import { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from "../../src/node.ts";
 
 /** A node:http server on 127.0.0.1 and a free port, serving `handler` through edge-sse/node. */
 export interface TestServer {
@@ -9,8 +9,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function serveNode(handler: FetchHandler): Promise<TestServer> {
-  const server = createServer(toNodeListener(handler));
+/**
+ * Serves `handler` (through `toNodeListener`, with `options`) or a ready listener with
+ * `http.createServer(serverOptions)`.
+ */
+export async function serveNode(
+  handler: FetchHandler | { listener: NodeListener },
+  options: NodeListenerOptions = {},
+  serverOptions: ServerOptions = {},
+): Promise<TestServer> {
+  const server = createServer(serverOptions, typeof handler === "function" ? toNodeListener(handler, options) : handler.listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
