@@ -3,7 +3,8 @@
  * node:http and node:http2 (h2c) servers on 127.0.0.1, real clients (Node's own, and raw TCP sockets
  * for request targets Node's client will not send), and a watch on this process for unhandled
  * rejections and uncaught exceptions, each of which would end a Node process with default settings.
- * The last test serves the same failures from a child process that runs with default settings.
+ * The last tests serve the same failures from child processes that run with default settings, on
+ * this Node and, when scripts/install-runtimes.sh was sourced, on Node 18 and 22 too.
  *
  * 1. Failures before the headers (500) and after them (a cut-off response): bridge-cases.ts.
  * 2. `onError` that throws or rejects; `writeHead` that throws after setting some headers; headers
@@ -14,7 +15,7 @@
  *    authority-form, missing, repeated and malformed Host / :authority; methods fetch refuses.
  * 6. Connection-specific request headers are not passed to the handler.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
 import { fileURLToPath } from "node:url";
@@ -528,38 +529,46 @@ test("Node bridge leaves connection-specific request headers, te among them, out
 
 // --- 7. A process with Node's default settings --------------------------------------------------
 
-test("Node bridge in a process with default settings survives every failure and bad target and still answers", async () => {
-  const script = fileURLToPath(new URL("./bridge-server.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  try {
-    await until(() => /^READY \d+ \d+$/m.test(output) || child.exitCode !== null, "the bridge server to start", 20_000);
-    const [, http1Port, http2Port] = /^READY (\d+) (\d+)$/m.exec(output) ?? [];
-    expect(http1Port, output).toBeDefined();
-    const servers = { "HTTP/1.1": `http://127.0.0.1:${http1Port}`, "HTTP/2": `http://127.0.0.1:${http2Port}` };
-    for (const protocol of PROTOCOLS) {
-      const server: BridgeServer = { protocol, url: servers[protocol], close: async () => {} };
-      for (const [index, failure] of FAILURE_CASES.entries()) {
-        for (const prefix of ["", "/throwing-on-error"]) {
-          const got = await exchange(server, { path: `${prefix}/case/${index}` });
-          expect(child.exitCode, `${protocol} ${prefix} ${failure.name}:\n${output}`).toBeNull();
-          expectAnswer(got, failure);
+/** This Node, and Node 18 and 22 when scripts/install-runtimes.sh was sourced (RT_NODE18, RT_NODE22). */
+const NODES = [...new Set([process.execPath, process.env["RT_NODE18"], process.env["RT_NODE22"]])]
+  .filter((path): path is string => path !== undefined && path !== "")
+  .map((path) => ({ path, version: execFileSync(path, ["--version"], { encoding: "utf8" }).trim() }));
+
+for (const node of NODES) {
+  test(`Node bridge in a Node ${node.version} process with default settings survives every failure and bad target`, async () => {
+    const script = fileURLToPath(new URL("./bridge-server.ts", import.meta.url));
+    const child = spawn(node.path, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await until(() => /^READY \d+ \d+$/m.test(output) || child.exitCode !== null, "the bridge server to start", 20_000);
+      const [, http1Port, http2Port] = /^READY (\d+) (\d+)$/m.exec(output) ?? [];
+      expect(http1Port, output).toBeDefined();
+      const servers: Record<Protocol, BridgeServer> = {
+        "HTTP/1.1": { protocol: "HTTP/1.1", url: `http://127.0.0.1:${http1Port}`, close: async () => {} },
+        "HTTP/2": { protocol: "HTTP/2", url: `http://127.0.0.1:${http2Port}`, close: async () => {} },
+      };
+      for (const protocol of PROTOCOLS) {
+        for (const [index, failure] of FAILURE_CASES.entries()) {
+          for (const prefix of ["", "/throwing-on-error"]) {
+            const got = await exchange(servers[protocol], { path: `${prefix}/case/${index}` });
+            expect(child.exitCode, `${protocol} ${prefix} ${failure.name}:\n${output}`).toBeNull();
+            expectAnswer(got, failure);
+          }
         }
       }
+      for (const target of RAW_TARGETS) {
+        await rawRequest(Number(http1Port), `${target.head}\r\nConnection: close\r\n\r\n`);
+        expect(child.exitCode, `${JSON.stringify(target.head)}:\n${output}`).toBeNull();
+      }
+      for (const protocol of PROTOCOLS) {
+        expect(await exchange(servers[protocol], { path: "/ok" })).toMatchObject({ status: 200, body: "ok", outcome: "complete" });
+      }
+      expect(output).not.toMatch(/unhandled|uncaught/i);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      await kill(child);
     }
-    for (const target of RAW_TARGETS) {
-      await rawRequest(Number(http1Port), `${target.head}\r\nConnection: close\r\n\r\n`);
-      expect(child.exitCode, `${JSON.stringify(target.head)}:\n${output}`).toBeNull();
-    }
-    for (const protocol of PROTOCOLS) {
-      const got = await exchange({ protocol, url: servers[protocol], close: async () => {} }, { path: "/ok" });
-      expect(got).toMatchObject({ status: 200, body: "ok", outcome: "complete" });
-    }
-    expect(output).not.toMatch(/unhandled|uncaught/i);
-    expect(child.exitCode).toBeNull();
-  } finally {
-    await kill(child);
-  }
-});
+  }, 90_000); // about 130 exchanges and a tsx start-up, on a loaded machine
+}
