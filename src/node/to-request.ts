@@ -25,17 +25,14 @@ export function toRequest(req: IncomingMessage | Http2ServerRequest, signal: Abo
   try {
     init.headers = requestHeaders(req.headers);
   } catch {
+    // Only a lenient parser (insecureHTTPParser) lets such a value through, a NUL say.
     return { status: 400, reason: "a request header has a value a fetch Request refuses" };
   }
   if (canonical !== "GET" && canonical !== "HEAD") {
     init.body = Readable.toWeb(req as IncomingMessage) as unknown as ReadableStream<Uint8Array>;
     init.duplex = "half";
   }
-  try {
-    return new Request(url, init);
-  } catch {
-    return { status: 400, reason: "the request cannot be made into a fetch Request" };
-  }
+  return new Request(url, init);
 }
 
 function requestHeaders(nodeHeaders: Readonly<Record<string, string | string[] | undefined>>): Headers {

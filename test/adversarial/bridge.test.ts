@@ -428,6 +428,19 @@ test("Node bridge over raw HTTP/1.x sockets builds the URL from Host and answers
   await expectNoProcessFault();
 });
 
+test("Node bridge over HTTP/1.1 answers 400 when a lenient parser lets a header value with NUL through", async () => {
+  const { handler, calls } = echo();
+  const server = await serveOver("HTTP/1.1", handler, {}, { insecureHTTPParser: true });
+  try {
+    const got = await rawRequest(Number(new URL(server.url).port), "GET /x HTTP/1.1\r\nHost: good.example\r\nX-Bad: a\x00b\r\nConnection: close\r\n\r\n");
+    expect(got).toMatchObject({ status: 400, body: "a request header has a value a fetch Request refuses\n" });
+  } finally {
+    await server.close();
+  }
+  expect(calls()).toBe(0);
+  await expectNoProcessFault();
+});
+
 test("Node bridge over HTTP/1.1 answers 400 when Host is missing, with Node's default server options too", async () => {
   const { handler, calls } = echo();
   await withServer("HTTP/1.1", handler, async (server) => {
