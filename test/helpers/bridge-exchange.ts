@@ -1,8 +1,8 @@
 import { request as http1Request, type ServerOptions } from "node:http";
 import { connect as http2Connect, constants } from "node:http2";
-import { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from "../../src/node.ts";
+import type { NodeListenerOptions } from "../../src/node.ts";
 import { serveHttp2 } from "./serve-http2.ts";
-import { serveNode } from "./serve-node.ts";
+import { serveNode, type Served } from "./serve-node.ts";
 
 /** The two ways edge-sse/node is served: node:http and node:http2's compatibility API (h2c). */
 export const PROTOCOLS = ["HTTP/1.1", "HTTP/2"] as const;
@@ -15,16 +15,15 @@ export interface BridgeServer {
   close(): Promise<void>;
 }
 
-/** Serves `handler` through `toNodeListener(handler, options)`, or a ready listener, over `protocol`. */
+/** Serves `served` (a handler with `options`, or a listener) over `protocol`. */
 export async function serveOver(
   protocol: Protocol,
-  handler: FetchHandler | { listener: NodeListener },
+  served: Served,
   options: NodeListenerOptions = {},
   serverOptions: ServerOptions = {},
 ): Promise<BridgeServer> {
-  const listener = typeof handler === "function" ? { listener: toNodeListener(handler, options) } : handler;
-  const served = protocol === "HTTP/1.1" ? await serveNode(listener, {}, serverOptions) : await serveHttp2(listener);
-  return { protocol, url: served.url, close: () => served.close() };
+  const server = protocol === "HTTP/1.1" ? await serveNode(served, options, serverOptions) : await serveHttp2(served, options);
+  return { protocol, url: server.url, close: () => server.close() };
 }
 
 /** What a client got: `cut` when the connection or stream ended before the response did. */

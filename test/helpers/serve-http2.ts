@@ -8,8 +8,8 @@ import {
   type IncomingHttpHeaders,
   type IncomingHttpStatusHeader,
 } from "node:http2";
-import type { AddressInfo } from "node:net";
-import { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from "../../src/node.ts";
+import type { NodeListenerOptions } from "../../src/node.ts";
+import { listenerFor, listenLocally, type Served } from "./serve-node.ts";
 
 /** An h2c server on 127.0.0.1 and a free port, serving through edge-sse/node. */
 export interface H2Server {
@@ -19,20 +19,18 @@ export interface H2Server {
 }
 
 /**
- * Serves `handler` (through `toNodeListener`, with `options`) or a ready listener with `http2.createServer`;
- * `close()` ends its sessions, then the server.
+ * Serves `served` (a handler with `options`, or a listener) with `http2.createServer`; `close()` ends
+ * its sessions, then the server.
  */
-export async function serveHttp2(handler: FetchHandler | { listener: NodeListener }, options: NodeListenerOptions = {}): Promise<H2Server> {
-  const server = createServer(typeof handler === "function" ? toNodeListener(handler, options) : handler.listener);
+export async function serveHttp2(served: Served, options: NodeListenerOptions = {}): Promise<H2Server> {
+  const server = createServer(listenerFor(served, options));
   const sessions = new Set<Http2Session>();
   server.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: await listenLocally(server),
     server,
     close: () =>
       new Promise<void>((resolve) => {
