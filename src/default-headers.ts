@@ -2,8 +2,9 @@ import { describeValue } from "./describe-value.ts";
 
 /**
  * The headers of an event stream. `no-transform` keeps proxies from compressing or buffering it and
- * `x-accel-buffering: no` does the same for nginx. Hop-by-hop headers (`connection`, `keep-alive`,
- * `transfer-encoding`) are never sent: they are forbidden in HTTP/2 and HTTP/3.
+ * `x-accel-buffering: no` does the same for nginx. Connection-specific headers (`connection`,
+ * `keep-alive`, `transfer-encoding`, …; see `CONNECTION_SPECIFIC_HEADERS`) are never sent: they are
+ * forbidden in HTTP/2 and HTTP/3.
  */
 export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "content-type": "text/event-stream; charset=utf-8",
@@ -11,13 +12,28 @@ export const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "x-accel-buffering": "no",
 });
 
-const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"];
+/**
+ * Header names that describe one connection rather than the message (RFC 9110 §7.6.1): the HTTP/1.1
+ * hop-by-hop headers, `proxy-connection`, `te` and `http2-settings`. HTTP/2 forbids them (RFC 9113
+ * §8.2.2, Node's http2 throws `ERR_HTTP2_INVALID_CONNECTION_HEADERS`), so does HTTP/3, and a fetch
+ * handler can do nothing with them on a request. One list for the stream's headers, the requests the
+ * Node bridge builds and the responses it sends over HTTP/2.
+ */
+export const CONNECTION_SPECIFIC_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "http2-settings",
+]);
 
 /**
  * Merges header sets over the defaults, later ones winning, into a plain record of lower-case names
  * (no `Headers` object is kept). With nothing to merge, the shared defaults come back as they are.
  *
- * @throws {TypeError} when a hop-by-hop header is set
+ * @throws {TypeError} when a connection-specific header is set
  */
 export function mergeHeaders(
   context: string,
@@ -28,7 +44,7 @@ export function mergeHeaders(
     if (layer === undefined || layer === DEFAULT_HEADERS) continue;
     merged ??= { ...DEFAULT_HEADERS };
     new Headers(layer).forEach((value, name) => {
-      if (HOP_BY_HOP.includes(name)) {
+      if (CONNECTION_SPECIFIC_HEADERS.has(name)) {
         throw new TypeError(
           `${context}: header \`${name}\` is not allowed (got ${describeValue(value)}); hop-by-hop headers break HTTP/2 and HTTP/3`,
         );

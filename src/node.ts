@@ -1,17 +1,27 @@
 /**
- * The bridge from Node's `node:http` and `node:http2` servers to a fetch handler. It is the one file
- * of edge-sse that imports `node:*`, published as `edge-sse/node`.
+ * The bridge from Node's `node:http` and `node:http2` servers to a fetch handler, published as
+ * `edge-sse/node`. With its helpers in `src/node/`, it is the only part of edge-sse that imports
+ * `node:*`.
  *
  * Node's servers neither cancel a response body nor abort anything when the client leaves; this
  * bridge does both: on the response's `close` it aborts the `Request`'s `signal` and cancels the
  * body, so a `DataStream` ends at once. It also waits for `drain`, so a slow client slows the source
- * instead of filling memory.
+ * instead of filling memory. It never lets a failure escape: whatever goes wrong reaches `onError`, and
+ * the client gets a 500 (or, once the headers are out, a cut-off response).
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { Readable } from "node:stream";
+import { checkOptionKeys } from "./check-option-keys.ts";
+import { describeValue } from "./describe-value.ts";
+import { answer, failResponse } from "./node/answer.ts";
+import { ClientWatch } from "./node/client-watch.ts";
+import type { NodeResponse } from "./node/node-response.ts";
+import { reporter } from "./node/reporter.ts";
+import { isResponseLike, responseHead } from "./node/response-head.ts";
+import { sendBody } from "./node/send-body.ts";
+import { toRequest } from "./node/to-request.ts";
 
 /** A web-standard request handler, as Workers, Deno.serve and Bun.serve take. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -25,25 +35,20 @@ export type NodeListener = (
 /** Options of `toNodeListener`. */
 export interface NodeListenerOptions {
   /**
-   * Called when the handler throws or rejects; the client then gets a 500 with no body.
+   * Hears every failure of a request: the handler throws or rejects, returns something that is not a
+   * `Response`, or a `Response` Node cannot send (a status outside 200-599, a header value with a
+   * control character, a body already locked); the body fails or yields a chunk that is not a
+   * `Uint8Array`; and, over HTTP/2, each connection-specific header left out of a response. The client
+   * gets a 500 when no header was sent yet, else a cut-off response. An `onError` that throws or
+   * rejects is logged and changes nothing. Requests the bridge answers with 400 or 501 itself are the
+   * client's mistakes and are not reported.
    * @default logs the error with console.error
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
-/** The part of both response classes the bridge uses. */
-interface NodeResponse {
-  readonly headersSent: boolean;
-  readonly destroyed: boolean;
-  writeHead(status: number, headers: Record<string, string | string[]>): unknown;
-  write(chunk: Uint8Array): boolean;
-  end(): unknown;
-  destroy(error?: Error): unknown;
-  on(event: "close" | "drain", listener: () => void): unknown;
-  off(event: "close" | "drain", listener: () => void): unknown;
-}
-
-const HOP_BY_HOP_REQUEST = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "http2-settings"]);
+const CONTEXT = "Cannot make a Node listener";
+const OPTION_KEYS: ReadonlySet<string> = new Set(["onError"]);
 
 /**
  * Turns a fetch handler into a `node:http` / `node:http2` request listener.
@@ -51,6 +56,7 @@ const HOP_BY_HOP_REQUEST = new Set(["connection", "keep-alive", "transfer-encodi
  * @param handler - takes a `Request`, returns a `Response`
  * @param options - see `NodeListenerOptions`
  * @returns a listener for `http.createServer()` or `http2.createServer()`
+ * @throws {TypeError} when `handler` is not a function, or an option is unknown or of the wrong type
  * @example Serve a DataStream with node:http
  * ```ts ignore
  * import { createServer } from "node:http";
@@ -66,115 +72,64 @@ const HOP_BY_HOP_REQUEST = new Set(["connection", "keep-alive", "transfer-encodi
  */
 export function toNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
   if (typeof handler !== "function") {
-    throw new TypeError(`Cannot make a Node listener: \`handler\` must be a function (got ${typeof handler})`);
+    throw new TypeError(`${CONTEXT}: \`handler\` must be a function (got ${describeValue(handler)})`);
   }
-  const onError = options.onError ?? ((error: unknown) => console.error("edge-sse/node: the fetch handler failed", error));
-  return (req, res) => void respond(handler, onError, req, res as unknown as NodeResponse);
+  checkOptionKeys(options, OPTION_KEYS, CONTEXT);
+  const onError: unknown = options.onError;
+  if (onError !== undefined && typeof onError !== "function") {
+    throw new TypeError(`${CONTEXT}: \`onError\` must be a function (got ${describeValue(onError)})`);
+  }
+  const report = reporter(options.onError ?? ((error: unknown) => console.error("edge-sse/node: a request failed", error)));
+  return (req, res) => void respond(handler, report, req, res as unknown as NodeResponse).catch(report);
 }
 
+/** Serves one request; never rejects: every failure is reported and answered. */
 async function respond(
   handler: FetchHandler,
-  onError: (error: unknown) => void,
+  report: (error: unknown) => void,
   req: IncomingMessage | Http2ServerRequest,
   res: NodeResponse,
 ): Promise<void> {
-  const abort = new AbortController();
-  const signal = abort.signal;
-  // Our own flag, not res.writableFinished: on HTTP/2 a stream the client resets reports itself
-  // finished, and the disconnect would go unnoticed.
-  let ended = false;
-  const onClose = (): void => {
-    if (!ended) abort.abort(new Error("The client closed the connection"));
-  };
-  res.on("close", onClose);
-  // An HTTP/2 client's RST_STREAM can leave a stream whose writable side is still open undestroyed, so
-  // its "close" may never come; the request's "aborted" does.
-  req.on("aborted", onClose);
+  const client = new ClientWatch(req, res);
+  const http2 = req.httpVersionMajor === 2;
   try {
-    let response: Response;
-    try {
-      response = await handler(toRequest(req, signal));
-    } catch (error) {
-      onError(error);
-      if (!res.headersSent && !res.destroyed) {
-        ended = true;
-        res.writeHead(500, {});
-        res.end();
-      }
+    const request = toRequest(req, client.signal);
+    if (!(request instanceof Request)) {
+      client.finish();
+      answer(res, request.status, `${request.reason}\n`);
       return;
     }
-    res.writeHead(response.status, toNodeHeaders(response.headers));
-    const body = response.body;
-    if (body === null || req.method === "HEAD") {
-      ended = true;
+    let returned: unknown;
+    try {
+      returned = await handler(request);
+    } catch (error) {
+      // A handler that gave up because the client left (as `signal` told it to) did not fail.
+      if (client.gone && error === client.signal.reason) return;
+      throw error;
+    }
+    if (!isResponseLike(returned)) {
+      throw new TypeError(`Cannot serve the request: the handler must return a Response (got ${describeValue(returned)})`);
+    }
+    if (client.gone) {
+      await returned.body?.cancel(client.signal.reason);
+      return;
+    }
+    const head = responseHead(returned, http2);
+    const reader = returned.body?.getReader(); // throws when the body is locked: a 500, not a cut-off
+    for (const dropped of head.dropped) report(dropped);
+    res.writeHead(head.status, head.headers);
+    if (reader === undefined || req.method === "HEAD") {
+      client.finish();
       res.end();
-      await body?.cancel();
+      await reader?.cancel();
       return;
     }
-    const reader = body.getReader();
-    const cancel = (): void => void reader.cancel(signal.reason).catch(() => {});
-    if (signal.aborted) cancel();
-    else signal.addEventListener("abort", cancel, { once: true });
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (!res.write(value) && !signal.aborted) await drainOrAbort(res, signal);
-      }
-      ended = true;
-      // After a disconnect, destroy: an HTTP/2 stream the client reset would otherwise stay half open.
-      if (signal.aborted) res.destroy();
-      else res.end();
-    } catch (error) {
-      ended = true;
-      res.destroy(error instanceof Error ? error : undefined);
-    } finally {
-      signal.removeEventListener("abort", cancel);
-    }
+    await sendBody(reader, res, client, report);
+  } catch (error) {
+    report(error);
+    client.finish();
+    failResponse(res, http2, client.gone, report);
   } finally {
-    res.off("close", onClose);
-    req.off("aborted", onClose);
+    client.dispose();
   }
-}
-
-/** Waits until the response can take more, or the client has gone (a close aborts `signal`). */
-function drainOrAbort(res: NodeResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off("drain", done);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    res.on("drain", done);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function toRequest(req: IncomingMessage | Http2ServerRequest, signal: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(":") || HOP_BY_HOP_REQUEST.has(name)) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, String(value));
-  }
-  const authority = req.headers[":authority"] ?? req.headers.host ?? "localhost";
-  const scheme = req.headers[":scheme"] ?? ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
-  const url = new URL(req.url ?? "/", `${String(scheme)}://${String(authority)}`);
-  const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
-  if (method !== "GET" && method !== "HEAD") {
-    init.body = Readable.toWeb(req as IncomingMessage) as unknown as ReadableStream<Uint8Array>;
-    init.duplex = "half";
-  }
-  return new Request(url, init);
-}
-
-function toNodeHeaders(headers: Headers): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  headers.forEach((value, name) => {
-    if (name !== "set-cookie") out[name] = value;
-  });
-  const cookies = (headers as { getSetCookie?: () => string[] }).getSetCookie?.() ?? [];
-  if (cookies.length > 0) out["set-cookie"] = cookies;
-  return out;
 }

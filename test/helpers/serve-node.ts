@@ -1,6 +1,6 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { toNodeListener, type FetchHandler } from "../../src/node.ts";
+import { createServer, type Server, type ServerOptions } from "node:http";
+import type { AddressInfo, Server as NetServer } from "node:net";
+import { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from "../../src/node.ts";
 
 /** A node:http server on 127.0.0.1 and a free port, serving `handler` through edge-sse/node. */
 export interface TestServer {
@@ -9,12 +9,25 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function serveNode(handler: FetchHandler): Promise<TestServer> {
-  const server = createServer(toNodeListener(handler));
+/** A fetch handler to serve through `toNodeListener`, or a ready listener. */
+export type Served = FetchHandler | { listener: NodeListener };
+
+/** The listener that serves `served`. */
+export function listenerFor(served: Served, options: NodeListenerOptions = {}): NodeListener {
+  return typeof served === "function" ? toNodeListener(served, options) : served.listener;
+}
+
+/** Starts `server` on 127.0.0.1 and a free port; resolves with its http:// URL. */
+export async function listenLocally(server: NetServer): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Serves `served` (a handler with `options`, or a listener) with `http.createServer(serverOptions)`. */
+export async function serveNode(served: Served, options: NodeListenerOptions = {}, serverOptions: ServerOptions = {}): Promise<TestServer> {
+  const server = createServer(serverOptions, listenerFor(served, options));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: await listenLocally(server),
     server,
     close: () =>
       new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import { connect, type Socket } from "node:net";
 import { expect, test } from "vitest";
 import { DataStream, Message, StreamClosedError, type StreamContext } from "../../src/index.ts";
 import { parseWire } from "../helpers/parse.ts";
+import { dechunk } from "../helpers/raw-http.ts";
 import { serveNode, until } from "../helpers/serve-node.ts";
 
 /** Waits `ms` on the event loop (to give a stopped producer the chance to misbehave). */
@@ -369,18 +370,3 @@ test("node:http response ends with the last chunk when a push producer rejects m
     await server.close();
   }
 });
-
-/** Decodes an HTTP/1.1 chunked body that ends with its zero-length chunk. */
-function dechunk(raw: string): string {
-  let body = "";
-  let rest = raw;
-  for (;;) {
-    const lineEnd = rest.indexOf("\r\n");
-    if (lineEnd < 0) throw new Error(`Bad chunked body: ${JSON.stringify(raw)}`);
-    const size = parseInt(rest.slice(0, lineEnd), 16);
-    if (size === 0) return body;
-    // ASCII bodies only: a character is a byte.
-    body += rest.slice(lineEnd + 2, lineEnd + 2 + size);
-    rest = rest.slice(lineEnd + 2 + size + 2);
-  }
-}

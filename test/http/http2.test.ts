@@ -2,86 +2,12 @@
  * A DataStream's Response served over plain-text HTTP/2 (h2c) by `http2.createServer` through
  * edge-sse/node, read with the node:http2 client.
  */
-import {
-  connect,
-  createServer,
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type Http2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type IncomingHttpStatusHeader,
-} from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { ClientHttp2Session, ClientHttp2Stream } from "node:http2";
 import { expect, test } from "vitest";
 import { DataStream, Message, type StreamClosedError } from "../../src/index.ts";
-import { toNodeListener, type FetchHandler } from "../../src/node.ts";
 import { parseWire } from "../helpers/parse.ts";
 import { until } from "../helpers/serve-node.ts";
-
-interface H2Server {
-  readonly url: string;
-  readonly server: Http2Server;
-  close(): Promise<void>;
-}
-
-/** An h2c server on 127.0.0.1 and a free port; `close()` ends its sessions, then the server. */
-async function serveHttp2(handler: FetchHandler): Promise<H2Server> {
-  const server = createServer(toNodeListener(handler));
-  const sessions = new Set<Http2Session>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const session of sessions) session.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-async function connectClient(url: string): Promise<ClientHttp2Session> {
-  const client = connect(url);
-  await new Promise<void>((resolve, reject) => {
-    client.once("connect", () => resolve());
-    client.once("error", reject);
-  });
-  return client;
-}
-
-function closeClient(client: ClientHttp2Session): Promise<void> {
-  return new Promise((resolve) => {
-    if (client.closed || client.destroyed) return resolve();
-    client.close(() => resolve());
-  });
-}
-
-/** Waits for the response headers of an HTTP/2 request. */
-function responseHeaders(request: ClientHttp2Stream): Promise<IncomingHttpHeaders & IncomingHttpStatusHeader> {
-  return new Promise((resolve, reject) => {
-    request.once("response", (headers) => resolve(headers));
-    request.once("error", reject);
-  });
-}
-
-/** Reads the rest of an HTTP/2 response body as text. */
-function bodyText(request: ClientHttp2Stream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    request.once("end", () => resolve(text));
-    request.once("error", reject);
-  });
-}
+import { bodyText, closeClient, connectClient, responseHeaders, serveHttp2 } from "../helpers/serve-http2.ts";
 
 test("http2 server sends status 200, the event-stream headers and no hop-by-hop header", async () => {
   const server = await serveHttp2((request) => new DataStream(["only"], { request, keepAlive: false }).toResponse());
