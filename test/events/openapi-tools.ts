@@ -65,15 +65,16 @@ export async function lintWithRedocly(document: object): Promise<RedoclyProblem[
 }
 
 /**
- * A checker of parsed events against an `itemSchema`, with ajv (JSON Schema 2020-12). ajv treats
+ * A checker of parsed events against an `itemSchema`, with ajv (JSON Schema 2020-12; `format` is an
+ * annotation there, as ajv is told). ajv treats
  * `contentSchema` as an annotation, as the specification does by default, so the checker also parses
  * JSON data and validates it against the `contentSchema` of the event's branch.
  */
 export function eventChecker(itemSchema: Record<string, unknown>): (item: Record<string, unknown>) => string[] {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
   const validateItem = ajv.compile(itemSchema);
   // A second instance for the data: a contentSchema with an $id is already known to the first.
-  const contentAjv = new Ajv2020({ allErrors: true, strict: false });
+  const contentAjv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
   const branches = itemSchema["oneOf"] as Array<{ properties: { event: { const: string }; data: Record<string, unknown> } }>;
   const validators = new Map(branches.flatMap((branch) => {
     const data = branch.properties.data;
