@@ -1,37 +1,46 @@
 import { describeError, describeValue } from "../describe-value.ts";
-import { Message, type MessageInit } from "../message.ts";
+import type { Message, MessageInit } from "../message.ts";
 import { describeIssues } from "./describe-issues.ts";
 import type { EventEntry } from "./event-entry.ts";
 import type { EventFields } from "./event-types.ts";
 
 const FIELD_KEYS: ReadonlySet<string> = new Set(["id", "retry", "comment"]);
 
-/** `Cannot build event "tick"`: the context of every error about one event's message. */
-export function buildContext(name: string): string {
-  return `Cannot build event ${describeValue(name)}`;
-}
+/** What makes the messages of one map: `Message`, or a subclass that marks them as the map's. */
+export type MessageConstructor = new (init: MessageInit) => Message;
 
 /**
- * Validates `data` with the event's schema (synchronously) and returns the `Message` of its output:
+ * Validates `data` with the event's schema (synchronously) and returns the message of its output:
  * JSON, or the string itself for a text event, with the event's `event:` field and the given fields.
  *
  * @throws {TypeError} naming the event: the data does not match (with the issues and their paths),
  * the schema validates asynchronously, the output cannot be encoded, or a field is invalid
  */
-export function buildEventMessage(entry: EventEntry, data: unknown, fields: EventFields | undefined): Message {
-  const context = buildContext(entry.name);
-  const init = fieldsInit(fields, context) as { data?: string; event?: string };
-  init.data = encodeData(entry, validatedOutput(entry, data, context), context);
-  if (entry.field !== undefined) init.event = entry.field;
+export function buildEventMessage(
+  entry: EventEntry,
+  data: unknown,
+  fields: EventFields | undefined,
+  MadeMessage: MessageConstructor,
+): Message {
+  if (fields !== undefined) checkFields(fields, entry.context);
+  // Always the same keys, so that every init has one shape; Message takes undefined as absent.
+  const init = {
+    data: encodeData(entry, validatedOutput(entry, data)),
+    event: entry.field,
+    id: fields?.id,
+    retry: fields?.retry,
+    comment: fields?.comment,
+  };
   try {
-    return new Message(init as MessageInit);
+    return new MadeMessage(init as MessageInit);
   } catch (error) {
     // The Message's own grammar ("Cannot create message: `id` …"), said of this event.
-    throw new TypeError(`${context}: ${describeError(error).replace(/^Cannot create message: /, "")}`, { cause: error });
+    throw new TypeError(`${entry.context}: ${describeError(error).replace(/^Cannot create message: /, "")}`, { cause: error });
   }
 }
 
-function validatedOutput(entry: EventEntry, data: unknown, context: string): unknown {
+function validatedOutput(entry: EventEntry, data: unknown): unknown {
+  const { context } = entry;
   const result = entry.standard.validate(data);
   if (typeof (result as { then?: unknown }).then === "function") {
     // Nobody awaits it: keep a rejection from being reported as unhandled.
@@ -51,7 +60,8 @@ function validatedOutput(entry: EventEntry, data: unknown, context: string): unk
   return (result as { value: unknown }).value;
 }
 
-function encodeData(entry: EventEntry, output: unknown, context: string): string {
+function encodeData(entry: EventEntry, output: unknown): string {
+  const { context } = entry;
   if (entry.encoding === "text") {
     if (typeof output === "string") return output;
     throw new TypeError(`${context}: a text event's schema must output a string (got ${describeValue(output)})`);
@@ -68,18 +78,14 @@ function encodeData(entry: EventEntry, output: unknown, context: string): string
   return text;
 }
 
-/** The `id`, `retry` and `comment` given, as a fresh object; other keys are refused. */
-function fieldsInit(fields: EventFields | undefined, context: string): Record<string, unknown> {
-  const init: Record<string, unknown> = {};
-  if (fields === undefined) return init;
+/** Checks that `fields` is an object of `id`, `retry` and `comment` only (Message checks their values). */
+function checkFields(fields: unknown, context: string): void {
   if (typeof fields !== "object" || fields === null) {
     throw new TypeError(`${context}: \`fields\` must be an object of id, retry and comment (got ${describeValue(fields)})`);
   }
-  for (const [key, value] of Object.entries(fields)) {
+  for (const key of Object.keys(fields)) {
     if (!FIELD_KEYS.has(key)) {
       throw new TypeError(`${context}: unknown field \`${key}\` in \`fields\` (expected id, retry or comment)`);
     }
-    if (value !== undefined) init[key] = value;
   }
-  return init;
 }

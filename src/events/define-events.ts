@@ -1,9 +1,10 @@
 import { describeValue } from "../describe-value.ts";
 import { assertEventName } from "../fields.ts";
 import { Message } from "../message.ts";
-import { buildEventMessage } from "./build-event-message.ts";
+import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
 import { type EventEntry, readEventEntry } from "./event-entry.ts";
 import type { EventFields, EventMapInit, TypedEvents } from "./event-types.ts";
+import { mapMessageClass } from "./map-message.ts";
 import { toAsyncAPIDocument } from "./to-asyncapi.ts";
 import { toOpenAPIMediaType } from "./to-openapi.ts";
 
@@ -70,26 +71,23 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
   }
   if (entries.size === 0) throw new TypeError(`${CONTEXT}: the map has no event`);
 
-  const built = new WeakSet<Message>();
+  // The map's messages are of its own subclass, so parse() knows them without keeping any.
+  const MapMessage = mapMessageClass();
   const events: Record<string, unknown> = {
     parse(item: unknown): Message {
       if (Message.isMessage(item)) {
-        if (built.has(item)) return item;
+        if (item instanceof MapMessage) return item;
         throw new TypeError(
           `Cannot build event: this Message was not made by a builder of this event map, so its data cannot be checked (build it with events.<name>(data))`,
         );
       }
-      return parseItem(item, entries, built);
+      return parseItem(item, entries, MapMessage);
     },
     toOpenAPI: (options?: unknown) => toOpenAPIMediaType(entries.values(), options),
     toAsyncAPI: (options: unknown) => toAsyncAPIDocument(entries.values(), options),
   };
   for (const entry of entries.values()) {
-    events[entry.name] = (data: unknown, fields?: EventFields): Message => {
-      const message = buildEventMessage(entry, data, fields);
-      built.add(message);
-      return message;
-    };
+    events[entry.name] = (data: unknown, fields?: EventFields): Message => buildEventMessage(entry, data, fields, MapMessage);
   }
   return Object.freeze(events) as TypedEvents<M>;
 }
@@ -109,7 +107,7 @@ function checkEventName(name: string): void {
   }
 }
 
-function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, built: WeakSet<Message>): Message {
+function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, MapMessage: MessageConstructor): Message {
   if (typeof item !== "object" || item === null) {
     throw new TypeError(`Cannot build event: expected an object { event, data, id?, retry?, comment? } (got ${describeValue(item)})`);
   }
@@ -128,8 +126,6 @@ function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, buil
   if (id !== undefined) fields["id"] = id;
   if (retry !== undefined) fields["retry"] = retry;
   if (comment !== undefined) fields["comment"] = comment;
-  const message = buildEventMessage(entry, data, fields);
-  built.add(message);
-  return message;
+  return buildEventMessage(entry, data, fields, MapMessage);
 }
 

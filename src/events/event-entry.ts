@@ -14,6 +14,8 @@ export interface EventEntry {
   readonly standard: StandardSchemaV1Props;
   readonly encoding: DataEncoding;
   readonly description: string | undefined;
+  /** `Cannot build event "tick"`: how errors about its messages start. */
+  readonly context: string;
 }
 
 const DEFINITION_KEYS: ReadonlySet<string> = new Set(["schema", "encoding", "description"]);
@@ -51,7 +53,8 @@ export function readEventEntry(name: string, entry: unknown, context: string): E
 
 function made(name: string, schema: StandardSchemaV1, encoding: DataEncoding, description: string | undefined): EventEntry {
   const field = name === "message" ? undefined : name;
-  return { name, field, schema, standard: schema["~standard"], encoding, description };
+  const context = `Cannot build event ${describeValue(name)}`;
+  return { name, field, schema, standard: schema["~standard"], encoding, description, context };
 }
 
 /** Tells whether a value has a Standard Schema V1 `~standard` property with a `validate` function. */

@@ -206,7 +206,7 @@ test("parse checks an item against the map and returns its validated Message", (
   );
 });
 
-test("parse returns a Message made by the map's builders as it is, and refuses any other Message", () => {
+test("parse returns a Message made by the map's builders as it is (ids and comments set later too), and refuses any other Message", () => {
   const events = defineEvents({ tick });
   const built = events.tick({ n: 1, at: "x" });
   expect(events.parse(built)).toBe(built);
@@ -217,4 +217,9 @@ test("parse returns a Message made by the map's builders as it is, and refuses a
     ),
   );
   expect(() => defineEvents({ tick }).parse(built)).toThrow(/was not made by a builder of this event map/);
+  expect(() => events.parse(built.data('{"n":"changed"}'))).toThrow(/was not made by a builder of this event map/);
+  expect(events.parse(built.id("2").retry(10).comment("c")).toString()).toBe(
+    ': c\nevent: tick\nid: 2\nretry: 10\ndata: {"n":1,"at":"x"}\n\n',
+  );
+  expect(() => events.parse(built.event("other"))).toThrow(/was not made by a builder of this event map/);
 });
