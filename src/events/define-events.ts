@@ -71,7 +71,7 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
   }
   if (entries.size === 0) throw new TypeError(`${CONTEXT}: the map has no event`);
 
-  // The map's messages are of its own subclass, so parse() knows them without keeping any.
+  // The map's messages are of its own subclass, so parse() knows them without keeping a list.
   const MapMessage = mapMessageClass();
   const events: Record<string, unknown> = {
     parse(item: unknown): Message {

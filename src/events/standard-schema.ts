@@ -1,6 +1,6 @@
 /**
  * The Standard Schema V1 and Standard JSON Schema V1 interfaces, declared here structurally (as the
- * specification invites) so that the package has no dependency, not even a type-only one. Any
+ * specification invites) so that the package has no dependency, not even a type-only one. Every
  * validator that implements them (zod 4, valibot, arktype, …) fits, whichever copy of the
  * specification its own types come from.
  *
@@ -38,7 +38,7 @@ export interface StandardSchemaV1Options {
 export interface StandardSchemaV1Types<Input = unknown, Output = Input> {
   /** The type the validator accepts. */
   readonly input: Input;
-  /** The type the validator returns (after any transform). */
+  /** The type the validator returns (after its transforms). */
   readonly output: Output;
 }
 
