@@ -12,3 +12,33 @@ export { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 export { DEFAULT_HEADERS } from "./default-headers.ts";
 export { MAX_EVENT_ID_BYTES } from "./fields.ts";
 export type { DataStreamOptions, HeadersLike, Producer, RequestLike, Source, StreamContext } from "./types.ts";
+export { defineEvents } from "./events/define-events.ts";
+export type {
+  DataEncoding,
+  DataInputOf,
+  DataOf,
+  EventBuilders,
+  EventDefinition,
+  EventFields,
+  EventInputOf,
+  EventMapCarrier,
+  EventMapInit,
+  EventMapMethods,
+  EventNameOf,
+  EventOf,
+  TypedEvents,
+} from "./events/event-types.ts";
+export type { JsonSchemaObject } from "./events/json-schema-of.ts";
+export type { OpenAPIItemMediaType, OpenAPISchemaMediaType } from "./events/to-openapi.ts";
+export type { AsyncAPIDocument, AsyncAPIOptions } from "./events/to-asyncapi.ts";
+export type {
+  StandardJSONSchemaV1,
+  StandardJSONSchemaV1Converter,
+  StandardJSONSchemaV1Options,
+  StandardSchemaV1,
+  StandardSchemaV1Issue,
+  StandardSchemaV1Options,
+  StandardSchemaV1Props,
+  StandardSchemaV1Result,
+  StandardSchemaV1Types,
+} from "./events/standard-schema.ts";
