@@ -121,7 +121,7 @@ test("A builder refuses invalid and unknown fields, naming the event", () => {
   const events = defineEvents({ tick });
   const data = { n: 1, at: "now" };
   expect(() => events.tick(data, { id: "a\nb" })).toThrow(
-    new TypeError('Cannot build event "tick": `id` must not contain a line break (got "a\\nb")'),
+    new TypeError('Cannot build event "tick": `id` must not contain a line break: U+000A at 1 (got "a\\nb")'),
   );
   expect(() => events.tick(data, { retry: -1 })).toThrow(
     new TypeError('Cannot build event "tick": `retry` must be a non-negative integer of milliseconds (got number -1)'),
