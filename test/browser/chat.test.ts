@@ -17,7 +17,7 @@ import { ChatRoom } from "../../examples/shared/chat-room.ts";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
 import type { FetchHandler } from "../../src/node.ts";
-import { ENGINES, useBrowser, WAIT_MS, type Browser, type BrowserPage } from "./driver/engines.ts";
+import { ENGINES, TEST_TIMEOUT_MS, useBrowser, WAIT_MS, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** A reconnection as the server saw it: whose door, the Last-Event-ID it sent, and where the replay started. */
 interface Resume {
@@ -191,11 +191,20 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
 
+/** The demo's room is one for the whole process: the engines take turns with it. */
+let demoRoomTurn: Promise<unknown> = Promise.resolve();
+function inDemoRoomTurn(body: () => Promise<void>): Promise<void> {
+  const turn = demoRoomTurn.then(body);
+  demoRoomTurn = turn.catch(() => undefined);
+  return turn;
+}
+
+// Engines run side by side, and so do the tests of one engine, each with a server of its own.
 for (const engine of ENGINES) {
-  describe(engine.name, () => {
+  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
     const browser = useBrowser(engine);
 
-    test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", async () => {
+    test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", () => inDemoRoomTurn(async () => {
       const server = serveChat(handleDemo);
       servers.push(server);
       const pages: BrowserPage[] = [];
@@ -238,7 +247,7 @@ for (const engine of ENGINES) {
         server.release();
         await Promise.all(pages.map((page) => page.close()));
       }
-    });
+    }));
 
     test("A page that missed more than the room holds shows the gap notice, then what the room still has", async () => {
       const room = new ChatRoom({ history: { maxEvents: 3 } });

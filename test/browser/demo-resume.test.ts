@@ -7,12 +7,12 @@
  * The demo (examples/shared) runs on a node:http server that the test stops and starts again on the
  * same port, as a person restarting `npm run demo` would.
  */
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
 import { toNodeListener } from "../../src/node.ts";
-import { ENGINES, useBrowser, type BrowserPage } from "./driver/engines.ts";
+import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** The demo on 127.0.0.1, with the Last-Event-ID of every /events request it got (null when absent). */
 interface DemoServer {
@@ -75,52 +75,59 @@ async function waitForCounter(page: BrowserPage, value: number, what: string): P
   await page.waitFor((v) => Number(document.querySelector("#counter")?.textContent) >= v, value, `the counter to reach ${value} (${what})`, 15_000);
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+/** Serves the demo, opens its page, runs `body`, then closes both. */
+async function withDemo(browser: Browser, body: (page: BrowserPage, server: DemoServer) => Promise<void>): Promise<void> {
+  const server = await serveDemo();
+  try {
+    const page = await browser.open(`${server.url}/`);
+    try {
+      await body(page, server);
+    } finally {
+      await page.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
 
+// Engines run side by side, and so do the tests of one engine, each with a server of its own.
 for (const engine of ENGINES) {
-  describe(engine.name, () => {
+  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
     const browser = useBrowser(engine);
 
     test("The demo counter goes on after a server restart: the EventSource retries while the server is down, then sends its last id", async () => {
-      const server = await serveDemo();
-      cleanups.push(() => server.stop());
-      const page = await browser().open(`${server.url}/`);
-      cleanups.push(() => page.close());
-      await waitForCounter(page, 2, "before the restart");
-      // The page's EventSource is the global `source` of its script; count its errors from here on.
-      await page.evaluate(() => {
-        window.demoErrors = 0;
-        ((0, eval)("source") as EventSource).addEventListener("error", () => window.demoErrors++);
+      await withDemo(browser(), async (page, server) => {
+        await waitForCounter(page, 2, "before the restart");
+        // The page's EventSource is the global `source` of its script; count its errors from here on.
+        await page.evaluate(() => {
+          window.demoErrors = 0;
+          ((0, eval)("source") as EventSource).addEventListener("error", () => window.demoErrors++);
+        });
+
+        await server.stop();
+        // The first error is the drop, the second a retry that found no server (every `retry` = 2 s).
+        await page.waitFor(() => window.demoErrors >= 2 && document.querySelector("#state")?.textContent === "reconnecting…", null, "a retry while the server is down");
+        const lastSeen = Number(await page.evaluate(() => document.querySelector("#last-id")?.textContent));
+        await server.start();
+
+        await waitForCounter(page, lastSeen + 1, "after the restart");
+        expect(server.lastEventIds).toEqual([null, String(lastSeen)]);
+        const counts = await countsOf(page);
+        const resumedAt = counts.indexOf(lastSeen);
+        expect(resumedAt, `the log shows ${JSON.stringify(counts)}`).toBeGreaterThanOrEqual(0);
+        expect(counts.slice(resumedAt, resumedAt + 2)).toEqual([lastSeen, lastSeen + 1]);
       });
-
-      await server.stop();
-      // The first error is the drop, the second a retry that found no server (every `retry` = 2 s).
-      await page.waitFor(() => window.demoErrors >= 2 && document.querySelector("#state")?.textContent === "reconnecting…", null, "a retry while the server is down");
-      const lastSeen = Number(await page.evaluate(() => document.querySelector("#last-id")?.textContent));
-      await server.start();
-
-      await waitForCounter(page, lastSeen + 1, "after the restart");
-      expect(server.lastEventIds).toEqual([null, String(lastSeen)]);
-      const counts = await countsOf(page);
-      const resumedAt = counts.indexOf(lastSeen);
-      expect(resumedAt, `the log shows ${JSON.stringify(counts)}`).toBeGreaterThanOrEqual(0);
-      expect(counts.slice(resumedAt, resumedAt + 2)).toEqual([lastSeen, lastSeen + 1]);
     });
 
     test("The demo counter starts again at 1 after a reload: the reloaded page's new EventSource sends no Last-Event-ID", async () => {
-      const server = await serveDemo();
-      cleanups.push(() => server.stop());
-      const page = await browser().open(`${server.url}/`);
-      cleanups.push(() => page.close());
-      await waitForCounter(page, 2, "before the reload");
+      await withDemo(browser(), async (page, server) => {
+        await waitForCounter(page, 2, "before the reload");
 
-      await page.reload();
-      await waitForCounter(page, 1, "after the reload");
-      expect(server.lastEventIds).toEqual([null, null]);
-      expect((await countsOf(page))[0]).toBe(1);
+        await page.reload();
+        await waitForCounter(page, 1, "after the reload");
+        expect(server.lastEventIds).toEqual([null, null]);
+        expect((await countsOf(page))[0]).toBe(1);
+      });
     });
   });
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { DataStream, Message, type DataStreamOptions } from "../../src/index.ts";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
-import { ENGINES, titleFor, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
+import { ENGINES, TEST_TIMEOUT_MS, titleFor, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** One thing the page's EventSource saw (see page.html). */
 type LogEntry =
@@ -30,32 +30,42 @@ declare global {
 
 const PAGE_HTML = readFileSync(new URL("./page.html", import.meta.url), "utf8");
 
-/** Per-test routes of the shared server, by pathname. */
-const routes = new Map<string, (request: Request) => Response>();
-let server: TestServer | undefined;
+type Route = (request: Request) => Response;
 
-beforeAll(async () => {
-  server = await serveNode((request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/") return new Response(PAGE_HTML, { headers: { "content-type": "text/html; charset=utf-8" } });
-    const route = routes.get(pathname);
-    return route === undefined ? new Response("not found", { status: 404 }) : route(request);
+/**
+ * A server of the current `describe` block (one per engine, so engines can run side by side): the test
+ * page at `/`, and routes that each test sets by pathname. `withPage` opens the page in a new window,
+ * runs `body`, and closes the window.
+ */
+function useOracleServer(browser: () => Browser): {
+  routes: Map<string, Route>;
+  withPage(body: (page: BrowserPage) => Promise<void>): Promise<void>;
+} {
+  const routes = new Map<string, Route>();
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await serveNode((request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === "/") return new Response(PAGE_HTML, { headers: { "content-type": "text/html; charset=utf-8" } });
+      const route = routes.get(pathname);
+      return route === undefined ? new Response("not found", { status: 404 }) : route(request);
+    });
   });
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
-/** Opens the test page (same origin as every route) in a new window, runs `body`, and closes the window. */
-async function withPage(browser: Browser, body: (page: BrowserPage) => Promise<void>): Promise<void> {
-  if (server === undefined) throw new Error("The test server did not start");
-  const page = await browser.open(`${server.url}/`);
-  try {
-    await body(page);
-  } finally {
-    await page.close();
-  }
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    routes,
+    async withPage(body) {
+      if (server === undefined) throw new Error("The test server did not start");
+      const page = await browser().open(`${server.url}/`);
+      try {
+        await body(page);
+      } finally {
+        await page.close();
+      }
+    },
+  };
 }
 
 /** Opens an EventSource on `path` in the page; it logs "message", "done" and `types` events. */
@@ -104,9 +114,11 @@ function dataOfMessages(log: readonly LogEntry[]): string[] {
 
 const DONE = Message.data("").event("done");
 
+// Engines run side by side, and so do the tests of one engine, each in a window of its own.
 for (const engine of ENGINES) {
-  describe(engine.name, () => {
+  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
     const browser = useBrowser(engine);
+    const { routes, withPage } = useOracleServer(browser);
 
     test("EventSource receives multi-line data as LF-joined lines whatever the line breaks", async () => {
       const cases: ReadonlyArray<readonly [sent: string, received: string]> = [
@@ -131,7 +143,7 @@ for (const engine of ENGINES) {
       routes.set("/multiline", (request) =>
         new DataStream([...cases.map(([sent]) => sent), Message.data("x\r\ny"), DONE], { request, keepAlive: false }).toResponse()
       );
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/multiline");
         const log = await waitForDone(page, "/multiline");
         expect(dataOfMessages(log)).toEqual([...cases.map(([, received]) => received), "x\ny"]);
@@ -143,7 +155,7 @@ for (const engine of ENGINES) {
         new DataStream(["", Message.data(""), new Message({ data: "" }).event("named"), DONE], { request, keepAlive: false })
           .toResponse()
       );
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/empty", ["named"]);
         const log = await waitForDone(page, "/empty");
         expect(eventsOf(log)).toEqual([
@@ -178,7 +190,7 @@ for (const engine of ENGINES) {
       routes.set("/unicode", (request) =>
         new DataStream([...cases.map(([sent]) => sent), DONE], { request, keepAlive: false }).toResponse()
       );
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/unicode");
         const log = await waitForDone(page, "/unicode");
         const got = dataOfMessages(log);
@@ -194,7 +206,7 @@ for (const engine of ENGINES) {
       routes.set("/spaces", (request) =>
         new DataStream([...sent, Message.data(" named").event("spaced"), DONE], { request, keepAlive: false }).toResponse()
       );
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/spaces", ["spaced"]);
         const log = await waitForDone(page, "/spaces");
         expect(eventsOf(log).map((event) => event.data)).toEqual([
@@ -221,7 +233,7 @@ for (const engine of ENGINES) {
           Message.data("bye").event("done"),
         ], { request, keepAlive: false }).toResponse()
       );
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/named", ["tick", "tock"]);
         const log = await waitForDone(page, "/named");
         expect(eventsOf(log)).toEqual([
@@ -258,7 +270,7 @@ for (const engine of ENGINES) {
           else yield Message.data(`resumed after ${String(ctx.lastEventId)}`).event("done");
         }, options).toResponse();
       });
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/resume");
         const log = await waitForDone(page, "/resume");
         expect(seen).toEqual([
@@ -297,7 +309,7 @@ for (const engine of ENGINES) {
         }, { request, keepAlive: false }).toResponse()
       );
       try {
-        await withPage(browser(), async (page) => {
+        await withPage(async (page) => {
           await watch(page, "/open-first");
           await waitForEntries(page, "/open-first", "open", 1);
           await until(() => producerWaiting, "the producer to wait on the gate");
@@ -344,7 +356,7 @@ for (const engine of ENGINES) {
           },
         }).toResponse();
       });
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/leave");
         await waitForEntries(page, "/leave", "event", 2);
         expect(dataOfMessages(await logOf(page, "/leave"))).toEqual(["one", "two"]);
@@ -364,7 +376,7 @@ for (const engine of ENGINES) {
       routes.set("/nul", (request) =>
         new DataStream(["NUL\u0000inside", "\u0000", DONE], { request, keepAlive: false }).toResponse()
       );
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         await watch(page, "/nul");
         const log = await waitForDone(page, "/nul");
         expect(dataOfMessages(log)).toEqual(engine.name === "Firefox" ? ["NULinside", ""] : ["NUL\u0000inside", "\u0000"]);
@@ -384,7 +396,7 @@ for (const engine of ENGINES) {
               .toResponse()
             : new DataStream([DONE], { request, keepAlive: false }).toResponse();
         });
-        await withPage(browser(), async (page) => {
+        await withPage(async (page) => {
           await watch(page, "/id-only");
           const log = await waitForDone(page, "/id-only");
           const lastId = engine.name === "Firefox" ? "1" : "2";
@@ -411,7 +423,7 @@ for (const engine of ENGINES) {
           return answer();
         });
       }
-      await withPage(browser(), async (page) => {
+      await withPage(async (page) => {
         for (const path of Object.keys(answers)) {
           await watch(page, path);
           await waitForEntries(page, path, "error", 1);
@@ -442,7 +454,7 @@ for (const engine of ENGINES) {
             },
           }).toResponse();
         });
-        await withPage(browser(), async (page) => {
+        await withPage(async (page) => {
           await watch(page, "/default-delay");
           await waitInPage(page, "/default-delay", (p) => window.streams[p]?.done === true, "/default-delay", "the reconnection", defaultDelayMs + 10_000);
           expect(connections).toBe(2);

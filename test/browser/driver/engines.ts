@@ -10,27 +10,32 @@
  * A missing browser fails every test of its engine with a message that says to run `npm run setup`.
  * Each engine's processes listen on 127.0.0.1 only and are stopped by their PID after the file's tests.
  *
- * In a new test file:
+ * In a new test file (each engine's tests, and the engines, may run side by side):
  *
  * ```ts ignore
  * import { describe, expect, test } from "vitest";
- * import { ENGINES, useBrowser } from "./driver/engines.ts";
+ * import { ENGINES, TEST_TIMEOUT_MS, useBrowser } from "./driver/engines.ts";
  *
- * describe.each(ENGINES)("$name", (engine) => {
- *   const browser = useBrowser(engine); // one browser per engine for this file
+ * for (const engine of ENGINES) {
+ *   describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+ *     const browser = useBrowser(engine); // one browser per engine for this file
  *
- *   test("EventSource receives an event", async () => {
- *     const page = await browser().open(`${server.url}/page.html`);
- *     try {
- *       // Functions run in the page from their source text: pass what they need as the argument.
- *       await page.evaluate((path) => { window.got = []; new EventSource(path).onmessage = (e) => window.got.push(e.data); }, "/events");
- *       await page.waitFor(() => window.got.length === 1, null, "one event");
- *       expect(await page.evaluate(() => window.got)).toEqual(["hello"]);
- *     } finally {
- *       await page.close();
- *     }
+ *     test("EventSource receives an event", async () => {
+ *       const page = await browser().open(`${server.url}/page.html`); // a window of its own
+ *       try {
+ *         // Functions run in the page from their source text: pass what they need as the argument.
+ *         await page.evaluate((path) => {
+ *           window.got = [];
+ *           new EventSource(path).onmessage = (event) => window.got.push(event.data);
+ *         }, "/events");
+ *         await page.waitFor((count) => window.got.length === count, 1, "one event");
+ *         expect(await page.evaluate(() => window.got)).toEqual(["hello"]);
+ *       } finally {
+ *         await page.close();
+ *       }
+ *     });
  *   });
- * });
+ * }
  * ```
  *
  * Where an engine behaves differently, branch on `engine.name` and say so in the test's name with
@@ -46,6 +51,12 @@ export type { Browser, BrowserPage, Engine, EngineName } from "./types.ts";
 export { WAIT_MS } from "./page.ts";
 
 export const ENGINES: readonly Engine[] = [chromium, firefox, webkit];
+
+/**
+ * The time a browser test may take (pass it to `describe`): tests of several engines and pages run
+ * side by side on a machine with two cores, so one can wait on the others.
+ */
+export const TEST_TIMEOUT_MS = 90_000;
 
 /** How long starting a browser may take: Firefox's first session waits for its idle startup tasks. */
 const LAUNCH_MS = 120_000;

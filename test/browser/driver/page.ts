@@ -2,7 +2,7 @@ import type { BrowserPage, PageDriver } from "./types.ts";
 
 /** The default bound of `waitFor`, generous for a loaded machine. */
 export const WAIT_MS = 10_000;
-const POLL_MS = 20;
+const POLL_MS = 50;
 
 /**
  * The page API on top of an engine's driver: a function and its argument travel as one expression,
