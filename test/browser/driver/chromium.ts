@@ -12,7 +12,7 @@ const LAUNCH_MS = 60_000;
 export const chromium: Engine = {
   name: "Chromium",
   async launch(): Promise<Browser> {
-    const executablePath = requireFile(process.env["CHROMIUM"] ?? "/usr/bin/chromium", "Chromium (or set CHROMIUM)");
+    const executablePath = requireFile(process.env["CHROMIUM"] ?? "/usr/bin/chromium", "Chromium", "CHROMIUM");
     const server = await playwright.launchServer({
       executablePath,
       headless: true,

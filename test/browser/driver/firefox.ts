@@ -14,7 +14,7 @@ const LAUNCH_MS = 90_000;
 export const firefox: Engine = {
   name: "Firefox",
   async launch(): Promise<Browser> {
-    const executablePath = requireFile(process.env["FIREFOX"] ?? "/usr/bin/firefox-esr", "Firefox (or set FIREFOX)");
+    const executablePath = requireFile(process.env["FIREFOX"] ?? "/usr/bin/firefox-esr", "Firefox", "FIREFOX");
     const browser = await puppeteer.launch({
       browser: "firefox",
       protocol: "webDriverBiDi",

@@ -40,10 +40,15 @@ export function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Fails with a message that says what is missing and how to install it, unless `path` exists. */
-export function requireFile(path: string | undefined, what: string): string {
-  if (path === undefined || !existsSync(path)) throw new Error(`${what} not found${path === undefined ? "" : ` at ${path}`}: ${SETUP_HINT}`);
-  return path;
+/**
+ * Returns `path` when it exists; else fails with a message that says what is missing, how to install
+ * it, and which environment variable (`variable`) names another binary.
+ */
+export function requireFile(path: string | undefined, what: string, variable?: string): string {
+  if (path !== undefined && existsSync(path)) return path;
+  const where = path === undefined ? "" : ` at ${path}`;
+  const instead = variable === undefined ? "" : `, or set ${variable} to another ${what} binary`;
+  throw new Error(`${what} not found${where}: ${SETUP_HINT}${instead}`);
 }
 
 /**
