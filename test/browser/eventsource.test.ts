@@ -34,15 +34,22 @@ type Route = (request: Request) => Response;
 
 /**
  * A server of the current `describe` block (one per engine, so engines can run side by side): the test
- * page at `/`, and routes that each test sets by pathname. `withPage` opens the page in a new window,
- * runs `body`, and closes the window.
+ * page at `/`, and routes that each test sets by pathname. `withPage` runs `body` on one page that the
+ * block's tests share (each watches paths of its own); `withOwnPage` opens a window for `body` alone
+ * and closes it after.
  */
 function useOracleServer(browser: () => Browser): {
   routes: Map<string, Route>;
   withPage(body: (page: BrowserPage) => Promise<void>): Promise<void>;
+  withOwnPage(body: (page: BrowserPage) => Promise<void>): Promise<void>;
 } {
   const routes = new Map<string, Route>();
   let server: TestServer | undefined;
+  let shared: Promise<BrowserPage> | undefined;
+  const open = (): Promise<BrowserPage> => {
+    if (server === undefined) throw new Error("The test server did not start");
+    return browser().open(`${server.url}/`);
+  };
   beforeAll(async () => {
     server = await serveNode((request) => {
       const { pathname } = new URL(request.url);
@@ -52,13 +59,16 @@ function useOracleServer(browser: () => Browser): {
     });
   });
   afterAll(async () => {
+    await shared?.then((page) => page.close(), () => undefined);
     await server?.close();
   });
   return {
     routes,
     async withPage(body) {
-      if (server === undefined) throw new Error("The test server did not start");
-      const page = await browser().open(`${server.url}/`);
+      await body(await (shared ??= open()));
+    },
+    async withOwnPage(body) {
+      const page = await open();
       try {
         await body(page);
       } finally {
@@ -114,11 +124,11 @@ function dataOfMessages(log: readonly LogEntry[]): string[] {
 
 const DONE = Message.data("").event("done");
 
-// Engines run side by side, and so do the tests of one engine, each in a window of its own.
+// Engines run side by side, and so do the tests of one engine, on one page (each on paths of its own).
 for (const engine of ENGINES) {
   describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
     const browser = useBrowser(engine);
-    const { routes, withPage } = useOracleServer(browser);
+    const { routes, withPage, withOwnPage } = useOracleServer(browser);
 
     test("EventSource receives multi-line data as LF-joined lines whatever the line breaks", async () => {
       const cases: ReadonlyArray<readonly [sent: string, received: string]> = [
@@ -356,7 +366,7 @@ for (const engine of ENGINES) {
           },
         }).toResponse();
       });
-      await withPage(async (page) => {
+      await withOwnPage(async (page) => {
         await watch(page, "/leave");
         await waitForEntries(page, "/leave", "event", 2);
         expect(dataOfMessages(await logOf(page, "/leave"))).toEqual(["one", "two"]);
