@@ -20,55 +20,77 @@ export const webkit: Engine = {
   async launch(): Promise<Browser> {
     const miniBrowser = requireFile(findMiniBrowser(), "WebKitGTK's MiniBrowser (/usr/lib/*/webkit2gtk-4.*/MiniBrowser)");
     const webDriver = requireFile(onPath("WebKitWebDriver"), "WebKitWebDriver");
-    let display: XServer | undefined;
-    let stopDriver = (): Promise<void> => Promise.resolve();
-    const stop = async (): Promise<void> => {
-      await stopDriver();
-      await display?.stop();
-    };
+    const display = await startXvfb();
     try {
-      display = await startXvfb();
-      const port = await freePort();
-      const child = spawnOwned(webDriver, [`--port=${port}`, "--host=127.0.0.1"], {
-        env: { ...process.env, DISPLAY: display.display },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      stopDriver = () => stopProcess(child);
-      const output = collectOutput(child);
-      const exited = new Promise<never>((_, reject) => {
-        child.once("exit", (code, signal) => reject(new Error(`WebKitWebDriver exited (${code ?? signal}):\n${output()}`)));
-      });
-      exited.catch(() => undefined);
-      const url = `http://127.0.0.1:${port}`;
-      const session = async (): Promise<WebDriver> => {
-        await untilListening(url);
-        const driver = new Builder()
-          .usingServer(url)
-          .withCapabilities({ browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: miniBrowser, args: ["--automation"] } })
-          .build();
-        await driver.getSession();
-        return driver;
-      };
-      const driver = await withDeadline(Promise.race([session(), exited]), LAUNCH_MS, "a WebKitWebDriver session");
-      return webkitBrowser(driver, stop);
+      // The port was free a moment ago; if another process took it since, the driver exits: try another.
+      for (let attempt = 1; ; attempt++) {
+        const started = await startDriver(webDriver, miniBrowser, display).catch((error: unknown) => error as Error);
+        if (!(started instanceof Error)) {
+          return await webkitBrowser(started.driver, () => started.stop().then(() => display.stop())).catch(async (error: unknown) => {
+            await started.stop();
+            throw error;
+          });
+        }
+        if (!(started instanceof DriverExited) || attempt === 3) throw started;
+      }
     } catch (error) {
-      await stop();
+      await display.stop();
       throw error;
     }
   },
 };
 
-/** Polls the WebDriver server's `/status` until it answers, for at most `LAUNCH_MS`. */
-async function untilListening(url: string): Promise<void> {
+class DriverExited extends Error {}
+
+/** Starts WebKitWebDriver on a free port of 127.0.0.1 and opens a session with MiniBrowser on `display`. */
+async function startDriver(
+  webDriver: string, miniBrowser: string, display: XServer,
+): Promise<{ driver: WebDriver; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawnOwned(webDriver, [`--port=${port}`, "--host=127.0.0.1"], {
+    env: { ...process.env, DISPLAY: display.display },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stop = (): Promise<void> => stopProcess(child);
+  const output = collectOutput(child);
+  let gone = false;
+  const exited = new Promise<never>((_, reject) => {
+    child.once("exit", (code, signal) => {
+      gone = true;
+      reject(new DriverExited(`WebKitWebDriver exited (${code ?? signal}):\n${output()}`));
+    });
+  });
+  exited.catch(() => undefined);
+  const url = `http://127.0.0.1:${port}`;
+  const session = async (): Promise<WebDriver> => {
+    await untilListening(url, () => gone);
+    const driver = new Builder()
+      .usingServer(url)
+      .withCapabilities({ browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: miniBrowser, args: ["--automation"] } })
+      .build();
+    await driver.getSession();
+    return driver;
+  };
+  try {
+    return { driver: await withDeadline(Promise.race([session(), exited]), LAUNCH_MS, "a WebKitWebDriver session"), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Polls the WebDriver server's `/status` until it answers, for at most `LAUNCH_MS` or until it is `gone`. */
+async function untilListening(url: string, gone: () => boolean): Promise<void> {
   const deadline = Date.now() + LAUNCH_MS;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !gone()) {
     const ready = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`WebKitWebDriver did not answer at ${url} within ${LAUNCH_MS} ms`);
+  throw new Error(gone() ? "WebKitWebDriver exited" : `WebKitWebDriver did not answer at ${url} within ${LAUNCH_MS} ms`);
 }
 
+/** The browser on a WebDriver session; `stop` ends the driver and the display. */
 async function webkitBrowser(driver: WebDriver, stop: () => Promise<void>): Promise<Browser> {
   const capabilities = await driver.getCapabilities();
   const version = String(capabilities.get("browserVersion"));
