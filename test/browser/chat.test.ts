@@ -1,152 +1,149 @@
 /**
- * The chat demo in headless Chromium (playwright-core): real pages, real EventSources, posting through
- * the page's form. A message typed in one page shows in another; a page whose connection the server
- * cuts reconnects with Last-Event-ID and shows exactly the messages it missed, once each, in order;
- * a page that missed more than the room holds shows the gap notice.
+ * The chat demo in Chromium, Firefox and WebKit (see driver/engines.ts): real pages, real
+ * EventSources, posting through the page's form. A message sent in one page shows in another; a page
+ * whose connection the server cuts reconnects with Last-Event-ID and shows exactly the messages it
+ * missed, once each, in order; a page that missed more than the room holds shows the gap notice.
  *
- * Each page runs in its own browser context with its own user agent, so the server can tell whose
- * /chat/events connection to cut. Reconnections that carry a Last-Event-ID can be held at the server
- * until the test has posted what the page should miss, so no step depends on timing.
- *
- * Chromium is `/usr/bin/chromium`, or the binary named by the `CHROMIUM` environment variable.
+ * Every page reaches the room through a listener of its own (a "door": another port, so another
+ * origin, with its own storage), so the server can tell whose /chat/events connection to cut.
+ * Reconnections that carry a Last-Event-ID can be held at the server until the test has posted what
+ * the page should miss, so no step depends on timing.
  */
-import { test, expect, beforeAll, afterAll } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { existsSync } from "node:fs";
+import { afterAll, describe, expect, test } from "vitest";
 import type { Socket } from "node:net";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
 import { handleChat } from "../../examples/shared/chat-handler.ts";
 import { ChatRoom } from "../../examples/shared/chat-room.ts";
-import { serveNode, type TestServer } from "../helpers/serve-node.ts";
+import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
 import type { FetchHandler } from "../../src/node.ts";
+import { ENGINES, TEST_TIMEOUT_MS, useBrowser, WAIT_MS, type Browser, type BrowserPage } from "./driver/engines.ts";
 
-const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-const WAIT_MS = 10_000;
-
-/** A reconnection as the server saw it: who, the Last-Event-ID it sent, and where the replay started. */
+/** A reconnection as the server saw it: whose door, the Last-Event-ID it sent, and where the replay started. */
 interface Resume {
-  readonly agent: string;
+  readonly door: string;
   readonly lastEventId: string;
   readonly replayedFrom: string | null;
 }
 
-/** A chat server that records each page's event-stream sockets and can hold reconnections. */
+/** A message posted through a door, and the answer it got. */
+interface Post {
+  readonly door: string;
+  readonly status: number;
+  readonly id: string | undefined;
+}
+
+/** A chat room served through one listener per page, recording reconnections and posts; it can hold reconnections. */
 interface ChatServer {
-  readonly url: string;
   readonly resumes: Resume[];
-  /** Cuts every /chat/events connection the page with user agent `agent` has open. */
-  cut(agent: string): void;
+  readonly posts: Post[];
+  /** Opens a listener of its own for the page called `door` and returns its URL. */
+  door(door: string): Promise<string>;
+  /** Cuts every /chat/events connection that came through `door`. */
+  cut(door: string): void;
   /** From now on, reconnections with a Last-Event-ID wait at the server until `release()`. */
   hold(): void;
   release(): void;
   close(): Promise<void>;
 }
 
-async function serveChat(handler: FetchHandler): Promise<ChatServer> {
-  const sockets = new Map<string, Socket[]>();
+function serveChat(handler: FetchHandler): ChatServer {
+  const listeners: TestServer[] = [];
+  const streams = new Map<string, Socket[]>();
   const resumes: Resume[] = [];
+  const posts: Post[] = [];
   let gate: Deferred<void> | undefined;
-  const server: TestServer = await serveNode(async (request) => {
+  const serveDoor = (door: string): FetchHandler => async (request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/chat/messages") {
+      const response = await handler(request);
+      const answer = (await response.clone().json().catch(() => ({}))) as { id?: string };
+      posts.push({ door, status: response.status, id: answer.id });
+      return response;
+    }
     const lastEventId = request.headers.get("last-event-id");
-    if (new URL(request.url).pathname !== "/chat/events" || lastEventId === null) return handler(request);
+    if (pathname !== "/chat/events" || lastEventId === null) return handler(request);
     await gate?.promise;
     const response = await handler(request);
-    const agent = request.headers.get("user-agent") ?? "";
-    resumes.push({ agent, lastEventId, replayedFrom: response.headers.get("last-event-id") });
+    resumes.push({ door, lastEventId, replayedFrom: response.headers.get("last-event-id") });
     return response;
-  });
-  server.server.on("request", (req) => {
-    if (!req.url?.startsWith("/chat/events")) return;
-    const agent = req.headers["user-agent"] ?? "";
-    sockets.set(agent, [...(sockets.get(agent) ?? []), req.socket]);
-  });
+  };
   return {
-    url: server.url,
     resumes,
-    cut: (agent) => {
-      const open = sockets.get(agent) ?? [];
-      if (open.length === 0) throw new Error(`No /chat/events connection from ${agent} to cut`);
-      for (const socket of open) socket.destroy();
-      sockets.delete(agent);
+    posts,
+    async door(door) {
+      const listener = await serveNode(serveDoor(door));
+      listener.server.on("request", (req) => {
+        if (req.url?.startsWith("/chat/events")) streams.set(door, [...(streams.get(door) ?? []), req.socket]);
+      });
+      listeners.push(listener);
+      return listener.url;
     },
-    hold: () => {
+    cut(door) {
+      const open = streams.get(door) ?? [];
+      if (open.length === 0) throw new Error(`No /chat/events connection through ${door} to cut`);
+      for (const socket of open) socket.destroy();
+      streams.delete(door);
+    },
+    hold() {
       gate = deferred();
     },
-    release: () => {
+    release() {
       gate?.resolve();
       gate = undefined;
     },
-    close: async () => {
+    async close() {
       gate?.resolve();
-      await server.close();
+      await Promise.all(listeners.map((listener) => listener.close()));
     },
   };
 }
 
-let browser: Browser | undefined;
-let launchError: Error | undefined;
-const servers: ChatServer[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    launchError = new Error(`Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`);
-    return;
+declare global {
+  interface Window {
+    /** Errors the chat page raised since the test started watching (see openChat). */
+    chatErrors: string[];
   }
-  try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
-    });
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    launchError = new Error(`Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${detail})`, { cause: error });
-  }
-});
+}
 
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all(servers.map((server) => server.close()));
-});
-
-/** One chat page in its own browser context (its own connections), with its user agent and errors. */
+/** A chat page, by the name of the door it came through (also the name it posts under). */
 interface ChatPage {
-  readonly page: Page;
-  readonly agent: string;
-  readonly errors: Error[];
+  readonly page: BrowserPage;
+  readonly name: string;
 }
 
-/** Opens `/chat` as `name` in a new context and waits until its EventSource is connected. */
-async function openChat(server: ChatServer, name: string, contexts: BrowserContext[]): Promise<ChatPage> {
-  if (browser === undefined) throw launchError ?? new Error("Chromium did not start: run `npm run setup`");
-  const agent = `edge-sse-chat-test-${name}`;
-  const context = await browser.newContext({ userAgent: agent });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: Error[] = [];
-  page.on("pageerror", (error) => errors.push(error));
-  await page.goto(`${server.url}/chat`, { timeout: WAIT_MS });
-  await page.fill("#name", name, { timeout: WAIT_MS });
+/** Opens `/chat` as `name` through a door of its own and waits until its EventSource is connected. */
+async function openChat(browser: Browser, server: ChatServer, name: string, pages: BrowserPage[]): Promise<ChatPage> {
+  const page = await browser.open(`${await server.door(name)}/chat`);
+  pages.push(page);
+  await page.evaluate((n) => {
+    window.chatErrors = [];
+    window.addEventListener("error", (event) => window.chatErrors.push(String(event.message)));
+    window.addEventListener("unhandledrejection", (event) => window.chatErrors.push(String(event.reason)));
+    const input = document.querySelector<HTMLInputElement>("#name")!;
+    input.value = n;
+    input.dispatchEvent(new Event("change"));
+  }, name);
   await waitForText(page, "#state", "connected");
-  return { page, agent, errors };
+  return { page, name };
 }
 
-/** Types `text` in the page's message box, sends it with Enter, and returns the id the server gave it. */
-async function send({ page }: ChatPage, text: string): Promise<string> {
-  await page.fill("#text", text, { timeout: WAIT_MS });
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => new URL(r.url()).pathname === "/chat/messages", { timeout: WAIT_MS }),
-    page.press("#text", "Enter", { timeout: WAIT_MS }),
-  ]);
-  const answer: unknown = await response.json();
-  expect(response.status(), JSON.stringify(answer)).toBe(201);
-  return (answer as { id: string }).id;
+/** Sends `text` with the page's form and returns the id the server gave it. */
+async function send(server: ChatServer, { page, name }: ChatPage, text: string): Promise<string> {
+  const before = server.posts.length;
+  await page.evaluate((t) => {
+    document.querySelector<HTMLInputElement>("#text")!.value = t;
+    document.querySelector<HTMLFormElement>("#post")!.requestSubmit();
+  }, text);
+  await until(() => server.posts.length > before, `the post of ${JSON.stringify(text)} through ${name}`, WAIT_MS);
+  const post = server.posts[before]!;
+  expect(post).toMatchObject({ door: name, status: 201 });
+  return post.id!;
 }
 
-/** Posts a message straight to the server, as another client would. */
-async function post(server: ChatServer, name: string, text: string): Promise<void> {
-  const response = await fetch(`${server.url}/chat/messages`, {
+/** Posts a message straight to the room, as another client would. */
+async function post(url: string, name: string, text: string): Promise<void> {
+  const response = await fetch(`${url}/chat/messages`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ name, text }),
@@ -156,7 +153,7 @@ async function post(server: ChatServer, name: string, text: string): Promise<voi
 }
 
 /** The message list as the page shows it: each line's text, with gap notices as "(gap)". */
-function linesOf(page: Page): Promise<string[]> {
+function linesOf(page: BrowserPage): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll("#messages li")].map((line) =>
       line.classList.contains("gap") ? "(gap)" : line.querySelector(".text")?.textContent ?? "(no text)"
@@ -167,110 +164,129 @@ function linesOf(page: Page): Promise<string[]> {
 /** Waits until the message list is exactly `expected`; on timeout, fails showing what the page shows. */
 async function waitForLines({ page }: ChatPage, expected: readonly string[], what: string): Promise<void> {
   try {
-    await page.waitForFunction((want) => {
+    await page.waitFor((want) => {
       const lines = [...document.querySelectorAll("#messages li")].map((line) =>
         line.classList.contains("gap") ? "(gap)" : line.querySelector(".text")?.textContent ?? "(no text)"
       );
       return JSON.stringify(lines) === JSON.stringify(want);
-    }, expected, { timeout: WAIT_MS });
+    }, expected, what);
   } catch (error) {
     const shown = await linesOf(page).catch(() => "(page gone)");
-    throw new Error(`Timed out waiting for ${what}: wanted ${JSON.stringify(expected)}, the page shows ${JSON.stringify(shown)}`, { cause: error });
+    throw new Error(`${String(error)}: wanted ${JSON.stringify(expected)}, the page shows ${JSON.stringify(shown)}`, { cause: error });
   }
 }
 
 /** Waits until the element `selector` shows exactly `text`. */
-async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+async function waitForText(page: BrowserPage, selector: string, text: string): Promise<void> {
   try {
-    await page.waitForFunction(
-      ([s, t]) => document.querySelector(s)?.textContent === t,
-      [selector, text] as const,
-      { timeout: WAIT_MS },
-    );
+    await page.waitFor(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text] as const, `${selector} to show ${JSON.stringify(text)}`);
   } catch (error) {
-    const shown = await page.textContent(selector, { timeout: 1_000 }).catch(() => "(page gone)");
-    throw new Error(`Timed out waiting for ${selector} to show ${JSON.stringify(text)}; it shows ${JSON.stringify(shown)}`, { cause: error });
+    const shown = await page.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector).catch(() => "(page gone)");
+    throw new Error(`${String(error)}; it shows ${JSON.stringify(shown)}`, { cause: error });
   }
 }
 
-test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", async () => {
-  const server = await serveChat(handleDemo);
-  servers.push(server);
-  const contexts: BrowserContext[] = [];
-  try {
-    const alice = await openChat(server, "alice", contexts);
-    const bob = await openChat(server, "bob", contexts);
-    await waitForText(alice.page, "#online", "2 online");
-    await waitForText(bob.page, "#online", "2 online");
-
-    const markup = '<img src="x" onerror="window.injected = true"><b>bold?</b>';
-    const before = ["hello from alice", markup];
-    await send(alice, before[0]!);
-    const lastSeenByBob = await send(alice, markup);
-    await waitForLines(bob, before, "alice's messages in bob's page");
-    expect(await bob.page.locator("#messages img, #messages b").count()).toBe(0);
-    expect(await bob.page.evaluate(() => "injected" in window)).toBe(false);
-
-    server.hold();
-    server.cut(bob.agent);
-    await waitForText(bob.page, "#state", "reconnecting…");
-    await waitForText(alice.page, "#online", "1 online");
-    const missed = ["missed 1", "missed 2 ✓ ünïcödé", "missed 3"];
-    for (const text of missed) await send(alice, text);
-    await waitForLines(alice, [...before, ...missed], "alice's own messages in her page");
-    server.release();
-
-    await waitForLines(bob, [...before, ...missed], "the missed messages in bob's page after reconnecting");
-    await waitForText(bob.page, "#state", "connected");
-    await waitForText(alice.page, "#online", "2 online");
-    expect(server.resumes).toEqual([{ agent: bob.agent, lastEventId: lastSeenByBob, replayedFrom: lastSeenByBob }]);
-
-    // Events arrive in order, so once a later message shows, no duplicate of an earlier one can still come.
-    await send(bob, "back again");
-    const all = [...before, ...missed, "back again"];
-    await waitForLines(bob, all, "bob's message in his page");
-    await waitForLines(alice, all, "bob's message in alice's page");
-    expect(alice.errors).toEqual([]);
-    expect(bob.errors).toEqual([]);
-  } finally {
-    server.release();
-    await Promise.all(contexts.map((context) => context.close()));
-  }
+const servers: ChatServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
 });
 
-test("A page that missed more than the room holds shows the gap notice, then what the room still has", async () => {
-  const room = new ChatRoom({ history: { maxEvents: 3 } });
-  const server = await serveChat((request) => handleChat(request, room));
-  servers.push(server);
-  const contexts: BrowserContext[] = [];
-  try {
-    const carol = await openChat(server, "carol", contexts);
-    await post(server, "dave", "seen");
-    await waitForLines(carol, ["seen"], "the first message");
+/** The demo's room is one for the whole process: the engines take turns with it. */
+let demoRoomTurn: Promise<unknown> = Promise.resolve();
+function inDemoRoomTurn(body: () => Promise<void>): Promise<void> {
+  const turn = demoRoomTurn.then(body);
+  demoRoomTurn = turn.catch(() => undefined);
+  return turn;
+}
 
-    server.hold();
-    server.cut(carol.agent);
-    await waitForText(carol.page, "#state", "reconnecting…");
-    const missed = ["m1", "m2", "m3", "m4", "m5", "m6"];
-    for (const text of missed) await post(server, "dave", text);
-    server.release();
-    await waitForText(carol.page, "#state", "connected");
+// Engines run side by side, and so do the tests of one engine, each with a server of its own.
+for (const engine of ENGINES) {
+  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+    const browser = useBrowser(engine);
 
-    // The room holds the last 3 events: the newest messages, and perhaps carol's own leave (presence).
-    await post(server, "dave", "after");
-    await carol.page.waitForFunction(() => document.querySelector("#messages li:last-child .text")?.textContent === "after", undefined, {
-      timeout: WAIT_MS,
+    test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", () => inDemoRoomTurn(async () => {
+      const server = serveChat(handleDemo);
+      servers.push(server);
+      const pages: BrowserPage[] = [];
+      try {
+        const alice = await openChat(browser(), server, "alice", pages);
+        const bob = await openChat(browser(), server, "bob", pages);
+        await waitForText(alice.page, "#online", "2 online");
+        await waitForText(bob.page, "#online", "2 online");
+
+        const markup = '<img src="x" onerror="window.injected = true"><b>bold?</b>';
+        const before = ["hello from alice", markup];
+        await send(server, alice, before[0]!);
+        const lastSeenByBob = await send(server, alice, markup);
+        await waitForLines(bob, before, "alice's messages in bob's page");
+        expect(await bob.page.evaluate(() => document.querySelectorAll("#messages img, #messages b").length)).toBe(0);
+        expect(await bob.page.evaluate(() => "injected" in window)).toBe(false);
+
+        server.hold();
+        server.cut(bob.name);
+        await waitForText(bob.page, "#state", "reconnecting…");
+        await waitForText(alice.page, "#online", "1 online");
+        const missed = ["missed 1", "missed 2 ✓ ünïcödé", "missed 3"];
+        for (const text of missed) await send(server, alice, text);
+        await waitForLines(alice, [...before, ...missed], "alice's own messages in her page");
+        server.release();
+
+        await waitForLines(bob, [...before, ...missed], "the missed messages in bob's page after reconnecting");
+        await waitForText(bob.page, "#state", "connected");
+        await waitForText(alice.page, "#online", "2 online");
+        expect(server.resumes).toEqual([{ door: bob.name, lastEventId: lastSeenByBob, replayedFrom: lastSeenByBob }]);
+
+        // Events arrive in order, so once a later message shows, no duplicate of an earlier one can still come.
+        await send(server, bob, "back again");
+        const all = [...before, ...missed, "back again"];
+        await waitForLines(bob, all, "bob's message in his page");
+        await waitForLines(alice, all, "bob's message in alice's page");
+        expect(await alice.page.evaluate(() => window.chatErrors)).toEqual([]);
+        expect(await bob.page.evaluate(() => window.chatErrors)).toEqual([]);
+      } finally {
+        server.release();
+        await Promise.all(pages.map((page) => page.close()));
+      }
+    }));
+
+    test("A page that missed more than the room holds shows the gap notice, then what the room still has", async () => {
+      const room = new ChatRoom({ history: { maxEvents: 3 } });
+      const server = serveChat((request) => handleChat(request, room));
+      servers.push(server);
+      const pages: BrowserPage[] = [];
+      try {
+        const carol = await openChat(browser(), server, "carol", pages);
+        const dave = await server.door("dave");
+        await post(dave, "dave", "seen");
+        await waitForLines(carol, ["seen"], "the first message");
+
+        server.hold();
+        server.cut(carol.name);
+        await waitForText(carol.page, "#state", "reconnecting…");
+        const missed = ["m1", "m2", "m3", "m4", "m5", "m6"];
+        for (const text of missed) await post(dave, "dave", text);
+        server.release();
+        await waitForText(carol.page, "#state", "connected");
+
+        // The room holds the last 3 events: the newest messages, and perhaps carol's own leave (presence).
+        await post(dave, "dave", "after");
+        await carol.page.waitFor(
+          () => document.querySelector("#messages li:last-child .text")?.textContent === "after",
+          null,
+          "the message after the gap",
+        );
+        const lines = await linesOf(carol.page);
+        expect(lines.slice(0, 2)).toEqual(["seen", "(gap)"]);
+        const replayed = lines.slice(2, -1);
+        expect([["m5", "m6"], ["m4", "m5", "m6"]]).toContainEqual(replayed);
+        expect(lines.at(-1)).toBe("after");
+        expect(server.resumes).toMatchObject([{ door: carol.name, replayedFrom: "earliest" }]);
+        expect(await carol.page.evaluate(() => window.chatErrors)).toEqual([]);
+      } finally {
+        server.release();
+        await Promise.all(pages.map((page) => page.close()));
+        await room.close();
+      }
     });
-    const lines = await linesOf(carol.page);
-    expect(lines.slice(0, 2)).toEqual(["seen", "(gap)"]);
-    const replayed = lines.slice(2, -1);
-    expect([["m5", "m6"], ["m4", "m5", "m6"]]).toContainEqual(replayed);
-    expect(lines.at(-1)).toBe("after");
-    expect(server.resumes).toMatchObject([{ agent: carol.agent, replayedFrom: "earliest" }]);
-    expect(carol.errors).toEqual([]);
-  } finally {
-    server.release();
-    await Promise.all(contexts.map((context) => context.close()));
-    await room.close();
-  }
-});
+  });
+}
