@@ -78,7 +78,7 @@ export class DataStream {
    */
   toReadableStream(): ReadableStream<Uint8Array> {
     if (this.#consumed) {
-      throw new TypeError("Cannot read DataStream twice: toResponse() or toReadableStream() was already called; make a new DataStream per response");
+      throw new TypeError("Cannot read DataStream twice: it is already a body; make a new DataStream per response");
     }
     this.#consumed = true;
     return createEventStream(this.#source, this.#options);

@@ -31,7 +31,7 @@ const KNOWN: ReadonlySet<string> = new Set([
 export const DEFAULT_KEEP_ALIVE_MS = 5_000;
 
 function logError(error: unknown): void {
-  console.error("edge-sse: the event stream's producer failed, so the stream was closed (pass onError to handle this)", error);
+  console.error("edge-sse: a DataStream's producer failed and its stream closed (pass onError to handle this)", error);
 }
 
 /**
