@@ -1,7 +1,7 @@
 /**
- * Drives one event stream: reads the source as the consumer reads, batches items that are ready
- * into one chunk, sends keep-alive pings while idle, and ends everything through one idempotent
- * close path. One closure, so that its state minifies well.
+ * Drives one event stream: starts at the consumer's first read, reads the source as the consumer
+ * reads, batches items that are ready into one chunk, sends keep-alive pings while idle, and ends
+ * everything through one idempotent close path. One closure, so that its state minifies well.
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#server-sent-events
  */
@@ -20,7 +20,7 @@ import { SharedFrame } from "./shared-frame.ts";
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
 const CHUNK_BUDGET = 16_384;
-/** The first bytes, sent at once so that proxies pass the headers on and `open` fires. [spec] a comment. */
+/** The first bytes, sent at the first read so that proxies pass the headers on and `open` fires. [spec] a comment. */
 const FIRST_BYTES = ":\n\n";
 const PING = ": ping\n\n";
 const CONTEXT = "Cannot run DataStream";
@@ -53,6 +53,8 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let readyWaiter: { promise: Promise<void>; resolve(): void; reject(reason: unknown): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastWrite = 0;
+  /** Set at the first read: nothing runs before it, so a body that is never read holds nothing alive. */
+  let started = false;
   let ended = false;
   let cleanup: Promise<void> | undefined;
   let errorReported = false;
@@ -138,6 +140,25 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       else armIdle();
     }
     return queued <= highWaterMark;
+  }
+
+  /**
+   * The first read: writes the first bytes, then starts what runs for the stream's life (the request's
+   * abort listener, the keep-alive timer, the producer). Until then nothing runs that a body built and
+   * dropped unread would keep alive.
+   */
+  function begin(): void {
+    started = true;
+    write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
+    const requestSignal = request?.signal;
+    if (requestSignal) {
+      const onAbort = (): void => void finish("client-gone", requestSignal.reason);
+      if (requestSignal.aborted) return onAbort();
+      requestSignal.addEventListener("abort", onAbort, { once: true });
+      unlisten = () => requestSignal.removeEventListener("abort", onAbort);
+    }
+    if (keepAlive !== false) timer = setTimeout(tick, keepAlive);
+    startSource();
   }
 
   function startSource(): void {
@@ -244,6 +265,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     void finish("error", error, reply === undefined ? "" : formatFrame(reply.fields));
   }
 
+  /** The first error goes to `onError`; what it returns, when a `Message`, is sent as the last event. */
   function report(error: unknown): Message | undefined {
     if (errorReported) return undefined;
     errorReported = true;
@@ -254,6 +276,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       return undefined; // [documented] an onError that throws has nowhere left to report to
     }
   }
+
 
   /** An error after the end: our own close reason is expected (sleep, ready, fetch rejecting with it). */
   function reportLate(error: unknown): void {
@@ -297,6 +320,14 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   }
 
   async function stopSource(reason: StreamClosedError): Promise<void> {
+    // A source given as it is, and never read, is stopped too (a ReadableStream is cancelled).
+    if (iterator === undefined && typeof source !== "function") {
+      try {
+        iterator = toItemIterator(source, CONTEXT);
+      } catch (error) {
+        reportLate(error);
+      }
+    }
     if (iterator !== undefined && !iteratorDone) {
       const last = inflight;
       try {
@@ -317,19 +348,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     {
       start(streamController) {
         controller = streamController;
-        write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
-        const requestSignal = request?.signal;
-        if (requestSignal) {
-          const onAbort = (): void => void finish("client-gone", requestSignal.reason);
-          if (requestSignal.aborted) return onAbort();
-          requestSignal.addEventListener("abort", onAbort, { once: true });
-          unlisten = () => requestSignal.removeEventListener("abort", onAbort);
-        }
-        if (keepAlive !== false) timer = setTimeout(tick, keepAlive);
-        startSource();
       },
       pull(): Promise<void> | void {
         if (ended) return;
+        if (!started) return begin();
         if (queued > 0) {
           const bytes = soleBytes();
           return write(drain(), bytes);

@@ -39,10 +39,10 @@ export interface StreamContext {
 }
 
 /**
- * A function called once, when the stream starts, with the stream's context. It returns an (async)
- * iterable or a `ReadableStream` of items (for example, it is an async generator function), or it
- * pushes items with `ctx.send()` and returns a promise (the stream ends when it settles) or nothing
- * (the stream ends at `ctx.close()` or when the client leaves).
+ * A function called once, when the stream starts (at the first read of its body), with the stream's
+ * context. It returns an (async) iterable or a `ReadableStream` of items (for example, it is an async
+ * generator function), or it pushes items with `ctx.send()` and returns a promise (the stream ends
+ * when it settles) or nothing (the stream ends at `ctx.close()` or when the client leaves).
  */
 export type Producer = (
   ctx: StreamContext,
@@ -75,7 +75,10 @@ export interface DataStreamOptions {
    * @default logs the error with console.error
    */
   readonly onError?: (error: unknown) => Message | void;
-  /** Called once when the stream has ended and the producer has been cleaned up. */
+  /**
+   * Called once when the stream has ended and the producer has been cleaned up. A body that is never
+   * read nor cancelled never starts, so it never ends either.
+   */
   readonly onClose?: (reason: StreamClosedError) => void;
   /** Headers for `toResponse()`, over the defaults. */
   readonly headers?: HeadersInit;

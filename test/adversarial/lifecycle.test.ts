@@ -1,0 +1,155 @@
+// Attempts to make something outlive its stream: bodies built and dropped unread, responses the
+// platform refuses, producers stuck in cleanup, timers past their limit, headers lost in a merge,
+// forged messages from onError, listeners left on a signal that outlives the stream.
+import { getEventListeners } from "node:events";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { DataStream, Message, StreamClosedError, type StreamContext } from "../../src/index.ts";
+import { Channel } from "../../src/channel.ts";
+import { collectChunks, collectText, readChunk } from "../helpers/collect.ts";
+import { flushMicrotasks } from "../helpers/deferred.ts";
+import { parseWire } from "../helpers/parse.ts";
+import { activeTimers, CollectionCounter } from "../helpers/resources.ts";
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+
+/** A request whose signal is `signal`, as Node's bridge and servers hand one over: no Request made. */
+const requestWith = (signal: AbortSignal, headers: Record<string, string> = {}) => ({ headers: new Headers(headers), signal });
+
+describe("a body that is never read", () => {
+  test("DataStream leaves no timer, no listener and no running producer when 2,000 responses are built and dropped unread", async () => {
+    const client = new AbortController(); // outlives every stream, as a server's shutdown signal does
+    const timersBefore = activeTimers();
+    const counter = new CollectionCounter();
+    let producerStarts = 0;
+    (() => {
+      for (let i = 0; i < 2_000; i++) {
+        const response = new DataStream((ctx: StreamContext) => {
+          producerStarts++;
+          return (async function* () {
+            for (;;) {
+              yield "tick";
+              await ctx.sleep(1_000);
+            }
+          })();
+        }, { request: requestWith(client.signal) }).toResponse();
+        counter.watch(response);
+      }
+    })();
+    await flushMicrotasks();
+    expect(producerStarts).toBe(0);
+    expect(activeTimers()).toBe(timersBefore);
+    expect(getEventListeners(client.signal, "abort")).toHaveLength(0);
+    // Nothing holds them: every response, its body and its producer's closure can be collected.
+    await counter.until(2_000);
+    expect(counter.collected).toBe(2_000);
+  });
+
+  test("DataStream starts its producer, its keep-alive timer and its request listener at the first read", async () => {
+    const client = new AbortController();
+    const timersBefore = activeTimers();
+    let producerStarts = 0;
+    const response = new DataStream(() => {
+      producerStarts++;
+      return ["a"];
+    }, { request: requestWith(client.signal) }).toResponse();
+    await flushMicrotasks();
+    expect([producerStarts, activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([0, 0, 0]);
+    const reader = response.body!.getReader();
+    expect(await readChunk(reader)).toBe(":\n\n");
+    expect([producerStarts, activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([1, 1, 1]);
+    expect(await readChunk(reader)).toBe("data: a\n\n");
+    expect(await readChunk(reader)).toBeUndefined();
+    expect([activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([0, 0]);
+  });
+
+  test("Channel never joins a subscriber whose response is built and dropped unread", async () => {
+    const onJoin = vi.fn();
+    const channel = new Channel({ onJoin });
+    const timersBefore = activeTimers();
+    const counter = new CollectionCounter();
+    for (let i = 0; i < 2_000; i++) counter.watch(await channel.response());
+    await channel.publish("nobody reads this");
+    expect(channel.subscriberCount).toBe(0);
+    expect(onJoin).not.toHaveBeenCalled();
+    expect(activeTimers()).toBe(timersBefore);
+    await counter.until(2_000);
+    await channel.close();
+  });
+
+  test("DataStream never runs its producer when the request's signal aborts after the response is made and before the first read", async () => {
+    const client = new AbortController();
+    const producer = vi.fn(async function* () { yield "never"; });
+    const onClose = vi.fn();
+    const response = new DataStream(producer, { request: requestWith(client.signal), onClose }).toResponse();
+    client.abort(new Error("gone before reading"));
+    expect(await response.text()).toBe(":\n\n");
+    await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
+    expect(producer).not.toHaveBeenCalled();
+    expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("client-gone");
+  });
+
+  test("DataStream calls onClose and cancels a ReadableStream source when its body is cancelled before the first read", async () => {
+    const cancelled = vi.fn();
+    const onClose = vi.fn();
+    const source = new ReadableStream({ cancel: cancelled });
+    const body = new DataStream(source, { onClose }).toReadableStream();
+    await body.cancel("changed my mind");
+    expect(cancelled).toHaveBeenCalledTimes(1);
+    expect((cancelled.mock.calls[0]![0] as StreamClosedError).type).toBe("client-gone");
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  test("DataStream sends what a push producer sends while it starts after the first bytes, and in one chunk", async () => {
+    const chunks = await collectChunks(new DataStream((ctx: StreamContext) => {
+      ctx.send("a");
+      ctx.send(Message.data("b").id("2"));
+      ctx.close();
+    }, { retry: 100, keepAlive: false }).toReadableStream());
+    expect(chunks).toEqual(["retry: 100\n\n", "data: a\n\nid: 2\ndata: b\n\n"]);
+    expect(parseWire(chunks).events.map((event) => event.data)).toEqual(["a", "b"]);
+  });
+
+  test("DataStream gives a producer that starts at the first read the request's Last-Event-ID", async () => {
+    const seen: Array<string | undefined> = [];
+    const response = new DataStream(async function* ({ lastEventId }) {
+      seen.push(lastEventId);
+      yield "x";
+    }, { request: { headers: { "last-event-id": "41" } }, keepAlive: false }).toResponse();
+    expect(seen).toEqual([]);
+    expect(await response.text()).toBe(":\n\ndata: x\n\n");
+    expect(seen).toEqual(["41"]);
+  });
+});
+
+describe("listeners and waiters that could outlive their stream", () => {
+  test("DataStream takes its listener off a long-lived request signal when each stream ends, however it ends", async () => {
+    const shutdown = new AbortController();
+    const request = requestWith(shutdown.signal);
+    await collectText(new DataStream(["done"], { request }).toReadableStream());
+    const cancelled = new DataStream(async function* ({ sleep }) { yield "a"; await sleep(60_000); }, { request }).toReadableStream().getReader();
+    await readChunk(cancelled);
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(1);
+    await cancelled.cancel();
+    await collectText(new DataStream(async function* () { yield "x"; throw new Error("failed"); }, { request, onError: () => {} }).toReadableStream());
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
+  });
+
+  test("ctx.ready and ctx.sleep waiters reject, and the pending read ends, when the body is cancelled", async () => {
+    let context: StreamContext | undefined;
+    const reader = new DataStream((ctx) => {
+      context = ctx;
+      ctx.send("x".repeat(100));
+    }, { keepAlive: false, highWaterMark: 10 }).toReadableStream().getReader();
+    await readChunk(reader);
+    const ready = context!.ready;
+    const sleeping = context!.sleep(60_000);
+    await reader.cancel();
+    await expect(ready).rejects.toBeInstanceOf(StreamClosedError);
+    await expect(sleeping).rejects.toBeInstanceOf(StreamClosedError);
+    expect(await reader.closed).toBeUndefined();
+  });
+});
