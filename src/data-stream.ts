@@ -1,6 +1,7 @@
 import type { DataStreamOptions, Source } from "./types.ts";
 import { resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
 import { mergeHeaders } from "./default-headers.ts";
+import { checkResponseInit } from "./check-response-init.ts";
 import { createEventStream } from "./event-stream-engine.ts";
 import { describeValue } from "./describe-value.ts";
 import { isPullSource } from "./item-iterator.ts";
@@ -90,8 +91,12 @@ export class DataStream {
    * text/event-stream; charset=utf-8`, `cache-control: no-cache, no-transform`, `x-accel-buffering:
    * no`), then `options.headers`, then `init.headers`, each over the one before.
    *
+   * `init` is checked before the body is made: when it is refused, nothing has started and this
+   * `DataStream` can still be turned into a body.
+   *
    * @param init - merged over the defaults
-   * @throws {TypeError} when this stream was already turned into a body, or a header is hop-by-hop
+   * @throws {TypeError} when this stream was already turned into a body, a header is hop-by-hop, or
+   * `init.status` or `init.statusText` cannot go with a body (`204`, `304`, `600`, a line break, …)
    * @example
    * ```ts
    * import { DataStream } from "edge-sse";
@@ -102,6 +107,7 @@ export class DataStream {
    * ```
    */
   toResponse(init?: ResponseInit): Response {
+    checkResponseInit(init);
     const headers = init?.headers === undefined
       ? this.#options.headers
       : mergeHeaders("Cannot make a Response", this.#options.headers, init.headers);

@@ -125,6 +125,69 @@ describe("a body that is never read", () => {
   });
 });
 
+describe("toResponse with an init that Response refuses", () => {
+  const refusedStatuses = [204, 205, 304, 101, 103, 199, 600, 0, -1, 65_736, 200.5, Number.NaN, "200", null];
+
+  test("toResponse throws a TypeError naming init.status before anything starts, and the DataStream stays unread", async () => {
+    for (const status of refusedStatuses) {
+      let producerStarts = 0;
+      const timersBefore = activeTimers();
+      const stream = new DataStream(() => {
+        producerStarts++;
+        return ["after the fix"];
+      }, { keepAlive: 1_000 });
+      expect(() => stream.toResponse({ status } as ResponseInit)).toThrow(
+        /^Cannot make a Response: `init.status` must be an integer from 200 to 599, not 204, 205 or 304 \(got /,
+      );
+      await flushMicrotasks();
+      expect([status, producerStarts, activeTimers() - timersBefore]).toEqual([status, 0, 0]);
+      // Refused before the body was made: the same DataStream still makes a response.
+      const text = await stream.toResponse({ status: 202 }).text();
+      expect(text).toBe(":\n\ndata: after the fix\n\n");
+    }
+    expect(() => new DataStream([]).toResponse({ status: 204 })).toThrow(new TypeError(
+      "Cannot make a Response: `init.status` must be an integer from 200 to 599, not 204, 205 or 304 (got number 204)",
+    ));
+  });
+
+  test("toResponse throws a TypeError naming init.statusText when it is not a reason phrase", () => {
+    for (const statusText of ["a\nb", "split\r\nx-injected: 1", "€", "\0", 5]) {
+      expect(() => new DataStream([]).toResponse({ statusText } as ResponseInit)).toThrow(
+        /^Cannot make a Response: `init.statusText` must be Latin-1 without control characters \(got /,
+      );
+    }
+    expect(() => new DataStream([]).toResponse({ statusText: "a\nb" })).toThrow(new TypeError(
+      'Cannot make a Response: `init.statusText` must be Latin-1 without control characters (got "a\\nb")',
+    ));
+  });
+
+  test("toResponse refuses exactly the integer statuses and string status texts that Response refuses with a body", async () => {
+    const texts = ["", "OK", "Très bien", "tab\there", "~", "\x7f", "\x80", "\xff", "Ā", "€", "a\rb", "😀"];
+    const mismatches: string[] = [];
+    for (let status = 0; status <= 1_000; status++) {
+      const ours = throws(() => new DataStream([]).toResponse({ status }));
+      const platform = throws(() => new Response("body", { status }));
+      if (ours !== platform) mismatches.push(`status ${status}: ours ${ours}, Response ${platform}`);
+    }
+    for (const statusText of texts) {
+      const ours = throws(() => new DataStream([]).toResponse({ statusText }));
+      const platform = throws(() => new Response("body", { statusText }));
+      if (ours !== platform) mismatches.push(`statusText ${JSON.stringify(statusText)}: ours ${ours}, Response ${platform}`);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
+/** Whether `fn` throws; a response it makes is cancelled. */
+function throws(fn: () => Response): boolean {
+  try {
+    void fn().body?.cancel();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 describe("listeners and waiters that could outlive their stream", () => {
   test("DataStream takes its listener off a long-lived request signal when each stream ends, however it ends", async () => {
     const shutdown = new AbortController();
