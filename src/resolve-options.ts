@@ -5,6 +5,7 @@ import type { StreamClosedError } from "./stream-closed-error.ts";
 import { assertRetry } from "./fields.ts";
 import { describeValue } from "./describe-value.ts";
 import { mergeHeaders } from "./default-headers.ts";
+import { MAX_TIMER_MS } from "./abortable-sleep.ts";
 import { readLastEventId } from "./last-event-id.ts";
 import { checkOptionKeys } from "./check-option-keys.ts";
 
@@ -51,8 +52,11 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     throw new TypeError(`${CONTEXT}: \`lastEventId\` must be a string (got ${describeValue(lastEventId)})`);
   }
 
-  if (keepAlive !== undefined && keepAlive !== false && !isPositiveFinite(keepAlive)) {
-    throw new TypeError(`${CONTEXT}: \`keepAlive\` must be a positive number of milliseconds or false (got ${describeValue(keepAlive)})`);
+  // A longer delay would not wait: setTimeout fires it at once.
+  if (keepAlive !== undefined && keepAlive !== false && !(isPositiveFinite(keepAlive) && keepAlive <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `${CONTEXT}: \`keepAlive\` must be a positive number of milliseconds up to ${MAX_TIMER_MS}, or false (got ${describeValue(keepAlive)})`,
+    );
   }
   if (retry !== undefined) assertRetry(retry, CONTEXT);
   for (const [name, value] of [["serialize", serialize], ["onError", onError], ["onClose", onClose]] as const) {

@@ -30,7 +30,10 @@ export interface StreamContext {
   readonly signal: AbortSignal;
   /** The `Last-Event-ID` the client sent (or `options.lastEventId`), if any. */
   readonly lastEventId: string | undefined;
-  /** Waits `ms` milliseconds; rejects with `signal.reason` as soon as the stream ends. */
+  /**
+   * Waits `ms` milliseconds; rejects with `signal.reason` as soon as the stream ends, and with a
+   * `TypeError` when `ms` is above 2147483647 (the longest timer delay).
+   */
   sleep(ms: number): Promise<void>;
   /** Resolves when the send queue is at or below `highWaterMark`; rejects once the stream has ended. */
   readonly ready: Promise<void>;
@@ -58,7 +61,8 @@ export interface DataStreamOptions {
   /** The last event id the client saw; wins over the request's header. */
   readonly lastEventId?: string;
   /**
-   * Sends a `: ping` comment after this many idle milliseconds, or never with `false`.
+   * Sends a `: ping` comment after this many idle milliseconds (at most 2147483647, the longest
+   * timer delay), or never with `false`.
    * @default 5000
    */
   readonly keepAlive?: number | false;

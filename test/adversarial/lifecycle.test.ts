@@ -15,6 +15,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A request whose signal is `signal`, as Node's bridge and servers hand one over: no Request made. */
 const requestWith = (signal: AbortSignal, headers: Record<string, string> = {}) => ({ headers: new Headers(headers), signal });
@@ -187,6 +188,58 @@ function throws(fn: () => Response): boolean {
     return true;
   }
 }
+
+describe("delays past the longest timer", () => {
+  test("ctx.sleep refuses a delay past 2^31 - 1 ms, which a timer would fire at once, and starts no timer", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    let context: StreamContext | undefined;
+    const reader = new DataStream((ctx) => { context = ctx; }, { keepAlive: false }).toReadableStream().getReader();
+    await readChunk(reader);
+    for (const ms of [2 ** 31, 30 * 86_400_000, Infinity]) {
+      await expect(context!.sleep(ms)).rejects.toThrow(
+        new TypeError(`Cannot sleep: \`ms\` must be a number from 0 to 2147483647 (got number ${ms})`),
+      );
+    }
+    expect(vi.getTimerCount()).toBe(0);
+    await reader.cancel();
+  });
+
+  test("ctx.sleep waits the whole of the longest delay a timer takes", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    let context: StreamContext | undefined;
+    const reader = new DataStream((ctx) => { context = ctx; }, { keepAlive: false }).toReadableStream().getReader();
+    await readChunk(reader);
+    let woke = false;
+    void context!.sleep(MAX_TIMER_MS).then(() => { woke = true; });
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_MS - 1);
+    expect(woke).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(woke).toBe(true);
+    await reader.cancel();
+  });
+
+  test("DataStream refuses a keepAlive past the longest timer, which would fire at once", () => {
+    expect(() => new DataStream([], { keepAlive: 2 ** 31 })).toThrow(
+      new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)"),
+    );
+  });
+
+  test("DataStream pings after keepAlive ms at the longest timer delay, not at once", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const reader = new DataStream(async function* ({ sleep }) {
+      await sleep(MAX_TIMER_MS);
+    }, { keepAlive: MAX_TIMER_MS }).toReadableStream().getReader();
+    expect(await readChunk(reader)).toBe(":\n\n");
+    const next = readChunk(reader);
+    let got: string | undefined;
+    void next.then((text) => { got = text; });
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_MS - 1);
+    expect(got).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await next).toBe(": ping\n\n");
+    await reader.cancel();
+  });
+});
 
 describe("listeners and waiters that could outlive their stream", () => {
   test("DataStream takes its listener off a long-lived request signal when each stream ends, however it ends", async () => {
