@@ -14,8 +14,8 @@ const CONTEXT = "Cannot create DataStream";
  * Nothing starts before the body is first read; the first read gets the first bytes at once;
  * keep-alive comments flow while the source is idle; the source is read only as fast as the client
  * reads; and the stream ends through one path, whatever ends it (the source, `ctx.close()`, an error,
- * the client leaving), which aborts `ctx.signal`, runs the producer's `finally` blocks, clears every
- * timer and calls `onClose` once.
+ * the client leaving), which aborts `ctx.signal`, runs the producer's `finally` blocks (waiting at
+ * most `cleanupTimeout`), clears every timer and calls `onClose` once.
  *
  * @example Stream from an async generator in any fetch handler
  * ```ts

@@ -33,7 +33,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId } = options;
+  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId, cleanupTimeout } = options;
   const abort = new AbortController();
   const signal = abort.signal;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -269,14 +269,17 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   function report(error: unknown): Message | undefined {
     if (errorReported) return undefined;
     errorReported = true;
-    try {
-      const reply = onError(error);
-      return Message.isMessage(reply) ? reply : undefined;
-    } catch {
-      return undefined; // [documented] an onError that throws has nowhere left to report to
-    }
+    const reply = tell(error);
+    return Message.isMessage(reply) ? reply : undefined;
   }
 
+  function tell(error: unknown): unknown {
+    try {
+      return onError(error);
+    } catch {
+      // [documented] an onError that throws has nowhere left to report to
+    }
+  }
 
   /** An error after the end: our own close reason is expected (sleep, ready, fetch rejecting with it). */
   function reportLate(error: unknown): void {
@@ -319,24 +322,28 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     return cleanup;
   }
 
+  /**
+   * Stops the source and awaits its cleanup, for at most `cleanupTimeout` ms: a producer stuck in an
+   * await that ignores `ctx.signal` is reported, and `onClose` is called all the same.
+   */
   async function stopSource(reason: StreamClosedError): Promise<void> {
-    // A source given as it is, and never read, is stopped too (a ReadableStream is cancelled).
-    if (iterator === undefined && typeof source !== "function") {
-      try {
-        iterator = toItemIterator(source, CONTEXT);
-      } catch (error) {
-        reportLate(error);
-      }
+    const last = inflight;
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    try {
+      // A source given as it is, and never read, is stopped too (a ReadableStream is cancelled).
+      if (typeof source !== "function") iterator ??= toItemIterator(source, CONTEXT);
+      const finished = iterator === undefined || iteratorDone || await Promise.race([
+        iterator.return(reason).catch(reportLate).then(() => last?.catch(reportLate)).then(() => true),
+        // Resolves to undefined: not finished.
+        new Promise<void>((resolve) => {
+          bound = setTimeout(resolve, cleanupTimeout);
+        }),
+      ]);
+      if (!finished) tell(new Error(`DataStream: the producer did not finish within ${cleanupTimeout} ms of the stream's end`));
+    } catch (error) {
+      reportLate(error);
     }
-    if (iterator !== undefined && !iteratorDone) {
-      const last = inflight;
-      try {
-        await iterator.return(reason);
-      } catch (error) {
-        reportLate(error);
-      }
-      await last?.then(() => {}, reportLate);
-    }
+    clearTimeout(bound);
     try {
       onClose?.(reason);
     } catch {

@@ -21,15 +21,20 @@ export interface ResolvedOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly highWaterMark: number;
   readonly bufferLimit: number;
+  readonly cleanupTimeout: number;
 }
 
 const CONTEXT = "Cannot create DataStream";
 const KNOWN: ReadonlySet<string> = new Set([
   "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "bufferLimit",
+  "cleanupTimeout",
 ]);
 
 /** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
 export const DEFAULT_KEEP_ALIVE_MS = 5_000;
+
+/** Default bound on the wait for a producer's cleanup once its stream has ended. */
+export const DEFAULT_CLEANUP_TIMEOUT_MS = 5_000;
 
 function logError(error: unknown): void {
   console.error("edge-sse: a DataStream's producer failed and its stream closed (pass onError to handle this)", error);
@@ -43,7 +48,7 @@ function logError(error: unknown): void {
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkOptionKeys(options, KNOWN, CONTEXT);
-  const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit } = options;
+  const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit, cleanupTimeout } = options;
 
   if (request !== undefined) checkRequest(request, CONTEXT);
   let lastEventId = options.lastEventId;
@@ -53,10 +58,12 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
   }
 
   // A longer delay would not wait: setTimeout fires it at once.
-  if (keepAlive !== undefined && keepAlive !== false && !(isPositiveFinite(keepAlive) && keepAlive <= MAX_TIMER_MS)) {
-    throw new TypeError(
-      `${CONTEXT}: \`keepAlive\` must be a positive number of milliseconds up to ${MAX_TIMER_MS}, or false (got ${describeValue(keepAlive)})`,
-    );
+  for (const [name, value, orFalse] of [["keepAlive", keepAlive, ", or false"], ["cleanupTimeout", cleanupTimeout, ""]] as const) {
+    if (value !== undefined && !(orFalse && value === false) && !(isPositiveFinite(value) && value <= MAX_TIMER_MS)) {
+      throw new TypeError(
+        `${CONTEXT}: \`${name}\` must be a positive number of milliseconds up to ${MAX_TIMER_MS}${orFalse} (got ${describeValue(value)})`,
+      );
+    }
   }
   if (retry !== undefined) assertRetry(retry, CONTEXT);
   for (const [name, value] of [["serialize", serialize], ["onError", onError], ["onClose", onClose]] as const) {
@@ -83,6 +90,7 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     headers: mergeHeaders(CONTEXT, options.headers),
     highWaterMark: mark,
     bufferLimit: limit,
+    cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
   };
 }
 

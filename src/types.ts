@@ -75,13 +75,14 @@ export interface DataStreamOptions {
   readonly serialize?: Serializer;
   /**
    * Called once with the first error of the producer or the serializer. Nothing of the error reaches
-   * the client unless this returns a `Message`, which is sent as the stream's last event.
+   * the client unless this returns a `Message`, which is sent as the stream's last event. Also
+   * called when the producer's cleanup outlasts `cleanupTimeout`.
    * @default logs the error with console.error
    */
   readonly onError?: (error: unknown) => Message | void;
   /**
-   * Called once when the stream has ended and the producer has been cleaned up. A body that is never
-   * read nor cancelled never starts, so it never ends either.
+   * Called once when the stream has ended and the producer has been cleaned up (or `cleanupTimeout`
+   * has passed). A body that is never read nor cancelled never starts, so it never ends either.
    */
   readonly onClose?: (reason: StreamClosedError) => void;
   /** Headers for `toResponse()`, over the defaults. */
@@ -96,4 +97,11 @@ export interface DataStreamOptions {
    * @default 1048576
    */
   readonly bufferLimit?: number;
+  /**
+   * Once the stream has ended, how many milliseconds to wait for the producer's cleanup (a
+   * generator's `finally`, a `ReadableStream`'s cancel) before `onError` hears that it is stuck and
+   * `onClose` is called without it.
+   * @default 5000
+   */
+  readonly cleanupTimeout?: number;
 }

@@ -16,6 +16,7 @@ afterEach(() => {
 });
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const never = new Promise<never>(() => {});
 
 /** A request whose signal is `signal`, as Node's bridge and servers hand one over: no Request made. */
 const requestWith = (signal: AbortSignal, headers: Record<string, string> = {}) => ({ headers: new Headers(headers), signal });
@@ -189,6 +190,119 @@ function throws(fn: () => Response): boolean {
   }
 }
 
+describe("a producer that does not finish when its stream ends", () => {
+  const stuckMessage = (ms: number): string =>
+    `DataStream: the producer did not finish within ${ms} ms of the stream's end`;
+
+  /** Cancels after reading `reads` chunks, and tracks when cancel() settles. */
+  async function cancelAfter(body: ReadableStream<Uint8Array>, reads: number): Promise<{ settled(): boolean; done: Promise<void> }> {
+    const reader = body.getReader();
+    for (let i = 0; i < reads; i++) await readChunk(reader);
+    let settled = false;
+    const done = reader.cancel("bye").then(() => { settled = true; });
+    return { settled: () => settled, done };
+  }
+
+  test("DataStream reports a generator stuck in an await that ignores ctx.signal, then calls onClose and settles cancel(), after cleanupTimeout", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const onError = vi.fn();
+    const onClose = vi.fn();
+    const body = new DataStream(async function* () {
+      yield "a";
+      await never; // ignores ctx.signal
+    }, { keepAlive: false, cleanupTimeout: 1_000, onError, onClose }).toReadableStream();
+    const cancel = await cancelAfter(body, 2);
+    await vi.advanceTimersByTimeAsync(999);
+    expect([cancel.settled(), onClose.mock.calls.length, onError.mock.calls.length]).toEqual([false, 0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    await cancel.done;
+    expect(onError.mock.calls).toEqual([[new Error(stuckMessage(1_000))]]);
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("client-gone");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  test("DataStream bounds the wait for a generator whose finally never settles, by default 5,000 ms", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const onError = vi.fn();
+    const onClose = vi.fn();
+    const body = new DataStream(async function* () {
+      try {
+        yield "a";
+        yield "b";
+      } finally {
+        await never;
+      }
+    }, { keepAlive: false, onError, onClose }).toReadableStream();
+    const cancel = await cancelAfter(body, 2);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect([cancel.settled(), onClose.mock.calls.length]).toEqual([false, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    await cancel.done;
+    expect(onError.mock.calls).toEqual([[new Error(stuckMessage(5_000))]]);
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  test("DataStream bounds the wait for a ReadableStream source whose cancel never settles", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const onError = vi.fn();
+    const onClose = vi.fn();
+    const source = new ReadableStream<string>({
+      start(controller) {
+        controller.enqueue("a");
+      },
+      cancel: () => never,
+    });
+    const body = new DataStream(source, { keepAlive: false, cleanupTimeout: 250, onError, onClose }).toReadableStream();
+    const cancel = await cancelAfter(body, 2);
+    await vi.advanceTimersByTimeAsync(250);
+    await cancel.done;
+    expect(onError.mock.calls).toEqual([[new Error(stuckMessage(250))]]);
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  test("DataStream reports a stuck cleanup even after it reported the error that ended the stream", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const onError = vi.fn();
+    const onClose = vi.fn();
+    const failure = new RangeError("cannot serialize");
+    const body = new DataStream(async function* () {
+      try {
+        yield { bad: true };
+      } finally {
+        await never;
+      }
+    }, { keepAlive: false, cleanupTimeout: 100, onError, onClose, serialize: () => { throw failure; } }).toReadableStream();
+    const reading = collectText(body);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await reading).toBe(":\n\n");
+    await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
+    expect(onError).toHaveBeenCalledTimes(2);
+    expect((onError.mock.calls[0]![0] as TypeError).cause).toBe(failure);
+    expect(onError.mock.calls[1]).toEqual([new Error(stuckMessage(100))]);
+  });
+
+  test("DataStream leaves no timer and reports nothing when the producer's cleanup finishes in time", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const onError = vi.fn();
+    const onClose = vi.fn();
+    const body = new DataStream(async function* ({ sleep }) {
+      try {
+        yield "a";
+        await sleep(60_000);
+      } finally {
+        await Promise.resolve();
+      }
+    }, { keepAlive: false, onError, onClose }).toReadableStream();
+    const cancel = await cancelAfter(body, 2);
+    await cancel.done;
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(onError).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe("delays past the longest timer", () => {
   test("ctx.sleep refuses a delay past 2^31 - 1 ms, which a timer would fire at once, and starts no timer", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
@@ -218,9 +332,12 @@ describe("delays past the longest timer", () => {
     await reader.cancel();
   });
 
-  test("DataStream refuses a keepAlive past the longest timer, which would fire at once", () => {
+  test("DataStream refuses a keepAlive or cleanupTimeout past the longest timer, which would fire at once", () => {
     expect(() => new DataStream([], { keepAlive: 2 ** 31 })).toThrow(
       new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)"),
+    );
+    expect(() => new DataStream([], { cleanupTimeout: 30 * 86_400_000 })).toThrow(
+      new TypeError("Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got number 2592000000)"),
     );
   });
 

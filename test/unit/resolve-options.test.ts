@@ -36,6 +36,19 @@ test("keepAlive: DataStream refuses anything but a positive number up to the lon
   expect(() => new DataStream([], { keepAlive: 2 ** 31 - 1 })).not.toThrow();
 });
 
+test("cleanupTimeout: DataStream refuses anything but a positive number up to the longest timer delay", () => {
+  for (const value of [0, -1, Infinity, Number.NaN, "5000", false, 2 ** 31]) {
+    expect(bad({ cleanupTimeout: value })).toThrow(
+      /^Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 \(got /,
+    );
+  }
+  expect(bad({ cleanupTimeout: false })).toThrow(
+    new TypeError("Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got boolean false)"),
+  );
+  expect(() => new DataStream([], { cleanupTimeout: 1 })).not.toThrow();
+  expect(() => new DataStream([], { cleanupTimeout: 2 ** 31 - 1 })).not.toThrow();
+});
+
 test("retry: DataStream refuses a value that is not a non-negative integer", () => {
   expect(bad({ retry: 1.5 })).toThrow(new TypeError("Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got number 1.5)"));
   expect(bad({ retry: -1 })).toThrow(TypeError);
