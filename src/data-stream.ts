@@ -1,6 +1,6 @@
 import type { DataStreamOptions, Source } from "./types.ts";
 import { resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
-import { mergeHeaders } from "./default-headers.ts";
+import { mergeHeaderSet } from "./default-headers.ts";
 import { checkResponseInit } from "./check-response-init.ts";
 import { createEventStream } from "./event-stream-engine.ts";
 import { describeValue } from "./describe-value.ts";
@@ -91,8 +91,8 @@ export class DataStream {
    * text/event-stream; charset=utf-8`, `cache-control: no-cache, no-transform`, `x-accel-buffering:
    * no`), then `options.headers`, then `init.headers`, each over the one before.
    *
-   * `init` is checked before the body is made: when it is refused, nothing has started and this
-   * `DataStream` can still be turned into a body.
+   * Every `set-cookie` value of both header sets is kept. `init` is checked before the body is made:
+   * when it is refused, nothing has started and this `DataStream` can still be turned into a body.
    *
    * @param init - merged over the defaults
    * @throws {TypeError} when this stream was already turned into a body, a header is hop-by-hop, or
@@ -110,8 +110,8 @@ export class DataStream {
     checkResponseInit(init);
     const headers = init?.headers === undefined
       ? this.#options.headers
-      : mergeHeaders("Cannot make a Response", this.#options.headers, init.headers);
-    return new Response(this.toReadableStream(), { status: 200, ...init, headers });
+      : mergeHeaderSet("Cannot make a Response", this.#options.headers, init.headers);
+    return new Response(this.toReadableStream(), { status: 200, ...init, headers: headers as HeadersInit });
   }
 }
 

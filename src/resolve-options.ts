@@ -4,7 +4,7 @@ import type { Message } from "./message.ts";
 import type { StreamClosedError } from "./stream-closed-error.ts";
 import { assertRetry } from "./fields.ts";
 import { describeValue } from "./describe-value.ts";
-import { mergeHeaders } from "./default-headers.ts";
+import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
 import { MAX_TIMER_MS } from "./abortable-sleep.ts";
 import { readLastEventId } from "./last-event-id.ts";
 import { checkOptionKeys } from "./check-option-keys.ts";
@@ -18,7 +18,7 @@ export interface ResolvedOptions {
   readonly serialize: Serializer;
   readonly onError: (error: unknown) => Message | void;
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: HeaderSet;
   readonly highWaterMark: number;
   readonly bufferLimit: number;
   readonly cleanupTimeout: number;
@@ -87,7 +87,7 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     serialize: serialize ?? JSON.stringify,
     onError: onError ?? logError,
     onClose,
-    headers: mergeHeaders(CONTEXT, options.headers),
+    headers: mergeHeaderSet(CONTEXT, options.headers),
     highWaterMark: mark,
     bufferLimit: limit,
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,

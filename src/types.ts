@@ -85,7 +85,7 @@ export interface DataStreamOptions {
    * has passed). A body that is never read nor cancelled never starts, so it never ends either.
    */
   readonly onClose?: (reason: StreamClosedError) => void;
-  /** Headers for `toResponse()`, over the defaults. */
+  /** Headers for `toResponse()`, over the defaults; every `set-cookie` value is kept. */
   readonly headers?: HeadersInit;
   /**
    * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread.

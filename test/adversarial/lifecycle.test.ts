@@ -9,6 +9,7 @@ import { collectChunks, collectText, readChunk } from "../helpers/collect.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
 import { parseWire } from "../helpers/parse.ts";
 import { activeTimers, CollectionCounter } from "../helpers/resources.ts";
+import { serveNode } from "../helpers/serve-node.ts";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -355,6 +356,37 @@ describe("delays past the longest timer", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await next).toBe(": ping\n\n");
     await reader.cancel();
+  });
+});
+
+describe("Set-Cookie through the header merge", () => {
+  const optionCookies: HeadersInit = [["set-cookie", "a=1; Path=/"], ["Set-Cookie", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"], ["x-kept", "options"]];
+  const initCookies = new Headers([["set-cookie", "c=3"], ["set-cookie", "d=4; HttpOnly"], ["x-kept", "init"]]);
+  const all = ["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT", "c=3", "d=4; HttpOnly"];
+
+  test("toResponse keeps every Set-Cookie of options.headers and init.headers, and later layers still win for other headers", () => {
+    const response = new DataStream([], { headers: optionCookies }).toResponse({ headers: initCookies });
+    expect(response.headers.getSetCookie()).toEqual(all);
+    expect(response.headers.get("x-kept")).toBe("init");
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    void response.body?.cancel();
+    const optionsOnly = new DataStream([], { headers: optionCookies }).toResponse();
+    expect(optionsOnly.headers.getSetCookie()).toEqual(all.slice(0, 2));
+    void optionsOnly.body?.cancel();
+    const initOnly = new DataStream([]).toResponse({ headers: initCookies });
+    expect(initOnly.headers.getSetCookie()).toEqual(all.slice(2));
+    void initOnly.body?.cancel();
+  });
+
+  test("toResponse sends every Set-Cookie over HTTP through edge-sse/node", async () => {
+    const server = await serveNode(() => new DataStream(["x"], { headers: optionCookies, keepAlive: false }).toResponse({ headers: initCookies }));
+    try {
+      const response = await fetch(server.url);
+      expect(response.headers.getSetCookie()).toEqual(all);
+      expect(await response.text()).toBe(":\n\ndata: x\n\n");
+    } finally {
+      await server.close();
+    }
   });
 });
 
