@@ -8,7 +8,6 @@
 import type { Producer, Source, StreamContext } from "./types.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { encodeMessage } from "./encode-message.ts";
-import { formatFrame } from "./frame.ts";
 import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
@@ -262,15 +261,21 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   function fail(error: unknown): void {
     if (ended) return reportLate(error);
     const reply = report(error);
-    void finish("error", error, reply === undefined ? "" : formatFrame(reply.fields));
+    let tail = "";
+    // Checked as an item is: a forged Message brand must not write its fields unchecked.
+    try {
+      if (Message.isMessage(reply)) tail = encodeMessage(reply, serialize);
+    } catch (invalid) {
+      tell(invalid);
+    }
+    void finish("error", error, tail);
   }
 
   /** The first error goes to `onError`; what it returns, when a `Message`, is sent as the last event. */
-  function report(error: unknown): Message | undefined {
-    if (errorReported) return undefined;
+  function report(error: unknown): unknown {
+    if (errorReported) return;
     errorReported = true;
-    const reply = tell(error);
-    return Message.isMessage(reply) ? reply : undefined;
+    return tell(error);
   }
 
   function tell(error: unknown): unknown {

@@ -75,8 +75,9 @@ export interface DataStreamOptions {
   readonly serialize?: Serializer;
   /**
    * Called once with the first error of the producer or the serializer. Nothing of the error reaches
-   * the client unless this returns a `Message`, which is sent as the stream's last event. Also
-   * called when the producer's cleanup outlasts `cleanupTimeout`.
+   * the client unless this returns a `Message`, which is checked as an item is and sent as the
+   * stream's last event. Also called with an invalid returned `Message`'s `TypeError`, and when the
+   * producer's cleanup outlasts `cleanupTimeout`.
    * @default logs the error with console.error
    */
   readonly onError?: (error: unknown) => Message | void;

@@ -390,6 +390,57 @@ describe("Set-Cookie through the header merge", () => {
   });
 });
 
+describe("a Message returned by onError", () => {
+  const brand = Symbol.for("edge-sse.Message");
+  const fields = (init: Record<string, unknown>) => ({ data: undefined, event: undefined, id: undefined, retry: undefined, comment: undefined, ...init });
+
+  async function replyOf(reply: unknown, onErrorCalls: unknown[][] = []): Promise<string> {
+    return collectText(new DataStream(async function* () {
+      yield "before";
+      throw new Error("boom");
+    }, {
+      keepAlive: false,
+      onError: (error) => {
+        onErrorCalls.push([error]);
+        return onErrorCalls.length === 1 ? reply as Message : undefined;
+      },
+    }).toReadableStream());
+  }
+
+  test("DataStream sends nothing of a forged Message whose fields would inject an event, and reports why", async () => {
+    const calls: unknown[][] = [];
+    const forged = { [brand]: true, fields: fields({ event: "x\ndata: injected\n\nevent: evil", data: "y" }) };
+    const text = await replyOf(forged, calls);
+    expect(text).toBe(":\n\ndata: before\n\n");
+    expect(parseWire(text).events.map((event) => event.data)).toEqual(["before"]);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]![0]).toEqual(new TypeError(
+      'Cannot create message: `event` must not contain a line break (got "x\\ndata: injected\\n\\nevent: evil")',
+    ));
+  });
+
+  test("DataStream sends nothing of a forged Message with a bad id, retry or unknown field, and reports each", async () => {
+    for (const bad of [fields({ id: "1\r2", data: "x" }), fields({ retry: -1, data: "x" }), { data: "x", extra: "field" }, fields({})]) {
+      const calls: unknown[][] = [];
+      expect(await replyOf({ [brand]: true, fields: bad }, calls)).toBe(":\n\ndata: before\n\n");
+      expect(calls).toHaveLength(2);
+      expect(calls[1]![0]).toBeInstanceOf(TypeError);
+    }
+  });
+
+  test("DataStream reports a forged Message whose fields getter throws, and sends nothing of it", async () => {
+    const calls: unknown[][] = [];
+    const broken = { [brand]: true, get fields(): never { throw new Error("no fields"); } };
+    expect(await replyOf(broken, calls)).toBe(":\n\ndata: before\n\n");
+    expect(calls[1]).toEqual([new Error("no fields")]);
+  });
+
+  test("DataStream sends a valid Message of another copy of the library that onError returns, checked like an item", async () => {
+    const other = { [brand]: true, fields: fields({ event: "error", data: "try again\nlater" }) };
+    expect(await replyOf(other)).toBe(":\n\ndata: before\n\nevent: error\ndata: try again\ndata: later\n\n");
+  });
+});
+
 describe("listeners and waiters that could outlive their stream", () => {
   test("DataStream takes its listener off a long-lived request signal when each stream ends, however it ends", async () => {
     const shutdown = new AbortController();
