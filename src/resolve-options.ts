@@ -110,8 +110,9 @@ export function checkRequest(request: unknown, context: string): void {
   }
   const signal = (request as { signal?: unknown }).signal;
   if (signal !== undefined && signal !== null) {
-    const s = signal as { aborted?: unknown; addEventListener?: unknown };
-    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
+    const s = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
+    // Without removeEventListener, the stream could not take its listener off a signal that outlives it.
+    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function" || typeof s.removeEventListener !== "function") {
       throw new TypeError(`${context}: \`request.signal\` must be an AbortSignal (got ${describeValue(signal)})`);
     }
   }

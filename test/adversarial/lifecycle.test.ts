@@ -454,6 +454,13 @@ describe("listeners and waiters that could outlive their stream", () => {
     expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
   });
 
+  test("DataStream refuses a request signal it could not take its listener off again", () => {
+    const signal = { aborted: false, addEventListener: () => {} };
+    expect(() => new DataStream([], { request: { headers: {}, signal: signal as unknown as AbortSignal } })).toThrow(
+      new TypeError("Cannot create DataStream: `request.signal` must be an AbortSignal (got an object)"),
+    );
+  });
+
   test("ctx.ready and ctx.sleep waiters reject, and the pending read ends, when the body is cancelled", async () => {
     let context: StreamContext | undefined;
     const reader = new DataStream((ctx) => {
