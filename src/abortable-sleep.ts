@@ -1,12 +1,16 @@
 import { describeValue } from "./describe-value.ts";
 
+/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days); it fires a longer one at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * Waits `ms` milliseconds, or rejects with `signal.reason` as soon as `signal` aborts (the timer is
- * cleared then), so a `while (true)` loop around it ends by itself.
+ * cleared then), so a `while (true)` loop around it ends by itself. A delay above `MAX_TIMER_MS`
+ * is refused, since a timer would fire it at once.
  */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (typeof ms !== "number" || !(ms >= 0) || ms === Infinity) {
-    return Promise.reject(new TypeError(`Cannot sleep: \`ms\` must be a finite number >= 0 (got ${describeValue(ms)})`));
+  if (typeof ms !== "number" || !(ms >= 0 && ms <= MAX_TIMER_MS)) {
+    return Promise.reject(new TypeError(`Cannot sleep: \`ms\` must be a number from 0 to ${MAX_TIMER_MS} (got ${describeValue(ms)})`));
   }
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

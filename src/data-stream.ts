@@ -1,6 +1,7 @@
 import type { DataStreamOptions, Source } from "./types.ts";
 import { resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
-import { mergeHeaders } from "./default-headers.ts";
+import { mergeHeaderSet } from "./default-headers.ts";
+import { checkResponseInit } from "./check-response-init.ts";
 import { createEventStream } from "./event-stream-engine.ts";
 import { describeValue } from "./describe-value.ts";
 import { isPullSource } from "./item-iterator.ts";
@@ -10,10 +11,11 @@ const CONTEXT = "Cannot create DataStream";
 /**
  * A server-sent event stream: turns a source of items into a `text/event-stream` body.
  *
- * The first bytes go out at once; keep-alive comments flow while the source is idle; the source is
- * read only as fast as the client reads; and the stream ends through one path, whatever ends it (the
- * source, `ctx.close()`, an error, the client leaving), which aborts `ctx.signal`, runs the
- * producer's `finally` blocks, clears every timer and calls `onClose` once.
+ * Nothing starts before the body is first read; the first read gets the first bytes at once;
+ * keep-alive comments flow while the source is idle; the source is read only as fast as the client
+ * reads; and the stream ends through one path, whatever ends it (the source, `ctx.close()`, an error,
+ * the client leaving), which aborts `ctx.signal`, runs the producer's `finally` blocks (waiting at
+ * most `cleanupTimeout`), clears every timer and calls `onClose` once.
  *
  * @example Stream from an async generator in any fetch handler
  * ```ts
@@ -78,7 +80,7 @@ export class DataStream {
    */
   toReadableStream(): ReadableStream<Uint8Array> {
     if (this.#consumed) {
-      throw new TypeError("Cannot read DataStream twice: toResponse() or toReadableStream() was already called; make a new DataStream per response");
+      throw new TypeError("Cannot read DataStream twice: it is already a body; make a new DataStream per response");
     }
     this.#consumed = true;
     return createEventStream(this.#source, this.#options);
@@ -89,8 +91,12 @@ export class DataStream {
    * text/event-stream; charset=utf-8`, `cache-control: no-cache, no-transform`, `x-accel-buffering:
    * no`), then `options.headers`, then `init.headers`, each over the one before.
    *
+   * Every `set-cookie` value of both header sets is kept. `init` is checked before the body is made:
+   * when it is refused, nothing has started and this `DataStream` can still be turned into a body.
+   *
    * @param init - merged over the defaults
-   * @throws {TypeError} when this stream was already turned into a body, or a header is hop-by-hop
+   * @throws {TypeError} when this stream was already turned into a body, a header is hop-by-hop, or
+   * `init.status` or `init.statusText` cannot go with a body (`204`, `304`, `600`, a line break, …)
    * @example
    * ```ts
    * import { DataStream } from "edge-sse";
@@ -101,10 +107,11 @@ export class DataStream {
    * ```
    */
   toResponse(init?: ResponseInit): Response {
+    checkResponseInit(init);
     const headers = init?.headers === undefined
       ? this.#options.headers
-      : mergeHeaders("Cannot make a Response", this.#options.headers, init.headers);
-    return new Response(this.toReadableStream(), { status: 200, ...init, headers });
+      : mergeHeaderSet("Cannot make a Response", this.#options.headers, init.headers);
+    return new Response(this.toReadableStream(), { status: 200, ...init, headers: headers as HeadersInit });
   }
 }
 

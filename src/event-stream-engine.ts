@@ -1,14 +1,13 @@
 /**
- * Drives one event stream: reads the source as the consumer reads, batches items that are ready
- * into one chunk, sends keep-alive pings while idle, and ends everything through one idempotent
- * close path. One closure, so that its state minifies well.
+ * Drives one event stream: starts at the consumer's first read, reads the source as the consumer
+ * reads, batches items that are ready into one chunk, sends keep-alive pings while idle, and ends
+ * everything through one idempotent close path. One closure, so that its state minifies well.
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#server-sent-events
  */
 import type { Producer, Source, StreamContext } from "./types.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
 import { encodeMessage } from "./encode-message.ts";
-import { formatFrame } from "./frame.ts";
 import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
@@ -20,7 +19,7 @@ import { SharedFrame } from "./shared-frame.ts";
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
 const CHUNK_BUDGET = 16_384;
-/** The first bytes, sent at once so that proxies pass the headers on and `open` fires. [spec] a comment. */
+/** The first bytes, sent at the first read so that proxies pass the headers on and `open` fires. [spec] a comment. */
 const FIRST_BYTES = ":\n\n";
 const PING = ": ping\n\n";
 const CONTEXT = "Cannot run DataStream";
@@ -33,7 +32,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId } = options;
+  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId, cleanupTimeout } = options;
   const abort = new AbortController();
   const signal = abort.signal;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -53,6 +52,8 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let readyWaiter: { promise: Promise<void>; resolve(): void; reject(reason: unknown): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastWrite = 0;
+  /** Set at the first read: nothing runs before it, so a body that is never read holds nothing alive. */
+  let started = false;
   let ended = false;
   let cleanup: Promise<void> | undefined;
   let errorReported = false;
@@ -138,6 +139,25 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       else armIdle();
     }
     return queued <= highWaterMark;
+  }
+
+  /**
+   * The first read: writes the first bytes, then starts what runs for the stream's life (the request's
+   * abort listener, the keep-alive timer, the producer). Until then nothing runs that a body built and
+   * dropped unread would keep alive.
+   */
+  function begin(): void {
+    started = true;
+    write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
+    const requestSignal = request?.signal;
+    if (requestSignal) {
+      const onAbort = (): void => void finish("client-gone", requestSignal.reason);
+      if (requestSignal.aborted) return onAbort();
+      requestSignal.addEventListener("abort", onAbort, { once: true });
+      unlisten = () => requestSignal.removeEventListener("abort", onAbort);
+    }
+    if (keepAlive !== false) timer = setTimeout(tick, keepAlive);
+    startSource();
   }
 
   function startSource(): void {
@@ -241,17 +261,28 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   function fail(error: unknown): void {
     if (ended) return reportLate(error);
     const reply = report(error);
-    void finish("error", error, reply === undefined ? "" : formatFrame(reply.fields));
+    let tail = "";
+    // Checked as an item is: a forged Message brand must not write its fields unchecked.
+    try {
+      if (Message.isMessage(reply)) tail = encodeMessage(reply, serialize);
+    } catch (invalid) {
+      tell(invalid);
+    }
+    void finish("error", error, tail);
   }
 
-  function report(error: unknown): Message | undefined {
-    if (errorReported) return undefined;
+  /** The first error goes to `onError`; what it returns, when a `Message`, is sent as the last event. */
+  function report(error: unknown): unknown {
+    if (errorReported) return;
     errorReported = true;
+    return tell(error);
+  }
+
+  function tell(error: unknown): unknown {
     try {
-      const reply = onError(error);
-      return Message.isMessage(reply) ? reply : undefined;
+      return onError(error);
     } catch {
-      return undefined; // [documented] an onError that throws has nowhere left to report to
+      // [documented] an onError that throws has nowhere left to report to
     }
   }
 
@@ -296,16 +327,28 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     return cleanup;
   }
 
+  /**
+   * Stops the source and awaits its cleanup, for at most `cleanupTimeout` ms: a producer stuck in an
+   * await that ignores `ctx.signal` is reported, and `onClose` is called all the same.
+   */
   async function stopSource(reason: StreamClosedError): Promise<void> {
-    if (iterator !== undefined && !iteratorDone) {
-      const last = inflight;
-      try {
-        await iterator.return(reason);
-      } catch (error) {
-        reportLate(error);
-      }
-      await last?.then(() => {}, reportLate);
+    const last = inflight;
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    try {
+      // A source given as it is, and never read, is stopped too (a ReadableStream is cancelled).
+      if (typeof source !== "function") iterator ??= toItemIterator(source, CONTEXT);
+      const finished = iterator === undefined || iteratorDone || await Promise.race([
+        iterator.return(reason).catch(reportLate).then(() => last?.catch(reportLate)).then(() => true),
+        // Resolves to undefined: not finished.
+        new Promise<void>((resolve) => {
+          bound = setTimeout(resolve, cleanupTimeout);
+        }),
+      ]);
+      if (!finished) tell(new Error(`DataStream: the producer did not finish within ${cleanupTimeout} ms of the stream's end`));
+    } catch (error) {
+      reportLate(error);
     }
+    clearTimeout(bound);
     try {
       onClose?.(reason);
     } catch {
@@ -317,19 +360,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     {
       start(streamController) {
         controller = streamController;
-        write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
-        const requestSignal = request?.signal;
-        if (requestSignal) {
-          const onAbort = (): void => void finish("client-gone", requestSignal.reason);
-          if (requestSignal.aborted) return onAbort();
-          requestSignal.addEventListener("abort", onAbort, { once: true });
-          unlisten = () => requestSignal.removeEventListener("abort", onAbort);
-        }
-        if (keepAlive !== false) timer = setTimeout(tick, keepAlive);
-        startSource();
       },
       pull(): Promise<void> | void {
         if (ended) return;
+        if (!started) return begin();
         if (queued > 0) {
           const bytes = soleBytes();
           return write(drain(), bytes);

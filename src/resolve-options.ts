@@ -4,7 +4,8 @@ import type { Message } from "./message.ts";
 import type { StreamClosedError } from "./stream-closed-error.ts";
 import { assertRetry } from "./fields.ts";
 import { describeValue } from "./describe-value.ts";
-import { mergeHeaders } from "./default-headers.ts";
+import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
+import { MAX_TIMER_MS } from "./abortable-sleep.ts";
 import { readLastEventId } from "./last-event-id.ts";
 import { checkOptionKeys } from "./check-option-keys.ts";
 
@@ -17,21 +18,26 @@ export interface ResolvedOptions {
   readonly serialize: Serializer;
   readonly onError: (error: unknown) => Message | void;
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: HeaderSet;
   readonly highWaterMark: number;
   readonly bufferLimit: number;
+  readonly cleanupTimeout: number;
 }
 
 const CONTEXT = "Cannot create DataStream";
 const KNOWN: ReadonlySet<string> = new Set([
   "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "bufferLimit",
+  "cleanupTimeout",
 ]);
 
 /** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
 export const DEFAULT_KEEP_ALIVE_MS = 5_000;
 
+/** Default bound on the wait for a producer's cleanup once its stream has ended. */
+export const DEFAULT_CLEANUP_TIMEOUT_MS = 5_000;
+
 function logError(error: unknown): void {
-  console.error("edge-sse: the event stream's producer failed, so the stream was closed (pass onError to handle this)", error);
+  console.error("edge-sse: a DataStream's producer failed and its stream closed (pass onError to handle this)", error);
 }
 
 /**
@@ -42,7 +48,7 @@ function logError(error: unknown): void {
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkOptionKeys(options, KNOWN, CONTEXT);
-  const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit } = options;
+  const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit, cleanupTimeout } = options;
 
   if (request !== undefined) checkRequest(request, CONTEXT);
   let lastEventId = options.lastEventId;
@@ -51,8 +57,13 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     throw new TypeError(`${CONTEXT}: \`lastEventId\` must be a string (got ${describeValue(lastEventId)})`);
   }
 
-  if (keepAlive !== undefined && keepAlive !== false && !isPositiveFinite(keepAlive)) {
-    throw new TypeError(`${CONTEXT}: \`keepAlive\` must be a positive number of milliseconds or false (got ${describeValue(keepAlive)})`);
+  // A longer delay would not wait: setTimeout fires it at once.
+  for (const [name, value, orFalse] of [["keepAlive", keepAlive, ", or false"], ["cleanupTimeout", cleanupTimeout, ""]] as const) {
+    if (value !== undefined && !(orFalse && value === false) && !(isPositiveFinite(value) && value <= MAX_TIMER_MS)) {
+      throw new TypeError(
+        `${CONTEXT}: \`${name}\` must be a positive number of milliseconds up to ${MAX_TIMER_MS}${orFalse} (got ${describeValue(value)})`,
+      );
+    }
   }
   if (retry !== undefined) assertRetry(retry, CONTEXT);
   for (const [name, value] of [["serialize", serialize], ["onError", onError], ["onClose", onClose]] as const) {
@@ -76,9 +87,10 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     serialize: serialize ?? JSON.stringify,
     onError: onError ?? logError,
     onClose,
-    headers: mergeHeaders(CONTEXT, options.headers),
+    headers: mergeHeaderSet(CONTEXT, options.headers),
     highWaterMark: mark,
     bufferLimit: limit,
+    cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
   };
 }
 
@@ -98,8 +110,9 @@ export function checkRequest(request: unknown, context: string): void {
   }
   const signal = (request as { signal?: unknown }).signal;
   if (signal !== undefined && signal !== null) {
-    const s = signal as { aborted?: unknown; addEventListener?: unknown };
-    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function") {
+    const s = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
+    // Without removeEventListener, the stream could not take its listener off a signal that outlives it.
+    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function" || typeof s.removeEventListener !== "function") {
       throw new TypeError(`${context}: \`request.signal\` must be an AbortSignal (got ${describeValue(signal)})`);
     }
   }

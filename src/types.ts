@@ -30,7 +30,10 @@ export interface StreamContext {
   readonly signal: AbortSignal;
   /** The `Last-Event-ID` the client sent (or `options.lastEventId`), if any. */
   readonly lastEventId: string | undefined;
-  /** Waits `ms` milliseconds; rejects with `signal.reason` as soon as the stream ends. */
+  /**
+   * Waits `ms` milliseconds; rejects with `signal.reason` as soon as the stream ends, and with a
+   * `TypeError` when `ms` is above 2147483647 (the longest timer delay).
+   */
   sleep(ms: number): Promise<void>;
   /** Resolves when the send queue is at or below `highWaterMark`; rejects once the stream has ended. */
   readonly ready: Promise<void>;
@@ -39,10 +42,10 @@ export interface StreamContext {
 }
 
 /**
- * A function called once, when the stream starts, with the stream's context. It returns an (async)
- * iterable or a `ReadableStream` of items (for example, it is an async generator function), or it
- * pushes items with `ctx.send()` and returns a promise (the stream ends when it settles) or nothing
- * (the stream ends at `ctx.close()` or when the client leaves).
+ * A function called once, when the stream starts (at the first read of its body), with the stream's
+ * context. It returns an (async) iterable or a `ReadableStream` of items (for example, it is an async
+ * generator function), or it pushes items with `ctx.send()` and returns a promise (the stream ends
+ * when it settles) or nothing (the stream ends at `ctx.close()` or when the client leaves).
  */
 export type Producer = (
   ctx: StreamContext,
@@ -58,7 +61,8 @@ export interface DataStreamOptions {
   /** The last event id the client saw; wins over the request's header. */
   readonly lastEventId?: string;
   /**
-   * Sends a `: ping` comment after this many idle milliseconds, or never with `false`.
+   * Sends a `: ping` comment after this many idle milliseconds (at most 2147483647, the longest
+   * timer delay), or never with `false`.
    * @default 5000
    */
   readonly keepAlive?: number | false;
@@ -71,13 +75,18 @@ export interface DataStreamOptions {
   readonly serialize?: Serializer;
   /**
    * Called once with the first error of the producer or the serializer. Nothing of the error reaches
-   * the client unless this returns a `Message`, which is sent as the stream's last event.
+   * the client unless this returns a `Message`, which is checked as an item is and sent as the
+   * stream's last event. Also called with an invalid returned `Message`'s `TypeError`, and when the
+   * producer's cleanup outlasts `cleanupTimeout`.
    * @default logs the error with console.error
    */
   readonly onError?: (error: unknown) => Message | void;
-  /** Called once when the stream has ended and the producer has been cleaned up. */
+  /**
+   * Called once when the stream has ended and the producer has been cleaned up (or `cleanupTimeout`
+   * has passed). A body that is never read nor cancelled never starts, so it never ends either.
+   */
   readonly onClose?: (reason: StreamClosedError) => void;
-  /** Headers for `toResponse()`, over the defaults. */
+  /** Headers for `toResponse()`, over the defaults; every `set-cookie` value is kept. */
   readonly headers?: HeadersInit;
   /**
    * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread.
@@ -89,4 +98,11 @@ export interface DataStreamOptions {
    * @default 1048576
    */
   readonly bufferLimit?: number;
+  /**
+   * Once the stream has ended, how many milliseconds to wait for the producer's cleanup (a
+   * generator's `finally`, a `ReadableStream`'s cancel) before `onError` hears that it is stuck and
+   * `onClose` is called without it.
+   * @default 5000
+   */
+  readonly cleanupTimeout?: number;
 }

@@ -71,9 +71,9 @@ function reporter(onError: (error: unknown) => void): (error: unknown) => void {
  * }
  *
  * const response = await handler(new Request("http://localhost/room"));
- * await handler(new Request("http://localhost/room", { method: "POST", body: '{"text":"hi"}' }));
  * const reader = response.body!.getReader();
- * let text = "";
+ * let text = new TextDecoder().decode((await reader.read()).value); // the first bytes: it has joined
+ * await handler(new Request("http://localhost/room", { method: "POST", body: '{"text":"hi"}' }));
  * while (!text.includes("event: post")) text += new TextDecoder().decode((await reader.read()).value);
  * console.assert(room.subscriberCount === 1);
  * await reader.cancel();

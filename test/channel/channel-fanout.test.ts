@@ -5,7 +5,9 @@ import { EventReader, datas, ids } from "./event-reader.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
 
 async function subscribe(channel: Channel, options: Parameters<Channel["stream"]>[0] = {}): Promise<EventReader> {
-  return new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
+  const reader = new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
+  await reader.opened;
+  return reader;
 }
 
 describe("Channel fan-out", () => {
@@ -100,7 +102,9 @@ describe("Channel fan-out", () => {
   test("a subscriber that stops reading is closed with overflow; the others get everything", async () => {
     const left: string[] = [];
     const channel = new Channel({ maxQueue: 10_000, onLeave: (_s, reason) => left.push(reason.type) });
-    const slow = (await channel.stream({ keepAlive: false })).toReadableStream(); // never read
+    // Reads its first bytes (it joins at its first read), then nothing more.
+    const slow = (await channel.stream({ keepAlive: false })).toReadableStream().getReader();
+    await slow.read();
     const fast = await subscribe(channel);
     const payload = "x".repeat(1000);
     for (let n = 0; n < 50; n++) {
@@ -112,7 +116,7 @@ describe("Channel fan-out", () => {
     expect(channel.subscriberCount).toBe(1);
     expect(fast.events).toHaveLength(50);
     // What it had not read is dropped, and its reader learns why.
-    await expect(slow.getReader().read()).rejects.toMatchObject({ name: "AbortError", type: "overflow" });
+    await expect(slow.read()).rejects.toMatchObject({ name: "AbortError", type: "overflow" });
     await channel.close();
   });
 

@@ -13,6 +13,7 @@ test("property: whatever a publisher sends, every subscriber and every replay ge
       async (items) => {
         const channel = new Channel();
         const live = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
+        await live.opened;
         const ids: string[] = [];
         for (const { data, comment } of items) {
           ids.push(await channel.publish(comment === undefined ? data : new Message({ data, comment })));

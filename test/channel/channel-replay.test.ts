@@ -5,7 +5,9 @@ import { EventReader, datas, ids } from "./event-reader.ts";
 import { deferred, flushMicrotasks, type Deferred } from "../helpers/deferred.ts";
 
 async function subscribe(channel: Channel, options: Parameters<Channel["stream"]>[0] = {}): Promise<EventReader> {
-  return new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
+  const reader = new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
+  await reader.opened;
+  return reader;
 }
 
 async function publishAll(channel: Channel, items: readonly string[]): Promise<string[]> {

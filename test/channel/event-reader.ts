@@ -2,7 +2,8 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 /**
  * Reads an event stream as a client would, parsing it with eventsource-parser (an independent
- * parser), and keeps every chunk it got so that tests can check which bytes were shared.
+ * parser), and keeps every chunk it got so that tests can check which bytes were shared. Like a
+ * real client it reads at once: a stream starts (a channel's subscriber joins) at its first read.
  */
 export class EventReader {
   readonly events: EventSourceMessage[] = [];
@@ -11,9 +12,14 @@ export class EventReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #decoder = new TextDecoder();
   readonly #parser = createParser({ onEvent: (event) => this.events.push(event) });
+  #first: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  /** Settles once the first bytes arrived: the stream has started (a subscriber has joined). */
+  readonly opened: Promise<void>;
 
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#reader = stream.getReader();
+    this.#first = this.#reader.read();
+    this.opened = this.#first.then(() => {}, () => {});
   }
 
   /** Reads until at least `count` events have arrived in all; fails after `turns` reads without them. */
@@ -32,7 +38,9 @@ export class EventReader {
   }
 
   async readOnce(): Promise<void> {
-    const { done, value } = await this.#reader.read();
+    const read = this.#first ?? this.#reader.read();
+    this.#first = undefined;
+    const { done, value } = await read;
     if (done) {
       this.done = true;
       return;

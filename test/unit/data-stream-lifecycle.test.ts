@@ -234,6 +234,9 @@ test("highWaterMark: send() returns false above it and ctx.ready resolves once t
     context = ctx;
     for (let i = 0; i < 5; i++) results.push(ctx.send("x".repeat(10)));
   }, { keepAlive: false, highWaterMark: 30 }).toReadableStream();
+  const reader = stream.getReader();
+  // The first read starts the producer, which sends all five before the consumer reads them.
+  expect(await readChunk(reader)).toBe(":\n\n");
   // Each frame is "data: " + 10 + "\n\n" = 18 code units: the second crosses 30.
   expect(results).toEqual([true, false, false, false, false]);
   expect(context!.desiredSize).toBe(30 - 5 * 18);
@@ -241,8 +244,6 @@ test("highWaterMark: send() returns false above it and ctx.ready resolves once t
   void context!.ready.then(() => { ready = true; });
   await flushMicrotasks();
   expect(ready).toBe(false);
-  const reader = stream.getReader();
-  await readChunk(reader);
   expect(await readChunk(reader)).toBe("data: xxxxxxxxxx\n\n".repeat(5));
   await flushMicrotasks();
   expect(ready).toBe(true);
@@ -251,7 +252,7 @@ test("highWaterMark: send() returns false above it and ctx.ready resolves once t
   await expect(context!.ready).rejects.toBeInstanceOf(StreamClosedError);
 });
 
-test("bufferLimit: DataStream closes with overflow when a consumer never reads, and memory stays bounded", async () => {
+test("bufferLimit: DataStream closes with overflow when a consumer stops reading, and memory stays bounded", async () => {
   const onClose = vi.fn();
   let accepted = 0;
   let signal: AbortSignal | undefined;
@@ -263,13 +264,15 @@ test("bufferLimit: DataStream closes with overflow when a consumer never reads, 
       if (!ctx.signal.aborted) accepted++;
     }
   }, { keepAlive: false, highWaterMark: 10_000, bufferLimit: 100_000, onClose });
-  const body = stream.toReadableStream();
+  const reader = stream.toReadableStream().getReader();
+  // The first read starts the producer; the consumer reads nothing more.
+  expect(await readChunk(reader)).toBe(":\n\n");
   await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
   expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("overflow");
   expect((signal?.reason as StreamClosedError).type).toBe("overflow");
   // 1,008-unit frames under a 100,000 limit: the 100th crosses it.
   expect(accepted).toBe(99);
-  await expect(body.getReader().read()).rejects.toMatchObject({ type: "overflow" });
+  await expect(reader.read()).rejects.toMatchObject({ type: "overflow" });
 });
 
 test("DataStream reports a producer error to onError once, sends nothing of it, and closes cleanly", async () => {
@@ -371,12 +374,13 @@ test("DataStream reports a cleanup error thrown after the client left, but not i
 
 test("sleep: ctx.sleep rejects with the close reason once the stream ends, and rejects a bad delay", async () => {
   let context: StreamContext | undefined;
-  const stream = new DataStream((ctx) => {
+  const reader = new DataStream((ctx) => {
     context = ctx;
-  }, { keepAlive: false }).toReadableStream();
-  await expect(context!.sleep(-1)).rejects.toThrow(new TypeError("Cannot sleep: `ms` must be a finite number >= 0 (got number -1)"));
+  }, { keepAlive: false }).toReadableStream().getReader();
+  await readChunk(reader);
+  await expect(context!.sleep(-1)).rejects.toThrow(new TypeError("Cannot sleep: `ms` must be a number from 0 to 2147483647 (got number -1)"));
   const sleeping = context!.sleep(60_000);
-  await stream.cancel();
+  await reader.cancel();
   await expect(sleeping).rejects.toBe(context!.signal.reason);
   await expect(context!.sleep(1)).rejects.toBe(context!.signal.reason);
 });

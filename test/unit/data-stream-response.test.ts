@@ -35,7 +35,7 @@ test("toResponse refuses hop-by-hop headers, which break HTTP/2", () => {
 });
 
 test("DataStream throws when it is turned into a body twice", () => {
-  const message = "Cannot read DataStream twice: toResponse() or toReadableStream() was already called; make a new DataStream per response";
+  const message = "Cannot read DataStream twice: it is already a body; make a new DataStream per response";
   const stream = new DataStream(["x"]);
   void stream.toResponse().body?.cancel();
   expect(() => stream.toResponse()).toThrow(new TypeError(message));

@@ -19,13 +19,34 @@ test("DataStream refuses unknown options and suggests the right spelling", () =>
   expect(bad("fast")).toThrow(new TypeError('Cannot create DataStream: `options` must be an object (got "fast")'));
 });
 
-test("keepAlive: DataStream refuses anything but a positive number or false", () => {
-  for (const value of [0, -5, Infinity, Number.NaN, "1000", true]) {
-    expect(bad({ keepAlive: value })).toThrow(/^Cannot create DataStream: `keepAlive` must be a positive number of milliseconds or false \(got /);
+test("keepAlive: DataStream refuses anything but a positive number up to the longest timer delay, or false", () => {
+  for (const value of [0, -5, Infinity, Number.NaN, "1000", true, 2 ** 31, 1e12]) {
+    expect(bad({ keepAlive: value })).toThrow(
+      /^Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got /,
+    );
   }
-  expect(bad({ keepAlive: 0 })).toThrow(new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds or false (got number 0)"));
+  expect(bad({ keepAlive: 0 })).toThrow(
+    new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 0)"),
+  );
+  expect(bad({ keepAlive: 2 ** 31 })).toThrow(
+    new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)"),
+  );
   expect(() => new DataStream([], { keepAlive: false })).not.toThrow();
   expect(() => new DataStream([], { keepAlive: 0.5 })).not.toThrow();
+  expect(() => new DataStream([], { keepAlive: 2 ** 31 - 1 })).not.toThrow();
+});
+
+test("cleanupTimeout: DataStream refuses anything but a positive number up to the longest timer delay", () => {
+  for (const value of [0, -1, Infinity, Number.NaN, "5000", false, 2 ** 31]) {
+    expect(bad({ cleanupTimeout: value })).toThrow(
+      /^Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 \(got /,
+    );
+  }
+  expect(bad({ cleanupTimeout: false })).toThrow(
+    new TypeError("Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got boolean false)"),
+  );
+  expect(() => new DataStream([], { cleanupTimeout: 1 })).not.toThrow();
+  expect(() => new DataStream([], { cleanupTimeout: 2 ** 31 - 1 })).not.toThrow();
 });
 
 test("retry: DataStream refuses a value that is not a non-negative integer", () => {
