@@ -1,0 +1,237 @@
+/**
+ * Broker outages and bounded bodies: what was tried against the channel, the brokers, the Durable
+ * Object's body reading and the chat demo, in one place.
+ *
+ * Here, in process: brokers that fail on purpose (replay, subscribe, storage), request bodies that
+ * count the bytes read from them, and the chat room's presence. Against real parts elsewhere:
+ * - test/redis/outage.test.ts: a real redis-server stopped and restarted mid-stream, with node-redis
+ *   and ioredis (live subscribers, a client reconnecting during the outage, a channel made while
+ *   Redis is down, publish and close during the outage, with and without persistence);
+ * - test/runtimes/workerd/durable-object/channel-object.test.ts: refused bodies in workerd (bytes
+ *   read, no log line), and the object's storage failing during a publish;
+ * - test/browser/chat.test.ts: the chat page in Chromium, presence on the same stream.
+ */
+import { EventSource } from "eventsource";
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { Channel, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
+import { Message } from "edge-sse";
+import { EventReader, datas } from "../channel/event-reader.ts";
+import { deferred } from "../helpers/deferred.ts";
+import { parseWire } from "../helpers/parse.ts";
+import { collectText } from "../helpers/collect.ts";
+import { serveNode, until } from "../helpers/serve-node.ts";
+
+/** A promise that fails the test when `promise` has not settled within `ms` (a bound, not a timing assertion). */
+async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Timed out waiting for: ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A MemoryBroker whose replay, subscribe or publish can be made to fail, as a remote broker in an outage. */
+function flakyBroker(inner = new MemoryBroker()) {
+  const state = {
+    /** While true, replay rejects. */
+    replayDown: false,
+    /** How many of the next subscribe calls reject. */
+    subscribeFailures: 0,
+    replays: 0,
+    subscribes: 0,
+  };
+  const broker: ChannelBroker = {
+    publish: (event) => inner.publish(event),
+    subscribe: async (listener) => {
+      state.subscribes++;
+      if (state.subscribeFailures > 0) {
+        state.subscribeFailures--;
+        throw new Error("broker down: subscribe");
+      }
+      return inner.subscribe(listener);
+    },
+    replay: async (afterId) => {
+      state.replays++;
+      if (state.replayDown) throw new Error("broker down: replay");
+      return inner.replay(afterId);
+    },
+  };
+  return { broker, state, inner };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("Broker outages: the channel", () => {
+  test("Channel.stream answers 200 with a retry hint and ends when the broker's replay keeps failing; onError hears why", async () => {
+    const { broker, state } = flakyBroker();
+    const errors: unknown[] = [];
+    const channel = new Channel({ broker, onError: (error) => errors.push(error) });
+    await channel.ready;
+    const [first] = [await channel.publish("a"), await channel.publish("b")];
+    state.replayDown = true;
+    const response = await channel.response({ request: new Request("http://localhost/", { headers: { "last-event-id": first! } }) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("last-event-id")).toBeNull();
+    const parsed = parseWire(await collectText(response.body!)); // It ends by itself.
+    expect(parsed.events).toEqual([]);
+    expect(parsed.retries).toEqual([3000]);
+    expect(state.replays).toBe(3);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toBe(`Error: Cannot replay after ${JSON.stringify(first)}: the broker failed 3 times`);
+    expect(String((errors[0] as Error).cause)).toBe("Error: broker down: replay");
+    expect(channel.subscriberCount).toBe(0);
+    await channel.close();
+  });
+
+  test("Channel.stream's retry hint is the stream's retry when set", async () => {
+    const { broker, state } = flakyBroker();
+    const channel = new Channel({ broker, retry: 1500, onError: () => {} });
+    state.replayDown = true;
+    const stream = await channel.stream({ lastEventId: "x", retry: 250 });
+    expect(parseWire(await collectText(stream.toReadableStream())).retries).toEqual([250]);
+    await channel.close();
+  });
+
+  test("Channel.stream asks again for a replay that failed once, and the client gets exactly what it missed", async () => {
+    const { broker, state } = flakyBroker();
+    const errors: unknown[] = [];
+    const channel = new Channel({ broker, onError: (error) => errors.push(error) });
+    const [first] = [await channel.publish("a"), await channel.publish("b"), await channel.publish("c")];
+    state.replayDown = true;
+    const streaming = channel.stream({ lastEventId: first!, keepAlive: false });
+    await until(() => state.replays === 1, "the first replay");
+    state.replayDown = false;
+    const reader = new EventReader((await streaming).toReadableStream());
+    await channel.publish("d");
+    expect(datas(await reader.until(3))).toEqual(["b", "c", "d"]);
+    expect(errors).toEqual([]);
+    await channel.close();
+  });
+
+  test("A Channel whose broker cannot subscribe at first keeps trying, reports each failure, and starts once it can", async () => {
+    const { broker, state } = flakyBroker();
+    state.subscribeFailures = 3;
+    const errors: unknown[] = [];
+    const channel = new Channel({ broker, onError: (error) => errors.push(error) });
+    await within(channel.ready, "the live feed to start after three failures");
+    expect(state.subscribes).toBe(4);
+    expect(errors.map(String)).toEqual([100, 200, 400].map((ms) =>
+      `Error: Cannot start the channel's live feed: the broker's subscribe() failed; trying again in ${ms} ms`
+    ));
+    expect(String((errors[0] as Error).cause)).toBe("Error: broker down: subscribe");
+    const reader = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
+    await channel.publish("live");
+    expect(datas(await reader.until(1))).toEqual(["live"]);
+    await channel.close();
+  });
+
+  test("A Channel's retries of a failing subscribe double from 100 ms up to 5 s, and stop at close()", async () => {
+    vi.useFakeTimers();
+    const { broker, state } = flakyBroker();
+    state.subscribeFailures = Infinity;
+    const errors: string[] = [];
+    const channel = new Channel({ broker, onError: (error) => errors.push(String(error)) });
+    await vi.advanceTimersByTimeAsync(60_000);
+    const delays = errors.map((message) => Number(/trying again in (\d+) ms/.exec(message)?.[1]));
+    expect(delays.slice(0, 8)).toEqual([100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+    expect(new Set(delays.slice(6))).toEqual(new Set([5000]));
+    expect(state.subscribes).toBe(errors.length); // Each attempt failed and was reported; the next waits.
+    await channel.close();
+    const attempts = state.subscribes;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(state.subscribes).toBe(attempts);
+    await expect(channel.ready).rejects.toThrow(new TypeError("Cannot start the channel's live feed: the channel is closed"));
+  });
+
+  test("Channel.stream while the live feed cannot start answers with the retry hint instead of failing", async () => {
+    const { broker, state } = flakyBroker();
+    state.subscribeFailures = Infinity;
+    const channel = new Channel({ broker, retry: 100, onError: () => {} });
+    for (const lastEventId of [undefined, "some-id"]) {
+      const response = await within(channel.response({ ...(lastEventId ? { lastEventId } : {}) }), "the response");
+      expect(response.status).toBe(200);
+      const parsed = parseWire(await collectText(response.body!));
+      expect(parsed).toMatchObject({ events: [], retries: [100] });
+    }
+    expect(state.replays).toBe(0);
+    await channel.close();
+  });
+
+  test("Channel.publish goes to the broker at once while the live feed is still starting", async () => {
+    const inner = new MemoryBroker();
+    const never = deferred<Unsubscribe>();
+    const channel = new Channel({ broker: { publish: (event) => inner.publish(event), subscribe: () => never.promise, replay: (id) => inner.replay(id) } });
+    const id = await within(channel.publish("stored"), "the publish");
+    expect(inner.events.map((event) => [event.id, event.data])).toEqual([[id, "stored"]]);
+    await within(channel.close(), "close");
+  });
+
+  test("Channel.close() ends at once while the broker's subscribe hangs, and ends the subscription that comes late", async () => {
+    const late = deferred<Unsubscribe>();
+    const unsubscribed = deferred<void>();
+    const channel = new Channel({ broker: { publish: () => "1", subscribe: () => late.promise, replay: () => ({ found: false, events: [] }) } });
+    await within(channel.close(), "close() while subscribe hangs");
+    await expect(channel.ready).rejects.toThrow(TypeError);
+    late.resolve(() => unsubscribed.resolve());
+    await within(unsubscribed.promise, "the late subscription to be ended");
+    await expect(channel.stream()).rejects.toThrow(new TypeError("Cannot subscribe: the channel is closed"));
+  });
+
+  test("A broker whose subscribe gives no function is not retried: ready rejects with a TypeError that says so", async () => {
+    const errors: unknown[] = [];
+    const channel = new Channel({
+      broker: { publish: () => "1", subscribe: async () => "oops" as never, replay: () => ({ found: false, events: [] }) },
+      onError: (error) => errors.push(error),
+    });
+    const expected = new TypeError('Cannot start the channel\'s live feed: the broker\'s subscribe() must return a function (got "oops")');
+    await expect(channel.ready).rejects.toThrow(expected);
+    expect(errors).toEqual([expected]);
+    await expect(channel.stream()).rejects.toThrow(expected);
+    expect(() => new Channel({ broker: { publish: () => "1", subscribe: () => 7 as never, replay: () => ({ found: false, events: [] }) } }))
+      .toThrow(new TypeError("Cannot start the channel's live feed: the broker's subscribe() must return a function (got number 7)"));
+  });
+
+  test("The eventsource client, told to retry during a replay outage, reconnects with the same Last-Event-ID and misses nothing", async () => {
+    const { broker, state } = flakyBroker();
+    const errors: unknown[] = [];
+    const channel = new Channel({ broker, retry: 50, keepAlive: false, onError: (error) => errors.push(error) });
+    const statuses: number[] = [];
+    const resumedAfter: Array<string | null> = [];
+    const server = await serveNode(async (request) => {
+      resumedAfter.push(request.headers.get("last-event-id"));
+      const response = await channel.response({ request });
+      statuses.push(response.status);
+      return response;
+    });
+    const source = new EventSource(`${server.url}/events`);
+    const seen: Array<{ id: string; data: string }> = [];
+    source.onmessage = (event) => seen.push({ id: event.lastEventId, data: event.data });
+    try {
+      await until(() => channel.subscriberCount === 1, "the first connection");
+      const ids = [await channel.publish("e1"), await channel.publish("e2")];
+      await until(() => seen.length === 2, "two events");
+      state.replayDown = true;
+      server.server.closeAllConnections(); // The client reconnects with Last-Event-ID e2, into the outage.
+      await until(() => errors.length >= 2, "two reconnections told to retry", 10_000);
+      ids.push(await channel.publish("e3"), await channel.publish("e4"));
+      state.replayDown = false;
+      await until(() => seen.length === 4, "the missed events after the outage", 10_000);
+      ids.push(await channel.publish("e5"));
+      await until(() => seen.length === 5, "a live event");
+      expect(seen).toEqual(["e1", "e2", "e3", "e4", "e5"].map((data, n) => ({ id: ids[n], data })));
+      expect(new Set(statuses)).toEqual(new Set([200]));
+      expect(resumedAfter[0]).toBeNull();
+      expect(new Set(resumedAfter.slice(1))).toEqual(new Set([ids[1]]));
+      expect(source.readyState).toBe(EventSource.OPEN);
+    } finally {
+      source.close();
+      await channel.close();
+      await server.close();
+    }
+  });
+});
