@@ -15,6 +15,7 @@ import { EventSource } from "eventsource";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Channel, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
 import { Message } from "edge-sse";
+import { redisBroker, type IoRedisClient, type NodeRedisClient } from "edge-sse/redis";
 import { EventReader, datas } from "../channel/event-reader.ts";
 import { deferred } from "../helpers/deferred.ts";
 import { parseWire } from "../helpers/parse.ts";
@@ -233,5 +234,62 @@ describe("Broker outages: the channel", () => {
       await channel.close();
       await server.close();
     }
+  });
+});
+
+describe("Broker outages: the Redis broker, with stand-in clients", () => {
+  /** A node-redis stand-in that is reconnecting (open, not ready) until `ready` is set, and records every command. */
+  function reconnectingNodeRedis() {
+    const sent: string[][] = [];
+    const client = {
+      isOpen: true,
+      isReady: false,
+      sendCommand: async (args: string[]) => {
+        sent.push(args);
+        return args[0] === "XADD" ? "1-1" : [];
+      },
+      duplicate: (): unknown => client,
+    };
+    return { client: client as NodeRedisClient, state: client, sent };
+  }
+
+  test("redisBroker publish and replay reject, sending nothing, while the client reconnects past offlineTimeout", async () => {
+    const { client, sent } = reconnectingNodeRedis();
+    const broker = redisBroker({ client, key: "k", offlineTimeout: 50 });
+    await expect(within(Promise.resolve(broker.publish({ data: "x" })), "publish")).rejects.toThrow(
+      new Error('Cannot publish to the Redis stream "k": Redis is not connected (the client has been reconnecting for 50 ms), so nothing was sent'),
+    );
+    await expect(within(Promise.resolve(broker.replay("1-0")), "replay")).rejects.toThrow(
+      new Error('Cannot replay the Redis stream "k": Redis is not connected (the client has been reconnecting for 50 ms), so nothing was sent'),
+    );
+    expect(sent).toEqual([]);
+  });
+
+  test("redisBroker publish waits for a client that reconnects within offlineTimeout, then sends", async () => {
+    const { client, state, sent } = reconnectingNodeRedis();
+    const broker = redisBroker({ client, key: "k", offlineTimeout: 5_000 });
+    const publishing = Promise.resolve(broker.publish({ data: "x" }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sent).toEqual([]);
+    state.isReady = true;
+    expect(await within(publishing, "publish")).toBe("1-1");
+    expect(sent.map((args) => args[0])).toEqual(["XADD"]);
+  });
+
+  test("redisBroker's unsubscribe ends at once when the client never settles a read it holds (ioredis while reconnecting)", async () => {
+    let reads = 0;
+    const client: IoRedisClient & { status: string; disconnect(): void } = {
+      status: "ready",
+      call: async (command: string) => {
+        if (command !== "XREAD") return [];
+        reads++;
+        return new Promise(() => {}); // Held for a reconnection that does not come; disconnect() does not reject it.
+      },
+      duplicate: () => client,
+      disconnect: () => {},
+    };
+    const stop = await redisBroker({ client, key: "k" }).subscribe(() => {});
+    await until(() => reads === 1, "the first read");
+    await within(Promise.resolve(stop()), "unsubscribe");
   });
 });
