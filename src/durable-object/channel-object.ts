@@ -30,7 +30,7 @@ const CONTEXT = "Cannot create ChannelObject";
  *   `{ "data": string | any JSON value, "event"?: string, "id"?: string }`: string data is sent as
  *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
  *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
- *   with `{ "error": "<why>" }`.
+ *   with `{ "error": "<why>" }`. A refused body is read no further than `maxBodyBytes`.
  * - anything else: `405` with an `Allow: GET, POST` header.
  *
  * The object does not check who may publish: authorize in the Worker before routing a POST (or
@@ -124,7 +124,7 @@ export class ChannelObject<Env = unknown> {
   async fetch(request: Request): Promise<Response> {
     if (request.method === "GET") return this.channel.response({ request });
     if (request.method === "POST") return this.#publish(request);
-    await discardBody(request.body);
+    await discardBody(request.body, this.#maxBodyBytes);
     return json(405, { error: `Cannot ${request.method} a channel: GET subscribes, POST publishes` }, { allow: "GET, POST" });
   }
 
