@@ -30,7 +30,8 @@ const CONTEXT = "Cannot create ChannelObject";
  *   `{ "data": string | any JSON value, "event"?: string, "id"?: string }`: string data is sent as
  *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
  *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
- *   with `{ "error": "<why>" }`. A refused body is read no further than `maxBodyBytes`.
+ *   with `{ "error": "<why>" }`, and a failure of the object's storage `503` (reported to the
+ *   channel's `onError`). A refused body is read no further than `maxBodyBytes`.
  * - anything else: `405` with an `Allow: GET, POST` header.
  *
  * The object does not check who may publish: authorize in the Worker before routing a POST (or
@@ -70,6 +71,7 @@ export class ChannelObject<Env = unknown> {
   /** The Worker's bindings, as the runtime gave them. */
   protected readonly env: Env;
   readonly #maxBodyBytes: number;
+  readonly #onError: (error: unknown) => void;
 
   /**
    * Called by the runtime. Loads the stored history before the object takes any request.
@@ -88,6 +90,7 @@ export class ChannelObject<Env = unknown> {
       throw new TypeError(`${CONTEXT}: \`maxBodyBytes\` must be a positive integer (got ${describeValue(maxBodyBytes)})`);
     }
     this.#maxBodyBytes = maxBodyBytes;
+    this.#onError = channelOptions.onError ?? logError;
     const broker = new StorageBroker(ctx.storage, history === undefined ? {} : { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
     this.channel = new Channel({ ...channelOptions, broker });
@@ -136,10 +139,16 @@ export class ChannelObject<Env = unknown> {
       id = await this.channel.publish(new Message(fields));
     } catch (error) {
       if (error instanceof TypeError) return json(400, { error: error.message });
-      throw error;
+      // The object's storage failed: not the publisher's fault, and worth trying again.
+      this.#onError(error);
+      return json(503, { error: "Cannot publish: the channel could not store the event; try again" });
     }
     return json(201, { id });
   }
+}
+
+function logError(error: unknown): void {
+  console.error("edge-sse/durable-object: a publish failed (pass onError in channelOptions() to handle this)", error);
 }
 
 function json(status: number, body: object, headers: Record<string, string> = {}): Response {

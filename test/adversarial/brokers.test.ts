@@ -16,6 +16,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { Channel, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
 import { Message } from "edge-sse";
 import { redisBroker, type IoRedisClient, type NodeRedisClient } from "edge-sse/redis";
+import { StorageBroker, type DurableObjectStorageLike } from "edge-sse/durable-object";
 import { EventReader, datas } from "../channel/event-reader.ts";
 import { deferred } from "../helpers/deferred.ts";
 import { parseWire } from "../helpers/parse.ts";
@@ -291,5 +292,69 @@ describe("Broker outages: the Redis broker, with stand-in clients", () => {
     const stop = await redisBroker({ client, key: "k" }).subscribe(() => {});
     await until(() => reads === 1, "the first read");
     await within(Promise.resolve(stop()), "unsubscribe");
+  });
+});
+
+describe("Broker outages: a Durable Object's storage (StorageBroker, with stand-in storage)", () => {
+  /** Storage in a Map, whose put and list can be made to fail, at once (a throw) or later (a rejection). */
+  function flakyStorage() {
+    const data = new Map<string, unknown>();
+    const control = { put: "works" as "works" | "throws" | "rejects", listFailures: 0 };
+    const storage: DurableObjectStorageLike = {
+      get: async (key) => data.get(key),
+      list: async ({ prefix }) => {
+        if (control.listFailures > 0) {
+          control.listFailures--;
+          throw new Error("storage unreachable");
+        }
+        return new Map([...data].filter(([key]) => key.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)));
+      },
+      put: (entries) => {
+        if (control.put === "throws") throw new RangeError("value too large");
+        if (control.put === "rejects") return Promise.reject(new Error("disk full"));
+        for (const [key, value] of Object.entries(entries)) data.set(key, value);
+        return Promise.resolve();
+      },
+      delete: async (keys) => keys.filter((key) => data.delete(key)).length,
+    };
+    return { storage, control, data };
+  }
+
+  test("StorageBroker: storage that refuses a write at once leaves no trace: nothing delivered, kept, or counted", async () => {
+    const { storage, control } = flakyStorage();
+    const broker = new StorageBroker(storage);
+    const channel = new Channel({ broker });
+    const reader = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
+    control.put = "throws";
+    await expect(channel.publish("refused")).rejects.toThrow(new Error("Cannot publish: the Durable Object's storage failed (value too large)"));
+    expect(broker.events).toEqual([]);
+    control.put = "works";
+    expect(await channel.publish("stored")).toBe("1");
+    expect(datas(await reader.until(1))).toEqual(["stored"]);
+    expect((await broker.replay("0")).events.map((event) => event.data)).toEqual(["stored"]);
+    await channel.close();
+  });
+
+  test("StorageBroker: a write that fails later rejects the publish with the storage's error as cause", async () => {
+    const { storage, control } = flakyStorage();
+    const channel = new Channel({ broker: new StorageBroker(storage) });
+    control.put = "rejects";
+    const failure = await channel.publish("x").then(() => undefined, (error: unknown) => error);
+    expect(String(failure)).toBe("Error: Cannot publish: the Durable Object's storage failed (disk full)");
+    expect((failure as Error).cause).toEqual(new Error("disk full"));
+    await channel.close();
+  });
+
+  test("StorageBroker: a history that could not be loaded is loaded again by the next publish or replay", async () => {
+    const { storage, control, data } = flakyStorage();
+    const first = new StorageBroker(storage);
+    await first.ready;
+    await first.publish({ data: "kept" });
+    control.listFailures = 1;
+    const broker = new StorageBroker(storage);
+    await expect(broker.ready).rejects.toThrow(new Error("storage unreachable"));
+    expect((await broker.replay("0")).events.map((event) => event.data)).toEqual(["kept"]);
+    expect(await broker.publish({ data: "next" })).toBe("2");
+    expect(data.get("edge-sse:sequence")).toBe(2);
   });
 });

@@ -8,9 +8,9 @@ import { afterEach, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
 import { ChannelObject, routeToChannel, type DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader, WAIT_MS } from "./event-reader.ts";
-import { MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS, type Env } from "./worker.ts";
+import { MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS, type Env, type FlakyChannels, type WriteMode } from "./worker.ts";
 
-const { CHANNELS, AGED_CHANNELS } = env as Env;
+const { CHANNELS, AGED_CHANNELS, FLAKY_CHANNELS } = env as Env;
 const EVENT_KEYS = "edge-sse:event:";
 
 let channels = 0;
@@ -276,6 +276,32 @@ test("durable-object: refused bodies are not read to their end: 20 MB declared, 
     // A few chunks may be in flight between the Worker and the object; 20 MB are not read.
     expect(pulled(), what).toBeLessThan(1024 * 1024);
     expect(await storedKeys(name), what).toEqual([]);
+  }
+});
+
+test("durable-object: a publish whose storage write fails gets 503 and is reported; a write refused at once leaves no trace", async () => {
+  for (const mode of ["throws", "rejects"] as const) {
+    const name = newChannel();
+    const path = `/flaky/${name}`;
+    const stub = stubOf(name, FLAKY_CHANNELS);
+    const setWrites = (writes: WriteMode): Promise<void> => runInDurableObject(stub, (instance) => void ((instance as FlakyChannels).writes = writes));
+    await setWrites(mode);
+    const refused = await post(name, JSON.stringify({ data: "lost" }), "application/json", path);
+    expect(refused.status, mode).toBe(503);
+    expect(await refused.json(), mode).toEqual({ error: "Cannot publish: the channel could not store the event; try again" });
+    const reported = await runInDurableObject(stub, (instance) => (instance as FlakyChannels).reported);
+    expect(reported, mode).toEqual([
+      `Error: Cannot publish: the Durable Object's storage failed (${mode === "throws" ? "storage refused the write" : "storage failed the write"})`,
+    ]);
+    await setWrites("works");
+    if (mode === "throws") {
+      // Refused at once: nothing kept, the id not used.
+      expect(await publish(name, { data: "stored" }, path)).toBe("1");
+      const { reader } = await subscribe(name, { "last-event-id": "0" }, path);
+      expect(await reader.next(1)).toEqual([{ id: undefined, event: GAP_EVENT, data: JSON.stringify({ lastEventId: "0", firstId: "1" }) }]);
+      expect(await reader.next(1)).toEqual([{ id: "1", event: undefined, data: "stored" }]);
+    }
+    expect(await storedKeys(name, FLAKY_CHANNELS), mode).toEqual(mode === "throws" ? [`${EVENT_KEYS}${"1".padStart(16, "0")}`] : []);
   }
 });
 
