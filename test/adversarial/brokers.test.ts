@@ -22,6 +22,8 @@ import { deferred } from "../helpers/deferred.ts";
 import { parseWire } from "../helpers/parse.ts";
 import { collectText } from "../helpers/collect.ts";
 import { serveNode, until } from "../helpers/serve-node.ts";
+import { handleChat, MAX_BODY_BYTES } from "../../examples/shared/chat-handler.ts";
+import { ChatRoom } from "../../examples/shared/chat-room.ts";
 
 /** A promise that fails the test when `promise` has not settled within `ms` (a bound, not a timing assertion). */
 async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
@@ -358,3 +360,71 @@ describe("Broker outages: a Durable Object's storage (StorageBroker, with stand-
     expect(data.get("edge-sse:sequence")).toBe(2);
   });
 });
+
+describe("Bounded bodies: the chat demo", () => {
+  /** A body of `total` bytes in 64 KiB pieces that counts how many bytes were pulled from it. */
+  function countingBody(total: number): { body: ReadableStream<Uint8Array>; pulled(): number } {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        const size = Math.min(65_536, total - pulled);
+        pulled += size;
+        controller.enqueue(new Uint8Array(size).fill(0x20));
+      },
+    }, { highWaterMark: 0 });
+    return { body, pulled: () => pulled };
+  }
+
+  function postRequest(body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
+    const init: RequestInit & { duplex: "half" } = { method: "POST", body, duplex: "half", headers: { "content-type": "application/json", ...headers } };
+    return new Request("http://localhost/chat/messages", init);
+  }
+
+  test("The chat answers 413 to a body whose content-length is over the bound without reading any of it", async () => {
+    const room = new ChatRoom();
+    const total = 48 * 1024 * 1024;
+    const { body, pulled } = countingBody(total);
+    const response = await handleChat(postRequest(body, { "content-length": String(total) }), room);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: `The body must be at most ${MAX_BODY_BYTES} bytes` });
+    expect(pulled()).toBe(0);
+    await room.close();
+  });
+
+  test("The chat stops reading a streamed body at the bound and answers 413", async () => {
+    const room = new ChatRoom();
+    const { body, pulled } = countingBody(48 * 1024 * 1024);
+    const response = await handleChat(postRequest(body), room);
+    expect(response.status).toBe(413);
+    expect(pulled()).toBeLessThanOrEqual(MAX_BODY_BYTES + 65_536); // The chunk that passed the bound, and no more.
+    await room.close();
+  });
+});
+
+describe("Presence in the chat's history", () => {
+  test("1,000 clients joining and leaving leave every chat message in the history", async () => {
+    const room = new ChatRoom();
+    const ids = [];
+    for (const text of ["one", "two", "three"]) ids.push(await room.post({ name: "ada", text }));
+    const events = (lastEventId?: string): Request =>
+      new Request("http://localhost/chat/events", lastEventId === undefined ? {} : { headers: { "last-event-id": lastEventId } });
+    for (let n = 0; n < 1_000; n++) await (await room.connect(events())).body!.cancel();
+    await flushTimers();
+    // A client that saw the first message comes back: no gap, the two messages it missed.
+    const response = await room.connect(events(ids[0]));
+    expect(response.headers.get("last-event-id")).toBe(ids[0]);
+    const reader = new EventReader(response.body!);
+    const got = await reader.until(4); // two messages, the latest presence, then its own join (live)
+    expect(got.filter((event) => event.event === "edge-sse-gap")).toEqual([]);
+    expect(got.filter((event) => event.event === "chat").map((event) => [event.id, JSON.parse(event.data).text])).toEqual([[ids[1], "two"], [ids[2], "three"]]);
+    expect(got.filter((event) => event.event === "presence").map((event) => JSON.parse(event.data))).toEqual([{ online: 0 }, { online: 1 }]);
+    await reader.cancel();
+    await room.close();
+  });
+});
+
+/** Lets the leave hooks of cancelled streams run (they follow the cancel by a few turns). */
+async function flushTimers(): Promise<void> {
+  for (let n = 0; n < 5; n++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
