@@ -41,6 +41,8 @@ function flakyBroker(inner = new MemoryBroker()) {
   const state = {
     /** While true, replay rejects. */
     replayDown: false,
+    /** The replay calls (counting from 1) that reject. */
+    failingReplays: new Set<number>(),
     /** How many of the next subscribe calls reject. */
     subscribeFailures: 0,
     replays: 0,
@@ -58,7 +60,7 @@ function flakyBroker(inner = new MemoryBroker()) {
     },
     replay: async (afterId) => {
       state.replays++;
-      if (state.replayDown) throw new Error("broker down: replay");
+      if (state.replayDown || state.failingReplays.has(state.replays)) throw new Error("broker down: replay");
       return inner.replay(afterId);
     },
   };
@@ -113,6 +115,22 @@ describe("Broker outages: the channel", () => {
     const reader = new EventReader((await streaming).toReadableStream());
     await channel.publish("d");
     expect(datas(await reader.until(3))).toEqual(["b", "c", "d"]);
+    expect(errors).toEqual([]);
+    await channel.close();
+  });
+
+  test("A subscriber's second replay (the one that closes the race with live events) is asked again when it fails, and the stream goes on", async () => {
+    const { broker, state } = flakyBroker();
+    const errors: unknown[] = [];
+    const channel = new Channel({ broker, onError: (error) => errors.push(error) });
+    const [first] = [await channel.publish("a"), await channel.publish("b")];
+    state.failingReplays.add(2); // The first replay answers; the second one fails once.
+    const reader = new EventReader((await channel.stream({ lastEventId: first!, keepAlive: false })).toReadableStream());
+    await until(() => state.replays === 3, "the second replay, asked again");
+    await channel.publish("c");
+    expect(datas(await reader.until(2))).toEqual(["b", "c"]);
+    expect(reader.done).toBe(false);
+    expect(channel.subscriberCount).toBe(1);
     expect(errors).toEqual([]);
     await channel.close();
   });
