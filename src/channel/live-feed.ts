@@ -102,7 +102,7 @@ export class LiveFeed {
       } catch (error) {
         if (this.#stop.signal.aborted) throw this.#stop.signal.reason;
         const delay = Math.min(FIRST_DELAY_MS * 2 ** failures, LAST_DELAY_MS);
-        this.#onError(new Error(`${START}: the broker's subscribe() failed; trying again in ${delay} ms`, { cause: error }));
+        this.#report(new Error(`${START}: the broker's subscribe() failed; trying again in ${delay} ms`, { cause: error }));
         await abortableSleep(delay, this.#stop.signal);
         attempt = this.#attempt();
         continue;
@@ -110,10 +110,19 @@ export class LiveFeed {
       try {
         this.#started(unsubscribe);
       } catch (error) {
-        if (!this.#stop.signal.aborted) this.#onError(error); // a broken broker: trying again would not help
+        if (!this.#stop.signal.aborted) this.#report(error); // a broken broker: trying again would not help
         throw error;
       }
       return;
+    }
+  }
+
+  /** Hands an error to `onError`; one that throws must not stop the attempts. */
+  #report(error: unknown): void {
+    try {
+      this.#onError(error);
+    } catch {
+      // Nowhere left to report it.
     }
   }
 
@@ -125,7 +134,7 @@ export class LiveFeed {
       // Stopped while this attempt was on its way: end what it started.
       Promise.resolve()
         .then(unsubscribe)
-        .catch((error: unknown) => this.#onError(error));
+        .catch((error: unknown) => this.#report(error));
       throw this.#stop.signal.reason;
     }
     this.#unsubscribe = unsubscribe;

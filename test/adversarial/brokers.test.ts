@@ -139,7 +139,13 @@ describe("Broker outages: the channel", () => {
     const { broker, state } = flakyBroker();
     state.subscribeFailures = 3;
     const errors: unknown[] = [];
-    const channel = new Channel({ broker, onError: (error) => errors.push(error) });
+    const channel = new Channel({
+      broker,
+      onError: (error) => {
+        errors.push(error);
+        throw new Error("an onError that throws does not stop the attempts");
+      },
+    });
     await within(channel.ready, "the live feed to start after three failures");
     expect(state.subscribes).toBe(4);
     expect(errors.map(String)).toEqual([100, 200, 400].map((ms) =>
