@@ -1,15 +1,17 @@
 import { CHAT_PAGE } from "./chat-page.ts";
 import { readChatPost } from "./chat-post.ts";
 import type { ChatRoom } from "./chat-room.ts";
+import { readBodyText } from "./read-body.ts";
 
-/** The largest request body `POST /chat/messages` reads, in UTF-16 code units. */
-const MAX_BODY = 4_096;
+/** The largest request body `POST /chat/messages` reads, in bytes: a 500-character message with a 40-character name fits. */
+export const MAX_BODY_BYTES = 4_096;
 
 /**
  * Serves a chat room as a web-standard fetch handler:
  * - `GET /chat`: the page;
  * - `GET /chat/events`: the room's event stream (it resumes after the Last-Event-ID header);
- * - `POST /chat/messages`: JSON `{ name, text }` → `201 { id }`, or a 4xx with `{ error }` saying what is wrong.
+ * - `POST /chat/messages`: JSON `{ name, text }` → `201 { id }`, or a 4xx with `{ error }` saying what is wrong
+ *   (413 past `MAX_BODY_BYTES`, which is all of a body that is ever read).
  *
  * @example
  * ```ts
@@ -35,10 +37,8 @@ async function postMessage(request: Request, room: ChatRoom): Promise<Response> 
   if (!/^application\/json\s*(;|$)/i.test(request.headers.get("content-type") ?? "")) {
     return jsonResponse(415, { error: "Send the message as application/json" });
   }
-  const tooLarge = jsonResponse(413, { error: `The body must be at most ${MAX_BODY} characters` });
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY) return tooLarge;
-  const body = await request.text();
-  if (body.length > MAX_BODY) return tooLarge;
+  const body = await readBodyText(request, MAX_BODY_BYTES);
+  if (body === undefined) return jsonResponse(413, { error: `The body must be at most ${MAX_BODY_BYTES} bytes` });
 
   let post;
   try {

@@ -1,5 +1,6 @@
 import { Message } from "edge-sse";
-import { Channel, type HistoryLimits } from "edge-sse/channel";
+import { Channel } from "edge-sse/channel";
+import { ChatHistory, PRESENCE_EVENT } from "./chat-history.ts";
 import type { ChatPost } from "./chat-post.ts";
 
 /** A chat message as the room sends it on its `chat` events: a post and when the server got it. */
@@ -10,8 +11,8 @@ export interface ChatMessage extends ChatPost {
 
 /** Options of a `ChatRoom`. */
 export interface ChatRoomOptions {
-  /** How many events (messages and presence) the room remembers for clients that reconnect. @default { maxEvents: 500 } */
-  readonly history?: HistoryLimits;
+  /** How many chat messages the room remembers for clients that reconnect (presence is not counted). @default 500 */
+  readonly maxMessages?: number;
   /** The reconnection delay sent to each client, in milliseconds. @default 1000 */
   readonly retry?: number;
 }
@@ -20,6 +21,8 @@ export interface ChatRoomOptions {
  * A chat room on one `Channel`. Each message is a `chat` event with JSON `{ name, text, at }`; each
  * time a client joins or leaves, a `presence` event with JSON `{ online }` says how many are connected.
  * A client that reconnects gets what it missed from the channel's history, after its Last-Event-ID.
+ * The history (`ChatHistory`) keeps the last messages and only the latest presence, so clients
+ * coming and going never push messages out of it.
  *
  * @example
  * ```ts
@@ -34,7 +37,7 @@ export class ChatRoom {
 
   constructor(options: ChatRoomOptions = {}) {
     this.#channel = new Channel({
-      history: options.history ?? { maxEvents: 500 },
+      broker: new ChatHistory(options.maxMessages ?? 500),
       retry: options.retry ?? 1_000,
       onJoin: () => this.#announcePresence(),
       onLeave: () => this.#announcePresence(),
@@ -60,7 +63,7 @@ export class ChatRoom {
 
   #announcePresence(): void {
     if (this.#closed) return;
-    const presence = Message.json({ online: this.#channel.subscriberCount }).event("presence");
+    const presence = Message.json({ online: this.#channel.subscriberCount }).event(PRESENCE_EVENT);
     this.#channel.publish(presence).catch((error: unknown) => console.error("chat: presence not sent", error));
   }
 }

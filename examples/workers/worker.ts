@@ -4,7 +4,7 @@
 import { handleDemo } from "../shared/demo-handler.ts";
 import { handleChat } from "../shared/chat-handler.ts";
 import { ChatRoom } from "../shared/chat-room.ts";
-import type { DurableObjectNamespaceLike } from "edge-sse/durable-object";
+import { routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
 
 interface Env {
   readonly CHAT: DurableObjectNamespaceLike;
@@ -22,9 +22,8 @@ export class ChatRoomObject {
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname === "/chat" || pathname.startsWith("/chat/")) {
-      return env.CHAT.get(env.CHAT.idFromName("demo")).fetch(request);
-    }
+    // routeToChannel forwards to the object named "demo", and stops a body the object refused.
+    if (pathname === "/chat" || pathname.startsWith("/chat/")) return routeToChannel(request, env.CHAT, "demo");
     return handleDemo(request);
   },
 };

@@ -11,5 +11,17 @@ cd "$repo"
 ln -sfn "$RT_MODULES" test/runtimes/workerd/node_modules
 
 export NO_COLOR=1 CI=true
+log="$(mktemp -t edge-sse-workerd.XXXXXX.log)"
+trap 'rm -f "$log"' EXIT
 # Bounded: the slowest case takes ~25 s; the whole run ~1 min.
-exec timeout --kill-after=10 300 "$RT_NODE22" "$RT_VITEST" run --config test/runtimes/workerd/vitest.config.ts "$@"
+set +e
+timeout --kill-after=10 300 "$RT_NODE22" "$RT_VITEST" run --config test/runtimes/workerd/vitest.config.ts "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# workerd logs this (without failing a test) when a body is still pumped to a Durable Object that has
+# answered: routeToChannel must stop forwarding a body the object refused.
+if grep -q "Can't read from request stream after response has been sent" "$log"; then
+  echo "workerd: workerd logged \"Can't read from request stream after response has been sent\" (see above)" >&2
+  exit 1
+fi
+exit "$status"

@@ -6,7 +6,6 @@ import type {
   ChannelStreamOptions,
   ChannelSubscriber,
   ReplayResult,
-  Unsubscribe,
 } from "./types.ts";
 import type { Serializer } from "../encode-message.ts";
 import type { StreamClosedError } from "../stream-closed-error.ts";
@@ -19,6 +18,9 @@ import { mergeHeaders } from "../default-headers.ts";
 import { isThenable } from "../item-iterator.ts";
 import { describeValue } from "../describe-value.ts";
 import { MemoryBroker } from "./memory-broker.ts";
+import { LiveFeed } from "./live-feed.ts";
+import { replayAgain } from "./replay-again.ts";
+import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
 import { Subscriber } from "./subscriber.ts";
 import { encodeIdForHeader, readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
@@ -28,6 +30,8 @@ import { publishableEvent } from "./publishable-event.ts";
 
 const PUBLISH = "Cannot publish";
 const STREAM = "Cannot subscribe";
+/** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
+const FEED_WAIT_MS = 1_000;
 
 function logError(error: unknown): void {
   console.error("edge-sse: channel error (pass onError to handle this)", error);
@@ -93,14 +97,12 @@ export class Channel {
   /** Live events that came while another was being delivered (a filter that publishes): sent next, in order. */
   readonly #backlog: ChannelEvent[] = [];
   #delivering = false;
-  readonly #ready: Promise<void>;
-  #live = false;
-  #unsubscribe: Unsubscribe | undefined;
+  readonly #feed: LiveFeed;
   #closing: Promise<void> | undefined;
 
   /**
    * @param options - see `ChannelOptions`
-   * @throws {TypeError} when an option is invalid
+   * @throws {TypeError} when an option is invalid, or a broker that answers synchronously gives no function to unsubscribe
    */
   constructor(options: ChannelOptions = {}) {
     checkChannelOptions(options);
@@ -109,19 +111,17 @@ export class Channel {
     this.#serialize = options.serialize ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#onError = reporter(options.onError ?? logError);
-    const started = this.#broker.subscribe((event) => this.#deliver(event));
-    if (isThenable(started)) {
-      this.#ready = Promise.resolve(started).then((unsubscribe) => this.#started(unsubscribe));
-      this.#ready.catch(this.#onError);
-    } else {
-      this.#started(started);
-      this.#ready = Promise.resolve();
-    }
+    this.#feed = new LiveFeed(this.#broker, (event) => this.#deliver(event), this.#onError);
   }
 
-  /** Settles once the broker's live feed has started; rejects if it could not start. */
+  /**
+   * Resolves once the broker's live feed has started. While the broker cannot subscribe (say, Redis
+   * is down), each failure goes to `onError` and the channel tries again, after 100 ms doubling up
+   * to 5 s, so `ready` waits for the broker to come back. Rejects with a `TypeError` only when the
+   * channel is closed first, or when the broker's `subscribe()` gives no function to unsubscribe.
+   */
   get ready(): Promise<void> {
-    return this.#ready;
+    return this.#feed.ready;
   }
 
   /** How many subscribers of this process have a running stream. */
@@ -134,10 +134,15 @@ export class Channel {
    * encoded as `DataStream` items are: a string, a `Message` (its `id`, if set, is the event's id),
    * bytes, or a value for `serialize`.
    *
+   * The event goes to the broker at once, even while the channel's live feed is still starting: if
+   * the broker cannot take it, the promise rejects with the broker's error (the Redis broker's says
+   * that Redis is not connected, within `offlineTimeout`).
+   *
    * @returns the event's id
    * @throws {TypeError} (as a rejection) when the item cannot be encoded, its id is empty, its event
    *   name is `GAP_EVENT`, its frame is longer than half of `maxQueue`, the broker refuses it (an id
    *   it holds already, for one), or the channel is closed
+   * @throws {Error} (as a rejection) when the broker fails to store the event
    * @example
    * ```ts
    * import { Channel } from "edge-sse/channel";
@@ -152,13 +157,7 @@ export class Channel {
     try {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
       const init = publishableEvent(itemFields(item, this.#serialize), this.#maxQueue);
-      if (this.#live) return Promise.resolve(this.#broker.publish(init));
-      return this.#ready.then(() => {
-        if (this.#closing !== undefined) {
-          throw new TypeError(`${PUBLISH}: the channel was closed before its broker was ready`);
-        }
-        return this.#broker.publish(init);
-      });
+      return Promise.resolve(this.#broker.publish(init));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -171,6 +170,12 @@ export class Channel {
    * that header is percent-encoded as `encodeURIComponent` does (`decodeURIComponent` reads it back;
    * ids like `"1700000000000-0"` are unchanged), with a lone surrogate written as U+FFFD: whatever a
    * client sends, the header stays valid.
+   *
+   * When the broker is down, the stream still answers (status 200): a replay that fails is asked for
+   * twice more (after 100 and 200 ms), and a live feed that has not started is waited for up to 1 s;
+   * if that is not enough, the stream only sends `retry: <ms>` (the stream's `retry`, else 3000) and
+   * ends, so the client reconnects with the same `Last-Event-ID` and misses nothing. The failure
+   * goes to `onError`; `onJoin` and `onLeave` are not called for such a stream.
    *
    * A stream started after `close()` ends at once (`"done"`).
    *
@@ -203,9 +208,11 @@ export class Channel {
     const request = options.request;
     const lastEventId = options.lastEventId ?? readResumeId(request);
     const headers = mergeHeaders(STREAM, this.#options.headers, options.headers);
-    if (!this.#live) await this.#ready;
-    const earlier = lastEventId === undefined ? undefined : await this.#broker.replay(lastEventId);
+    const retry = options.retry ?? this.#options.retry;
+    const live = this.#feed.live || (await this.#waitForFeed());
+    const earlier = live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${STREAM}: the channel is closed`);
+    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     const info: ChannelSubscriber = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
@@ -213,7 +220,6 @@ export class Channel {
     };
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     const keepAlive = options.keepAlive ?? this.#options.keepAlive;
-    const retry = options.retry ?? this.#options.retry;
     let subscriber: Subscriber | undefined;
     return new DataStream((ctx) => void (subscriber = this.#join(ctx, info, accepts, maxQueue, earlier)), {
       ...(request === undefined ? {} : { request }),
@@ -249,7 +255,8 @@ export class Channel {
 
   /**
    * Ends every subscriber's stream (reason `"done"`) and stops the broker's live feed. Publishing
-   * or subscribing afterwards is a `TypeError`.
+   * or subscribing afterwards is a `TypeError`. It does not wait for a broker that is down: a feed
+   * still trying to start stops trying, and is ended as soon as an attempt on its way succeeds.
    *
    * @example
    * ```ts
@@ -264,24 +271,32 @@ export class Channel {
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     for (const subscriber of this.#subscribers) subscriber.ctx.close();
-    this.#closing = this.#ready.then(
-      async () => {
-        const unsubscribe = this.#unsubscribe;
-        this.#unsubscribe = undefined;
-        await unsubscribe?.();
-      },
-      () => {},
-    );
+    this.#closing = this.#feed.stop();
     return this.#closing;
   }
 
-  #started(unsubscribe: Unsubscribe): void {
-    if (typeof unsubscribe !== "function") {
-      throw new TypeError(`Cannot start channel: the broker's subscribe() must return a function (got ${describeValue(unsubscribe)})`);
+  /** Whether the live feed starts within `FEED_WAIT_MS`; rejects only when the broker is broken. */
+  async #waitForFeed(): Promise<boolean> {
+    try {
+      return await this.#feed.whenLive(FEED_WAIT_MS);
+    } catch (error) {
+      if (this.#closing === undefined) throw error;
+      return false;
     }
-    this.#live = true;
-    if (this.#closing === undefined) this.#unsubscribe = unsubscribe;
-    else void unsubscribe();
+  }
+
+  /** The events after `afterId`, asked for up to three times; `null` (reported) when the broker kept failing. */
+  async #replay(afterId: string, signal: AbortSignal | undefined): Promise<ReplayResult | null> {
+    try {
+      return await this.#broker.replay(afterId);
+    } catch (error) {
+      try {
+        return await replayAgain(this.#broker, afterId, error, signal);
+      } catch (failure) {
+        this.#onError(failure);
+        return null;
+      }
+    }
   }
 
   /**
@@ -364,8 +379,12 @@ export class Channel {
     let result: ReplayResult | undefined = earlier;
     for (;;) {
       if (result === undefined) {
-        const answer = this.#broker.replay(afterId);
-        result = isThenable(answer) ? await answer : answer;
+        try {
+          const answer = this.#broker.replay(afterId);
+          result = isThenable(answer) ? await answer : answer;
+        } catch (error) {
+          result = await replayAgain(this.#broker, afterId, error, ctx.signal);
+        }
       }
       if (ctx.signal.aborted) return;
       if (!result.found && !subscriber.gapSent) {
@@ -469,7 +488,7 @@ export class Channel {
     return frame;
   }
 
-  /** A replay that failed: the client reconnects and tries again. Our own close reason is no error. */
+  /** A replay that failed (three times): the client reconnects and tries again. Our own close reason is no error. */
   #dropSubscriber(subscriber: Subscriber, error: unknown): void {
     if (error !== subscriber.ctx.signal.reason) this.#onError(error);
     subscriber.ctx.close();

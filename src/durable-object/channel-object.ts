@@ -31,7 +31,9 @@ const CONTEXT = "Cannot create ChannelObject";
  *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
  *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
  *   with `{ "error": "<why>" }`, and so does an event the channel refuses (`400`: the gap marker's
- *   name, an id the history holds or made of digits only, an event too large for the bounds).
+ *   name, an id the history holds or made of digits only, an event too large for the bounds); a
+ *   failure of the object's storage gets `503` (reported to the channel's `onError`). A refused body
+ *   is read no further than `maxBodyBytes`.
  * - anything else: `405` with an `Allow: GET, POST` header.
  *
  * The object does not check who may publish: authorize in the Worker before routing a POST (or
@@ -71,6 +73,7 @@ export class ChannelObject<Env = unknown> {
   /** The Worker's bindings, as the runtime gave them. */
   protected readonly env: Env;
   readonly #maxBodyBytes: number;
+  readonly #onError: (error: unknown) => void;
 
   /**
    * Called by the runtime. Loads the stored history before the object takes any request.
@@ -89,6 +92,7 @@ export class ChannelObject<Env = unknown> {
       throw new TypeError(`${CONTEXT}: \`maxBodyBytes\` must be a positive integer (got ${describeValue(maxBodyBytes)})`);
     }
     this.#maxBodyBytes = maxBodyBytes;
+    this.#onError = channelOptions.onError ?? logError;
     const broker = new StorageBroker(ctx.storage, history === undefined ? {} : { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
     this.channel = new Channel({ ...channelOptions, broker });
@@ -125,7 +129,7 @@ export class ChannelObject<Env = unknown> {
   async fetch(request: Request): Promise<Response> {
     if (request.method === "GET") return this.channel.response({ request });
     if (request.method === "POST") return this.#publish(request);
-    await discardBody(request.body);
+    await discardBody(request.body, this.#maxBodyBytes);
     return json(405, { error: `Cannot ${request.method} a channel: GET subscribes, POST publishes` }, { allow: "GET, POST" });
   }
 
@@ -137,10 +141,16 @@ export class ChannelObject<Env = unknown> {
       id = await this.channel.publish(new Message(fields));
     } catch (error) {
       if (error instanceof TypeError) return json(400, { error: error.message });
-      throw error;
+      // The object's storage failed: not the publisher's fault, and worth trying again.
+      this.#onError(error);
+      return json(503, { error: "Cannot publish: the channel could not store the event; try again" });
     }
     return json(201, { id });
   }
+}
+
+function logError(error: unknown): void {
+  console.error("edge-sse/durable-object: a publish failed (pass onError in channelOptions() to handle this)", error);
 }
 
 function json(status: number, body: object, headers: Record<string, string> = {}): Response {

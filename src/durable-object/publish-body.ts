@@ -25,13 +25,13 @@ export async function readPublishBody(request: Request, maxBytes: number): Promi
   const [mediaType = "", ...parameters] = (contentType ?? "").split(";").map((part) => part.trim().toLowerCase());
   const isJson = mediaType === "application/json" || mediaType.endsWith("+json");
   if (!isJson && mediaType !== "text/plain") {
-    await discardBody(request.body);
+    await discardBody(request.body, maxBytes);
     const got = contentType === null ? "no content-type" : describeValue(contentType);
     return { status: 415, error: `${CONTEXT}: ${ACCEPTED} (got ${got})` };
   }
   const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice(8).replace(/^"|"$/g, "");
   if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
-    await discardBody(request.body);
+    await discardBody(request.body, maxBytes);
     return { status: 415, error: `${CONTEXT}: the body must be UTF-8 (got charset ${describeValue(charset)})` };
   }
   const text = await readText(request, maxBytes);
@@ -78,15 +78,15 @@ function fromJson(text: string): MessageInit | RefusedPublish {
   };
 }
 
-/** The body as UTF-8 text, read no further than `maxBytes`. */
+/**
+ * The body as UTF-8 text, read no further than `maxBytes`: a body that declares more in its
+ * `content-length` is not read at all, and one that streams more is read only up to the bound.
+ */
 async function readText(request: Request, maxBytes: number): Promise<string | RefusedPublish> {
   const tooLarge: RefusedPublish = { status: 413, error: `${CONTEXT}: the body is larger than ${maxBytes} bytes` };
   const declared = Number(request.headers.get("content-length") ?? 0);
   const body = request.body;
-  if (declared > maxBytes) {
-    await discardBody(body);
-    return tooLarge;
-  }
+  if (declared > maxBytes) return tooLarge;
   if (body === null) return "";
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -96,8 +96,7 @@ async function readText(request: Request, maxBytes: number): Promise<string | Re
     if (done) break;
     length += value.byteLength;
     if (length > maxBytes) {
-      reader.releaseLock();
-      await discardBody(body);
+      reader.releaseLock(); // The rest stays unread: see discardBody.
       return tooLarge;
     }
     chunks.push(value);
@@ -116,10 +115,23 @@ async function readText(request: Request, maxBytes: number): Promise<string | Re
 }
 
 /**
- * Reads the rest of a refused body and drops it. A Durable Object that answers before reading the
- * body it was forwarded makes workerd log "Can't read from request stream after response has been
- * sent" in the Worker that forwarded it.
+ * Reads a refused body and drops it, but no more than `maxBytes` of it: a small body is consumed,
+ * and the rest of a large one is left unread. Unread, not cancelled: `routeToChannel` feeds the
+ * body to the object as it reads, and cancels the rest itself once the object has answered; a
+ * Worker that forwards the request as is would see its connection to the object break.
  */
-export async function discardBody(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  await body?.pipeTo(new WritableStream()).catch(() => {});
+export async function discardBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<void> {
+  if (body === null) return;
+  const reader = body.getReader();
+  try {
+    for (let read = 0; read <= maxBytes; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+  } catch {
+    // The sender went away: nothing left to drop.
+  } finally {
+    reader.releaseLock();
+  }
 }

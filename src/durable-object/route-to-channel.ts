@@ -1,4 +1,4 @@
-import type { DurableObjectNamespaceLike } from "./types.ts";
+import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
 import { describeValue } from "../describe-value.ts";
 
 const CONTEXT = "Cannot route to channel";
@@ -44,5 +44,36 @@ export function routeToChannel<Id>(
   if (typeof name !== "string" || name === "") {
     throw new TypeError(`${CONTEXT}: \`name\` must be a non-empty string (got ${describeValue(name)})`);
   }
-  return namespace.get(namespace.idFromName(name)).fetch(request);
+  return forward(request, namespace.get(namespace.idFromName(name)));
+}
+
+/**
+ * Forwards `request` with its body read through this Worker, chunk by chunk as the object asks for
+ * it, and cancels what is left of the body once the object has answered (before the response goes
+ * out). An object that refuses a body answers before reading all of it; forwarded as is, the body
+ * would go on being pumped to it after the response, and workerd would log "Can't read from request
+ * stream after response has been sent".
+ */
+async function forward(request: Request, stub: DurableObjectStubLike): Promise<Response> {
+  const body = request.body;
+  if (body === null) return stub.fetch(request);
+  const source = body.getReader();
+  let answered = false;
+  const piped = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (answered) return controller.close(); // Never read the body after the response.
+      const { done, value } = await source.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => source.cancel(reason),
+  }, { highWaterMark: 0 });
+  const init: RequestInit & { duplex: "half" } = { body: piped, duplex: "half" };
+  try {
+    return await stub.fetch(new Request(request, init));
+  } finally {
+    // Before the response goes out: the body can be cancelled now, and read no more.
+    answered = true;
+    source.cancel(new Error("The channel's object has answered: the rest of the body is not needed")).catch(() => {});
+  }
 }

@@ -1,7 +1,7 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "../channel/types.ts";
 import type { DurableObjectStorageLike } from "./types.ts";
 import { EventHistory } from "../channel/event-history.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeError, describeValue } from "../describe-value.ts";
 
 /** Options of a `StorageBroker`. */
 export interface StorageBrokerOptions {
@@ -81,7 +81,9 @@ export class StorageBroker implements ChannelBroker {
   #keys: string[] = [];
   #sequence = 0;
   #loaded = false;
-  readonly #ready: Promise<void>;
+  /** The load of the stored history; made again by the next publish or replay when it failed. */
+  #loading: Promise<void>;
+  #loadFailed = false;
 
   /**
    * Starts loading the stored history at once.
@@ -106,12 +108,15 @@ export class StorageBroker implements ChannelBroker {
     }
     this.#storage = storage;
     this.#history = new EventHistory(options.history, CONTEXT);
-    this.#ready = this.#load();
+    this.#loading = this.#startLoading();
   }
 
-  /** Settles once the stored history is loaded; rejects if storage could not be read. */
+  /**
+   * Settles once the stored history is loaded; rejects if storage could not be read (then the next
+   * `publish` or `replay` tries again).
+   */
   get ready(): Promise<void> {
-    return this.#ready;
+    return this.#loading;
   }
 
   /** The events held, oldest first (a copy; empty until `ready`). */
@@ -123,11 +128,16 @@ export class StorageBroker implements ChannelBroker {
    * Stores the event and delivers it to every listener before returning; the promise settles when
    * storage has the event (and has dropped what fell out of the history).
    *
+   * When storage refuses the write at once, nothing is delivered, kept or counted. When the write
+   * fails later, the promise rejects; in a Durable Object the runtime then resets the object, and
+   * its output gate has held back what was delivered, so no client saw the event.
+   *
    * @throws {TypeError} when the publisher's id is made of digits only or is in the history
    *   already, or when the event alone is larger than `history.maxBytes`
+   * @throws {Error} (as a rejection) when storage fails, with its error as `cause`
    */
   publish(init: ChannelEventInit): string | Promise<string> {
-    if (!this.#loaded) return this.#ready.then(() => this.publish(init));
+    if (!this.#loaded) return this.#whenLoaded().then(() => this.publish(init));
     const given = init.id;
     if (given !== undefined && GIVEN_ID.test(given)) {
       throw new TypeError(
@@ -139,18 +149,25 @@ export class StorageBroker implements ChannelBroker {
       id: given ?? String(sequence), event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
     this.#history.assertCanAppend(event, "Cannot publish");
-    this.#sequence = sequence;
     const key = EVENT_PREFIX + String(sequence).padStart(KEY_DIGITS, "0");
     const at = Date.now();
+    // The write starts before anything changes here (a refusal at once leaves no trace) and before
+    // delivery (the output gate then holds every byte sent until storage has confirmed it).
+    let stored: Promise<void>;
+    try {
+      stored = this.#storage.put({ [key]: toStored(event, at), [SEQUENCE_KEY]: sequence });
+    } catch (error) {
+      return Promise.reject(storageFailed(error));
+    }
+    this.#sequence = sequence;
     this.#history.append(event, at);
     this.#keys.push(key);
-    // Both writes start before delivery: the output gate then holds every byte sent until they are confirmed.
-    const written = Promise.all([
-      this.#storage.put({ [key]: toStored(event, at), [SEQUENCE_KEY]: sequence }),
-      this.#delete(this.#dropped()),
-    ]);
+    const written = Promise.all([stored, this.#delete(this.#dropped())]);
     for (const listener of this.#listeners) listener(event);
-    return written.then(() => event.id);
+    return written.then(
+      () => event.id,
+      (error: unknown) => Promise.reject(storageFailed(error)),
+    );
   }
 
   /** Delivers every later event to `listener`, synchronously inside `publish`. */
@@ -162,8 +179,25 @@ export class StorageBroker implements ChannelBroker {
 
   /** The events after `afterId`, from memory (once loaded). */
   replay(afterId: string): ReplayResult | Promise<ReplayResult> {
-    if (!this.#loaded) return this.#ready.then(() => this.replay(afterId));
+    if (!this.#loaded) return this.#whenLoaded().then(() => this.replay(afterId));
     return this.#history.after(afterId);
+  }
+
+  #startLoading(): Promise<void> {
+    const loading = this.#load();
+    loading.catch(() => {
+      this.#loadFailed = true;
+    });
+    return loading;
+  }
+
+  /** The load under way, or a new one if the last one failed. */
+  #whenLoaded(): Promise<void> {
+    if (this.#loadFailed) {
+      this.#loadFailed = false;
+      this.#loading = this.#startLoading();
+    }
+    return this.#loading;
   }
 
   async #load(): Promise<void> {
@@ -200,6 +234,10 @@ export class StorageBroker implements ChannelBroker {
     for (let i = 0; i < keys.length; i += BATCH) batches.push(this.#storage.delete(keys.slice(i, i + BATCH)));
     await Promise.all(batches);
   }
+}
+
+function storageFailed(error: unknown): Error {
+  return new Error(`Cannot publish: the Durable Object's storage failed (${describeError(error)})`, { cause: error });
 }
 
 function toStored(event: ChannelEvent, at: number): StoredEvent {

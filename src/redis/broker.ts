@@ -5,6 +5,7 @@ import type { RedisConnection } from "./connection.ts";
 import { parseEntries, parseStreamRead, toFields } from "./entries.ts";
 import { resolveRedisOptions, type RedisBrokerOptions } from "./options.ts";
 import { compareStreamIds, isStreamId, nextStreamId } from "./stream-id.ts";
+import { whenConnected } from "./when-connected.ts";
 
 /** How long one `XREAD BLOCK` waits before it is sent again. */
 const BLOCK_MS = 5_000;
@@ -27,6 +28,9 @@ const BACKOFF_LAST_MS = 5_000;
  * - `subscribe` reads the stream's last id, then follows it with `XREAD BLOCK` on a connection of its
  *   own. After an error it reports to `onError`, backs off and resumes after the last event it
  *   delivered, so no event is lost while the stream still holds it.
+ * - While the client is reconnecting (Redis is down), `publish`, `replay` and `subscribe` wait for it
+ *   at most `offlineTimeout` ms, then reject saying so, with nothing sent: a `Channel` then tells
+ *   reconnecting clients to retry, and keeps trying to subscribe. The feed's reads wait for Redis.
  *
  * @param options - see `RedisBrokerOptions`
  * @returns a broker for `new Channel({ broker })`
@@ -48,7 +52,7 @@ const BACKOFF_LAST_MS = 5_000;
  * ```
  */
 export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
-  const { connection, key, maxLen, blockingConnection, onError } = resolveRedisOptions(options);
+  const { connection, key, maxLen, blockingConnection, offlineTimeout, onError } = resolveRedisOptions(options);
   const report = (error: unknown): void => {
     try {
       onError(error);
@@ -66,6 +70,7 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
           `such as "1700000000000-0", or be left unset (got ${describeValue(givenId)})`,
       );
     }
+    await whenConnected(connection, offlineTimeout, context);
     let reply: unknown;
     try {
       reply = await connection.send(["XADD", key, "MAXLEN", "~", String(maxLen), givenId ?? "*", ...toFields(event)]);
@@ -89,6 +94,7 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     const pageSize = maxLen + 1;
     const events: ChannelEvent[] = [];
     for (let from: string | undefined = start; from !== undefined; ) {
+      await whenConnected(connection, offlineTimeout, `Cannot replay the Redis stream ${describeValue(key)}`);
       const page = parseEntries(await connection.send(["XRANGE", key, from, "+", "COUNT", String(pageSize)]));
       events.push(...page);
       // A stream trimmed with `~` can hold a little more than maxLen: read on until a page is short.
@@ -110,10 +116,17 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     if (typeof listener !== "function") {
       throw new TypeError(`Cannot subscribe to the Redis broker: \`listener\` must be a function (got ${describeValue(listener)})`);
     }
+    const context = `Cannot subscribe to the Redis stream ${describeValue(key)}`;
     const owned = blockingConnection === undefined;
-    const reader = blockingConnection ?? (await connection.duplicate(report));
+    let reader: RedisConnection;
+    try {
+      reader = blockingConnection ?? (await connection.duplicate(report, offlineTimeout));
+    } catch (error) {
+      throw new Error(`${context}: ${describeError(error)}`, { cause: error });
+    }
     let startId: string;
     try {
+      await whenConnected(connection, offlineTimeout, context);
       // A fixed start (not `$` on each read) so that nothing published between two reads is missed.
       const [last] = parseEntries(await connection.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]));
       startId = last?.id ?? "0-0";
@@ -127,8 +140,8 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
       if (stop.signal.aborted) return;
       stop.abort(new Error("edge-sse/redis: unsubscribed"));
       if (!owned) return; // A connection we were given ends its current read by itself (within BLOCK_MS).
-      await reader.close(); // Rejects the pending XREAD at once.
-      await feed;
+      await reader.close(); // Rejects the pending XREAD, if the client still holds it (ioredis may not, while reconnecting).
+      await feed; // Ends with the abort in any case.
     };
   }
 
@@ -144,7 +157,8 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     while (!signal.aborted) {
       let events: ChannelEvent[];
       try {
-        const reply = await reader.send(["XREAD", "COUNT", String(READ_COUNT), "BLOCK", String(BLOCK_MS), "STREAMS", key, lastId]);
+        const read = reader.send(["XREAD", "COUNT", String(READ_COUNT), "BLOCK", String(BLOCK_MS), "STREAMS", key, lastId]);
+        const reply = await untilAborted(read, signal);
         events = parseStreamRead(reply, key);
         failures = 0;
       } catch (error) {
@@ -167,6 +181,16 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
         }
       }
     }
+  }
+
+  /** `promise`, or a rejection as soon as `signal` aborts: a read left waiting for Redis must not hold up unsubscribe. */
+  function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+    promise.catch(() => {}); // Once aborted, how it ends is no news.
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   // The live feed comes over the network and can lag behind a replay: the channel orders by this.

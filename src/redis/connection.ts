@@ -25,8 +25,16 @@ export type RedisClient = NodeRedisClient | IoRedisClient;
 export interface RedisConnection {
   /** Sends one command and resolves with its raw reply. */
   send(args: readonly string[]): Promise<unknown>;
-  /** A new connection to the same server, connected (or connecting, with commands queued until it is). */
-  duplicate(onError: (error: unknown) => void): Promise<RedisConnection>;
+  /**
+   * Whether the client is connecting or reconnecting: a command sent now would wait in its offline
+   * queue until the connection is back. (`false` for a client that does not say.)
+   */
+  connecting(): boolean;
+  /**
+   * A new connection to the same server, connected (or connecting, with commands queued until it
+   * is). Rejects when a node-redis copy has not connected within `timeoutMs` (it is closed then).
+   */
+  duplicate(onError: (error: unknown) => void, timeoutMs: number): Promise<RedisConnection>;
   /** Closes the connection at once: a blocking command waiting on it rejects. */
   close(): Promise<void>;
 }
@@ -43,8 +51,16 @@ interface ClientShape {
   readonly disconnect?: unknown;
   readonly quit?: unknown;
   readonly on?: unknown;
+  /** ioredis: "wait", "connecting", "connect", "ready", "reconnecting", "close" or "end". */
   readonly status?: unknown;
+  /** node-redis: whether the client was connected and not closed since (it may be reconnecting). */
+  readonly isOpen?: unknown;
+  /** node-redis: whether the connection is up and ready for commands. */
+  readonly isReady?: unknown;
 }
+
+/** The ioredis states in which commands wait in the offline queue for a connection. */
+const IOREDIS_CONNECTING: ReadonlySet<unknown> = new Set(["connecting", "connect", "reconnecting"]);
 
 function method(client: ClientShape, name: keyof ClientShape): Method | undefined {
   const value = client[name];
@@ -73,7 +89,10 @@ export function toConnection(client: unknown, name: string, context: string): Re
     : (args: readonly string[]) => Promise.resolve(sendCommand!.call(shape, [...args]));
   return {
     send,
-    async duplicate(onError) {
+    connecting: isIoRedis
+      ? () => IOREDIS_CONNECTING.has(shape.status)
+      : () => shape.isOpen === true && shape.isReady === false,
+    async duplicate(onError, timeoutMs) {
       const copy = method(shape, "duplicate")!.call(shape);
       const connection = toConnection(copy, `${name}.duplicate()`, context);
       const copyShape = copy as ClientShape;
@@ -81,9 +100,10 @@ export function toConnection(client: unknown, name: string, context: string): Re
       method(copyShape, "on")?.call(copyShape, "error", onError);
       // node-redis duplicates start closed. ioredis ones connect by themselves (and `connect` would
       // reject while they do), except with lazyConnect, where the first command connects.
+      // A node-redis connect waits for as long as the server is down: bounded here.
       if (!isIoRedis) {
         try {
-          await method(copyShape, "connect")?.call(copyShape);
+          await withTimeout(Promise.resolve(method(copyShape, "connect")?.call(copyShape)), timeoutMs);
         } catch (error) {
           await connection.close();
           throw error;
@@ -101,4 +121,14 @@ export function toConnection(client: unknown, name: string, context: string): Re
       }
     },
   };
+}
+
+/** `promise`, or a rejection saying Redis is not connected once `ms` have passed. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis is not connected: a new connection to it did not connect within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // Once late, its own rejection (when the copy is closed) is no news.
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

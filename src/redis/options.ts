@@ -24,6 +24,14 @@ export interface RedisBrokerOptions {
    */
   readonly blockingClient?: RedisClient;
   /**
+   * How long `publish`, `replay` and the start of the live feed wait for a client that is
+   * (re)connecting, in milliseconds. Commands are never left in the client's offline queue: past
+   * this wait they reject with an error saying Redis is not connected, and nothing was sent (a
+   * publish that rejects so stored nothing). The live feed's reads do wait for the connection.
+   * @default 1000
+   */
+  readonly offlineTimeout?: number;
+  /**
    * Called with the live feed's errors (it backs off and resumes after the last event it delivered)
    * and with listener errors.
    * @default console.error
@@ -37,12 +45,14 @@ export interface ResolvedRedisOptions {
   readonly key: string;
   readonly maxLen: number;
   readonly blockingConnection: RedisConnection | undefined;
+  readonly offlineTimeout: number;
   readonly onError: (error: unknown) => void;
 }
 
 export const DEFAULT_MAX_LEN = 1000;
+export const DEFAULT_OFFLINE_TIMEOUT_MS = 1000;
 const CONTEXT = "Cannot create the Redis broker";
-const KNOWN: ReadonlySet<string> = new Set(["client", "key", "maxLen", "blockingClient", "onError"]);
+const KNOWN: ReadonlySet<string> = new Set(["client", "key", "maxLen", "blockingClient", "offlineTimeout", "onError"]);
 
 function logError(error: unknown): void {
   console.error("edge-sse/redis: the live feed failed; it resumes after the last event it delivered (pass onError to handle this)", error);
@@ -55,7 +65,7 @@ function logError(error: unknown): void {
  */
 export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisOptions {
   checkOptionKeys(options, KNOWN, CONTEXT);
-  const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, onError = logError } = options;
+  const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, offlineTimeout = DEFAULT_OFFLINE_TIMEOUT_MS, onError = logError } = options;
   const connection = toConnection(client, "client", CONTEXT);
   if (typeof key !== "string" || key === "") {
     throw new TypeError(`${CONTEXT}: \`key\` must be a non-empty string (got ${describeValue(key)})`);
@@ -67,8 +77,11 @@ export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisO
     throw new TypeError(`${CONTEXT}: \`blockingClient\` must be a connection of its own, not \`client\` (a blocking read would stall publishing)`);
   }
   const blockingConnection = blockingClient === undefined ? undefined : toConnection(blockingClient, "blockingClient", CONTEXT);
+  if (typeof offlineTimeout !== "number" || !(offlineTimeout > 0) || offlineTimeout === Infinity) {
+    throw new TypeError(`${CONTEXT}: \`offlineTimeout\` must be a positive number of milliseconds (got ${describeValue(offlineTimeout)})`);
+  }
   if (typeof onError !== "function") {
     throw new TypeError(`${CONTEXT}: \`onError\` must be a function (got ${describeValue(onError)})`);
   }
-  return { connection, key, maxLen, blockingConnection, onError };
+  return { connection, key, maxLen, blockingConnection, offlineTimeout, onError };
 }

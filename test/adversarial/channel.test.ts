@@ -380,7 +380,7 @@ describe("streams and close()", () => {
     expect(channel.subscriberCount).toBe(0);
   });
 
-  test("a publish still waiting for the broker's feed when close() is called is refused", async () => {
+  test("a publish made while the broker's feed is starting goes to the broker at once, and one after close() is refused", async () => {
     const inner = new MemoryBroker();
     const feed = deferred<Unsubscribe>();
     const broker: ChannelBroker = {
@@ -389,12 +389,13 @@ describe("streams and close()", () => {
       replay: (afterId) => inner.replay(afterId),
     };
     const channel = new Channel({ broker });
-    const publishing = channel.publish("late");
+    const id = await channel.publish("early");
+    expect(inner.events.map((event) => event.id)).toEqual([id]);
     const closing = channel.close();
+    await expect(channel.publish("late")).rejects.toThrow(/^Cannot publish: the channel is closed/);
     feed.resolve(() => {});
-    await expect(publishing).rejects.toThrow(/^Cannot publish: the channel was closed before its broker was ready/);
     await closing;
-    expect(inner.events).toEqual([]);
+    expect(inner.events.map((event) => event.data)).toEqual(["early"]);
   });
 });
 

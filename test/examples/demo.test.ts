@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
@@ -69,13 +70,48 @@ test.each([
   expect(answer.error).toMatch(error);
 });
 
-test("POST /chat/messages refuses other content types, bodies over 4096 characters and other methods", async () => {
+test("POST /chat/messages refuses other content types, bodies over 4096 bytes and other methods", async () => {
   expect((await postChat({ name: "ada", text: "hi" }, { "content-type": "text/plain" })).status).toBe(415);
   expect((await postChat({ name: "ada", text: "x".repeat(5_000) })).status).toBe(413);
   const get = await fetch(`${server.url}/chat/messages`);
   expect([get.status, get.headers.get("allow")]).toEqual([405, "POST"]);
   expect((await fetch(`${server.url}/chat/events`, { method: "POST" })).status).toBe(405);
   expect((await fetch(`${server.url}/chat/nope`)).status).toBe(404);
+});
+
+test("POST /chat/messages answers 413 over HTTP to a chunked body of 48 MB, once 4096 bytes are passed", async () => {
+  // Sent as fast as the server takes it, until the answer comes: the client sees 413, not a reset, and
+  // has sent what the sockets' buffers hold by then, not the whole body.
+  const total = 48 * 1024 * 1024;
+  const { status, answer, sentBeforeAnswer } = await new Promise<{ status: number; answer: string; sentBeforeAnswer: number }>((resolve, reject) => {
+    const post = httpRequest(`${server.url}/chat/messages`, { method: "POST", headers: { "content-type": "application/json" } });
+    const chunk = Buffer.alloc(65_536, 0x20);
+    let sent = 0;
+    let answered = false;
+    const pump = (): void => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!post.write(chunk)) return void post.once("drain", pump);
+      }
+      post.end();
+    };
+    post.on("response", (response) => {
+      answered = true;
+      const sentBeforeAnswer = sent;
+      let text = "";
+      response.on("data", (data: Buffer) => (text += data.toString()));
+      response.on("end", () => {
+        resolve({ status: response.statusCode ?? 0, answer: text, sentBeforeAnswer });
+        post.destroy();
+      });
+    });
+    post.on("error", reject);
+    post.setTimeout(20_000, () => post.destroy(new Error("no answer within 20 s")));
+    pump();
+  });
+  expect(status).toBe(413);
+  expect(JSON.parse(answer)).toEqual({ error: "The body must be at most 4096 bytes" });
+  expect(sentBeforeAnswer).toBeLessThan(total / 2);
 });
 
 test("Chat messages are chat events with JSON { name, text, at }; a client resuming after one gets the rest", async () => {

@@ -81,6 +81,18 @@ describe("redisBroker options", () => {
     );
   });
 
+  it.each([
+    [0, "number 0"],
+    [-5, "number -5"],
+    [Infinity, "number Infinity"],
+    [Number.NaN, "number NaN"],
+    ["1000", '"1000"'],
+  ])("rejects offlineTimeout %j", (offlineTimeout, got) => {
+    expect(() => make({ client: nodeRedisLike, key: "k", offlineTimeout })).toThrow(
+      new TypeError(`Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds (got ${got})`),
+    );
+  });
+
   it("rejects an onError that is not a function", () => {
     expect(() => make({ client: nodeRedisLike, key: "k", onError: "log" })).toThrow(
       new TypeError('Cannot create the Redis broker: `onError` must be a function (got "log")'),

@@ -1,17 +1,30 @@
 /**
  * A redis-server for the Redis tests (test/redis and the runtime Redis suite), started from the test
  * runner of whichever runtime runs it (Node, Deno and Bun all have node:child_process and node:net).
- * It listens on a free port of 127.0.0.1, keeps nothing on disk, and is stopped by its PID. Deno
- * needs `--allow-run=redis-server` for it.
+ * It listens on a free port of 127.0.0.1, keeps nothing on disk unless asked to (then in a
+ * temporary directory of its own), and is stopped by its PID. Deno needs `--allow-run=redis-server`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A redis-server this runner started. */
 export interface RedisServer {
   readonly url: string;
-  /** Stops this server by its PID: SIGTERM, then SIGKILL if it has not exited within 5 s. */
+  /** Stops this server by its PID (SIGTERM, then SIGKILL if it has not exited within 5 s) and removes its data. */
   stop(): Promise<void>;
+  /** Stops the server process as `stop` does, but keeps its data: an outage, until `up()`. */
+  down(): Promise<void>;
+  /** Starts the server again on the same port, with the data it kept (with `persistence`) or none. */
+  up(): Promise<void>;
+}
+
+/** How to start the server. */
+export interface RedisServerOptions {
+  /** Keep every write on disk (append-only file, fsync always), so that `down()` and `up()` lose nothing. */
+  readonly persistence?: boolean;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -20,26 +33,45 @@ const START_TIMEOUT_MS = 10_000;
  * Starts `redis-server` on a free port of 127.0.0.1 and waits (bounded) until it answers PING. Fails,
  * never skips, when redis-server is missing.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const dir = options.persistence === true ? mkdtempSync(join(tmpdir(), "edge-sse-redis-")) : undefined;
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(await freePort());
+      const port = await freePort();
+      let child: ChildProcess | undefined = await startOnce(port, dir);
+      const down = async (): Promise<void> => {
+        if (child !== undefined) await kill(child);
+        child = undefined;
+      };
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        down,
+        up: async () => {
+          child ??= await startOnce(port, dir);
+        },
+        stop: async () => {
+          await down();
+          if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+        },
+      };
     } catch (error) {
       if (error instanceof MissingRedisError) throw error;
       lastError = error; // Most likely another process took the port in between: try another.
     }
   }
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   throw lastError;
 }
 
 class MissingRedisError extends Error {}
 
-async function startOnce(port: number): Promise<RedisServer> {
-  // No persistence, so nothing is written to the working directory.
+async function startOnce(port: number, dir: string | undefined): Promise<ChildProcess> {
+  // Without a directory, no persistence, so nothing is written to the working directory.
+  const storage = dir === undefined ? ["--appendonly", "no"] : ["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"];
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...storage],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -57,7 +89,7 @@ async function startOnce(port: number): Promise<RedisServer> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const outcome = await Promise.race([ping(port).then((ok) => (ok ? "ready" : "not yet")), exited]);
-    if (outcome === "ready") return { url: `redis://127.0.0.1:${port}`, stop: () => kill(child) };
+    if (outcome === "ready") return child;
     if (outcome instanceof Error) throw outcome;
     if (Date.now() > deadline) {
       await kill(child);

@@ -8,9 +8,9 @@ import { afterEach, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
 import { ChannelObject, routeToChannel, type DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader, WAIT_MS } from "./event-reader.ts";
-import { MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS, type Env } from "./worker.ts";
+import { MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS, type Env, type FlakyChannels, type WriteMode } from "./worker.ts";
 
-const { CHANNELS, AGED_CHANNELS } = env as Env;
+const { CHANNELS, AGED_CHANNELS, FLAKY_CHANNELS } = env as Env;
 const EVENT_KEYS = "edge-sse:event:";
 
 let channels = 0;
@@ -257,6 +257,67 @@ test("durable-object: POST refuses other content types with 415 and bodies over 
   expect(fits.status).toBe(201);
   await fits.body?.cancel();
   expect(await storedKeys(name)).toHaveLength(1);
+});
+
+/** A body of `total` bytes in `chunk`-byte pieces that counts how many bytes were pulled from it. */
+function countingBody(total: number, chunk = 65_536): { body: ReadableStream<Uint8Array>; pulled(): number } {
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled >= total) return controller.close();
+      const size = Math.min(chunk, total - pulled);
+      pulled += size;
+      controller.enqueue(new Uint8Array(size).fill(0x78));
+    },
+  }, { highWaterMark: 0 });
+  return { body, pulled: () => pulled };
+}
+
+test("durable-object: refused bodies are not read to their end: 20 MB declared, streamed, of another type or method", async () => {
+  const total = 20 * 1024 * 1024;
+  const cases: Array<[what: string, method: string, headers: Record<string, string>, status: number]> = [
+    ["declared too large", "POST", { "content-type": "text/plain", "content-length": String(total) }, 413],
+    ["streamed past the bound", "POST", { "content-type": "text/plain" }, 413],
+    ["of another content type", "POST", { "content-type": "application/x-www-form-urlencoded" }, 415],
+    ["with another method", "PUT", { "content-type": "text/plain" }, 405],
+  ];
+  for (const [what, method, headers, status] of cases) {
+    const name = newChannel();
+    const { body, pulled } = countingBody(total);
+    const response = await SELF.fetch(`http://example.com/channels/${name}`, { method, body, headers });
+    expect(response.status, what).toBe(status);
+    await response.body?.cancel();
+    await pause(100); // Time to read on, had anything kept reading.
+    // A few chunks may be in flight between the Worker and the object; 20 MB are not read.
+    expect(pulled(), what).toBeLessThan(1024 * 1024);
+    expect(await storedKeys(name), what).toEqual([]);
+  }
+});
+
+test("durable-object: a publish whose storage write fails gets 503 and is reported; a write refused at once leaves no trace", async () => {
+  for (const mode of ["throws", "rejects"] as const) {
+    const name = newChannel();
+    const path = `/flaky/${name}`;
+    const stub = stubOf(name, FLAKY_CHANNELS);
+    const setWrites = (writes: WriteMode): Promise<void> => runInDurableObject(stub, (instance) => void ((instance as FlakyChannels).writes = writes));
+    await setWrites(mode);
+    const refused = await post(name, JSON.stringify({ data: "lost" }), "application/json", path);
+    expect(refused.status, mode).toBe(503);
+    expect(await refused.json(), mode).toEqual({ error: "Cannot publish: the channel could not store the event; try again" });
+    const reported = await runInDurableObject(stub, (instance) => (instance as FlakyChannels).reported);
+    expect(reported, mode).toEqual([
+      `Error: Cannot publish: the Durable Object's storage failed (${mode === "throws" ? "storage refused the write" : "storage failed the write"})`,
+    ]);
+    await setWrites("works");
+    if (mode === "throws") {
+      // Refused at once: nothing kept, the id not used.
+      expect(await publish(name, { data: "stored" }, path)).toBe("1");
+      const { reader } = await subscribe(name, { "last-event-id": "0" }, path);
+      expect(await reader.next(1)).toEqual([{ id: undefined, event: GAP_EVENT, data: JSON.stringify({ lastEventId: "0", firstId: "1" }) }]);
+      expect(await reader.next(1)).toEqual([{ id: "1", event: undefined, data: "stored" }]);
+    }
+    expect(await storedKeys(name, FLAKY_CHANNELS), mode).toEqual(mode === "throws" ? [`${EVENT_KEYS}${"1".padStart(16, "0")}`] : []);
+  }
 });
 
 test("durable-object: a text body that is not UTF-8 gets 400", async () => {

@@ -1,11 +1,18 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
-// /channels/:name → TestChannels, /aged/:name → AgedChannels. Small bounds, so that tests can push
-// events out of the history.
-import { ChannelObject, routeToChannel, type ChannelObjectOptions, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
+// /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels. Small
+// bounds, so that tests can push events out of the history.
+import {
+  ChannelObject,
+  routeToChannel,
+  type ChannelObjectOptions,
+  type DurableObjectNamespaceLike,
+  type DurableObjectStateLike,
+} from "edge-sse/durable-object";
 
 export interface Env {
   readonly CHANNELS: DurableObjectNamespaceLike;
   readonly AGED_CHANNELS: DurableObjectNamespaceLike;
+  readonly FLAKY_CHANNELS: DurableObjectNamespaceLike;
 }
 
 export const MAX_EVENTS = 5;
@@ -26,10 +33,44 @@ export class AgedChannels extends ChannelObject<Env> {
   }
 }
 
+/** How a FlakyChannels object's storage writes go: as usual, refused at once (a throw), or failed later (a rejection). */
+export type WriteMode = "works" | "throws" | "rejects";
+
+/** The object's real storage, whose writes a test can make fail (set `writes` with runInDurableObject); failures are kept. */
+export class FlakyChannels extends ChannelObject<Env> {
+  writes: WriteMode = "works";
+  readonly reported: string[] = [];
+
+  constructor(ctx: DurableObjectStateLike, env: Env) {
+    const storage = ctx.storage;
+    let object: FlakyChannels | undefined;
+    super({
+      storage: {
+        get: (key) => storage.get(key),
+        list: (options) => storage.list(options),
+        delete: (keys) => storage.delete(keys),
+        put: (entries) => {
+          if (object?.writes === "throws") throw new RangeError("storage refused the write");
+          if (object?.writes === "rejects") return Promise.reject(new Error("storage failed the write"));
+          return storage.put(entries);
+        },
+      },
+      blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
+    }, env);
+    object = this;
+  }
+
+  protected override channelOptions(): ChannelObjectOptions {
+    return { keepAlive: false, onError: (error) => this.reported.push(String(error)) };
+  }
+}
+
+const NAMESPACES = { channels: "CHANNELS", aged: "AGED_CHANNELS", flaky: "FLAKY_CHANNELS" } as const;
+
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
-    const [, kind, name] = /^\/(channels|aged)\/([^/]+)$/.exec(new URL(request.url).pathname) ?? [];
+    const [, kind, name] = /^\/(channels|aged|flaky)\/([^/]+)$/.exec(new URL(request.url).pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
-    return routeToChannel(request, kind === "aged" ? env.AGED_CHANNELS : env.CHANNELS, decodeURIComponent(name));
+    return routeToChannel(request, env[NAMESPACES[kind as keyof typeof NAMESPACES]], decodeURIComponent(name));
   },
 };
