@@ -15,16 +15,19 @@ import { build } from "esbuild";
  * Budget for the core entry, in bytes after minify + gzip (level 9): a guard against growth. The
  * whole contract (field validation with named errors, push queue, batching, keep-alive, one close
  * path, base64, builders) is about 7.8 KB minified before any error text, about 2.7 KB gzipped, so
- * 2 KB cannot hold it. About 10 % above the measured figure (5,085 bytes at the time of writing), so that
- * growth is a decision, not an accident; the figure and the per-module table are printed on every run.
+ * 2 KB cannot hold it. About 5 % above the measured figure, so that growth is a decision, not an
+ * accident; the figure and the per-module table are printed on every run. Raised from 5,632 when the
+ * hardening round took the core from 5,085 to 6,127 bytes: ids that survive the HTTP round trip (rules
+ * with named errors, UTF-8 decoding of Last-Event-ID), checks of `toResponse` init, the bound on a stuck
+ * producer's cleanup, and header merging that keeps every Set-Cookie.
  */
-const BUDGET_GZIP_BYTES = 5632;
+const BUDGET_GZIP_BYTES = 6432;
 /**
  * Budget for the core with `defineEvents` imported as well (typed events: builders, parse, the
- * OpenAPI and AsyncAPI output, their error texts): about 10 % above the measured figure (8,252 bytes
- * at the time of writing).
+ * OpenAPI and AsyncAPI output, their error texts): about 5 % above the measured figure (9,064 bytes
+ * after the hardening round).
  */
-const BUDGET_WITH_EVENTS_GZIP_BYTES = 9088;
+const BUDGET_WITH_EVENTS_GZIP_BYTES = 9536;
 /** The exports that typed events add; the core without them must not grow when they do. */
 const EVENTS_EXPORTS: ReadonlySet<string> = new Set(["defineEvents"]);
 
