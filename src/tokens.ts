@@ -10,14 +10,15 @@
  *
  * This module is browser compatible.
  *
- * @example Sign on login, verify on subscribe
+ * @example Sign on login, authorize on subscribe
  * ```ts
- * import { coversChannel, signToken, verifyToken } from "edge-sse/tokens";
+ * import { authorize, signToken } from "edge-sse/tokens";
  *
  * const key = "a secret of at least thirty-two bytes, from your vault";
  * const token = await signToken({ channels: ["user:42", "doc:*"], expiresIn: 15 * 60_000, subject: "42" }, key);
- * const verified = await verifyToken(token, key);
- * console.assert(verified.ok && coversChannel(verified.claims, "doc:7") && !coversChannel(verified.claims, "user:7"));
+ * const request = new Request("http://localhost/events/doc:7", { headers: { authorization: `Bearer ${token}` } });
+ * const auth = await authorize(request, { keys: key, channel: "doc:7" });
+ * console.assert(auth.ok && auth.claims.subject === "42" && auth.source === "header");
  * ```
  *
  * @module
@@ -30,9 +31,11 @@ export {
   verifyToken,
   type VerifyOptions,
 } from "./tokens/verify-token.ts";
+export { type Authorization, authorize, type AuthorizeOptions, type Authorized, type Unauthorized } from "./tokens/authorize.ts";
 export { coversChannel } from "./tokens/covers-channel.ts";
 export type { TokenClaims, TokenGrant } from "./tokens/claims.ts";
 export { MIN_KEY_BYTES, type TokenKey, type TokenKeys } from "./tokens/token-key.ts";
 export type { TokenRefusal } from "./tokens/refusal.ts";
+export type { TokenSource } from "./tokens/read-token.ts";
 export { MAX_TOKEN_LENGTH } from "./tokens/token-format.ts";
 export type { CryptoLike } from "./tokens/web-crypto.ts";
