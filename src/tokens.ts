@@ -43,3 +43,10 @@ export { expirySignal, type ExpirySignalOptions } from "./tokens/expiry-signal.t
 export { closeAtExpiry } from "./tokens/close-at-expiry.ts";
 export { EXPIRED_EVENT } from "./tokens/expired-event.ts";
 export { TokenExpiredError } from "./tokens/token-expired-error.ts";
+export {
+  createEventIdCodec,
+  type EventIdCodec,
+  type EventIdCodecOptions,
+  MAX_OPAQUE_SOURCE_BYTES,
+  OPAQUE_ID_PREFIX,
+} from "./tokens/event-id-codec.ts";
