@@ -18,15 +18,16 @@ export interface AuthorizeOptions extends VerifyOptions {
    */
   readonly publish?: boolean;
   /**
-   * The name of a cookie to read the token from when there is no `Authorization: Bearer` header.
-   * A browser's `EventSource` sends the cookies of its own site.
+   * The name of a cookie to read the token from when neither the `Authorization: Bearer` header nor
+   * the query parameter has one. A browser's `EventSource` sends the cookies of its own site.
    * @default none: cookies are not read
    */
   readonly cookie?: string;
   /**
-   * The name of a query parameter to read the token from when neither the header nor the cookie has
-   * one. URLs end up in logs, `Referer` headers and history: allow this only for clients that can
-   * do nothing else, with short-lived tokens.
+   * The name of a query parameter to read the token from when there is no `Authorization: Bearer`
+   * header (it comes before the cookie: this URL names it, where a cookie goes with every request).
+   * URLs end up in logs, `Referer` headers and history: allow this only for clients that can do
+   * nothing else, with short-lived tokens.
    * @default none: the URL is not read
    */
   readonly query?: string;
@@ -63,8 +64,8 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Decides whether a request may subscribe to (or publish on) its channels: reads its token from
- * the `Authorization: Bearer` header, else from the cookie named by `cookie`, else from the query
- * parameter named by `query` (each only when named), verifies it (see `verifyToken`) and checks
+ * the `Authorization: Bearer` header, else from the query parameter named by `query`, else from
+ * the cookie named by `cookie` (those two only when named), verifies it (see `verifyToken`) and checks
  * that it covers every channel asked for, and that it may publish when the request publishes.
  * Put it in front of `channel.response(…)` or `routeToChannel(…)`; on refusal, send
  * `result.response` and log `result.reason`.

@@ -10,10 +10,11 @@ export interface TokenPlaces {
 }
 
 /**
- * The token of a request: the `Authorization: Bearer` header first, then the cookie, then the query
- * parameter (each only when named). The first place that holds one wins, even when its token turns
- * out bad. An `Authorization` header of another scheme (`Basic …`) is left alone; `Bearer` with no
- * token gives `""`, which does not verify.
+ * The token of a request: the `Authorization: Bearer` header first, then the query parameter, then
+ * the cookie (those two only when named): the tokens this request names itself before the one a
+ * browser attaches to every request to the site. The first place that holds one wins, even when its
+ * token turns out bad. An `Authorization` header of another scheme (`Basic …`) is left alone;
+ * `Bearer` with no token gives `""`, which does not verify.
  */
 export function readToken(request: Request, places: TokenPlaces): { token: string; source: TokenSource } | undefined {
   const authorization = request.headers.get("authorization");
@@ -21,13 +22,13 @@ export function readToken(request: Request, places: TokenPlaces): { token: strin
     const bearer = /^[ \t]*Bearer(?:[ \t]+(.*?))?[ \t]*$/i.exec(authorization);
     if (bearer !== null) return { token: bearer[1] ?? "", source: "header" };
   }
-  if (places.cookie !== undefined) {
-    const token = readCookie(request.headers.get("cookie"), places.cookie);
-    if (token !== undefined) return { token, source: "cookie" };
-  }
   if (places.query !== undefined) {
     const token = new URL(request.url).searchParams.get(places.query);
     if (token !== null) return { token, source: "query" };
+  }
+  if (places.cookie !== undefined) {
+    const token = readCookie(request.headers.get("cookie"), places.cookie);
+    if (token !== undefined) return { token, source: "cookie" };
   }
   return undefined;
 }

@@ -126,16 +126,18 @@ test("query: authorize reads the token from the URL only when the parameter is n
   expect(auth.ok && auth.source).toBe("query");
 });
 
-test("authorize looks at the header, then the cookie, then the query, and the first token found decides", async () => {
+test("authorize looks at the header, then the query, then the cookie, and the first token found decides", async () => {
   const good = await tokenFor();
   const options = { ...BASE, cookie: "t", query: "t" };
   const url = `http://localhost/room:1?t=${good}`;
-  const fromCookie = await authorize(request({ cookie: `t=${good}` }, url), options);
+  const fromQuery = await authorize(request({ cookie: "t=bad" }, url), options);
+  expect(fromQuery.ok && fromQuery.source).toBe("query");
+  const fromCookie = await authorize(request({ cookie: `t=${good}` }), options);
   expect(fromCookie.ok && fromCookie.source).toBe("cookie");
   const badHeader = await authorize(request({ authorization: "Bearer bad", cookie: `t=${good}` }, url), options);
   expect(!badHeader.ok && [badHeader.reason, badHeader.source]).toEqual(["malformed", "header"]);
-  const badCookie = await authorize(request({ cookie: "t=bad" }, url), options);
-  expect(!badCookie.ok && [badCookie.reason, badCookie.source]).toEqual(["malformed", "cookie"]);
+  const badQuery = await authorize(request({ cookie: `t=${good}` }, "http://localhost/room:1?t=bad"), options);
+  expect(!badQuery.ok && [badQuery.reason, badQuery.source]).toEqual(["malformed", "query"]);
   // Another scheme in Authorization (a proxy's Basic credentials) is left alone.
   const basic = await authorize(request({ authorization: "Basic YTpi", cookie: `t=${good}` }), options);
   expect(basic.ok && basic.source).toBe("cookie");
