@@ -170,7 +170,7 @@ export function handleSuite(request: Request): Response | Promise<Response> {
 
     default:
       if (url.pathname.startsWith("/hono/")) return hono.fetch(request);
-      if (url.pathname.startsWith("/tokens/")) return handleTokens(request);
+      if (url.pathname.startsWith("/tokens/")) return handleTokens(request, handleSuite);
       return new Response("Not found", { status: 404 });
   }
 }

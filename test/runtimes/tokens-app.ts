@@ -8,6 +8,9 @@
  * - POST /tokens/events?channel=…: 201 when the token may publish.
  * - GET /tokens/q/events?channel=…: the same, taking the token from `?token=` as well.
  * - GET /tokens/opaque?id=…: `{ opaque, back }`, the id encoded and decoded here.
+ * - GET /tokens/channel/events?channel=…&key=…, POST /tokens/channel/publish?channel=…&key=…&data=…:
+ *   authorized, then forwarded to the suite's channel routes (/channel/…): app.ts's channels, or on
+ *   Workers the Durable Object of `key` (worker.ts), as a Worker in front of `routeToChannel` would.
  */
 import { Channel } from "edge-sse/channel";
 import { authorize, closeAtExpiry, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
@@ -25,10 +28,24 @@ export async function cryptoOption(): Promise<{ crypto?: CryptoLike }> {
   return { crypto: webcrypto as unknown as CryptoLike };
 }
 
+/** Where an authorized /tokens/channel/… request goes, as /channel/…: the suite's channel routes. */
+export type ChannelRoute = (request: Request) => Response | Promise<Response>;
+
 /** The suite's /tokens/ routes. */
-export async function handleTokens(request: Request): Promise<Response> {
+export async function handleTokens(request: Request, channelRoute: ChannelRoute): Promise<Response> {
   const url = new URL(request.url);
   const crypto = await cryptoOption();
+  if (url.pathname === "/tokens/channel/events" || url.pathname === "/tokens/channel/publish") {
+    const auth = await authorize(request, { keys: SUITE_TOKEN_KEY, channel: url.searchParams.get("channel") ?? "", ...crypto });
+    if (!auth.ok) return auth.response;
+    const inner = new Request(new URL(`${url.pathname.slice("/tokens".length)}${url.search}`, url), {
+      method: request.method,
+      headers: request.headers,
+      signal: request.signal,
+    });
+    const response = await channelRoute(inner);
+    return request.method === "GET" ? closeAtExpiry(response, auth.validUntil) : response;
+  }
   if (url.pathname === "/tokens/opaque") {
     const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto });
     const opaque = await ids.encode(url.searchParams.get("id") ?? "");

@@ -95,4 +95,29 @@ export const tokenCases: readonly SuiteCase[] = [
       }
     },
   },
+  {
+    name: "signed subscriptions: authorize in front of a channel route (a Durable Object on Workers): POST needs publish, GET ends at expiry",
+    timeoutMs: 20_000,
+    async run(target) {
+      const key = `tokens-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+      const channel = `room:${key}`;
+      const reader = await token({ channels: [channel], expiresIn: 2_000 });
+      const writer = await token({ channels: ["room:*"], publish: true });
+      const path = (route: string, extra = ""): string => `/tokens/channel/${route}?channel=${encodeURIComponent(channel)}&key=${key}${extra}`;
+      const auth = (bearer: string): RequestInit => ({ headers: { authorization: `Bearer ${bearer}` } });
+      const stream = await target.fetch(path("events"), auth(reader));
+      assert.equal(stream.status, 200);
+      const body = stream.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      while (!text.startsWith(":\n\n")) text += decoder.decode((await body.read()).value, { stream: true }); // subscribed
+      const refused = await target.fetch(path("publish", "&data=no"), { method: "POST", ...auth(reader) });
+      assert.deepEqual([refused.status, await refused.text()], [403, "Forbidden\n"]);
+      const published = await target.fetch(path("publish", "&data=hello"), { method: "POST", ...auth(writer) });
+      assert.equal(published.status, 200);
+      await published.body?.cancel();
+      for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) text += decoder.decode(chunk.value, { stream: true });
+      assert.deepEqual(events(text).map(({ event, data }) => event ?? data), ["hello", EXPIRED_EVENT]);
+    },
+  },
 ];
