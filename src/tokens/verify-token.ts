@@ -1,5 +1,5 @@
 import type { TokenClaims } from "./claims.ts";
-import type { TokenKeys } from "./token-key.ts";
+import type { TokenKey, TokenKeys } from "./token-key.ts";
 import type { TokenRefusal } from "./refusal.ts";
 import { checkOptionKeys } from "../check-option-keys.ts";
 import { describeValue } from "../describe-value.ts";
@@ -47,6 +47,7 @@ export interface RefusedToken {
 export type TokenVerification = VerifiedToken | RefusedToken;
 
 const CONTEXT = "Cannot verify token";
+/** The option names of `verifyToken`, which `authorize` takes as well. */
 export const VERIFY_OPTION_KEYS: readonly string[] = ["now", "leeway", "maxLifetime", "crypto"];
 const OPTION_KEYS: ReadonlySet<string> = new Set(VERIFY_OPTION_KEYS);
 const encoder = new TextEncoder();
@@ -84,7 +85,7 @@ export async function verifyToken(token: string, keys: TokenKeys, options: Verif
 
 /** Keys and options, checked once. */
 export interface CheckedVerify {
-  readonly keys: readonly (string | Uint8Array | CryptoKey)[];
+  readonly keys: readonly TokenKey[];
   readonly subtle: SubtleCrypto;
   readonly now: number;
   readonly leeway: number;
