@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^edge-sse\/channel$/, replacement: source("./src/channel.ts") },
       { find: /^edge-sse\/redis$/, replacement: source("./src/redis.ts") },
       { find: /^edge-sse\/durable-object$/, replacement: source("./src/durable-object.ts") },
+      { find: /^edge-sse\/tokens$/, replacement: source("./src/tokens.ts") },
     ],
   },
   test: {

@@ -4,6 +4,7 @@
 // The core is measured twice: importing every export but `defineEvents` (what a user who does not
 // use typed events pays: the budget), and importing everything (typed events included, their own
 // budget), with the modules the second adds.
+// edge-sse/tokens is measured on its own (every export, and authorize with closeAtExpiry alone), with its budget.
 // Run after `npm run build`: `npm run size` does both.
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -28,6 +29,12 @@ const BUDGET_GZIP_BYTES = 6432;
  * after the hardening round).
  */
 const BUDGET_WITH_EVENTS_GZIP_BYTES = 9536;
+/**
+ * Budget for edge-sse/tokens with every export imported (signing, verifying, authorize, the expiry
+ * helpers, the opaque id codec, their error texts): about 10 % above the measured figure (6,180
+ * bytes at the time of writing). A subpath of its own: the core's figures never include it.
+ */
+const BUDGET_TOKENS_GZIP_BYTES = 6800;
 /** The exports that typed events add; the core without them must not grow when they do. */
 const EVENTS_EXPORTS: ReadonlySet<string> = new Set(["defineEvents"]);
 
@@ -35,20 +42,30 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = "dist/index.js";
 const outfile = "core.min.js"; // never written: write is false
 
-if (!existsSync(join(root, entry))) {
-  console.error(`size: ${entry} is missing; run \`npm run build\` first (or \`npm run size\`, which builds)`);
-  process.exit(1);
+for (const built of [entry, "dist/tokens.js"]) {
+  if (!existsSync(join(root, built))) {
+    console.error(`size: ${built} is missing; run \`npm run build\` first (or \`npm run size\`, which builds)`);
+    process.exit(1);
+  }
 }
 
 const exported = Object.keys(await import(pathToFileURL(join(root, entry)).href));
 const withoutEvents = exported.filter((name) => !EVENTS_EXPORTS.has(name));
 const core = await measure(`export { ${withoutEvents.join(", ")} } from "./${entry}";`);
 const all = await measure(`export * from "./${entry}";`);
+const tokensEntry = "dist/tokens.js";
+const tokens = await measure(`export * from "./${tokensEntry}";`);
+// What a fetch handler that only checks tokens in front of a channel's response pays.
+const tokensGuard = await measure(`export { authorize, closeAtExpiry } from "./${tokensEntry}";`);
 
 console.log(`core: ${core.minified} bytes minified, ${core.gzipped} bytes min+gzip (budget ${BUDGET_GZIP_BYTES}), without defineEvents`);
 console.log(
   `core with defineEvents: ${all.minified} bytes minified, ${all.gzipped} bytes min+gzip (budget ${BUDGET_WITH_EVENTS_GZIP_BYTES}), ` +
     `+${all.gzipped - core.gzipped} bytes min+gzip for typed events`,
+);
+console.log(
+  `edge-sse/tokens: ${tokens.minified} bytes minified, ${tokens.gzipped} bytes min+gzip (budget ${BUDGET_TOKENS_GZIP_BYTES}), every export; ` +
+    `${tokensGuard.gzipped} bytes min+gzip with authorize and closeAtExpiry only`,
 );
 console.log("");
 console.log("bytes in the minified core per module (esbuild bytesInOutput, before gzip), largest first:");
@@ -59,11 +76,15 @@ console.log("");
 console.log("what importing defineEvents adds:");
 const inCore = new Set(core.modules.map((m) => m.path));
 printModules(all.modules.filter((m) => !inCore.has(m.path)), all.minified, false);
+console.log("");
+console.log("bytes in edge-sse/tokens per module, every export imported:");
+printModules(tokens.modules, tokens.minified, true);
 
 let over = false;
 for (const [label, measured, budget] of [
   ["the core", core, BUDGET_GZIP_BYTES],
   ["the core with defineEvents", all, BUDGET_WITH_EVENTS_GZIP_BYTES],
+  ["edge-sse/tokens", tokens, BUDGET_TOKENS_GZIP_BYTES],
 ] as const) {
   if (measured.gzipped > budget) {
     over = true;

@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import { DataStream, Message, type StreamClosedError } from "edge-sse";
 import { Channel } from "edge-sse/channel";
+import { handleTokens } from "./tokens-app.ts";
 
 const logs = new Map<string, string[]>();
 /** One channel per test key, so that runs do not see each other's events. */
@@ -169,6 +170,7 @@ export function handleSuite(request: Request): Response | Promise<Response> {
 
     default:
       if (url.pathname.startsWith("/hono/")) return hono.fetch(request);
+      if (url.pathname.startsWith("/tokens/")) return handleTokens(request, handleSuite);
       return new Response("Not found", { status: 404 });
   }
 }

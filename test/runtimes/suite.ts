@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { handleSuite } from "./app.ts";
+import { tokenCases } from "./tokens-suite.ts";
 
 /** The server under test, as the runtime entry supplies it. */
 export interface SuiteTarget {
@@ -317,4 +318,5 @@ export const cases: readonly SuiteCase[] = [
       await Promise.all([a.reader.cancel(), again.reader.cancel(), lost.reader.cancel()]);
     },
   },
+  ...tokenCases,
 ];

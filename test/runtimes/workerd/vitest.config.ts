@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^edge-sse$/, replacement: here("../../../src/index.ts") },
       { find: /^edge-sse\/channel$/, replacement: here("../../../src/channel.ts") },
       { find: /^edge-sse\/durable-object$/, replacement: here("../../../src/durable-object.ts") },
+      { find: /^edge-sse\/tokens$/, replacement: here("../../../src/tokens.ts") },
     ],
   },
   test: {

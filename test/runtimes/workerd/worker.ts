@@ -6,6 +6,7 @@
 // streams ("Cannot perform I/O on behalf of a different request"), so on Workers a channel lives in
 // an object, one per test key, and every request of that key reaches it.
 import { handleSuite } from "../app.ts";
+import { handleTokens } from "../tokens-app.ts";
 import { ChannelObject, routeToChannel, type ChannelObjectOptions, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
 
 interface Env {
@@ -34,6 +35,10 @@ export default {
     const url = new URL(request.url);
     if (url.pathname.startsWith("/channel/")) {
       return routeToChannel(request, env.SUITE_CHANNELS, url.searchParams.get("key") || "no-key");
+    }
+    if (url.pathname.startsWith("/tokens/channel/")) {
+      // authorize in the Worker, then the object: as the README's Workers example does.
+      return handleTokens(request, (inner) => routeToChannel(inner, env.SUITE_CHANNELS, url.searchParams.get("key") || "no-key"));
     }
     return handleSuite(request);
   },

@@ -1,0 +1,70 @@
+/**
+ * The server side of the runtime suite's signed-subscription cases (tokens-suite.ts), under /tokens/:
+ * `authorize` in front of a Channel's response, `closeAtExpiry` around it, and the opaque id codec.
+ * Each request gets its own channel (so it works in a Worker too, whose requests cannot share one).
+ *
+ * - GET /tokens/events?channel=…: 401/403, or the stream: the channel publishes "one" and "two",
+ *   then, unless `open` is set, closes (the stream ends); with `open`, the stream ends at the expiry.
+ * - POST /tokens/events?channel=…: 201 when the token may publish.
+ * - GET /tokens/q/events?channel=…: the same, taking the token from `?token=` as well.
+ * - GET /tokens/opaque?id=…: `{ opaque, back }`, the id encoded and decoded here.
+ * - GET /tokens/channel/events?channel=…&key=…, POST /tokens/channel/publish?channel=…&key=…&data=…:
+ *   authorized, then forwarded to the suite's channel routes (/channel/…): app.ts's channels, or on
+ *   Workers the Durable Object of `key` (worker.ts), as a Worker in front of `routeToChannel` would.
+ */
+import { Channel } from "edge-sse/channel";
+import { authorize, closeAtExpiry, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
+
+/** The key the suite's tokens are signed with, on both sides. */
+export const SUITE_TOKEN_KEY = "edge-sse runtime suite key: 32+ bytes";
+
+/**
+ * The `crypto` option on this runtime: none where there is a global WebCrypto (the path every
+ * runtime but Node 18 takes), and node:crypto's `webcrypto` on Node 18, which has no global one.
+ */
+export async function cryptoOption(): Promise<{ crypto?: CryptoLike }> {
+  if (globalThis.crypto !== undefined) return {};
+  const { webcrypto } = await import("node:crypto");
+  return { crypto: webcrypto as unknown as CryptoLike };
+}
+
+/** Where an authorized /tokens/channel/… request goes, as /channel/…: the suite's channel routes. */
+export type ChannelRoute = (request: Request) => Response | Promise<Response>;
+
+/** The suite's /tokens/ routes. */
+export async function handleTokens(request: Request, channelRoute: ChannelRoute): Promise<Response> {
+  const url = new URL(request.url);
+  const crypto = await cryptoOption();
+  if (url.pathname === "/tokens/channel/events" || url.pathname === "/tokens/channel/publish") {
+    const auth = await authorize(request, { keys: SUITE_TOKEN_KEY, channel: url.searchParams.get("channel") ?? "", ...crypto });
+    if (!auth.ok) return auth.response;
+    const inner = new Request(new URL(`${url.pathname.slice("/tokens".length)}${url.search}`, url), {
+      method: request.method,
+      headers: request.headers,
+      signal: request.signal,
+    });
+    const response = await channelRoute(inner);
+    return request.method === "GET" ? closeAtExpiry(response, auth.validUntil) : response;
+  }
+  if (url.pathname === "/tokens/opaque") {
+    const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto });
+    const opaque = await ids.encode(url.searchParams.get("id") ?? "");
+    return Response.json({ opaque, back: (await ids.decode(opaque)) ?? null });
+  }
+  if (url.pathname !== "/tokens/events" && url.pathname !== "/tokens/q/events") return new Response("Not found", { status: 404 });
+  const auth = await authorize(request, {
+    keys: SUITE_TOKEN_KEY,
+    channel: url.searchParams.get("channel") ?? "",
+    cookie: "sse-token",
+    ...(url.pathname === "/tokens/q/events" ? { query: "token" } : {}),
+    ...crypto,
+  });
+  if (!auth.ok) return auth.response;
+  if (request.method === "POST") return Response.json({ subject: auth.claims.subject ?? null }, { status: 201 });
+  const channel = new Channel({ keepAlive: false });
+  const response = closeAtExpiry(await channel.response({ request }), auth.validUntil);
+  await channel.publish("one");
+  await channel.publish("two");
+  if (!url.searchParams.has("open")) void channel.close();
+  return response;
+}
