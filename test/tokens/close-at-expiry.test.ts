@@ -37,9 +37,12 @@ test("closeAtExpiry passes a channel's events, then sends EXPIRED_EVENT and ends
   const inner = await channel.response();
   const validUntil = Date.now() + 500;
   const response = closeAtExpiry(inner, validUntil);
+  const reading = response.text(); // ends by itself at the expiry
+  // A channel's subscriber joins at its stream's first read.
+  await until(() => channel.subscriberCount === 1, "the subscriber to join");
   const first = await channel.publish("a");
   const second = await channel.publish("b");
-  const text = await response.text(); // ends by itself at the expiry
+  const text = await reading;
   expect(parseWire(text).events).toEqual([
     { data: "a", event: undefined, id: first },
     { data: "b", event: undefined, id: second },
