@@ -1,26 +1,18 @@
 /**
- * Chromium's own EventSource carries every accepted id back: for each id, the page opens an
+ * Each browser engine's own EventSource carries every accepted id back: for each id, the page opens an
  * EventSource; the server (node:http through edge-sse/node) sends `id: X` with a short `retry` and
  * ends the stream; the browser reconnects with `Last-Event-ID`; the server records the bytes it got
  * and `ctx.lastEventId`, and ends again; on the third connection a channel that published X replays
- * what came after it. The ids run in one page, one after another.
- *
- * Self-contained (its own server, page and launch), so that it can be run with another browser by
- * replacing `launchBrowser`. Chromium is `/usr/bin/chromium`, or the binary named by `CHROMIUM`.
+ * what came after it. The ids run in one page, one after another; each test has a server of its own.
+ * Runs in Chromium, Firefox and WebKit (see driver/engines.ts).
  */
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { chromium, type BrowserContext } from "playwright-core";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { DataStream, Message } from "../../src/index.ts";
 import { Channel, GAP_EVENT } from "../../src/channel.ts";
-import { serveNode, type TestServer } from "../helpers/serve-node.ts";
+import { serveNode } from "../helpers/serve-node.ts";
 import { acceptedId, HARD_IDS } from "../helpers/ids.ts";
-
-const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
+import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser } from "./driver/engines.ts";
 
 /** What the page saw for one id: the id of the first event, and the events after the reconnects. */
 interface PageRecord {
@@ -64,82 +56,12 @@ window.run = async (count) => {
 };
 </script>`;
 
-let server: TestServer | undefined;
-let browser: BrowserContext | undefined;
-let launchError: Error | undefined;
-let profileDir: string | undefined;
-/** The batch under test: its ids, channels, and what the server saw. */
-let batch: { ids: readonly string[]; channels: Channel[]; seen: ServerRecord[]; connections: number[] } = {
-  ids: [],
-  channels: [],
-  seen: [],
-  connections: [],
-};
-
-async function launchBrowser(dir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
 function bytesOf(header: string | null): number[] | null {
   return header === null ? null : [...header].map((char) => char.charCodeAt(0));
 }
 
-beforeAll(async () => {
-  server = await serveNode((request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/") return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
-    const n = Number(pathname.slice("/id/".length));
-    const id = batch.ids[n];
-    if (!pathname.startsWith("/id/") || id === undefined) return new Response("not found", { status: 404 });
-    const connection = (batch.connections[n] = (batch.connections[n] ?? 0) + 1);
-    const header = request.headers.get("last-event-id");
-    if (connection === 1) {
-      return new DataStream([Message.data("first").id(id)], { request, keepAlive: false, retry: 20 }).toResponse();
-    }
-    if (connection === 2) {
-      return new DataStream(({ lastEventId }) => {
-        batch.seen[n]!.headerBytes = bytesOf(header);
-        batch.seen[n]!.lastEventId = lastEventId;
-        return [];
-      }, { request, keepAlive: false }).toResponse();
-    }
-    batch.seen[n]!.channelHeaderBytes = bytesOf(header);
-    return batch.channels[n]!.response({ request, keepAlive: false });
-  });
-  if (!existsSync(CHROMIUM)) {
-    launchError = new Error(`Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`);
-    return;
-  }
-  profileDir = await mkdtemp(join(tmpdir(), "edge-sse-ids-"));
-  try {
-    browser = await launchBrowser(profileDir);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    launchError = new Error(`Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${detail})`, { cause: error });
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (profileDir !== undefined) await rm(profileDir, { recursive: true, force: true });
-});
-
-/** Runs one batch of ids through the page and checks every stage of each id's round trip. */
-async function checkBatch(ids: readonly string[]): Promise<void> {
-  if (browser === undefined) throw launchError ?? new Error("Chromium did not start: run `npm run setup`");
+/** Runs one batch of ids through a page of `browser`, with a server of its own, and checks every stage of each id's round trip. */
+async function checkBatch(browser: Browser, ids: readonly string[]): Promise<void> {
   const channels: Channel[] = [];
   for (const id of ids) {
     const channel = new Channel();
@@ -149,11 +71,34 @@ async function checkBatch(ids: readonly string[]): Promise<void> {
     channels.push(channel);
   }
   const seen = ids.map((): ServerRecord => ({ headerBytes: null, lastEventId: undefined, channelHeaderBytes: null }));
-  batch = { ids, channels, seen, connections: [] };
-  const page = await browser.newPage();
+  const connections: number[] = [];
+  const server = await serveNode((request) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/") return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+    const n = Number(pathname.slice("/id/".length));
+    const id = ids[n];
+    if (!pathname.startsWith("/id/") || id === undefined) return new Response("not found", { status: 404 });
+    const connection = (connections[n] = (connections[n] ?? 0) + 1);
+    const header = request.headers.get("last-event-id");
+    if (connection === 1) {
+      return new DataStream([Message.data("first").id(id)], { request, keepAlive: false, retry: 20 }).toResponse();
+    }
+    if (connection === 2) {
+      return new DataStream(({ lastEventId }) => {
+        seen[n]!.headerBytes = bytesOf(header);
+        seen[n]!.lastEventId = lastEventId;
+        return [];
+      }, { request, keepAlive: false }).toResponse();
+    }
+    seen[n]!.channelHeaderBytes = bytesOf(header);
+    return channels[n]!.response({ request, keepAlive: false });
+  });
+  const page = await browser.open(`${server.url}/`);
   try {
-    await page.goto(`${server!.url}/`);
-    const records: PageRecord[] = await page.evaluate((count) => (window as unknown as { run(count: number): Promise<PageRecord[]> }).run(count), ids.length);
+    const records = (await page.evaluate(
+      (count) => (window as unknown as { run(count: number): Promise<PageRecord[]> }).run(count),
+      ids.length,
+    )) as PageRecord[];
     const utf8 = (id: string): number[] => [...new TextEncoder().encode(id)];
     const got = ids.map((id, n) => ({
       id,
@@ -176,17 +121,25 @@ async function checkBatch(ids: readonly string[]): Promise<void> {
     expect(got).toEqual(expected);
   } finally {
     await page.close();
+    await server.close();
     await Promise.all(channels.map((channel) => channel.close()));
   }
 }
 
-test("Chromium's EventSource sends each hard id back as UTF-8 and the server finds it in ctx.lastEventId and a channel replay", async () => {
-  await checkBatch(HARD_IDS);
-}, 60_000);
+for (const engine of ENGINES) {
+  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+    const browser = useBrowser(engine);
 
-test("Chromium's EventSource sends every accepted id back intact (fast-check: 2 batches of 30 ids in one page each)", async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.uniqueArray(acceptedId(), { minLength: 30, maxLength: 30 }), checkBatch),
-    { numRuns: 2, endOnFailure: true },
-  );
-}, 120_000);
+    test(`${engine.name}'s EventSource sends each hard id back as UTF-8 and the server finds it in ctx.lastEventId and a channel replay`, async () => {
+      await checkBatch(browser(), HARD_IDS);
+    });
+
+    // Sixty ids, three connections each: Firefox takes about a minute on a loaded machine.
+    test(`${engine.name}'s EventSource sends every accepted id back intact (fast-check: 2 batches of 30 ids in one page each)`, { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(acceptedId(), { minLength: 30, maxLength: 30 }), (ids) => checkBatch(browser(), ids)),
+        { numRuns: 2, endOnFailure: true },
+      );
+    });
+  });
+}
