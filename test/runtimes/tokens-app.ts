@@ -61,10 +61,13 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
   });
   if (!auth.ok) return auth.response;
   if (request.method === "POST") return Response.json({ subject: auth.claims.subject ?? null }, { status: 201 });
-  const channel = new Channel({ keepAlive: false });
-  const response = closeAtExpiry(await channel.response({ request }), auth.validUntil);
-  await channel.publish("one");
-  await channel.publish("two");
-  if (!url.searchParams.has("open")) void channel.close();
-  return response;
+  // A subscriber joins at its stream's first read: publish once it has.
+  const open = url.searchParams.has("open");
+  const channel: Channel = new Channel({
+    keepAlive: false,
+    onJoin: () => {
+      void channel.publish("one").then(() => channel.publish("two")).then(() => (open ? undefined : channel.close()));
+    },
+  });
+  return closeAtExpiry(await channel.response({ request }), auth.validUntil);
 }
