@@ -15,6 +15,7 @@ import { createEventStreamParser, type EventStreamParser } from "./parser.ts";
 import { readGap } from "./read-gap.ts";
 import { StallWatchdog } from "./stall-watchdog.ts";
 import { CONTEXT, resolveSubscribeOptions, type SubscribeConfig } from "./subscribe-options.ts";
+import { SUBSCRIPTION } from "./subscription-mark.ts";
 import type { EventsOption, ServerSentEvent, SubscribeOptions, Subscription, SubscriptionEvent } from "./types.ts";
 
 /** Statuses that say "later" rather than "no": retried (after `Retry-After`) when reconnecting. */
@@ -112,9 +113,12 @@ class EventSubscription implements Subscription<AnyEvent> {
   /** The current attempt's abort, for the watchdog. */
   #attempt: AbortController | undefined;
   #closed = false;
-  #finished = false;
-  /** The end signal arrived. */
+  /** The iterator is done: it yields nothing more. */
+  #exhausted = false;
+  /** The end signal arrived in the current chunk. */
   #ended = false;
+  /** The server ended the stream for good: the end signal, or 204. */
+  #finished = false;
   /** Batches of events, one per chunk read; made at the first `next()`. */
   #batches: AsyncGenerator<AnyEvent[], void, undefined> | undefined;
   #batch: AnyEvent[] = [];
@@ -137,7 +141,10 @@ class EventSubscription implements Subscription<AnyEvent> {
     const timeout = config.stallTimeout;
     this.#watchdog = timeout === false ? undefined : new StallWatchdog(timeout, () => this.#attempt?.abort(STALLED));
     const listeners = config.signals.map((signal) => {
-      const listener = (): void => this.#stop.abort(signal.reason);
+      const listener = (): void => {
+        this.#stop.abort(signal.reason);
+        this.#batch = []; // nothing more is yielded, not even what was read already
+      };
       if (signal.aborted) listener();
       else signal.addEventListener("abort", listener, { once: true });
       return (): void => signal.removeEventListener("abort", listener);
@@ -147,6 +154,15 @@ class EventSubscription implements Subscription<AnyEvent> {
 
   get lastEventId(): string {
     return this.#lastEventId;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** See `SUBSCRIPTION`: lets a `DataStream` relay this subscription's events as events. */
+  get [SUBSCRIPTION](): true {
+    return true;
   }
 
   [Symbol.asyncIterator](): this {
@@ -181,8 +197,8 @@ class EventSubscription implements Subscription<AnyEvent> {
 
   close(): void {
     this.#closed = true;
-    this.#stop.abort(new EventStreamError("network", `${CONTEXT} ${this.#config.url}: the subscription was closed`));
-    this.#finish();
+    this.#stop.abort();
+    this.#exhaust();
     // Runs the finally blocks of a connection suspended between two batches.
     void this.#batches?.return(undefined).catch(noop);
   }
@@ -190,13 +206,13 @@ class EventSubscription implements Subscription<AnyEvent> {
   async #pull(): Promise<IteratorResult<AnyEvent, undefined>> {
     this.#batch = [];
     this.#index = 0;
-    while (!this.#finished) {
+    while (!this.#exhausted) {
       this.#batches ??= this.#run();
       let step: IteratorResult<AnyEvent[], void>;
       try {
         step = await this.#batches.next();
       } catch (error) {
-        this.#finish();
+        this.#exhaust();
         throw error;
       }
       if (step.done === true || this.#closed) break;
@@ -208,12 +224,12 @@ class EventSubscription implements Subscription<AnyEvent> {
         return { value, done: false };
       }
     }
-    this.#finish();
+    this.#exhaust();
     return { done: true, value: undefined };
   }
 
-  #finish(): void {
-    this.#finished = true;
+  #exhaust(): void {
+    this.#exhausted = true;
     this.#batch = [];
     this.#index = 0;
     this.#unlink();
@@ -235,7 +251,11 @@ class EventSubscription implements Subscription<AnyEvent> {
         if (stop.aborted) return this.#stopped();
         throw error;
       }
-      if (ending.done) return;
+      if (stop.aborted) return this.#stopped(); // stopped while the last batch was being read
+      if (ending.done) {
+        this.#finished = true;
+        return;
+      }
       retries = ending.opened ? 1 : retries + 1;
       if (backoff === false || retries > backoff.maxRetries) {
         if (ending.error === undefined) return;

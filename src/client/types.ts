@@ -162,6 +162,11 @@ export interface Subscription<Event = ServerSentEvent> extends AsyncIterableIter
    * to save to resume later (`lastEventId` option).
    */
   readonly lastEventId: string;
+  /**
+   * `true` once the server has ended the stream for good (the end signal, or 204): read it after the
+   * loop to tell a finished stream from `close()`, `break`, or a stream that ended without reconnecting.
+   */
+  readonly finished: boolean;
   /** Ends the subscription: no further request; a waiting or later `next()` resolves as done. */
   close(): void;
 }

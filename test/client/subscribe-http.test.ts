@@ -142,7 +142,7 @@ test("subscribe sends a POST body once by default: a cut answer throws instead o
       await sleep(60_000);
     }, { request, keepAlive: false }).toResponse()
   );
-  const reading = read(subscribe(`${server.url}/chat`, { body: '{"prompt":"hi"}', reconnect: undefined }));
+  const reading = read(subscribe(`${server.url}/chat`, { body: '{"prompt":"hi"}' }));
   await until(() => reading.events.length === 1, "the first words");
   cut();
   const error = await reading.done;

@@ -393,3 +393,37 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
   ];
   for (const [make, message] of cases) expect(catchError(make), message).toEqual(new TypeError(message));
 });
+
+test("subscribe's subscriptions carry the mark a DataStream will relay by, and plain iterables do not", async () => {
+  const { isSubscription } = await import("../../src/client/subscription-mark.ts");
+  const subscription = subscribe(URL_, { fetch: () => Promise.resolve(sse(END)) });
+  expect(isSubscription(subscription)).toBe(true);
+  expect(isSubscription({ [Symbol.asyncIterator]: () => subscription, lastEventId: "" })).toBe(false);
+  expect(isSubscription(null)).toBe(false);
+  subscription.close();
+});
+
+test("subscribe's finished says whether the server ended the stream for good", async () => {
+  const ended = subscribe(URL_, { fetch: fakeFetch(() => sse("data: a\n\n" + END)).fetch });
+  const noContent = subscribe(URL_, { fetch: fakeFetch(() => new Response(null, { status: 204 })).fetch });
+  const posted = subscribe(URL_, { fetch: fakeFetch(() => sse("data: a\n\n")).fetch, body: "x" });
+  for (const subscription of [ended, noContent, posted]) {
+    expect(subscription.finished).toBe(false);
+    await collect(subscription);
+  }
+  expect([ended.finished, noContent.finished, posted.finished]).toEqual([true, true, false]);
+  const closed = subscribe(URL_, { fetch: fakeFetch(() => sse("data: a\n\n" + END)).fetch });
+  await closed.next();
+  closed.close();
+  expect(closed.finished).toBe(false);
+});
+
+test("subscribe yields nothing more once its signal aborts, not even events already read", async () => {
+  const abort = new AbortController();
+  const { fetch } = fakeFetch(() => sse("data: a\n\ndata: b\n\n" + END));
+  const subscription = subscribe(URL_, { fetch, signal: abort.signal });
+  expect((await subscription.next()).value).toEqual(message("a"));
+  abort.abort(new Error("stop"));
+  expect(await rejection(subscription.next())).toEqual(new Error("stop"));
+  expect(await subscription.next()).toEqual({ done: true, value: undefined });
+});
