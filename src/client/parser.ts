@@ -50,6 +50,17 @@ const BOM = 0xfeff;
 
 const CONTEXT = "Cannot create an event-stream parser";
 
+/** Whether the line at `start` is a `data:` field (`first` is its first character code). */
+function isData(text: string, start: number, first: number): boolean {
+  return first === 100 && text.charCodeAt(start + 1) === 97 && text.charCodeAt(start + 2) === 116 &&
+    text.charCodeAt(start + 3) === 97 && text.charCodeAt(start + 4) === COLON;
+}
+
+/** The value that starts at `valueStart` (after a colon) and ends at `end`, without one leading space. */
+function valueOf(text: string, valueStart: number, end: number): string {
+  return text.slice(valueStart < end && text.charCodeAt(valueStart) === SPACE ? valueStart + 1 : valueStart, end);
+}
+
 /**
  * Creates a streaming event-stream parser. It takes bytes or text in chunks cut anywhere (inside a
  * UTF-8 sequence, between CR and LF) and reports each event once its empty line arrives: CR, LF and
@@ -129,47 +140,53 @@ export function createEventStreamParser(
     }
   };
 
+  const addData = (value: string): void => {
+    if (hasData) data += "\n" + value;
+    else {
+      data = value;
+      hasData = true;
+    }
+  };
+
+  const setId = (value: string): void => {
+    if (value.indexOf("\0") === -1) idBuffer = value; // [spec] an id with NUL is ignored
+  };
+
   /** Interprets the line `text[start, end)` (it holds no CR or LF). */
   const line = (text: string, start: number, end: number): void => {
     if (start === end) return dispatch();
-    if (text.charCodeAt(start) === COLON) {
-      if (onComment !== undefined) onComment(text.slice(text.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end));
+    const first = text.charCodeAt(start);
+    if (first === COLON) {
+      if (onComment !== undefined) onComment(valueOf(text, start + 1, end));
       return;
     }
+    // The common fields by their letters and colon, before the general path below.
+    if (isData(text, start, first)) return addData(valueOf(text, start + 5, end));
+    if (first === 105 && text.charCodeAt(start + 1) === 100 && text.charCodeAt(start + 2) === COLON) {
+      return setId(valueOf(text, start + 3, end));
+    }
+    if (
+      first === 101 && text.charCodeAt(start + 1) === 118 && text.charCodeAt(start + 2) === 101 &&
+      text.charCodeAt(start + 3) === 110 && text.charCodeAt(start + 4) === 116 && text.charCodeAt(start + 5) === COLON
+    ) {
+      eventType = valueOf(text, start + 6, end);
+      return;
+    }
+    // [spec] The field name runs to the first colon; a line without one is a name with an empty value.
     let colon = start;
     while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
-    const nameLength = colon - start;
-    let valueStart = colon + 1;
-    if (valueStart < end && text.charCodeAt(valueStart) === SPACE) valueStart++;
-    // A field without a colon has an empty value: valueStart is past end, and slice gives "".
-    switch (nameLength) {
-      case 4:
-        if (text.startsWith("data", start)) {
-          const value = valueStart < end ? text.slice(valueStart, end) : "";
-          if (hasData) data += "\n" + value;
-          else {
-            data = value;
-            hasData = true;
-          }
-        }
+    const value = colon < end ? valueOf(text, colon + 1, end) : "";
+    switch (text.slice(start, colon)) {
+      case "data":
+        return addData(value);
+      case "id":
+        return setId(value);
+      case "event":
+        eventType = value;
         return;
-      case 5:
-        if (text.startsWith("event", start)) eventType = valueStart < end ? text.slice(valueStart, end) : "";
-        else if (text.startsWith("retry", start) && onRetry !== undefined && valueStart < end) {
-          let digits = valueStart;
-          while (digits < end) {
-            const code = text.charCodeAt(digits);
-            if (code < 48 || code > 57) return; // [spec] not ASCII digits only: ignored
-            digits++;
-          }
-          onRetry(Number(text.slice(valueStart, end)));
-        }
-        return;
-      case 2:
-        if (text.startsWith("id", start)) {
-          const value = valueStart < end ? text.slice(valueStart, end) : "";
-          if (!value.includes("\0")) idBuffer = value; // [spec] an id with NUL is ignored
-        }
+      case "retry":
+        // [spec] Only ASCII digits set the reconnection time.
+        if (onRetry !== undefined && /^[0-9]+$/.test(value)) onRetry(Number(value));
         return;
       default:
         return; // [spec] any other field is ignored
@@ -192,6 +209,18 @@ export function createEventStreamParser(
     let nextLF = text.indexOf("\n", start);
     let nextCR = text.indexOf("\r", start);
     while (nextLF !== -1 || nextCR !== -1) {
+      if (nextCR === -1 && pending === "") {
+        // The rest of the chunk ends its lines with LF only (the usual case): empty and data lines, the
+        // most common, are read right here, the others by line().
+        do {
+          if (start === nextLF) dispatch();
+          else if (isData(text, start, text.charCodeAt(start))) addData(valueOf(text, start + 5, nextLF));
+          else line(text, start, nextLF);
+          start = nextLF + 1;
+          nextLF = text.indexOf("\n", start);
+        } while (nextLF !== -1);
+        break;
+      }
       let end: number;
       let after: number;
       if (nextCR === -1 || (nextLF !== -1 && nextLF < nextCR)) {
@@ -208,8 +237,12 @@ export function createEventStreamParser(
         }
         nextCR = text.indexOf("\r", after);
       }
-      if (pending === "") line(text, start, end);
-      else {
+      if (pending === "") {
+        // As in the LF-only loop above.
+        if (start === end) dispatch();
+        else if (isData(text, start, text.charCodeAt(start))) addData(valueOf(text, start + 5, end));
+        else line(text, start, end);
+      } else {
         const whole = pending + text.slice(start, end);
         pending = "";
         line(whole, 0, whole.length);
