@@ -28,7 +28,7 @@ const REQUEST_ONLY = ["method", "body", "headers", "credentials", "lastEventId",
 const IN_REQUEST = ["method", "body", "credentials"] as const;
 const CREDENTIALS: ReadonlySet<string> = new Set(["omit", "same-origin", "include"]);
 
-export const DEFAULT_STALL_TIMEOUT = 45_000;
+const DEFAULT_STALL_TIMEOUT = 45_000;
 const DEFAULT_BACKOFF: Readonly<Backoff> = { delay: 1_000, maxDelay: 30_000, jitter: 0.5, maxRetries: Infinity };
 
 /** A subscription's settings, checked once. */
@@ -98,7 +98,7 @@ export function resolveSubscribeOptions(input: unknown, options: unknown): Subsc
   }
   const requestMethod = (method ?? (body !== undefined ? "POST" : request?.method ?? "GET")).toUpperCase();
   const headers = optional(o, "headers", "a Headers, a record, a list of pairs or a function", (v): v is HeadersOption =>
-    typeof v === "object" || typeof v === "function");
+    (typeof v === "object" && v !== null) || typeof v === "function");
   const credentials = optional(o, "credentials", '"omit", "same-origin" or "include"', (v): v is RequestCredentials =>
     typeof v === "string" && CREDENTIALS.has(v));
   const signal = optional(o, "signal", "an AbortSignal", (v): v is AbortSignal => isInstance<AbortSignal>(v, "AbortSignal"));

@@ -314,7 +314,7 @@ class EventSubscription implements Subscription<AnyEvent> {
         void response.body?.cancel().catch(noop);
         const error = new EventStreamError(
           "response",
-          `${CONTEXT} ${config.url}: the server answered ${status} with content-type ${describeValue(contentType)} (expected 200 with text/event-stream)`,
+          `${CONTEXT} to ${config.url}: the server answered ${status} with content-type ${describeValue(contentType)} (expected 200 with text/event-stream)`,
           { status, contentType },
         );
         if (!RETRIABLE_STATUS.has(status) || config.backoff === false) throw error;
@@ -383,8 +383,8 @@ class EventSubscription implements Subscription<AnyEvent> {
     if (this.#stop.signal.aborted) throw this.#stop.signal.reason;
     const url = this.#config.url;
     const reason = signal.reason === STALLED
-      ? new EventStreamError("stalled", `${CONTEXT} ${url}: nothing arrived for ${String(this.#config.stallTimeout)} ms`)
-      : new EventStreamError("network", `${CONTEXT} ${url}: the connection failed (${describeError(error)})`, { cause: error });
+      ? new EventStreamError("stalled", `${CONTEXT} to ${url}: nothing arrived for ${String(this.#config.stallTimeout)} ms`)
+      : new EventStreamError("network", `${CONTEXT} to ${url}: the connection failed (${describeError(error)})`, { cause: error });
     return { done: false, error: reason, opened, floor: 0 };
   }
 

@@ -53,7 +53,7 @@ test("subscribe throws an EventStreamError naming the status and content type of
       type: "response",
       status,
       contentType: type,
-      message: `Cannot subscribe ${URL_}: the server answered ${status} with content-type "${type}" (expected 200 with text/event-stream)`,
+      message: `Cannot subscribe to ${URL_}: the server answered ${status} with content-type "${type}" (expected 200 with text/event-stream)`,
     });
     expect(requests.length).toBe(1);
   }
@@ -113,7 +113,7 @@ test("subscribe reconnects after a dropped connection with the last id as Last-E
   expect(events).toEqual([message("a", "1"), message("b", "2"), message("c", "3")]);
   expect(requests.map((request) => request.headers["last-event-id"])).toEqual([undefined, "2"]);
   expect(retries).toEqual([{ attempt: 2, retries: 1, delay: 1, error: expect.any(EventStreamError), lastEventId: "2" }]);
-  expect(retries[0]!.error).toMatchObject({ type: "network", message: `Cannot subscribe ${URL_}: the connection failed (terminated)` });
+  expect(retries[0]!.error).toMatchObject({ type: "network", message: `Cannot subscribe to ${URL_}: the connection failed (terminated)` });
   expect(subscription.lastEventId).toBe("3");
 });
 
@@ -189,7 +189,7 @@ test("subscribe gives up after maxRetries failures in a row and throws the last 
   const cause = new TypeError("fetch failed");
   const { fetch, requests } = fakeFetch(() => Promise.reject(cause));
   const error = await rejection(collect(subscribe(URL_, { fetch, reconnect: { ...FAST, maxDelay: 5, maxRetries: 3 } })));
-  expect(error).toMatchObject({ type: "network", cause, message: `Cannot subscribe ${URL_}: the connection failed (fetch failed)` });
+  expect(error).toMatchObject({ type: "network", cause, message: `Cannot subscribe to ${URL_}: the connection failed (fetch failed)` });
   expect(requests.length).toBe(4);
 });
 
@@ -281,7 +281,7 @@ test("stallTimeout: a silent stream is dropped and resumed with Last-Event-ID", 
   });
   const events = await collect(subscribe(URL_, { fetch, stallTimeout: 50, reconnect: FAST, onRetry: (info) => void retries.push(info) }));
   expect(events).toEqual([message("a", "9")]);
-  expect(retries.map(({ error }) => error)).toMatchObject([{ type: "stalled", message: `Cannot subscribe ${URL_}: nothing arrived for 50 ms` }]);
+  expect(retries.map(({ error }) => error)).toMatchObject([{ type: "stalled", message: `Cannot subscribe to ${URL_}: nothing arrived for 50 ms` }]);
   expect(requests.map((request) => request.headers["last-event-id"])).toEqual([undefined, "9"]);
   expect(streams[0]!.cancelled).toBe(true);
 });
@@ -383,6 +383,7 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
     [() => subscribe(URL_, { fetch, reconnect: { jitter: 2 } }), "Cannot subscribe: `reconnect.jitter` must be a number from 0 to 1 (got number 2)"],
     [() => subscribe(URL_, { fetch, reconnect: { maxRetries: 1.5 } }), "Cannot subscribe: `reconnect.maxRetries` must be a whole number >= 0 or Infinity (got number 1.5)"],
     [() => subscribe(URL_, { fetch, reconnect: { delays: 1 } as never }), "Cannot subscribe: `reconnect`: unknown option `delays`"],
+    [() => subscribe(URL_, { fetch, headers: null as never }), "Cannot subscribe: `headers` must be a Headers, a record, a list of pairs or a function (got null)"],
     [() => subscribe(URL_, { fetch, credentials: "all" as never }), 'Cannot subscribe: `credentials` must be "omit", "same-origin" or "include" (got "all")'],
     [() => subscribe(URL_, { fetch, onGap: "reload" as never }), 'Cannot subscribe: `onGap` must be a function (got "reload")'],
     [() => subscribe(URL_, { fetch, method: "POST", body: new ReadableStream(), reconnect: true }), "Cannot subscribe: a ReadableStream `body` can be sent once, so it cannot be sent again on reconnection; pass a function that returns a fresh body, or set `reconnect: false`"],
