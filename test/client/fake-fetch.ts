@@ -1,6 +1,7 @@
 /**
  * A `fetch` for the client's in-process tests: it records every request (method, URL, headers, body)
- * and answers with what the test's `respond` returns, so outcomes can be checked without a network.
+ * and answers with what the test's `respond` returns, so outcomes can be checked without a network;
+ * and two helpers to read what a subscription yields or throws.
  */
 import type { FetchLike } from "../../src/client.ts";
 
@@ -76,4 +77,21 @@ export function openStream(first = ""): OpenStream {
       return cancelled;
     },
   };
+}
+
+/** Reads a subscription to its end and returns what it yielded. */
+export async function collect<E>(subscription: AsyncIterable<E>): Promise<E[]> {
+  const events: E[] = [];
+  for await (const event of subscription) events.push(event);
+  return events;
+}
+
+/** What `promise` rejects with; fails when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
 }

@@ -4,30 +4,17 @@
  * marker, and the option checks. Delays are a few milliseconds; nothing asserts on wall-clock time.
  */
 import { expect, test } from "vitest";
-import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent, type Subscription } from "../../src/client.ts";
+import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent } from "../../src/client.ts";
+import { isSubscription } from "../../src/client/subscription-mark.ts";
 import { catchError } from "../helpers/catch-error.ts";
 import { until } from "../helpers/serve-node.ts";
-import { fakeFetch, openStream, sse, type OpenStream } from "./fake-fetch.ts";
+import { collect, fakeFetch, openStream, rejection, sse, type OpenStream } from "./fake-fetch.ts";
 
 const URL_ = "https://example.com/events";
 const END = "event: edge-sse-end\ndata:\n\n";
 const FAST = { delay: 1, jitter: 0 } as const;
 
-/** Reads a subscription to its end. */
-async function collect<E>(subscription: Subscription<E>): Promise<E[]> {
-  const events: E[] = [];
-  for await (const event of subscription) events.push(event);
-  return events;
-}
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const message = (data: string, id = "", event = "message"): ServerSentEvent => ({ event, data, id });
 
@@ -395,8 +382,7 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
   for (const [make, message] of cases) expect(catchError(make), message).toEqual(new TypeError(message));
 });
 
-test("subscribe's subscriptions carry the mark a DataStream will relay by, and plain iterables do not", async () => {
-  const { isSubscription } = await import("../../src/client/subscription-mark.ts");
+test("subscribe's subscriptions carry the mark a DataStream will relay by, and plain iterables do not", () => {
   const subscription = subscribe(URL_, { fetch: () => Promise.resolve(sse(END)) });
   expect(isSubscription(subscription)).toBe(true);
   expect(isSubscription({ [Symbol.asyncIterator]: () => subscription, lastEventId: "" })).toBe(false);

@@ -15,7 +15,7 @@ import {
   type StandardSchemaLike,
   type Subscription,
 } from "../../src/client.ts";
-import { fakeFetch, sse } from "./fake-fetch.ts";
+import { collect, fakeFetch, rejection, sse } from "./fake-fetch.ts";
 
 const URL_ = "https://example.com/events";
 const END = "event: edge-sse-end\ndata:\n\n";
@@ -45,20 +45,7 @@ const shout = {
   },
 };
 
-async function collect<E>(subscription: Subscription<E>): Promise<E[]> {
-  const events: E[] = [];
-  for await (const event of subscription) events.push(event);
-  return events;
-}
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 test("events: data is decoded and validated, text events are not JSON, and the items are a typed union", async () => {
   const { fetch } = fakeFetch(() =>
