@@ -21,10 +21,10 @@ const BUDGET_GZIP_BYTES = 5632;
 /**
  * Budget for the client (`edge-sse/client`), measured the same way and on its own: a page that only
  * subscribes loads this, not the core. It holds the parser, reconnection with backoff, the stall
- * watchdog, typed events and every option's named error. About 10 % above the measured figure (6,154
+ * watchdog, typed events and every option's named error. About 10 % above the measured figure (6,322
  * bytes at the time of writing).
  */
-const CLIENT_BUDGET_GZIP_BYTES = 6784;
+const CLIENT_BUDGET_GZIP_BYTES = 6954;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ENTRIES = [
