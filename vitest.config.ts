@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^edge-sse$/, replacement: source("./src/index.ts") },
       { find: /^edge-sse\/node$/, replacement: source("./src/node.ts") },
       { find: /^edge-sse\/channel$/, replacement: source("./src/channel.ts") },
+      { find: /^edge-sse\/client$/, replacement: source("./src/client.ts") },
       { find: /^edge-sse\/redis$/, replacement: source("./src/redis.ts") },
       { find: /^edge-sse\/durable-object$/, replacement: source("./src/durable-object.ts") },
       { find: /^edge-sse\/tokens$/, replacement: source("./src/tokens.ts") },

@@ -55,13 +55,13 @@ attw_pack() {
   echo "=> types resolve for every export (node16 from ESM, bundler); node10 and CJS require ignored: ESM-only by design"
 }
 
-# (d) the size budget. Its "core: …" line is the summary; on failure the per-module table shows where.
+# (d) the size budgets. Its "core: …" and "client: …" lines are the summary; on failure the per-module tables show where.
 size_budget() {
   local out="$logs/size.out"
   "$bin/tsx" scripts/size.ts >"$out" 2>&1
   local status=$?
   cat "$out"
-  echo "=> $(grep -E '^core: ' "$out" || echo 'no size reported')"
+  echo "=> $(grep -E '^(core|client): ' "$out" | paste -sd ';' - | sed 's/;/; /' | grep . || echo 'no size reported')"
   return "$status"
 }
 

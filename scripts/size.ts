@@ -4,7 +4,8 @@
 // The core is measured twice: importing every export but `defineEvents` (what a user who does not
 // use typed events pays: the budget), and importing everything (typed events included, their own
 // budget), with the modules the second adds.
-// edge-sse/tokens is measured on its own (every export, and authorize with closeAtExpiry alone), with its budget.
+// edge-sse/tokens is measured on its own (every export, and authorize with closeAtExpiry alone), with its budget,
+// and so is edge-sse/client (a page that only subscribes loads it, not the core).
 // Run after `npm run build`: `npm run size` does both.
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -35,6 +36,13 @@ const BUDGET_WITH_EVENTS_GZIP_BYTES = 9536;
  * bytes at the time of writing). A subpath of its own: the core's figures never include it.
  */
 const BUDGET_TOKENS_GZIP_BYTES = 6800;
+/**
+ * Budget for the client (`edge-sse/client`), measured the same way and on its own: a page that only
+ * subscribes loads this, not the core. It holds the parser, reconnection with backoff, the stall
+ * watchdog, typed events and every option's named error. About 10 % above the measured figure (6,322
+ * bytes at the time of writing).
+ */
+const BUDGET_CLIENT_GZIP_BYTES = 6954;
 /** The exports that typed events add; the core without them must not grow when they do. */
 const EVENTS_EXPORTS: ReadonlySet<string> = new Set(["defineEvents"]);
 
@@ -42,7 +50,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = "dist/index.js";
 const outfile = "core.min.js"; // never written: write is false
 
-for (const built of [entry, "dist/tokens.js"]) {
+for (const built of [entry, "dist/tokens.js", "dist/client.js"]) {
   if (!existsSync(join(root, built))) {
     console.error(`size: ${built} is missing; run \`npm run build\` first (or \`npm run size\`, which builds)`);
     process.exit(1);
@@ -57,6 +65,7 @@ const tokensEntry = "dist/tokens.js";
 const tokens = await measure(`export * from "./${tokensEntry}";`);
 // What a fetch handler that only checks tokens in front of a channel's response pays.
 const tokensGuard = await measure(`export { authorize, closeAtExpiry } from "./${tokensEntry}";`);
+const client = await measure(`export * from "./dist/client.js";`);
 
 console.log(`core: ${core.minified} bytes minified, ${core.gzipped} bytes min+gzip (budget ${BUDGET_GZIP_BYTES}), without defineEvents`);
 console.log(
@@ -67,10 +76,11 @@ console.log(
   `edge-sse/tokens: ${tokens.minified} bytes minified, ${tokens.gzipped} bytes min+gzip (budget ${BUDGET_TOKENS_GZIP_BYTES}), every export; ` +
     `${tokensGuard.gzipped} bytes min+gzip with authorize and closeAtExpiry only`,
 );
+console.log(`edge-sse/client: ${client.minified} bytes minified, ${client.gzipped} bytes min+gzip (budget ${BUDGET_CLIENT_GZIP_BYTES}), every export`);
 console.log("");
 console.log("bytes in the minified core per module (esbuild bytesInOutput, before gzip), largest first:");
 const glue = "(esbuild glue: export list, newlines)";
-const width = Math.max(...all.modules.map((m) => m.path.length), glue.length);
+const width = Math.max(...[...all.modules, ...tokens.modules, ...client.modules].map((m) => m.path.length), glue.length);
 printModules(core.modules, core.minified, true);
 console.log("");
 console.log("what importing defineEvents adds:");
@@ -79,12 +89,16 @@ printModules(all.modules.filter((m) => !inCore.has(m.path)), all.minified, false
 console.log("");
 console.log("bytes in edge-sse/tokens per module, every export imported:");
 printModules(tokens.modules, tokens.minified, true);
+console.log("");
+console.log("bytes in edge-sse/client per module, every export imported:");
+printModules(client.modules, client.minified, true);
 
 let over = false;
 for (const [label, measured, budget] of [
   ["the core", core, BUDGET_GZIP_BYTES],
   ["the core with defineEvents", all, BUDGET_WITH_EVENTS_GZIP_BYTES],
   ["edge-sse/tokens", tokens, BUDGET_TOKENS_GZIP_BYTES],
+  ["edge-sse/client", client, BUDGET_CLIENT_GZIP_BYTES],
 ] as const) {
   if (measured.gzipped > budget) {
     over = true;

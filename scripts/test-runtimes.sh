@@ -5,7 +5,8 @@
 # (scripts/runtimes/wrangler-dev.sh). Two runtimes run at a time; the two Workers runs never overlap.
 # Node, Deno and Bun also run the Redis cases (test/runtimes/redis-suite.ts: edge-sse/redis with node-redis and
 # with ioredis), each against a redis-server its runner starts on a free port; they show as a block of their own
-# ("n/a" where a runtime has no Redis client: workerd, wrangler dev).
+# ("n/a" where a runtime has no Redis client: workerd, wrangler dev). Node, Deno, Bun and workerd also run the
+# client's cases (test/runtimes/client-suite.ts: edge-sse/client against the runtime's own server), listed with the suite.
 # Ends with `N passed, N failed` (runtime × case cells) and exits non-zero when a cell failed, a case has
 # no result, or a runtime produced no results at all.
 #
@@ -147,19 +148,24 @@ list_cases() { # list_cases MODULE EXPORT OUT
 }
 list_cases test/runtimes/suite.ts cases cases.txt
 list_cases test/runtimes/redis-suite.ts redisCases redis-cases.txt
+list_cases test/runtimes/client-suite.ts clientCases client-cases.txt
 
 # The matrix: parses each runner's output (node:test TAP and spec, deno test, bun test, vitest).
-DIR="$dir" RUNTIMES="${all[*]}" REDIS_RUNTIMES="node18 node20 node22 deno bun" WALL=$((SECONDS - started)) "$RT_NODE20" --input-type=module - <<'EOF'
+DIR="$dir" RUNTIMES="${all[*]}" REDIS_RUNTIMES="node18 node20 node22 deno bun" CLIENT_RUNTIMES="node18 node20 node22 deno bun workerd" WALL=$((SECONDS - started)) "$RT_NODE20" --input-type=module - <<'EOF'
 import { existsSync, readFileSync } from "node:fs";
 const dir = process.env.DIR;
 const runtimes = process.env.RUNTIMES.split(" ");
 const read = (file) => (existsSync(`${dir}/${file}`) ? readFileSync(`${dir}/${file}`, "utf8") : "");
-const suiteCases = read("cases.txt").split("\n").filter(Boolean);
+// The client's cases (edge-sse/client against the runtime's server) count as suite cases, on the runtimes that run them.
+const clientCases = read("client-cases.txt").split("\n").filter(Boolean);
+const suiteCases = [...read("cases.txt").split("\n").filter(Boolean), ...clientCases];
 const redisCases = read("redis-cases.txt").split("\n").filter(Boolean);
 const cases = [...suiteCases, ...redisCases];
 // The Redis cases run where a Redis client does (Node, Deno, Bun); elsewhere their cells are "not applicable".
 const redisRuntimes = new Set(process.env.REDIS_RUNTIMES.split(" "));
-const applies = (row, runtime) => !redisCases.includes(row) || redisRuntimes.has(runtime);
+const clientRuntimes = new Set(process.env.CLIENT_RUNTIMES.split(" "));
+const applies = (row, runtime) =>
+  (!redisCases.includes(row) || redisRuntimes.has(runtime)) && (!clientCases.includes(row) || clientRuntimes.has(runtime));
 const REDIS_BLOCK = "edge-sse/redis, with a redis-server on 127.0.0.1:";
 
 const PATTERNS = [
@@ -226,6 +232,7 @@ for (const runtime of runtimes) {
   }
 }
 if (suiteCases.length === 0) notes.push("FAILED: the suite's case names could not be listed (see cases.txt.err)");
+if (clientCases.length === 0) notes.push("FAILED: the client's cases could not be listed (see client-cases.txt.err)");
 if (redisCases.length === 0) notes.push("FAILED: the Redis cases could not be listed (see redis-cases.txt.err)");
 
 const mark = { pass: "✓", fail: "✗", skip: "–", missing: "?", "n/a": "n/a" };
@@ -256,7 +263,7 @@ for (const r of rows) {
   console.log(line(r));
 }
 console.log("");
-console.log("✓ passed · ✗ failed · ? no result (counts as failed) · – skipped · n/a not run there (no Redis client on Workers)");
+console.log("✓ passed · ✗ failed · ? no result (counts as failed) · – skipped · n/a not run there (no Redis client on Workers; the client's cases do not run through wrangler dev)");
 for (const note of notes) console.log(note);
 if (otherPasses > 0) console.log(`(${otherPasses} passing results outside the suite's cases, such as suite groups, are not in the table)`);
 console.log(`wall time ${process.env.WALL} s, logs in ${dir}`);

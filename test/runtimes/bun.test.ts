@@ -8,6 +8,8 @@ import { cases, type SuiteTarget } from "./suite.ts";
 import { handleSuite } from "./app.ts";
 import { redisCases } from "./redis-suite.ts";
 import { startRedis, type RedisServer } from "./redis-server.ts";
+import { clientCases, type ClientTarget } from "./client-suite.ts";
+import { handleClientSuite } from "./client-app.ts";
 
 let server: ReturnType<typeof Bun.serve> | undefined;
 let base = "";
@@ -24,6 +26,21 @@ afterAll(async () => {
 
 for (const suiteCase of cases) {
   test(`bun ${Bun.version}: ${suiteCase.name}`, () => suiteCase.run(target), suiteCase.timeoutMs);
+}
+
+// The client's cases (client-suite.ts), against a server of their own.
+let clientServer: ReturnType<typeof Bun.serve> | undefined;
+const clientTarget: { url: string } & ClientTarget = { url: "" };
+beforeAll(() => {
+  clientServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: handleClientSuite });
+  clientTarget.url = `http://127.0.0.1:${clientServer.port}`;
+});
+afterAll(async () => {
+  await clientServer?.stop(true);
+});
+
+for (const clientCase of clientCases) {
+  test(`bun ${Bun.version}: ${clientCase.name}`, () => clientCase.run(clientTarget), clientCase.timeoutMs);
 }
 
 let redis: RedisServer | undefined;

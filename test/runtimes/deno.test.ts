@@ -10,6 +10,8 @@ import { cases, type SuiteTarget } from "./suite.ts";
 import { handleSuite } from "./app.ts";
 import { redisCases, type RedisLibrary } from "./redis-suite.ts";
 import { startRedis, type RedisServer } from "./redis-server.ts";
+import { clientCases, type ClientTarget } from "./client-suite.ts";
+import { handleClientSuite } from "./client-app.ts";
 
 const shutdown = new AbortController();
 let server: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -25,6 +27,31 @@ Deno.test.afterAll(async () => {
   shutdown.abort();
   await server?.finished;
 });
+
+// The client's cases (client-suite.ts), against a server of their own (and a shutdown of its own: the
+// order of afterAll hooks is not this file's to rely on).
+const clientShutdown = new AbortController();
+let clientServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+const clientTarget: { url: string } & ClientTarget = { url: "" };
+Deno.test.beforeAll(() => {
+  clientServer = Deno.serve({ hostname: "127.0.0.1", port: 0, signal: clientShutdown.signal, onListen() {} }, handleClientSuite);
+  clientTarget.url = `http://127.0.0.1:${clientServer.addr.port}`;
+});
+Deno.test.afterAll(async () => {
+  clientShutdown.abort();
+  await clientServer?.finished;
+});
+
+for (const clientCase of clientCases) {
+  Deno.test({
+    name: `deno ${Deno.version.deno}: ${clientCase.name}`,
+    timeout: clientCase.timeoutMs,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    permissions: { net: ["127.0.0.1"] },
+    fn: () => clientCase.run(clientTarget),
+  });
+}
 
 for (const suiteCase of cases) {
   Deno.test({

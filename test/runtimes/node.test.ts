@@ -6,22 +6,35 @@ import type { AddressInfo } from "node:net";
 import { toNodeListener } from "edge-sse/node";
 import { cases, type SuiteTarget } from "./suite.ts";
 import { handleSuite } from "./app.ts";
+import { clientCases, type ClientTarget } from "./client-suite.ts";
+import { handleClientSuite } from "./client-app.ts";
 
 let server: Server;
 let base = "";
 const target: SuiteTarget = { fetch: (path, init) => fetch(base + path, init) };
+let clientServer: Server;
+const clientTarget: { url: string } & ClientTarget = { url: "" };
 
 before(async () => {
   server = createServer(toNodeListener(handleSuite));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  clientServer = createServer(toNodeListener(handleClientSuite));
+  await new Promise<void>((resolve) => clientServer.listen(0, "127.0.0.1", resolve));
+  clientTarget.url = `http://127.0.0.1:${(clientServer.address() as AddressInfo).port}`;
 });
 
 after(() => {
   server.closeAllConnections();
   server.close();
+  clientServer.closeAllConnections();
+  clientServer.close();
 });
 
 for (const suiteCase of cases) {
   test(`${process.version}: ${suiteCase.name}`, { timeout: suiteCase.timeoutMs }, () => suiteCase.run(target));
+}
+
+for (const clientCase of clientCases) {
+  test(`${process.version}: ${clientCase.name}`, { timeout: clientCase.timeoutMs }, () => clientCase.run(clientTarget));
 }

@@ -4,6 +4,8 @@
 import { SELF } from "cloudflare:test";
 import { test } from "vitest";
 import { cases, type SuiteTarget } from "../suite.ts";
+import { clientCases, type ClientTarget } from "../client-suite.ts";
+import { handleClientSuite } from "../client-app.ts";
 
 const target: SuiteTarget = {
   fetch: (path, init) => SELF.fetch(`http://example.com${path}`, init),
@@ -11,4 +13,14 @@ const target: SuiteTarget = {
 
 for (const suiteCase of cases) {
   test(`workerd: ${suiteCase.name}`, { timeout: suiteCase.timeoutMs }, () => suiteCase.run(target));
+}
+
+// The client runs inside the isolate too, against the client cases' handler through its own fetch.
+const clientTarget: ClientTarget = {
+  url: "http://client.test",
+  fetch: (input, init) => handleClientSuite(new Request(input, init)),
+};
+
+for (const clientCase of clientCases) {
+  test(`workerd: ${clientCase.name}`, { timeout: clientCase.timeoutMs }, () => clientCase.run(clientTarget));
 }

@@ -16,6 +16,7 @@ export default defineConfig({
     alias: [
       { find: /^edge-sse$/, replacement: here("../../../src/index.ts") },
       { find: /^edge-sse\/channel$/, replacement: here("../../../src/channel.ts") },
+      { find: /^edge-sse\/client$/, replacement: here("../../../src/client.ts") },
       { find: /^edge-sse\/durable-object$/, replacement: here("../../../src/durable-object.ts") },
       { find: /^edge-sse\/tokens$/, replacement: here("../../../src/tokens.ts") },
     ],

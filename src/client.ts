@@ -1,0 +1,40 @@
+/**
+ * The client: `subscribe()` reads an event stream over `fetch` (headers, POST, backoff, stall
+ * detection, `Last-Event-ID` kept across reconnections, typed events, and an end that sticks), and a
+ * spec-exact streaming parser for server-side use. Runs in browsers, Node 18+, Deno, Bun and Workers.
+ *
+ * This module is browser compatible.
+ *
+ * @module
+ */
+export { subscribe } from "./client/subscribe.ts";
+export { createEventStreamParser, type EventStreamParser, type EventStreamParserCallbacks, type EventStreamParserOptions } from "./client/parser.ts";
+export { EventStreamParserStream, type EventStreamParserStreamOptions } from "./client/parser-stream.ts";
+export { EventStreamError, type EventStreamErrorDetails, type EventStreamErrorType } from "./client/event-stream-error.ts";
+export { END_EVENT } from "./client/end-event.ts";
+export {
+  EVENT_MAP,
+  type EventMapHolder,
+  type EventSchema,
+  type EventSchemaMap,
+  type OutputOf,
+  type StandardIssueLike,
+  type StandardResultLike,
+  type StandardSchemaLike,
+  type TypedEventOf,
+} from "./client/event-map.ts";
+export type {
+  AttemptInfo,
+  BodyOption,
+  EventsOption,
+  FetchLike,
+  GapEvent,
+  GapInfo,
+  HeadersOption,
+  ReconnectOptions,
+  RetryInfo,
+  ServerSentEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionEvent,
+} from "./client/types.ts";
