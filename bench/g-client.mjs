@@ -14,6 +14,7 @@
  */
 import { connect } from "node:net";
 import { createParser } from "eventsource-parser";
+import { chunkedDecoder } from "./chunked.mjs";
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (message) => process.send(message);
@@ -26,11 +27,6 @@ function openOne(port, localAddress) {
     const state = { events: 0, lastData: undefined, arrival: undefined, open: false, ended: false, error: undefined };
     let head = Buffer.alloc(0);
     let inBody = false;
-    let chunked = false;
-    // Chunked decoding: `left` bytes of the current chunk still to read, or -1 while reading a size line.
-    let left = -1;
-    let sizeLine = "";
-    let skipCrlf = 0;
     let chunkTime = 0;
     const decoder = new TextDecoder();
     const parser = createParser({
@@ -51,42 +47,7 @@ function openOne(port, localAddress) {
         resolve(state);
       }
     };
-    const body = (data) => {
-      if (!chunked) return feed(data);
-      let at = 0;
-      while (at < data.length) {
-        if (skipCrlf > 0) {
-          const n = Math.min(skipCrlf, data.length - at);
-          skipCrlf -= n;
-          at += n;
-          continue;
-        }
-        if (left === -1) {
-          const lf = data.indexOf(10, at);
-          if (lf === -1) {
-            sizeLine += data.toString("latin1", at);
-            return;
-          }
-          sizeLine += data.toString("latin1", at, lf);
-          at = lf + 1;
-          left = Number.parseInt(sizeLine.trim(), 16);
-          sizeLine = "";
-          if (left === 0) {
-            state.ended = true;
-            return;
-          }
-          continue;
-        }
-        const n = Math.min(left, data.length - at);
-        feed(data.subarray(at, at + n));
-        left -= n;
-        at += n;
-        if (left === 0) {
-          left = -1;
-          skipCrlf = 2;
-        }
-      }
-    };
+    let body = feed;
     const socket = connect({ port, host: "127.0.0.1", localAddress });
     socket.setNoDelay(true);
     socket.on("connect", () => socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`));
@@ -102,7 +63,7 @@ function openOne(port, localAddress) {
         socket.destroy();
         return resolve(state);
       }
-      chunked = /\r\ntransfer-encoding:\s*chunked/i.test(text);
+      if (/\r\ntransfer-encoding:\s*chunked/i.test(text)) body = chunkedDecoder(feed, () => { state.ended = true; });
       inBody = true;
       const rest = head.subarray(end + 4);
       head = undefined;

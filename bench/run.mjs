@@ -5,6 +5,7 @@
  *   node run.mjs --quick               one round, fewer events: a fast check while iterating
  *   node run.mjs --only=A,D            some workloads only
  *   node run.mjs --runtime=bun,deno    some runtimes only (node20 node22 deno bun workerd workerd-nodejs_compat)
+ *   node run.mjs --rounds=2            at most 2 rounds of every workload (a shorter full-size run)
  *
  * With --only or --runtime, the results of every (runtime, workload) not run are kept from the
  * results.json found (RESULTS.md says which run each comes from).
@@ -77,6 +78,14 @@ export const CONFIG = QUICK
     F: { rounds: 3, subscribers: 10_000, publishes: 30, warmPublishes: 3 },
     G: { rounds: 2, connections: 10_000, clients: 4, publishes: 10 },
   };
+
+// --rounds=N: at most N rounds of every workload (full sizes, fewer rounds: a shorter run).
+const MAX_ROUNDS = Number(argv.find((a) => a.startsWith("--rounds="))?.slice(9) ?? Infinity);
+if (!(MAX_ROUNDS >= 1)) {
+  console.error("bench: --rounds must be a number ≥ 1");
+  process.exit(1);
+}
+for (const w of WORKLOADS) CONFIG[w].rounds = Math.min(CONFIG[w].rounds, MAX_ROUNDS);
 
 export const A_CONTENDERS = ["edge-sse", "hono", "better-sse", "h3", "thin", "encode-only", "pre-encoded"];
 export const SHAPES = ["a", "b", "c"];
