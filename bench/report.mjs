@@ -635,7 +635,7 @@ const RUNTIME_COLORS = {
 };
 
 export function renderSvg(summaries, meta) {
-  const ids = RUNTIME_ORDER.filter((id) => summaries[id] !== undefined);
+  const ids = RUNTIME_ORDER.filter((id) => summaries[id] !== undefined && (summaries[id].A.a !== undefined || summaries[id].B.length > 0));
   const contenders = ["edge-sse", "hono", "better-sse", "h3", "thin"];
   const panels = [
     { title: 'A · shape a: "hello world", in process', pick: (s) => s.A.a },
@@ -660,8 +660,8 @@ export function renderSvg(summaries, meta) {
   const parts = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">`);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  parts.push(`<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers on every runtime: CPU time per event as a multiple of thin's (thin ÷ contender, log scale)</text>`);
-  parts.push(`<text x="15" y="46" font-size="12" fill="#555">${esc(`${meta.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · higher is better · dashed: thin (1×) · median of rounds, same runtime and round · hatched: WRONG or FAILED${meta.quick ? " · QUICK RUN" : ""}`)}</text>`);
+  parts.push(`<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers on every runtime: CPU time per event, × thin (thin's ÷ contender's)</text>`);
+  parts.push(`<text x="15" y="46" font-size="12" fill="#555">${esc(`${meta.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · log scale, higher is better · dashed: thin (1×) · median of rounds, same runtime and round · hatched: WRONG or FAILED${meta.quick ? " · QUICK RUN" : ""}`)}</text>`);
   parts.push(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#c00" stroke-width="2"/></pattern></defs>`);
   ids.forEach((id, i) => {
     const x = 15 + (i % 3) * 300;
@@ -691,7 +691,8 @@ export function renderSvg(summaries, meta) {
         const value = row.cpuRatio ?? row.ratio;
         const w = wrong || value === undefined ? 30 : Math.max(1, sx(value) - sx(0.05));
         parts.push(`<rect x="${sx(0.05)}" y="${y}" width="${w.toFixed(1)}" height="${barH - 1}" fill="${wrong ? "url(#hatch)" : RUNTIME_COLORS[id]}"/>`);
-        if (!wrong && value !== undefined) parts.push(`<text x="${(sx(0.05) + w + 3).toFixed(1)}" y="${y + barH - 1}" font-size="8.5" fill="#333">${esc(fmtRatio(value))}</text>`);
+        const label = wrong ? row.state : value === undefined ? "" : fmtRatio(value);
+        parts.push(`<text x="${(sx(0.05) + w + 3).toFixed(1)}" y="${y + barH - 1}" font-size="8.5" fill="${wrong ? "#c00" : "#333"}">${esc(label)}</text>`);
       });
     });
   });
