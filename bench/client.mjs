@@ -91,7 +91,7 @@ async function workloadD({ base, samples, waitMs, warmRequests = 10 }) {
 }
 
 setTimeout(() => {
-  console.log(JSON.stringify({ ok: false, detail: "client time limit" }));
+  console.log(JSON.stringify({ ok: false, detail: `not done within the client's time limit (${Math.round((job.timeLimitMs ?? 120_000) / 1000)} s)` }));
   process.exit(3);
 }, job.timeLimitMs ?? 120_000).unref();
 

@@ -188,3 +188,10 @@ export function startServer(command, args, { cwd, env, readyMs = 60_000, shellPr
     });
   });
 }
+
+/** Kills a process and its descendants at once (SIGKILL, by PID): for an interrupted run's leftovers. */
+export function killTreeNow(pid) {
+  for (const p of [pid, ...descendants(pid).map((d) => d.pid)]) {
+    try { process.kill(p, "SIGKILL"); } catch { /* gone */ }
+  }
+}

@@ -521,7 +521,8 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
     ? " **in --quick mode (1 round, smaller sizes): indicative only**"
     : ` **partly in --quick mode (${quickOnes.map((x) => `${x.id} ${x.w}`).join(", ")}): those are indicative only**`;
   out.push("# edge-sse benchmark results", "");
-  out.push(`Written by \`bench/run.mjs\`${quickNote}. ` +
+  const partial = meta.complete === false ? ` **Written after round ${meta.roundsDone} while the run went on: the later rounds are missing.**` : "";
+  out.push(`Written by \`bench/run.mjs\`${quickNote}.${partial} ` +
     "How to run, what each workload measures on each runtime and how ratios are taken: [README.md](README.md).", "");
   out.push("| | |", "|---|---|");
   out.push(`| date | ${meta.date} |`);

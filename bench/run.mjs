@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { expectedEvents } from "./fixtures.mjs";
-import { cpuTicks, otherCores, processCpuNs, processTicks, startServer, stopTree } from "./machine.mjs";
+import { cpuTicks, killTreeNow, otherCores, processCpuNs, processTicks, startServer, stopTree } from "./machine.mjs";
 import { collectMeta, provenance, writeReport } from "./report.mjs";
 import { describeRuntime, RUNTIME_IDS, runtimePaths } from "./runtimes.mjs";
 import { compareEvents, parseEvents } from "./verify.mjs";
@@ -53,7 +53,12 @@ if (DIST_FILES.some((file) => !existsSync(join(HERE, "../dist", file)))) {
 // must not put two builds in one table. The copy is removed at the end.
 const DIST_COPY = mkdtempSync(join(tmpdir(), "edge-sse-bench-dist-"));
 cpSync(join(HERE, "../dist"), DIST_COPY, { recursive: true, filter: (src) => !src.endsWith(".d.ts") && !src.endsWith(".map") });
-process.on("exit", () => rmSync(DIST_COPY, { recursive: true, force: true }));
+/** Long-lived processes of this run (wrangler dev), killed with their children if the run is interrupted. */
+const LONG_LIVED = new Set();
+process.on("exit", () => {
+  for (const pid of LONG_LIVED) killTreeNow(pid);
+  rmSync(DIST_COPY, { recursive: true, force: true });
+});
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
@@ -303,12 +308,70 @@ const fmt = (x, digits = 0) => (typeof x === "number" ? x.toFixed(digits) : "–
 
 const { runG } = ONLY.includes("G") ? await import("./g-run.mjs") : {};
 
+
+/**
+ * Writes results.json, RESULTS.md and results.svg: after every round (so an interrupted run keeps
+ * what it measured) and at the end. What this run has not measured is kept from the results.json
+ * found, per (runtime, workload).
+ */
+/** (runtime, workload) pairs kept from an earlier run's results.json, with that run's facts. */
+const KEPT = new Map();
+function persist(final, roundsDone = rounds) {
+  // The rounds each workload has so far (an interrupted run's tables say "median of" what they have).
+  meta.config = JSON.parse(JSON.stringify(CONFIG));
+  for (const w of WORKLOADS) meta.config[w].rounds = Math.min(CONFIG[w].rounds, roundsDone);
+  meta.roundsDone = roundsDone;
+  meta.seconds = (performance.now() - started) / 1000;
+  meta.finishedLoad = loadavg();
+  meta.otherCoresDuring = otherCores(runTicks, cpuTicks());
+  // Which run each (runtime, workload) comes from: this one for what it ran. The rest is kept from
+  // the results.json found here (if it has it), with its own run's facts.
+  meta.complete = final;
+  meta.workloads = {};
+  for (const runtime of runtimes) {
+    meta.workloads[runtime.id] = {};
+    for (const w of Object.keys(results[runtime.id])) {
+      meta.workloads[runtime.id][w] = KEPT.get(`${runtime.id} ${w}`) ?? provenance(meta, runtime.id);
+    }
+  }
+  const previousFile = join(HERE, "results.json");
+  if (existsSync(previousFile)) {
+    const previous = JSON.parse(readFileSync(previousFile, "utf8"));
+    const kept = [];
+    if (previous.meta?.format === 2) {
+      for (const id of RUNTIME_IDS) {
+        for (const w of WORKLOADS) {
+          const old = previous.results?.[id]?.[w];
+          if (old === undefined || results[id]?.[w] !== undefined) continue;
+          results[id] ??= {};
+          results[id][w] = old;
+          KEPT.set(`${id} ${w}`, previous.meta.workloads[id][w]);
+          meta.workloads[id] ??= {};
+          meta.workloads[id][w] = previous.meta.workloads[id][w];
+          meta.runtimes[id] ??= previous.meta.runtimes[id];
+          if (!meta.runtimes[id].available && previous.meta.runtimes[id]?.available) meta.runtimes[id] = previous.meta.runtimes[id];
+          meta.config[w] ??= previous.meta.config[w];
+          kept.push(`${id} ${w}`);
+        }
+      }
+    }
+    if (kept.length > 0) log(`kept from results.json: ${kept.join(", ")}`);
+  }
+  writeFileSync(join(HERE, "results.json"), `${JSON.stringify({ meta, results }, null, 1)}\n`);
+  return writeReport({ meta, results });
+}
+
 for (let round = 0; round < rounds; round++) {
   log(`--- round ${round + 1}/${rounds} (${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)})`);
   // workerd: one wrangler dev per runtime and round, started when first needed (see README).
   const workerds = new Map();
   const workerdOf = (runtime) => () => {
-    if (!workerds.has(runtime.id)) workerds.set(runtime.id, startWorkerd({ ...runtime.workerd, dist: DIST_COPY }));
+    if (!workerds.has(runtime.id)) {
+      workerds.set(runtime.id, startWorkerd({ ...runtime.workerd, dist: DIST_COPY }).then((w) => {
+        if (w.wranglerPid !== undefined) LONG_LIVED.add(w.wranglerPid);
+        return w;
+      }));
+    }
     return workerds.get(runtime.id);
   };
   if (want("A", round)) {
@@ -335,14 +398,19 @@ for (let round = 0; round < rounds; round++) {
     const { n, checkN, warmN } = CONFIG.B;
     for (const runtime of active.filter((r) => runs(r, "B"))) {
       for (const server of rotate(serversOf(runtime), round)) {
-        const r = await overHttp(runtime, server, { workload: "B", n, checkN, warmN }, 240_000, workerdOf(runtime));
+        // workerd: 120 s (peers that queue without backpressure can take many minutes there; they fail on time).
+        const r = await overHttp(runtime, server, { workload: "B", n, checkN, warmN }, runtime.workerd ? 120_000 : 240_000, workerdOf(runtime));
         r.round = round;
         results[runtime.id].B[server.name].push(r);
         log(`B ${runtime.id} ${server.name}: ${brief(r, [["events/s", (x) => fmt(x.eventsPerSec)], ["server cpu µs/event", (x) => fmt(x.serverCpuUsPerEvent, 2)]])}`);
       }
     }
   }
-  for (const w of workerds.values()) await (await w).stop();
+  for (const w of workerds.values()) {
+    const started = await w;
+    await started.stop();
+    LONG_LIVED.delete(started.wranglerPid);
+  }
   workerds.clear();
   if (want("C", round)) {
     for (const runtime of active.filter((r) => runs(r, "C"))) {
@@ -392,41 +460,9 @@ for (let round = 0; round < rounds; round++) {
       await runG({ runtime, round, config: CONFIG.G, dist: DIST_COPY, results: results[runtime.id], log, measured });
     }
   }
+  if (round < rounds - 1) persist(false, round + 1);
 }
 
-meta.seconds = (performance.now() - started) / 1000;
-meta.finishedLoad = loadavg();
-meta.otherCoresDuring = otherCores(runTicks, cpuTicks());
-// Which run each (runtime, workload) comes from: this one for what it ran. The rest is kept from
-// the results.json found here (if it has it), with its own run's facts.
-meta.workloads = {};
-for (const runtime of runtimes) {
-  meta.workloads[runtime.id] = {};
-  for (const w of Object.keys(results[runtime.id])) meta.workloads[runtime.id][w] = provenance(meta, runtime.id);
-}
-const previousFile = join(HERE, "results.json");
-if (existsSync(previousFile)) {
-  const previous = JSON.parse(readFileSync(previousFile, "utf8"));
-  const kept = [];
-  if (previous.meta?.format === 2) {
-    for (const id of RUNTIME_IDS) {
-      for (const w of WORKLOADS) {
-        const old = previous.results?.[id]?.[w];
-        if (old === undefined || results[id]?.[w] !== undefined) continue;
-        results[id] ??= {};
-        results[id][w] = old;
-        meta.workloads[id] ??= {};
-        meta.workloads[id][w] = previous.meta.workloads[id][w];
-        meta.runtimes[id] ??= previous.meta.runtimes[id];
-        if (!meta.runtimes[id].available && previous.meta.runtimes[id]?.available) meta.runtimes[id] = previous.meta.runtimes[id];
-        meta.config[w] ??= previous.meta.config[w];
-        kept.push(`${id} ${w}`);
-      }
-    }
-  }
-  log(`kept from results.json: ${kept.join(", ") || "nothing"}`);
-}
-writeFileSync(join(HERE, "results.json"), `${JSON.stringify({ meta, results }, null, 1)}\n`);
-const { targets } = writeReport({ meta, results });
+const { targets } = persist(true);
 log(`--- done in ${meta.seconds.toFixed(0)} s: RESULTS.md, results.svg, results.json`);
 for (const t of targets) log(`target ${t.label}: ${t.value} (${t.want}) ${t.met ? "met" : "NOT MET"}`);
