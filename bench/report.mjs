@@ -378,8 +378,9 @@ function methodOf(id) {
     return "In process (A): the Worker drains the stream inside the isolate and answers `{ chunks, bytes }`; workerd's clocks stand still while " +
       "JavaScript runs, so the driver times each request from outside: wall time around the request, and CPU time of the worker's workerd " +
       "process (the one `wrangler dev` starts with `--inspector-addr`; all its threads, from /proc). One `wrangler dev` per round serves every " +
-      "contender in turn (its start takes ~10 s), so contenders share an isolate within a round. B: the Worker serves the contender's response " +
-      "through `wrangler dev` (its proxy workerd forwards each request to the worker's); server CPU is the worker's process, the proxy's is given apart.";
+      "contender in turn (its start takes ~10 s), so contenders share an isolate within a round. B: a fresh `wrangler dev` per server serves the " +
+      "contender's response (its proxy workerd forwards each request to the worker's); server CPU is the worker's process, the proxy's is given apart; " +
+      "the client gives up after 80 s.";
   }
   return "In process (A, C): one child process per contender per round; wall time by `performance.now()`, CPU time by `process.cpuUsage()` " +
     "(the whole process, GC threads included). B: the runtime's own server in another child process, the client (Node 20 `fetch`) in a third; " +

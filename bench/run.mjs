@@ -11,7 +11,7 @@
  * results.json found (RESULTS.md says which run each comes from).
  *
  * Each measurement runs in a child process of its own (one per contender per round, so JIT and GC
- * state do not leak between contenders; on workerd one `wrangler dev` per round, see README);
+ * state do not leak between contenders; on workerd, A runs in one `wrangler dev` per round, see README);
  * rounds are interleaved (A on every runtime, then B, …, then again) and the contender order rotates
  * each round. Ratios are taken against `thin` of the same round and runtime, then the median over
  * rounds is reported.
@@ -174,11 +174,22 @@ function inProcess(runtime, job, timeoutMs) {
 }
 
 /** Starts one of B's or D's servers on a runtime: `{ base, pids, stop() }` or `{ failed }`. */
-async function startHttpServer(runtime, server, timeoutMs, workerdOfRound) {
+async function startHttpServer(runtime, server, timeoutMs) {
   if (runtime.workerd !== undefined) {
-    const w = await workerdOfRound();
+    // A wrangler dev of its own per server: a stream the client gave up on goes on in workerd until
+    // its next write fails, and a peer without backpressure would spend the next contender's time.
+    const w = await startWorkerd({ ...runtime.workerd, dist: DIST_COPY });
     if (w.failed) return { failed: w.failed };
-    return { base: `${w.base}/events?c=${encodeURIComponent(server.contender)}`, serverPid: w.workerPid, proxyPids: w.proxyPids, stop: async () => {} };
+    LONG_LIVED.add(w.wranglerPid);
+    return {
+      base: `${w.base}/events?c=${encodeURIComponent(server.contender)}`,
+      serverPid: w.workerPid,
+      proxyPids: w.proxyPids,
+      stop: async () => {
+        await w.stop();
+        LONG_LIVED.delete(w.wranglerPid);
+      },
+    };
   }
   const [command, args] = runtime.server(JSON.stringify({ contender: server.contender, adapter: server.adapter, dist: DIST_COPY, timeLimitMs: timeoutMs }));
   const started = await startServer(command, args, { cwd: HERE });
@@ -195,12 +206,12 @@ async function startHttpServer(runtime, server, timeoutMs, workerdOfRound) {
 }
 
 /** B or D: a server on `runtime`, a client (Node 20, client.mjs) in another process. */
-async function overHttp(runtime, server, clientJob, timeoutMs, workerdOfRound) {
-  const http = await startHttpServer(runtime, server, timeoutMs, workerdOfRound);
+async function overHttp(runtime, server, clientJob, timeoutMs) {
+  const http = await startHttpServer(runtime, server, timeoutMs);
   if (http.failed) return { ok: false, failed: true, detail: http.failed };
   const pids = [http.serverPid, ...http.proxyPids];
   const result = await measured(
-    () => runJson(process.execPath, ["client.mjs", JSON.stringify({ ...clientJob, base: http.base, serverPid: http.serverPid, proxyPids: http.proxyPids, timeLimitMs: timeoutMs - 5_000 })], timeoutMs),
+    () => runJson(process.execPath, ["client.mjs", JSON.stringify({ ...clientJob, base: http.base, serverPid: http.serverPid, proxyPids: http.proxyPids, timeLimitMs: timeoutMs - 10_000 })], timeoutMs),
     () => pids.reduce((sum, pid) => sum + processTicks(pid), 0),
   );
   await http.stop();
@@ -363,7 +374,7 @@ function persist(final, roundsDone = rounds) {
 
 for (let round = 0; round < rounds; round++) {
   log(`--- round ${round + 1}/${rounds} (${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)})`);
-  // workerd: one wrangler dev per runtime and round, started when first needed (see README).
+  // workerd, A: one wrangler dev per runtime and round, started when first needed (see README).
   const workerds = new Map();
   const workerdOf = (runtime) => () => {
     if (!workerds.has(runtime.id)) {
@@ -398,8 +409,8 @@ for (let round = 0; round < rounds; round++) {
     const { n, checkN, warmN } = CONFIG.B;
     for (const runtime of active.filter((r) => runs(r, "B"))) {
       for (const server of rotate(serversOf(runtime), round)) {
-        // workerd: 120 s (peers that queue without backpressure can take many minutes there; they fail on time).
-        const r = await overHttp(runtime, server, { workload: "B", n, checkN, warmN }, runtime.workerd ? 120_000 : 240_000, workerdOf(runtime));
+        // workerd: 90 s (peers that queue without backpressure can take many minutes there; they fail on time).
+        const r = await overHttp(runtime, server, { workload: "B", n, checkN, warmN }, runtime.workerd ? 90_000 : 240_000);
         r.round = round;
         results[runtime.id].B[server.name].push(r);
         log(`B ${runtime.id} ${server.name}: ${brief(r, [["events/s", (x) => fmt(x.eventsPerSec)], ["server cpu µs/event", (x) => fmt(x.serverCpuUsPerEvent, 2)]])}`);
