@@ -492,7 +492,7 @@ function renderDEF(out, summary, config, from) {
 
 function renderG(out, rows, c, id, from) {
   const server = id === "bun" ? "`Bun.serve`" : "node:http (edge-sse through `edge-sse/node`, Hono through @hono/node-server, better-sse in its node:http mode)";
-  out.push(`#### G. ${fmtInt(c.connections)} live connections, one process (${server}; ${c.clients} client processes; ${c.publishes} timed publishes; median of ${c.rounds}${from})`, "");
+  out.push(`#### G. ${fmtInt(c.connections)} live connections, one process (${server}; ${c.clients} client processes; ${c.publishes} timed publishes; median of ${c.rounds}${from}`, "");
   out.push("RSS: the server's resident memory with every connection open and idle (its first bytes read by the client), minus the same before " +
     "the first connection, per connection; × bare: against the bare server (no library, one hand-made frame per response) of the same round " +
     "(lower is better). Delivery: one published event, from the server's publish call to its arrival at each socket (clock: `performance.timeOrigin + " +
@@ -541,7 +541,7 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
 
   out.push("## Runtimes", "");
   out.push(table(["runtime", "what ran", "results from (run, build, other load)"], RUNTIME_ORDER.filter((id) => meta.runtimes?.[id] !== undefined || results[id] !== undefined).map((id) => {
-    const workloads = Object.keys(results[id] ?? {});
+    const workloads = Object.keys(results[id] ?? {}).sort();
     const runsFrom = [...new Set(workloads.map((w) => {
       const p = from(id, w);
       return `${p.date === meta.date ? "this run" : p.date}: commit ${p.commit ?? "?"}${p.srcChanged ? "+" : ""}, dist ${p.dist}${p.quick ? ", quick" : ""}, other load ${fmtCores(p.otherCoresDuring)}`;
@@ -553,7 +553,8 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
 
   out.push("## edge-sse on every runtime", "");
   out.push("edge-sse as a multiple of thin on the same runtime and round (median over rounds): by CPU time (thin's CPU per event ÷ edge-sse's; " +
-    "higher is better) and by wall time (events/s ÷ thin's). A: in process; B: over HTTP on the runtime's own server (server CPU). Peers: the " +
+    "higher is better) and by wall time (events/s ÷ thin's). A: in process; B: over HTTP on the runtime's own server (server CPU; on Node " +
+    "edge-sse through edge-sse/node). Peers: the " +
     "best peer's CPU ratio (which one in brackets).", "");
   const edgeRow = (rows, name = "edge-sse") => rows?.find((r) => r.name === name);
   const bestPeer = (rows) => {

@@ -339,11 +339,9 @@ function persist(final, roundsDone = rounds) {
   // the results.json found here (if it has it), with its own run's facts.
   meta.complete = final;
   meta.workloads = {};
-  for (const runtime of runtimes) {
-    meta.workloads[runtime.id] = {};
-    for (const w of Object.keys(results[runtime.id])) {
-      meta.workloads[runtime.id][w] = KEPT.get(`${runtime.id} ${w}`) ?? provenance(meta, runtime.id);
-    }
+  for (const id of Object.keys(results)) {
+    meta.workloads[id] = {};
+    for (const w of Object.keys(results[id])) meta.workloads[id][w] = KEPT.get(`${id} ${w}`) ?? provenance(meta, id);
   }
   const previousFile = join(HERE, "results.json");
   if (existsSync(previousFile)) {
