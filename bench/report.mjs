@@ -36,7 +36,8 @@ function distHash(dir = join(ROOT, "dist")) {
   return hash.digest("hex").slice(0, 12);
 }
 
-export function collectMeta(extra) {
+/** The facts of the run; `distDir` (the copy of the build) gives the hash and is not kept: no machine path in results.json. */
+export function collectMeta({ distDir, ...extra }) {
   let cpu = os.cpus()[0]?.model ?? "unknown";
   try {
     const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
@@ -57,7 +58,7 @@ export function collectMeta(extra) {
     edgeSse: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
     commit: git(["rev-parse", "--short", "HEAD"]),
     srcChanged: dirty === undefined ? undefined : dirty !== "",
-    dist: distHash(extra.distDir),
+    dist: distHash(distDir),
     versions,
     startLoad: os.loadavg(),
     format: 2,
