@@ -1,15 +1,25 @@
 /**
- * The HTTP client of workloads B and D, in a process of its own: `node client.mjs '<json>'`.
- * Prints one JSON line and exits.
- *   { workload: "B", base, n, checkN, warmN }   check 1,000 events, warm up, then time `n` events of shape b
+ * The HTTP client of workloads B and D, in a process of its own (always Node 20, whatever runtime
+ * serves): `node client.mjs '<json>'`. Prints one JSON line and exits.
+ *   { workload: "B", base, n, checkN, warmN, serverPid, proxyPids }
+ *        check 1,000 events, warm up, then time `n` events of shape b; the server's CPU time over the
+ *        timed request is read from /proc/<serverPid> (and its proxies', for wrangler dev)
  *   { workload: "D", base, samples, waitMs }    time to the first body byte when the first event waits
  *                                                (after 10 short requests that warm the connection up)
  */
 import { performance } from "node:perf_hooks";
 import { expectedEvents } from "./fixtures.mjs";
+import { processCpuNs } from "./machine.mjs";
 import { compareEvents, parseEvents } from "./verify.mjs";
 
 const job = JSON.parse(process.argv[2]);
+
+/** `base` with the benchmark's query added (base may have a query of its own, e.g. `?c=hono`). */
+function urlOf(base, params) {
+  const url = new URL(base);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
+  return url.href;
+}
 
 async function readAll(url, onChunk) {
   const response = await fetch(url);
@@ -24,33 +34,46 @@ async function readAll(url, onChunk) {
 
 async function check(base, shape, n) {
   const chunks = [];
-  await readAll(`${base}?shape=${shape}&n=${n}&tag=check`, (chunk) => chunks.push(chunk));
+  await readAll(urlOf(base, { shape, n, tag: "check" }), (chunk) => chunks.push(chunk));
   return compareEvents(parseEvents(chunks), expectedEvents(shape, n));
 }
 
-async function workloadB({ base, n, checkN, warmN }) {
+async function workloadB({ base, n, checkN, warmN, serverPid, proxyPids = [] }) {
   const verdict = await check(base, "b", checkN);
   let bytes = 0;
-  await readAll(`${base}?shape=b&n=${warmN}&tag=warm`, (chunk) => { bytes += chunk.byteLength; });
+  await readAll(urlOf(base, { shape: "b", n: warmN, tag: "warm" }), (chunk) => { bytes += chunk.byteLength; });
   bytes = 0;
   let chunks = 0;
+  const proxyCpu = () => proxyPids.reduce((sum, pid) => sum + (processCpuNs(pid) ?? 0), 0);
+  const cpu = processCpuNs(serverPid);
+  const proxy = proxyCpu();
   const start = performance.now();
-  await readAll(`${base}?shape=b&n=${n}&tag=timed`, (chunk) => { bytes += chunk.byteLength; chunks++; });
+  await readAll(urlOf(base, { shape: "b", n, tag: "timed" }), (chunk) => { bytes += chunk.byteLength; chunks++; });
   const seconds = (performance.now() - start) / 1000;
-  return { ok: verdict.ok, detail: verdict.detail, eventsPerSec: n / seconds, seconds, bytes, chunks };
+  const serverCpuNs = processCpuNs(serverPid) - cpu;
+  return {
+    ok: verdict.ok,
+    detail: verdict.detail,
+    eventsPerSec: n / seconds,
+    seconds,
+    bytes,
+    chunks,
+    serverCpuUsPerEvent: Number.isFinite(serverCpuNs) ? serverCpuNs / 1000 / n : undefined,
+    proxyCpuUsPerEvent: proxyPids.length > 0 ? (proxyCpu() - proxy) / 1000 / n : undefined,
+  };
 }
 
 async function workloadD({ base, samples, waitMs, warmRequests = 10 }) {
   const verdict = await check(base, "b", 3);
   // A fresh client's first requests are slow (fetch's own start-up, JIT): warm the connection up
   // with short streams that do not wait, so that the samples measure the server.
-  for (let i = 0; i < warmRequests; i++) await readAll(`${base}?shape=b&n=3&tag=warm${i}`, () => {});
+  for (let i = 0; i < warmRequests; i++) await readAll(urlOf(base, { shape: "b", n: 3, tag: `warm${i}` }), () => {});
   const firstByte = [];
   const headers = [];
   for (let s = 0; s < samples; s++) {
     const chunks = [];
     const start = performance.now();
-    const response = await fetch(`${base}?shape=b&n=3&wait=${waitMs}&tag=ttfb${s}`);
+    const response = await fetch(urlOf(base, { shape: "b", n: 3, wait: waitMs, tag: `ttfb${s}` }));
     headers.push(performance.now() - start);
     const reader = response.body.getReader();
     let first;
@@ -68,7 +91,7 @@ async function workloadD({ base, samples, waitMs, warmRequests = 10 }) {
 }
 
 setTimeout(() => {
-  console.log(JSON.stringify({ ok: false, detail: "client time limit" }));
+  console.log(JSON.stringify({ ok: false, detail: `not done within the client's time limit (${Math.round((job.timeLimitMs ?? 120_000) / 1000)} s)` }));
   process.exit(3);
 }, job.timeLimitMs ?? 120_000).unref();
 

@@ -1,30 +1,24 @@
 /**
- * The contenders. Each is a fetch handler `(request) => Response | Promise<Response>` that streams
- * the events described by the request's query (`shape`, `n`, `wait` ms before the first event,
- * `idle=1` to keep the stream open after the last event) from the same async generator
- * (`fixtures.source`), written the way each library's documentation shows.
+ * The contenders, portable: no `node:*` import, no `process`, nothing but web-platform globals and
+ * the peers' packages, so that the same definitions run on Node, Deno, Bun and workerd. Each
+ * runtime's entry (worker.mjs, server.mjs, serve-deno.mjs, serve-bun.mjs, workerd-worker.mjs)
+ * imports edge-sse's built modules itself (from the copy of `../dist` the run took) and hands them
+ * to `makeContenders`.
+ *
+ * Each contender is a fetch handler `(request) => Response | Promise<Response>` that streams the
+ * events described by the request's query (`shape`, `n`, `wait` ms before the first event, `idle=1`
+ * to keep the stream open after the last event) from the same async generator (`fixtures.source`),
+ * written the way each library's documentation shows.
  *
  * The ceilings (`encode-only`, `pre-encoded`) are not servers: they bound what any stream of these
  * events can do in-process (workload A only).
  */
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { encode } from "eventsource-encoder";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { createResponse } from "better-sse";
 import { H3, EventStream } from "h3";
 import { itemMakers, POOL_B, POOL_C, POOL_SIZE, source } from "./fixtures.mjs";
-
-// edge-sse from ../dist (built by `npm run build`), or from the copy of it that run.mjs took at
-// its start (EDGE_SSE_DIST), so that a rebuild during a run cannot mix two builds in one table.
-const { DataStream, Message } = await import(edgeSseModule("index.js"));
-
-/** The URL of one of edge-sse's built modules. */
-export function edgeSseModule(file) {
-  const dir = process.env.EDGE_SSE_DIST;
-  return dir ? pathToFileURL(join(dir, file)).href : new URL(`../dist/${file}`, import.meta.url).href;
-}
 
 const encoder = new TextEncoder();
 /** Workload C: the generators of idle streams wait on this, which never settles. */
@@ -44,24 +38,6 @@ export function readParams(url) {
 
 function sourceFor(params, item) {
   return source(params.n, item(params.shape), { waitMs: params.waitMs, idle: params.idle });
-}
-
-// ---------------------------------------------------------------------------------------------
-// edge-sse: the items of its README (strings; Message.json(...).event(...).id(...)).
-
-const edgeItem = (shape) => {
-  if (shape === "a") return () => "hello world";
-  if (shape === "b") {
-    return (i) => {
-      const entry = POOL_B[i % POOL_SIZE];
-      return Message.json(entry.value).event(entry.event).id(String(i + 1));
-    };
-  }
-  return (i) => POOL_C[i % POOL_SIZE];
-};
-
-function edgeSse(request) {
-  return new DataStream(sourceFor(readParams(request.url), edgeItem), { request }).toResponse();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,9 +123,8 @@ function thin(request) {
   return new Response(body, { headers: SSE_HEADERS });
 }
 
-/** The servers: fetch handlers, in the order tables list them. */
-export const HANDLERS = {
-  "edge-sse": edgeSse,
+/** The peers' servers (every contender but edge-sse): fetch handlers. */
+const PEER_HANDLERS = {
   hono: (request) => honoApp.fetch(request),
   "better-sse": betterSse,
   h3: (request) => h3App.fetch(request),
@@ -202,30 +177,13 @@ export async function drain(stream, onChunk) {
 // loop a turn every `YIELD_EVERY` events (so that a reader can run), and report how they ended.
 
 export const YIELD_EVERY = 1000;
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+/** One turn of the event loop (a macrotask), on every runtime. */
+const nextTurn = typeof globalThis.setImmediate === "function"
+  ? () => new Promise((resolve) => globalThis.setImmediate(resolve))
+  : () => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** `(n, report) => Response`; `report(reason)` is called once when the server side has ended. */
-export const PUSHERS = {
-  /** edge-sse, `if (!ctx.send(item)) await ctx.ready`. */
-  "edge-sse (awaits ready)": (n, report) => {
-    const item = edgeItem("b");
-    return new DataStream(async (ctx) => {
-      for (let i = 0; i < n; i++) {
-        if (!ctx.send(item(i))) await ctx.ready;
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-      }
-    }, { onClose: (reason) => report(reason.type) }).toResponse();
-  },
-  /** edge-sse, `ctx.send(item)` with its result ignored: must close with "overflow". */
-  "edge-sse (ignores send)": (n, report) => {
-    const item = edgeItem("b");
-    return new DataStream(async (ctx) => {
-      for (let i = 0; i < n; i++) {
-        ctx.send(item(i));
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-      }
-    }, { onClose: (reason) => report(reason.type) }).toResponse();
-  },
+/** The peers' push producers: `(n, report) => Response`; `report(reason)` is called once when the server side has ended. */
+const PEER_PUSHERS = {
   /** better-sse, `session.push(...)` (it has no backpressure signal in Fetch mode). */
   "better-sse (push)": (n, report) => {
     const item = betterItem("b");
@@ -278,3 +236,57 @@ export const PUSHERS = {
     return app.fetch(new Request("http://127.0.0.1/"));
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// edge-sse: the items of its README (strings; Message.json(...).event(...).id(...)), with the
+// `DataStream` and `Message` of the build the runtime's entry loaded.
+
+/**
+ * Every contender, edge-sse included: `edge` is edge-sse's main module (`{ DataStream, Message }`)
+ * as the runtime's entry imported it.
+ *   HANDLERS   fetch handlers of the servers (edge-sse first, then the peers, then thin)
+ *   CEILINGS   workload A's ceilings
+ *   PUSHERS    workload E's push producers
+ */
+export function makeContenders({ DataStream, Message }) {
+  const edgeItem = (shape) => {
+    if (shape === "a") return () => "hello world";
+    if (shape === "b") {
+      return (i) => {
+        const entry = POOL_B[i % POOL_SIZE];
+        return Message.json(entry.value).event(entry.event).id(String(i + 1));
+      };
+    }
+    return (i) => POOL_C[i % POOL_SIZE];
+  };
+
+  function edgeSse(request) {
+    return new DataStream(sourceFor(readParams(request.url), edgeItem), { request }).toResponse();
+  }
+
+  const PUSHERS = {
+    /** edge-sse, `if (!ctx.send(item)) await ctx.ready`. */
+    "edge-sse (awaits ready)": (n, report) => {
+      const item = edgeItem("b");
+      return new DataStream(async (ctx) => {
+        for (let i = 0; i < n; i++) {
+          if (!ctx.send(item(i))) await ctx.ready;
+          if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+        }
+      }, { onClose: (reason) => report(reason.type) }).toResponse();
+    },
+    /** edge-sse, `ctx.send(item)` with its result ignored: must close with "overflow". */
+    "edge-sse (ignores send)": (n, report) => {
+      const item = edgeItem("b");
+      return new DataStream(async (ctx) => {
+        for (let i = 0; i < n; i++) {
+          ctx.send(item(i));
+          if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+        }
+      }, { onClose: (reason) => report(reason.type) }).toResponse();
+    },
+    ...PEER_PUSHERS,
+  };
+
+  return { HANDLERS: { "edge-sse": edgeSse, ...PEER_HANDLERS }, CEILINGS, PUSHERS };
+}

@@ -1,6 +1,6 @@
 /**
  * Workload F, fan-out: the contenders, named as in run.mjs's F_CONTENDERS. Each is
- * `async (counters) => hub`, a hub being one channel with many subscribers in this process:
+ * `async (counters, dist) => hub` (`dist`: the copy of edge-sse's build), a hub being one channel with many subscribers in this process:
  *
  *   hub.open(request)      a new subscriber: resolves to the ReadableStream<Uint8Array> it reads
  *   hub.count              how many subscribers the library counts as live
@@ -14,7 +14,7 @@
  */
 import { encode } from "eventsource-encoder";
 import { Channel as BetterChannel, createResponse } from "better-sse";
-import { edgeSseModule } from "./contenders.mjs";
+import { distUrl } from "./edge-dist.mjs";
 
 const encoder = new TextEncoder();
 
@@ -32,8 +32,8 @@ export const HUBS = {
    * per subscriber, read through `toReadableStream()`; `await channel.publish(value)`. The channel
    * keeps its default in-memory history (1,000 events) and gives the ids.
    */
-  "edge-sse": async (counters) => {
-    const { Channel } = await import(edgeSseModule("channel.js"));
+  "edge-sse": async (counters, dist) => {
+    const { Channel } = await import(distUrl(dist, "channel.js"));
     const channel = new Channel({ serialize: countingSerializer(counters), keepAlive: false });
     await channel.ready;
     return {

@@ -10,6 +10,7 @@ import { encode } from "eventsource-encoder";
 import {
   buildPools, expectedEvents, fixtureEvent, itemMakers, POOL_B, POOL_C, POOL_SIZE, SEED, SHAPES, source,
 } from "./fixtures.mjs";
+import { chunkedDecoder } from "./chunked.mjs";
 import { compareEvents, endsWithBlankLine, parseEvents, streamChecker } from "./verify.mjs";
 
 /** The digest of the pools made from SEED; change it only when changing the fixtures on purpose. */
@@ -126,4 +127,20 @@ test("source() yields n items, waits before the first and stays open when asked"
   release();
   await last;
   assert.equal(finished, true);
+});
+
+test("G's clients decode a chunked body split anywhere, and stop at the last chunk", () => {
+  const frames = [":\n\n", ...Array.from({ length: 3 }, (_, i) => `id: ${i + 1}\ndata: ${JSON.stringify(fixtureEvent("b", i).data)}\n\n`)];
+  const wire = encoder.encode(`${frames.map((f) => `${encoder.encode(f).length.toString(16)}\r\n${f}\r\n`).join("")}0\r\n\r\n`);
+  for (const step of [1, 2, 7, 64, wire.length]) {
+    const pieces = [];
+    let ends = 0;
+    const feed = chunkedDecoder((bytes) => pieces.push(Buffer.from(bytes)), () => ends++);
+    for (let at = 0; at < wire.length; at += step) feed(wire.subarray(at, at + step));
+    assert.equal(Buffer.concat(pieces).toString(), frames.join(""), `pieces of ${step} bytes`);
+    assert.equal(ends, 1);
+  }
+  const events = parseEvents([encoder.encode(frames.join(""))]);
+  assert.deepEqual(events.map((e) => e.lastEventId), ["1", "2", "3"]);
+  assert.throws(() => chunkedDecoder(() => {})(encoder.encode("zz\r\n")), /bad chunk size/);
 });

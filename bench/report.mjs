@@ -1,6 +1,7 @@
 /**
- * Turns the raw results into RESULTS.md (tables, correctness flags, targets) and results.svg (the A
- * and B ratios to thin). `node report.mjs` re-renders both from results.json.
+ * Turns the raw results into RESULTS.md (a summary across runtimes, then per runtime its tables,
+ * correctness flags, targets) and results.svg (edge-sse and its peers on every runtime side by
+ * side). `node report.mjs` re-renders both from results.json.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -26,9 +27,8 @@ function git(args) {
   }
 }
 
-function distHash() {
+function distHash(dir = join(ROOT, "dist")) {
   const hash = createHash("sha256");
-  const dir = process.env.EDGE_SSE_DIST ?? join(ROOT, "dist");
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) {
     hash.update(file);
     hash.update(readFileSync(join(dir, file)));
@@ -36,7 +36,8 @@ function distHash() {
   return hash.digest("hex").slice(0, 12);
 }
 
-export function collectMeta(extra) {
+/** The facts of the run; `distDir` (the copy of the build) gives the hash and is not kept: no machine path in results.json. */
+export function collectMeta({ distDir, ...extra }) {
   let cpu = os.cpus()[0]?.model ?? "unknown";
   try {
     const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
@@ -57,31 +58,29 @@ export function collectMeta(extra) {
     edgeSse: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
     commit: git(["rev-parse", "--short", "HEAD"]),
     srcChanged: dirty === undefined ? undefined : dirty !== "",
-    dist: distHash(),
+    dist: distHash(distDir),
     versions,
     startLoad: os.loadavg(),
+    format: 2,
     ...extra,
   };
 }
 
-/** The facts of a run that a workload's results depend on (kept per workload when runs are merged). */
-export function provenance(meta) {
+/**
+ * The facts of a run that one runtime's results of one workload depend on (kept per runtime and
+ * workload when runs are merged).
+ */
+export function provenance(meta, runtimeId) {
   return {
     date: meta.date,
     commit: meta.commit,
     srcChanged: meta.srcChanged,
     dist: meta.dist,
     quick: meta.quick,
-    node: meta.node,
+    runtime: meta.runtimes?.[runtimeId]?.label,
     otherCoresDuring: meta.otherCoresDuring,
+    config: meta.config,
   };
-}
-
-/** Per workload, the run its results come from (a results.json from before F has no `workloads`). */
-function provenanceOf(meta, results) {
-  const out = {};
-  for (const w of Object.keys(results)) out[w] = meta.workloads?.[w] ?? provenance(meta);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +107,22 @@ function ratioToThin(runs, thinRuns, metric) {
   return ratioTo(runs, thinRuns, metric);
 }
 
+/**
+ * CPU time as a multiple of thin's: median over rounds of `thin's CPU per event / the contender's`
+ * (events per CPU-second over thin's: higher is better, like the events/s ratio), with the spread.
+ */
+function cpuRatioToThin(runs, thinRuns, cpuPerEvent) {
+  const ratios = [];
+  for (const run of runs) {
+    const base = thinRuns.find((t) => t.round === run.round && t.ok);
+    if (!run.ok || base === undefined) continue;
+    const a = cpuPerEvent(run);
+    const b = cpuPerEvent(base);
+    if (typeof a === "number" && typeof b === "number" && a > 0) ratios.push(b / a);
+  }
+  return { cpuRatio: median(ratios), cpuMin: ratios.length ? Math.min(...ratios) : undefined, cpuMax: ratios.length ? Math.max(...ratios) : undefined };
+}
+
 /** Median over rounds of `metric(run) / metric(the base's run of the same round)`, with the spread. */
 function ratioTo(runs, thinRuns, metric) {
   const ratios = [];
@@ -131,6 +146,7 @@ export function summarize(results) {
       cpuUsPerEvent: median(runs.map((r) => r.cpuUsPerEvent)),
       chunkBytes: median(runs.map((r) => (r.chunks ? r.bytes / r.chunks : undefined))),
       ...ratioToThin(runs, byContender.thin ?? [], (r) => r.eventsPerSec),
+      ...cpuRatioToThin(runs, byContender.thin ?? [], (r) => r.cpuUsPerEvent),
     }));
   }
   const thinB = results.B?.thin ?? [];
@@ -139,7 +155,8 @@ export function summarize(results) {
     ...status(runs),
     eventsPerSec: median(runs.map((r) => r.eventsPerSec)),
     cpuUsPerEvent: median(runs.map((r) => r.serverCpuUsPerEvent)),
-    cpuRatio: ratioToThin(runs, thinB, (r) => r.serverCpuUsPerEvent).ratio,
+    proxyCpuUsPerEvent: median(runs.map((r) => r.proxyCpuUsPerEvent)),
+    ...cpuRatioToThin(runs, thinB, (r) => r.serverCpuUsPerEvent),
     ...ratioToThin(runs, thinB, (r) => r.eventsPerSec),
   }));
   const thinC = results.C?.thin ?? [];
@@ -190,7 +207,21 @@ export function summarize(results) {
     heapRatio: ratioTo(runs, edgeF, (r) => r.heapPerSubscriber).ratio,
     ...ratioTo(runs, edgeF, (r) => r.msPerPublish),
   }));
-  return { A, B, C, D, E, F };
+  const bareG = results.G?.bare ?? [];
+  const G = Object.entries(results.G ?? {}).map(([name, runs]) => ({
+    name,
+    ...status(runs),
+    connections: median(runs.map((r) => r.connections)),
+    rssPerConnection: median(runs.map((r) => r.rssPerConnection)),
+    heapPerConnection: median(runs.map((r) => r.heapPerConnection)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    lastMs: median(runs.map((r) => r.lastMs)),
+    cpuMsPerPublish: median(runs.map((r) => r.cpuMsPerPublish)),
+    rssRatio: ratioTo(runs, bareG, (r) => r.rssPerConnection).ratio,
+    lastRatio: ratioTo(runs, bareG, (r) => r.lastMs).ratio,
+  }));
+  return { A, B, C, D, E, F, G };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,13 +235,15 @@ export function computeTargets(summary) {
     targets.push({
       label,
       want: `≥ ${min}×`,
-      value: row === undefined || row.state === "not run" ? "not run" : row.state !== "ok" ? row.state : `${fmtRatio(value)}`,
+      value: row === undefined || row.state === "not run"
+        ? "not run"
+        : row.state !== "ok" ? row.state : `${fmtRatio(value)}${row.cpuRatio === undefined ? "" : ` (by CPU time: ${fmtRatio(row.cpuRatio)})`}`,
       met: value !== undefined && value >= min,
     });
   };
-  ratioTarget("A shape a: events/s vs thin", find(summary.A.a, "edge-sse"), 4.5);
-  ratioTarget("A shape b: events/s vs thin", find(summary.A.b, "edge-sse"), 1.8);
-  ratioTarget("A shape c: events/s vs thin", find(summary.A.c, "edge-sse"), 3);
+  ratioTarget("A shape a: events/s vs thin", find(summary.A?.a, "edge-sse"), 4.5);
+  ratioTarget("A shape b: events/s vs thin", find(summary.A?.b, "edge-sse"), 1.8);
+  ratioTarget("A shape c: events/s vs thin", find(summary.A?.c, "edge-sse"), 3);
   const b = find(summary.B, "edge-sse");
   ratioTarget("B: HTTP events/s vs thin", b, 2);
   targets.push({
@@ -288,10 +321,14 @@ function fmtKB(bytes) {
 function fmtCores(x) {
   return x === undefined ? "?" : `${x.toFixed(2)} cores`;
 }
+/** Every run of one workload's results (A has one level more: shapes). */
+function runsOf(w, data) {
+  return w === "A" ? Object.values(data).flatMap((byC) => Object.values(byC).flat()) : Object.values(data).flat();
+}
 function otherLoadByWorkload(results) {
   const parts = [];
   for (const [w, data] of Object.entries(results)) {
-    const runs = w === "A" ? Object.values(data).flatMap((byC) => Object.values(byC).flat()) : Object.values(data).flat();
+    const runs = runsOf(w, data);
     const values = runs.map((r) => r.otherCores).filter((x) => typeof x === "number");
     if (values.length > 0) parts.push(`${w} ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(2)}`);
   }
@@ -300,7 +337,7 @@ function otherLoadByWorkload(results) {
 function secondsByWorkload(results) {
   const parts = [];
   for (const [w, data] of Object.entries(results)) {
-    const runs = w === "A" ? Object.values(data).flatMap((byC) => Object.values(byC).flat()) : Object.values(data).flat();
+    const runs = runsOf(w, data);
     const total = runs.reduce((sum, r) => sum + (r.jobSeconds ?? 0), 0);
     if (total > 0) parts.push(`${w} ${total.toFixed(0)} s`);
   }
@@ -335,112 +372,107 @@ function checkCell(row) {
 
 const isCeiling = (name) => name === "encode-only" || name === "pre-encoded";
 
-export function renderMarkdown({ meta, results }, summary, targets) {
-  const out = [];
-  const c = meta.config;
-  out.push("# edge-sse benchmark results", "");
-  const from = provenanceOf(meta, results);
-  const quickOnes = Object.keys(from).filter((w) => from[w].quick);
-  const quickNote = quickOnes.length === 0
-    ? ""
-    : ` **in --quick mode (1 round, smaller sizes${quickOnes.length < Object.keys(from).length ? `) for workload${quickOnes.length > 1 ? "s" : ""} ${quickOnes.join(", ")}` : ")"}: indicative only**`;
-  out.push(`Written by \`bench/run.mjs\`${quickNote}. ` +
-    "How to run, what each workload measures and how ratios are taken: [README.md](README.md).", "");
-  out.push("| | |", "|---|---|");
-  out.push(`| date | ${meta.date} |`);
-  out.push(`| machine | ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB.toFixed(1)} GiB, ${meta.platform} |`);
-  out.push(`| other processes' CPU | ${fmtCores(meta.otherCoresBefore)} in the 2 s before the run, ${fmtCores(meta.otherCoresDuring)} on average during it (per workload: ${otherLoadByWorkload(results)}) |`);
-  out.push(`| Node | ${meta.node} |`);
-  out.push(`| edge-sse | ${meta.edgeSse}, commit ${meta.commit ?? "?"}${meta.srcChanged ? " + uncommitted changes in src/" : ""}, dist ${meta.dist} |`);
-  out.push(`| peers | ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
-  const roundsText = Object.keys(from).filter((w) => c[w] !== undefined).map((w) => `${w} ${c[w].rounds}`).join(", ");
-  out.push(`| run | ${meta.seconds.toFixed(0)} s (per workload: ${secondsByWorkload(results)}); rounds ${roundsText}${meta.only.length < Object.keys(from).length ? `; workloads ${meta.only.join(",")} only` : ""} |`);
-  // Workloads kept from an earlier run (run.mjs --only): say which run, since its build may differ.
-  const kept = Object.keys(from).filter((w) => from[w].date !== meta.date);
-  if (kept.length > 0) {
-    const runs = new Map();
-    for (const w of Object.keys(from)) {
-      const p = from[w];
-      const key = `${p.date}|${p.commit}|${p.dist}|${p.quick}`;
-      if (!runs.has(key)) runs.set(key, { p, workloads: [] });
-      runs.get(key).workloads.push(w);
-    }
-    const parts = [...runs.values()].map(({ p, workloads }) =>
-      `${workloads.join(", ")}: ${p.date === meta.date ? "this run" : `the run of ${p.date}`} (commit ${p.commit ?? "?"}${p.srcChanged ? " + uncommitted src/" : ""}, ` +
-      `dist ${p.dist}${p.quick ? ", quick" : ""}${p.otherCoresDuring === undefined ? "" : `, other load ${fmtCores(p.otherCoresDuring)}`})`);
-    out.push(`| results from | ${parts.join("; ")} |`);
-  }
-  out.push("");
-  if ((meta.otherCoresDuring ?? 0) > 0.25 || (meta.otherCoresBefore ?? 0) > 0.25) {
-    out.push(`> **Other processes were using the CPU** (${fmtCores(meta.otherCoresDuring)} of ${meta.cores} on average during the run): ` +
-      "absolute numbers are lower and noisier than on a quiet machine; ratios, taken per round, are less affected.", "");
-  }
 
-  out.push("## Targets (edge-sse, same run)", "");
-  out.push(table(["target", "wanted", "edge-sse now", "met"], targets.map((t) => [t.label, t.want, t.value, t.met ? "met" : "**not met**"]), "llll"));
-  out.push("");
+/** How each runtime's figures are taken (RESULTS.md says it beside its tables). */
+function methodOf(id) {
+  if (id.startsWith("workerd")) {
+    return "In process (A): the Worker drains the stream inside the isolate and answers `{ chunks, bytes }`; workerd's clocks stand still while " +
+      "JavaScript runs, so the driver times each request from outside: wall time around the request, and CPU time of the worker's workerd " +
+      "process (the one `wrangler dev` starts with `--inspector-addr`; all its threads, from /proc). One `wrangler dev` per round serves every " +
+      "contender in turn (its start takes ~10 s), so contenders share an isolate within a round. B: a fresh `wrangler dev` per server serves the " +
+      "contender's response (its proxy workerd forwards each request to the worker's); server CPU is the worker's process, the proxy's is given apart; " +
+      "the client gives up after 80 s.";
+  }
+  return "In process (A, C): one child process per contender per round; wall time by `performance.now()`, CPU time by `process.cpuUsage()` " +
+    "(the whole process, GC threads included). B: the runtime's own server in another child process, the client (Node 20 `fetch`) in a third; " +
+    "server CPU is read from /proc/<pid> by the client around the timed request.";
+}
 
-  out.push(`## A. In-process throughput (${fmtInt(c.A.n)} events, drained from the body; median of ${c.A.rounds})`, "");
-  out.push("Ranked by × thin: events/s divided by thin's in the same round, median over rounds (spread: lowest–highest round). " +
-    "CPU: process CPU time per event (includes GC threads). Ceilings are not servers and are not ranked.", "");
-  for (const [shape, rows] of Object.entries(summary.A)) {
-    const label = { a: 'a: data "hello world"', b: "b: ~150-byte JSON, event and id", c: "c: 5-line text" }[shape];
-    out.push(`### Shape ${label}`, "");
-    const servers = ranked(rows.filter((r) => !isCeiling(r.name)), "ratio");
-    const ceilings = rows.filter((r) => isCeiling(r.name)).map((r) => ({ ...r, rank: r.state === "ok" ? "ceiling" : r.state }));
+const RUNTIME_ORDER = ["node20", "node22", "deno", "bun", "workerd", "workerd-nodejs_compat"];
+const runtimeIdsOf = (results) => RUNTIME_ORDER.filter((id) => results[id] !== undefined && Object.keys(results[id]).length > 0);
+const labelOf = (meta, id) => meta.runtimes?.[id]?.label ?? id;
+const SHAPE_LABELS = { a: 'a: data "hello world"', b: "b: ~150-byte JSON, event and id", c: "c: 5-line text" };
+
+function renderA(out, rows, c, from) {
+  out.push(`#### A. In-process throughput (${fmtInt(c.n)} events drained from the body; median of ${c.rounds} round${c.rounds > 1 ? "s" : ""}${from}`, "");
+  out.push("Ranked by CPU time × thin (thin's CPU time per event ÷ the contender's, per round, median; higher is better); " +
+    "× thin (wall): events/s ÷ thin's. Spread: lowest–highest round. Ceilings are not servers and are not ranked.", "");
+  for (const [shape, shapeRows] of Object.entries(rows)) {
+    out.push(`Shape ${SHAPE_LABELS[shape]}`, "");
+    const key = shapeRows.some((r) => r.cpuRatio !== undefined) ? "cpuRatio" : "ratio";
+    const servers = ranked(shapeRows.filter((r) => !isCeiling(r.name)), key);
+    const ceilings = shapeRows.filter((r) => isCeiling(r.name)).map((r) => ({ ...r, rank: r.state === "ok" ? "ceiling" : r.state }));
     out.push(table(
-      ["rank", "contender", "events/s", "× thin", "spread", "CPU µs/event", "bytes/chunk", "check"],
-      [...servers, ...ceilings].map((r) => [r.rank, r.name, fmtInt(r.eventsPerSec), fmtRatio(r.ratio), fmtSpread(r),
-        r.cpuUsPerEvent?.toFixed(2) ?? "–", fmtInt(r.chunkBytes), checkCell(r)]),
+      ["rank", "contender", "× thin (CPU)", "spread", "CPU µs/event", "× thin (wall)", "spread", "events/s", "bytes/chunk", "check"],
+      [...servers, ...ceilings].map((r) => [r.rank, r.name, fmtRatio(r.cpuRatio), fmtCpuSpread(r), r.cpuUsPerEvent?.toFixed(2) ?? "–",
+        fmtRatio(r.ratio), fmtSpread(r), fmtInt(r.eventsPerSec), fmtInt(r.chunkBytes), checkCell(r)]),
     ));
     out.push("");
   }
+}
 
-  out.push(`## B. HTTP throughput (${fmtInt(c.B.n)} events of shape b over 127.0.0.1; median of ${c.B.rounds})`, "");
-  out.push("Server: node:http with @hono/node-server's listener for every contender; `edge-sse (edge-sse/node)` is edge-sse " +
-    "behind its own bridge instead. Client: fetch in another process, reading the body to its end. " +
-    "CPU: the server process's CPU time from the request's arrival to the response's close, per event.", "");
+function fmtCpuSpread(row) {
+  return row.cpuMin === undefined ? "–" : `${fmtRatio(row.cpuMin)}–${fmtRatio(row.cpuMax)}`;
+}
+
+function renderB(out, rows, c, id, from) {
+  const server = id.startsWith("node")
+    ? "node:http: `edge-sse (edge-sse/node)` is edge-sse behind its own bridge; every other server (and `edge-sse` for comparison) behind @hono/node-server's listener"
+    : id === "deno" ? "`Deno.serve`" : id === "bun" ? "`Bun.serve` (`idleTimeout: 0`)" : "workerd through `wrangler dev`";
+  out.push(`#### B. HTTP throughput (${fmtInt(c.n)} events of shape b over 127.0.0.1; median of ${c.rounds}${from}`, "");
+  out.push(`Server: ${server}. Client: Node 20 \`fetch\` in another process, reading the body to its end. Server CPU: the server process's CPU ` +
+    "time over the timed request, per event; ranked by it as a multiple of thin's (thin's ÷ the contender's, higher is better).", "");
+  const proxy = rows.some((r) => r.proxyCpuUsPerEvent !== undefined);
   out.push(table(
-    ["rank", "server", "events/s", "× thin", "spread", "server CPU µs/event", "CPU × thin", "check"],
-    ranked(summary.B, "ratio").map((r) => [r.rank, r.name, fmtInt(r.eventsPerSec), fmtRatio(r.ratio), fmtSpread(r),
-      r.cpuUsPerEvent?.toFixed(2) ?? "–", fmtRatio(r.cpuRatio), checkCell(r)]),
+    ["rank", "server", "server CPU × thin", "spread", "server CPU µs/event", ...(proxy ? ["proxy CPU µs/event"] : []), "events/s × thin", "spread", "events/s", "check"],
+    ranked(rows, rows.some((r) => r.cpuRatio !== undefined) ? "cpuRatio" : "ratio").map((r) => [r.rank, r.name, fmtRatio(r.cpuRatio), fmtCpuSpread(r),
+      r.cpuUsPerEvent?.toFixed(2) ?? "–", ...(proxy ? [r.proxyCpuUsPerEvent?.toFixed(2) ?? "–"] : []), fmtRatio(r.ratio), fmtSpread(r), fmtInt(r.eventsPerSec), checkCell(r)]),
   ));
   out.push("");
+}
 
-  out.push(`## C. Idle memory per connection (${fmtInt(c.C.streams)} open streams, in-process; median of ${c.C.rounds})`, "");
+function renderC(out, rows, c, from) {
+  out.push(`#### C. Idle memory per connection (${fmtInt(c.streams)} open streams, in-process; median of ${c.rounds}${from}`, "");
   out.push("Each stream: a Request, the contender's Response, its first event read, then left open (the generator waits). " +
-    "Heap: heapUsed after gc, minus the same before, divided by the number of streams. × thin: lower is better.", "");
+    "Heap: heapUsed after a full gc, minus the same before, divided by the number of streams. × thin: lower is better.", "");
   out.push(table(
     ["rank", "contender", "heap/connection", "× thin", "RSS/connection", "check"],
-    ranked(summary.C, "ratio", true).map((r) => [r.rank, r.name, fmtKB(r.heapPerStream), fmtRatio(r.ratio), fmtKB(r.rssPerStream), checkCell(r)]),
+    ranked(rows, "ratio", true).map((r) => [r.rank, r.name, fmtKB(r.heapPerStream), fmtRatio(r.ratio), fmtKB(r.rssPerStream), checkCell(r)]),
   ));
   out.push("");
+}
 
-  out.push(`## D. Time to first body byte when the first event waits ${c.D.waitMs} ms (HTTP; median of ${c.D.rounds * c.D.samples} requests)`, "");
-  out.push("Measured by the client from `fetch()` to the first body bytes; headers: to the response headers; the client first " +
-    "warms its connection up with 10 short requests. × thin: lower is better. `floor: bare node:http` is no library at all " +
-    "(node:http writing its headers and a comment at once): what the loopback round trip costs on this machine.", "");
-  out.push(table(
-    ["rank", "server", "first body byte", "headers", "first byte − headers", "× thin", "check"],
-    ranked(summary.D, "firstByteMs", true).map((r) => [r.rank, r.name, `${r.firstByteMs?.toFixed(1) ?? "–"} ms`, `${r.headersMs?.toFixed(1) ?? "–"} ms`,
-      `${r.afterHeadersMs?.toFixed(1) ?? "–"} ms`, fmtRatio(r.ratio), checkCell(r)]),
-  ));
-  out.push("");
-
-  out.push(`## E. Push mode into a slow reader (${fmtInt(c.E.n)} events of shape b pushed at full speed; reader ${(c.E.rate / 1e6).toFixed(1)} MB/s; median of ${c.E.rounds})`, "");
-  out.push("Growth: the largest (heapUsed + arrayBuffers) after gc, sampled every 25 ms, minus the same before the stream. " +
-    `Bounded: at most ${E_BOUND_BYTES / 2 ** 20} MiB. thin has no push API, so there is no ratio.`, "");
-  out.push(table(
-    ["variant", "max growth", "growth per event sent", "delivered / sent", "ended by", `within ${E_BOUND_BYTES / 2 ** 20} MiB`],
-    summary.E.map((r) => [r.name, fmtMB(r.maxGrowth), r.perEvent === undefined ? "–" : `${Math.round(r.perEvent)} B`,
-      `${fmtInt(r.delivered)} / ${fmtInt(r.sent)}`, r.state === "ok" ? r.closeReasons.join(", ") : `**${r.state}** ${r.detail}`,
-      r.maxGrowth === undefined ? "–" : r.maxGrowth <= E_BOUND_BYTES ? "yes" : "no"]),
-    "lrrrll",
-  ));
-  out.push("");
-
-  if (c.F !== undefined && summary.F.length > 0) {
-    out.push(`## F. Fan-out (one publish to ${fmtInt(c.F.subscribers)} subscribers in one process; ${c.F.publishes} timed publishes a round; median of ${c.F.rounds})`, "");
+function renderDEF(out, summary, config, from) {
+  if (summary.D.length > 0) {
+    const c = config.D;
+    out.push(`#### D. Time to first body byte when the first event waits ${c.waitMs} ms (HTTP; median of ${c.rounds * c.samples} requests${from.D})`, "");
+    out.push("Measured by the client from `fetch()` to the first body bytes; headers: to the response headers; the client first " +
+      "warms its connection up with 10 short requests. × thin: lower is better. `floor: bare node:http` is no library at all " +
+      "(node:http writing its headers and a comment at once): what the loopback round trip costs on this machine.", "");
+    out.push(table(
+      ["rank", "server", "first body byte", "headers", "first byte − headers", "× thin", "check"],
+      ranked(summary.D, "firstByteMs", true).map((r) => [r.rank, r.name, `${r.firstByteMs?.toFixed(1) ?? "–"} ms`, `${r.headersMs?.toFixed(1) ?? "–"} ms`,
+        `${r.afterHeadersMs?.toFixed(1) ?? "–"} ms`, fmtRatio(r.ratio), checkCell(r)]),
+    ));
+    out.push("");
+  }
+  if (summary.E.length > 0) {
+    const c = config.E;
+    out.push(`#### E. Push mode into a slow reader (${fmtInt(c.n)} events of shape b pushed at full speed; reader ${(c.rate / 1e6).toFixed(1)} MB/s; median of ${c.rounds}${from.E})`, "");
+    out.push("Growth: the largest (heapUsed + arrayBuffers) after gc, sampled every 25 ms, minus the same before the stream. " +
+      `Bounded: at most ${E_BOUND_BYTES / 2 ** 20} MiB. thin has no push API, so there is no ratio.`, "");
+    out.push(table(
+      ["variant", "max growth", "growth per event sent", "delivered / sent", "ended by", `within ${E_BOUND_BYTES / 2 ** 20} MiB`],
+      summary.E.map((r) => [r.name, fmtMB(r.maxGrowth), r.perEvent === undefined ? "–" : `${Math.round(r.perEvent)} B`,
+        `${fmtInt(r.delivered)} / ${fmtInt(r.sent)}`, r.state === "ok" ? r.closeReasons.join(", ") : `**${r.state}** ${r.detail}`,
+        r.maxGrowth === undefined ? "–" : r.maxGrowth <= E_BOUND_BYTES ? "yes" : "no"]),
+      "lrrrll",
+    ));
+    out.push("");
+  }
+  if (summary.F.length > 0) {
+    const c = config.F;
+    out.push(`#### F. Fan-out (one publish to ${fmtInt(c.subscribers)} subscribers in one process; ${c.publishes} timed publishes a round; median of ${c.rounds}${from.F})`, "");
     out.push("Per publish: the time from `publish` until every subscriber's reader has read the event (the median publish of a round, then the median over rounds; " +
       "`gc()` runs before each publish), and the process CPU time meanwhile. × edge-sse: that time divided by edge-sse's in the same round (lower is better). " +
       "Serialize: calls of the serializer each library is given; UTF-8: `TextEncoder` encodes, counted on the untimed publishes; " +
@@ -457,89 +489,215 @@ export function renderMarkdown({ meta, results }, summary, targets) {
     ));
     out.push("");
   }
+}
+
+function renderG(out, rows, c, id, from) {
+  const server = id === "bun" ? "`Bun.serve`" : "node:http (edge-sse through `edge-sse/node`, Hono through @hono/node-server, better-sse in its node:http mode)";
+  out.push(`#### G. ${fmtInt(c.connections)} live connections, one process (${server}; ${c.clients} client processes; ${c.publishes} timed publishes; median of ${c.rounds}${from}`, "");
+  out.push("RSS: the server's resident memory with every connection open and idle (its first bytes read by the client), minus the same before " +
+    "the first connection, per connection; × bare: against the bare server (no library, one hand-made frame per response) of the same round " +
+    "(lower is better). Delivery: one published event, from the server's publish call to its arrival at each socket (clock: `performance.timeOrigin + " +
+    "performance.now()`, shared by the processes): the median and 99th percentile over sockets, and the time to the last socket; the median publish " +
+    "of a round, then the median over rounds. Server CPU per publish from /proc. Check: every socket parsed with eventsource-parser " +
+    "(count and last event's data).", "");
+  out.push(table(
+    ["rank", "server", "connections", "RSS/connection", "× bare", "heap/connection", "p50", "p99", "to the last", "× bare", "server CPU ms/publish", "check"],
+    ranked(rows.filter((r) => r.name !== "bare"), "lastMs", true).concat(rows.filter((r) => r.name === "bare").map((r) => ({ ...r, rank: r.state === "ok" ? "floor" : r.state })))
+      .map((r) => [r.rank, r.name, fmtInt(r.connections), fmtKB(r.rssPerConnection), fmtRatio(r.rssRatio), fmtKB(r.heapPerConnection),
+        fmtMs(r.p50Ms), fmtMs(r.p99Ms), fmtMs(r.lastMs), fmtRatio(r.lastRatio), r.cpuMsPerPublish?.toFixed(1) ?? "–", checkCell(r)]),
+  ));
+  out.push("");
+}
+
+function fmtMs(x) {
+  return x === undefined ? "–" : `${x.toFixed(1)} ms`;
+}
+
+export function renderMarkdown({ meta, results }, summaries, targets) {
+  const out = [];
+  const ids = runtimeIdsOf(results);
+  const from = (id, w) => meta.workloads?.[id]?.[w] ?? provenance(meta, id);
+  const all = ids.flatMap((id) => Object.keys(results[id]).map((w) => ({ id, w, p: from(id, w) })));
+  const quickOnes = all.filter((x) => x.p.quick);
+  const quickNote = quickOnes.length === 0 ? "" : quickOnes.length === all.length
+    ? " **in --quick mode (1 round, smaller sizes): indicative only**"
+    : ` **partly in --quick mode (${quickOnes.map((x) => `${x.id} ${x.w}`).join(", ")}): those are indicative only**`;
+  out.push("# edge-sse benchmark results", "");
+  const partial = meta.complete === false ? ` **Written after round ${meta.roundsDone} while the run went on: the later rounds are missing.**` : "";
+  out.push(`Written by \`bench/run.mjs\`${quickNote}.${partial} ` +
+    "How to run, what each workload measures on each runtime and how ratios are taken: [README.md](README.md).", "");
+  out.push("| | |", "|---|---|");
+  out.push(`| date | ${meta.date} |`);
+  out.push(`| machine | ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB.toFixed(1)} GiB, ${meta.platform}; load average ${meta.startLoad.map((x) => x.toFixed(1)).join(", ")} at the start |`);
+  out.push(`| other processes' CPU | ${fmtCores(meta.otherCoresBefore)} in the 2 s before the run, ${fmtCores(meta.otherCoresDuring)} on average during it |`);
+  out.push(`| driver | Node ${meta.node} (run.mjs, the HTTP clients) |`);
+  out.push(`| edge-sse | ${meta.edgeSse}, commit ${meta.commit ?? "?"}${meta.srcChanged ? " + uncommitted changes in src/" : ""}, dist ${meta.dist} |`);
+  out.push(`| peers | ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")} |`);
+  out.push(`| run | ${meta.seconds.toFixed(0)} s; workloads ${meta.only.join(",")} on ${meta.runtimeIds.join(", ")} |`);
+  out.push("");
+  if ((meta.otherCoresDuring ?? 0) > 0.25 || (meta.otherCoresBefore ?? 0) > 0.25) {
+    out.push(`> **Other processes were using the CPU** (${fmtCores(meta.otherCoresDuring)} of ${meta.cores} on average during the run): ` +
+      "wall times are lower and noisier than on a quiet machine; CPU-time ratios, taken per round, are the steadier figures.", "");
+  }
+
+  out.push("## Runtimes", "");
+  out.push(table(["runtime", "what ran", "results from (run, build, other load)"], RUNTIME_ORDER.filter((id) => meta.runtimes?.[id] !== undefined || results[id] !== undefined).map((id) => {
+    const workloads = Object.keys(results[id] ?? {}).sort();
+    const runsFrom = [...new Set(workloads.map((w) => {
+      const p = from(id, w);
+      return `${p.date === meta.date ? "this run" : p.date}: commit ${p.commit ?? "?"}${p.srcChanged ? "+" : ""}, dist ${p.dist}${p.quick ? ", quick" : ""}, other load ${fmtCores(p.otherCoresDuring)}`;
+    }))];
+    const status = meta.runtimes?.[id]?.available === false && workloads.length === 0 ? `not available: ${meta.runtimes[id].why}` : workloads.join(", ") || "–";
+    return [labelOf(meta, id), status, runsFrom.join("; ") || "–"];
+  }), "lll"));
+  out.push("");
+
+  out.push("## edge-sse on every runtime", "");
+  out.push("edge-sse as a multiple of thin on the same runtime and round (median over rounds): by CPU time (thin's CPU per event ÷ edge-sse's; " +
+    "higher is better) and by wall time (events/s ÷ thin's). A: in process; B: over HTTP on the runtime's own server (server CPU; on Node " +
+    "edge-sse through edge-sse/node). Peers: the " +
+    "best peer's CPU ratio (which one in brackets).", "");
+  const edgeRow = (rows, name = "edge-sse") => rows?.find((r) => r.name === name);
+  const bestPeer = (rows) => {
+    const peers = (rows ?? []).filter((r) => ["hono", "better-sse", "h3"].includes(r.name) && r.state === "ok" && r.cpuRatio !== undefined);
+    const best = peers.sort((x, y) => y.cpuRatio - x.cpuRatio)[0];
+    return best === undefined ? "–" : `${fmtRatio(best.cpuRatio)} (${best.name})`;
+  };
+  const cellOf = (row) => (row === undefined ? "–" : row.state !== "ok" ? `**${row.state}**` : `${fmtRatio(row.cpuRatio)} / ${fmtRatio(row.ratio)}`);
+  out.push(table(
+    ["runtime", "A a: CPU / wall", "best peer", "A b: CPU / wall", "best peer", "A c: CPU / wall", "best peer", "B: server CPU / events/s", "best peer"],
+    ids.filter((id) => summaries[id].A.a || summaries[id].B.length).map((id) => {
+      const s = summaries[id];
+      const b = id.startsWith("node") ? edgeRow(s.B, "edge-sse (edge-sse/node)") : edgeRow(s.B);
+      return [labelOf(meta, id), cellOf(edgeRow(s.A.a)), bestPeer(s.A.a), cellOf(edgeRow(s.A.b)), bestPeer(s.A.b), cellOf(edgeRow(s.A.c)), bestPeer(s.A.c), cellOf(b), bestPeer(s.B)];
+    }),
+    "lrrrrrrrr",
+  ));
+  out.push("");
+
+  if (summaries.node20 !== undefined) {
+    out.push(`## Targets (edge-sse on ${labelOf(meta, "node20")}, same run)`, "");
+    out.push(table(["target", "wanted", "edge-sse now", "met"], targets.map((t) => [t.label, t.want, t.value, t.met ? "met" : "**not met**"]), "llll"));
+    out.push("");
+  }
+
+  for (const id of ids) {
+    const s = summaries[id];
+    const r = results[id];
+    out.push(`## ${labelOf(meta, id)}`, "");
+    out.push(methodOf(id), "");
+    const note = (w) => {
+      const p = from(id, w);
+      const parts = [];
+      if (p.date !== meta.date) parts.push(`from the run of ${p.date}`);
+      if (p.quick) parts.push("quick");
+      if (p.otherCoresDuring !== undefined) parts.push(`other load ${fmtCores(p.otherCoresDuring)}`);
+      const load = runsOf(w, r[w]).map((x) => x.otherCores).filter((x) => typeof x === "number");
+      if (load.length > 0) parts.push(`${(load.reduce((a, b) => a + b, 0) / load.length).toFixed(2)} other cores during its jobs`);
+      return parts.length ? `; ${parts.join(", ")})` : ")";
+    };
+    const cfg = (w) => from(id, w).config?.[w] ?? meta.config[w];
+    if (r.A) renderA(out, s.A, cfg("A"), note("A"));
+    if (r.B) renderB(out, s.B, cfg("B"), id, note("B"));
+    if (r.C) renderC(out, s.C, cfg("C"), note("C"));
+    if (r.D || r.E || r.F) {
+      renderDEF(out, s, { D: cfg("D"), E: cfg("E"), F: cfg("F") }, { D: note("D").slice(0, -1), E: note("E").slice(0, -1), F: note("F").slice(0, -1) });
+    }
+    if (r.G) renderG(out, s.G, cfg("G"), id, note("G"));
+  }
 
   out.push("## Correctness (eventsource-parser)", "");
   out.push("Each contender's bytes are parsed with eventsource-parser and compared, event by event, with what the fixtures " +
     "say a browser should see (type, data, lastEventId): A on a 1,000-event run per shape, B on 1,000 events over HTTP, " +
-    "D on every request, F on every event of every subscriber. A WRONG contender is not ranked.", "");
+    "D on every request, F on every event of every subscriber, G on every socket. A WRONG contender is not ranked; FAILED means it did not run.", "");
   const flags = [];
-  for (const [shape, rows] of Object.entries(summary.A)) {
-    for (const r of rows) if (r.state !== "ok" && r.state !== "not run") flags.push([`A ${shape}`, r.name, r.state, r.detail]);
-  }
-  for (const [w, rows] of [["B", summary.B], ["C", summary.C], ["D", summary.D], ["E", summary.E], ["F", summary.F]]) {
-    for (const r of rows) if (r.state !== "ok" && r.state !== "not run") flags.push([w, r.name, r.state, r.detail]);
+  for (const id of ids) {
+    const s = summaries[id];
+    for (const [shape, rows] of Object.entries(s.A)) {
+      for (const row of rows) if (row.state !== "ok" && row.state !== "not run") flags.push([labelOf(meta, id), `A ${shape}`, row.name, row.state, row.detail]);
+    }
+    for (const w of ["B", "C", "D", "E", "F", "G"]) {
+      for (const row of s[w]) if (row.state !== "ok" && row.state !== "not run") flags.push([labelOf(meta, id), w, row.name, row.state, row.detail]);
+    }
   }
   if (flags.length === 0) out.push("Every contender's output matched in every check.");
-  else out.push(table(["workload", "contender", "flag", "first difference"], flags, "llll"));
+  else out.push(table(["runtime", "workload", "contender", "flag", "first difference"], flags, "lllll"));
   out.push("");
   return out.join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------
-// SVG: four panels of bars (A a, A b, A c, B), ratio to thin, with thin's 1× and edge-sse's target.
+// SVG: per measure (A a, A b, A c, B), each contender's ratio to thin on every runtime side by side
+// (one bar per runtime), by CPU time, on a log scale.
 
 function esc(text) {
   return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-export function renderSvg(summary, meta) {
+const RUNTIME_COLORS = {
+  node20: "#2f9e44", node22: "#74b816", deno: "#1c7ed6", bun: "#e8590c", workerd: "#ae3ec9", "workerd-nodejs_compat": "#e64980",
+};
+
+export function renderSvg(summaries, meta) {
+  const ids = RUNTIME_ORDER.filter((id) => summaries[id] !== undefined && (summaries[id].A.a !== undefined || summaries[id].B.length > 0));
+  const contenders = ["edge-sse", "hono", "better-sse", "h3", "thin"];
   const panels = [
-    { title: 'A · shape a: "hello world"', rows: summary.A.a, target: 4.5 },
-    { title: "A · shape b: JSON + event + id", rows: summary.A.b, target: 1.8 },
-    { title: "A · shape c: 5-line text", rows: summary.A.c, target: 3 },
-    { title: "B · HTTP, shape b", rows: summary.B, target: 2 },
-  ].filter((p) => p.rows !== undefined && p.rows.length > 0);
-  const rowH = 26;
-  const labelW = 215;
-  const barW = 300;
-  const panelW = labelW + barW + 70;
-  const maxRows = Math.max(...panels.map((p) => p.rows.length));
-  const panelH = 50 + maxRows * rowH + 30;
+    { title: 'A · shape a: "hello world", in process', pick: (s) => s.A.a },
+    { title: "A · shape b: JSON + event + id, in process", pick: (s) => s.A.b },
+    { title: "A · shape c: 5-line text, in process", pick: (s) => s.A.c },
+    { title: "B · HTTP, shape b, server CPU", pick: (s) => s.B.map((r) => (r.name === "edge-sse (edge-sse/node)" ? { ...r, name: "edge-sse" } : r.name === "edge-sse" && s.B.some((x) => x.name === "edge-sse (edge-sse/node)") ? { ...r, name: "edge-sse via @hono/node-server" } : r)) },
+  ];
+  const barH = 9;
+  const groupGap = 10;
+  const labelW = 110;
+  const barW = 330;
+  const panelW = labelW + barW + 60;
+  const groupH = ids.length * barH + groupGap;
+  const panelH = 58 + contenders.length * groupH + 24;
   const cols = 2;
-  const headH = 56;
+  const headH = 64 + 22 * Math.ceil(ids.length / 3);
   const width = cols * panelW + 30;
-  const height = headH + Math.ceil(panels.length / cols) * panelH + 30;
+  const height = headH + Math.ceil(panels.length / cols) * panelH + 20;
+  // Log scale, 0.05× .. 50×.
+  const lo = Math.log10(0.05);
+  const hi = Math.log10(50);
   const parts = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">`);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  parts.push(`<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers: events/s as a multiple of thin (higher is better; same run, median of rounds)</text>`);
-  // The bars are A and B: give the facts of the run they come from (another one after `--only`).
-  const ab = meta.workloads?.A ?? meta;
-  parts.push(`<text x="15" y="46" font-size="12" fill="#555">${esc(`${ab.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · Node ${ab.node}${ab.quick ? " · QUICK RUN" : ""} · dashed grey: thin (1×) · dashed red: edge-sse target · whiskers: lowest–highest round · hatched: WRONG output, not ranked`)}</text>`);
+  parts.push(`<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers on every runtime: CPU time per event, × thin (thin's ÷ contender's)</text>`);
+  parts.push(`<text x="15" y="46" font-size="12" fill="#555">${esc(`${meta.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · log scale, higher is better · dashed: thin (1×) · median of rounds, same runtime and round · hatched: WRONG or FAILED${meta.quick ? " · QUICK RUN" : ""}`)}</text>`);
   parts.push(`<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#c00" stroke-width="2"/></pattern></defs>`);
+  ids.forEach((id, i) => {
+    const x = 15 + (i % 3) * 300;
+    const y = 60 + Math.floor(i / 3) * 22;
+    parts.push(`<rect x="${x}" y="${y}" width="14" height="12" fill="${RUNTIME_COLORS[id]}"/>`);
+    parts.push(`<text x="${x + 20}" y="${y + 11}" font-size="12" fill="#111">${esc(labelOf(meta, id))}</text>`);
+  });
   panels.forEach((panel, p) => {
     const x0 = 15 + (p % cols) * panelW;
     const y0 = headH + Math.floor(p / cols) * panelH;
-    const values = panel.rows.flatMap((r) => [r.ratio ?? 0, r.max ?? 0]);
-    const scaleMax = Math.max(panel.target * 1.1, ...values, 1.2) * 1.02;
-    const sx = (v) => x0 + labelW + (Math.min(v, scaleMax) / scaleMax) * barW;
+    const sx = (v) => x0 + labelW + ((Math.log10(Math.min(Math.max(v, 0.05), 50)) - lo) / (hi - lo)) * barW;
     parts.push(`<text x="${x0}" y="${y0 + 22}" font-size="14" font-weight="bold" fill="#111">${esc(panel.title)}</text>`);
-    const top = y0 + 44;
-    const bottom = top + panel.rows.length * rowH;
-    // Grid: 0, 1× (thin) and the target.
-    parts.push(`<line x1="${sx(0)}" y1="${top - 4}" x2="${sx(0)}" y2="${bottom}" stroke="#999"/>`);
-    parts.push(`<line x1="${sx(1)}" y1="${top - 4}" x2="${sx(1)}" y2="${bottom}" stroke="#777" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${sx(1)}" y="${bottom + 14}" font-size="11" fill="#555" text-anchor="middle">1×</text>`);
-    parts.push(`<line x1="${sx(panel.target)}" y1="${top - 4}" x2="${sx(panel.target)}" y2="${bottom}" stroke="#d00" stroke-dasharray="5 3"/>`);
-    parts.push(`<text x="${sx(panel.target)}" y="${top - 8}" font-size="11" fill="#d00" text-anchor="middle">edge-sse target ${panel.target}×</text>`);
-    panel.rows.forEach((row, i) => {
-      const y = top + i * rowH;
-      const wrong = row.state !== "ok";
-      const ratio = row.ratio ?? 0;
-      const isEdge = row.name.startsWith("edge-sse");
-      const fill = wrong ? "url(#hatch)" : isEdge ? "#e8590c" : row.name === "thin" ? "#495057" : isCeiling(row.name) ? "#ced4da" : "#4c6ef5";
-      parts.push(`<text x="${x0 + labelW - 8}" y="${y + 17}" font-size="13" text-anchor="end" fill="#111"${isEdge ? ' font-weight="bold"' : ""}>${esc(row.name)}</text>`);
-      const w = Math.max(1, sx(wrong ? Math.max(ratio, 0.05) : ratio) - sx(0));
-      parts.push(`<rect x="${sx(0)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${fill}"${wrong ? ' stroke="#c00"' : ""}/>`);
-      // Whisker: the lowest and highest round.
-      if (!wrong && row.min !== undefined && row.max > row.min) {
-        const ym = y + rowH / 2;
-        parts.push(`<path d="M${sx(row.min).toFixed(1)} ${ym - 4}v8M${sx(row.min).toFixed(1)} ${ym}H${sx(row.max).toFixed(1)}M${sx(row.max).toFixed(1)} ${ym - 4}v8" stroke="#111" stroke-width="1.2" fill="none"/>`);
-      }
-      const label = wrong ? row.state : fmtRatio(row.ratio);
-      const clipped = ratio > scaleMax;
-      const lx = Math.max(sx(0) + w, !wrong && row.max !== undefined ? sx(row.max) : 0) + 5;
-      parts.push(`<text x="${lx.toFixed(1)}" y="${y + 17}" font-size="12" fill="${wrong ? "#c00" : "#111"}"${wrong ? ' font-weight="bold"' : ""} paint-order="stroke" stroke="#fff" stroke-width="3">${esc(label)}${clipped ? " ▸" : ""}</text>`);
+    const top = y0 + 36;
+    const bottom = top + contenders.length * groupH;
+    for (const tick of [0.1, 0.3, 1, 3, 10, 30]) {
+      parts.push(`<line x1="${sx(tick)}" y1="${top - 4}" x2="${sx(tick)}" y2="${bottom}" stroke="${tick === 1 ? "#777" : "#e5e5e5"}"${tick === 1 ? ' stroke-dasharray="4 3"' : ""}/>`);
+      parts.push(`<text x="${sx(tick)}" y="${bottom + 14}" font-size="10" fill="#555" text-anchor="middle">${tick}×</text>`);
+    }
+    contenders.forEach((name, g) => {
+      const gy = top + g * groupH;
+      parts.push(`<text x="${x0 + labelW - 8}" y="${gy + (ids.length * barH) / 2 + 4}" font-size="12" text-anchor="end" fill="#111"${name === "edge-sse" ? ' font-weight="bold"' : ""}>${esc(name)}</text>`);
+      ids.forEach((id, k) => {
+        const row = panel.pick(summaries[id])?.find((r) => r.name === name);
+        if (row === undefined || row.state === "not run") return;
+        const y = gy + k * barH;
+        const wrong = row.state !== "ok";
+        const value = row.cpuRatio ?? row.ratio;
+        const w = wrong || value === undefined ? 30 : Math.max(1, sx(value) - sx(0.05));
+        parts.push(`<rect x="${sx(0.05)}" y="${y}" width="${w.toFixed(1)}" height="${barH - 1}" fill="${wrong ? "url(#hatch)" : RUNTIME_COLORS[id]}"/>`);
+        const label = wrong ? row.state : value === undefined ? "" : fmtRatio(value);
+        parts.push(`<text x="${(sx(0.05) + w + 3).toFixed(1)}" y="${y + barH - 1}" font-size="8.5" fill="${wrong ? "#c00" : "#333"}">${esc(label)}</text>`);
+      });
     });
   });
   parts.push("</svg>");
@@ -547,15 +705,19 @@ export function renderSvg(summary, meta) {
 }
 
 export function writeReport({ meta, results }) {
-  const summary = summarize(results);
-  const targets = computeTargets(summary);
-  writeFileSync(join(HERE, "RESULTS.md"), `${renderMarkdown({ meta, results }, summary, targets)}\n`);
-  writeFileSync(join(HERE, "results.svg"), renderSvg(summary, meta));
-  return { summary, targets };
+  const summaries = Object.fromEntries(runtimeIdsOf(results).map((id) => [id, summarize(results[id])]));
+  const targets = summaries.node20 === undefined ? [] : computeTargets(summaries.node20);
+  writeFileSync(join(HERE, "RESULTS.md"), `${renderMarkdown({ meta, results }, summaries, targets)}\n`);
+  writeFileSync(join(HERE, "results.svg"), renderSvg(summaries, meta));
+  return { summaries, targets };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const data = JSON.parse(readFileSync(join(HERE, "results.json"), "utf8"));
+  if (data.meta?.format !== 2) {
+    console.error("report: results.json is from before the runtimes were measured; run `node run.mjs` first");
+    process.exit(1);
+  }
   const { targets } = writeReport(data);
   for (const t of targets) console.log(`${t.label}: ${t.value} (${t.want}) ${t.met ? "met" : "NOT MET"}`);
 }

@@ -1,18 +1,24 @@
 /**
- * One in-process job, run in a child process of its own (`node --expose-gc worker.mjs '<json>'`),
- * printing one JSON line with its result. Jobs:
+ * One in-process job, run in a child process of its own, printing one JSON line with its result.
+ * The entry of Node, Deno and Bun (each of them has `process.cpuUsage()` and `process.memoryUsage()`):
+ *   node --expose-gc worker.mjs '<json>'
+ *   deno run -A --v8-flags=--expose-gc worker.mjs '<json>'
+ *   bun worker.mjs '<json>'
+ * `job.dist` is the copy of edge-sse's build to load (see edge-dist.mjs). Jobs:
  *   { workload: "A", contender, shape, n, checkN, warmN }   throughput, drained in-process
  *   { workload: "C", contender, streams }                     idle memory per stream
  *   { workload: "E", variant, n, rate }                       push mode into a slow reader
  *   { workload: "F", contender, subscribers, publishes, warmPublishes }   fan-out to many readers
  */
-import { performance } from "node:perf_hooks";
-import { CEILINGS, drain, HANDLERS, PUSHERS } from "./contenders.mjs";
+import { drain, makeContenders } from "./contenders.mjs";
+import { distUrl, runtimeInfo } from "./edge-dist.mjs";
 import { expectedEvents, POOL_B, POOL_SIZE } from "./fixtures.mjs";
 import { compareEvents, endsWithBlankLine, eventCollector, parseEvents, streamChecker } from "./verify.mjs";
 
 const job = JSON.parse(process.argv[2]);
-const gc = globalThis.gc ?? (() => { throw new Error("run with --expose-gc"); });
+const { CEILINGS, HANDLERS, PUSHERS } = makeContenders(await import(distUrl(job.dist, "index.js")));
+/** A full collection: V8's `gc()` (Node `--expose-gc`, Deno `--v8-flags=--expose-gc`) or Bun's. */
+const gc = globalThis.gc ?? (globalThis.Bun ? () => globalThis.Bun.gc(true) : () => { throw new Error("run with --expose-gc"); });
 const BASE = "http://127.0.0.1/events";
 /** Workload A: repeat the timed run until this many seconds are measured, at most MAX_REPS times. */
 const MIN_TIMED_S = 0.6;
@@ -223,7 +229,7 @@ async function countingUtf8(counters, run) {
 async function workloadF({ contender, subscribers, publishes, warmPublishes, warmSubscribers = 50, publishLimitMs = 30_000 }) {
   const { HUBS } = await import("./fanout.mjs");
   const counters = { serialize: 0, utf8: 0 };
-  const hub = await HUBS[contender](counters);
+  const hub = await HUBS[contender](counters, job.dist);
 
   /** The publish window: subscribers that have received the current event count down `pending`. */
   const window = { open: false, pending: 0, resolve: () => {} };
@@ -428,6 +434,7 @@ const run = { A: workloadA, C: workloadC, E: workloadE, F: workloadF }[job.workl
 try {
   const result = await run(job);
   if (unhandled > 0) result.unhandledRejections = unhandled;
+  result.runtime = runtimeInfo();
   console.log(JSON.stringify(result));
   process.exit(0);
 } catch (error) {
