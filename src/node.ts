@@ -13,8 +13,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { checkOptionKeys } from "./check-option-keys.ts";
-import { describeValue } from "./describe-value.ts";
+import { checkOptionKeys } from "./core/check-option-keys.ts";
+import { describeValue } from "./core/describe-value.ts";
 import { answer, failResponse } from "./node/answer.ts";
 import { ClientWatch } from "./node/client-watch.ts";
 import type { NodeResponse } from "./node/node-response.ts";

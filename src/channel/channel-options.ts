@@ -1,9 +1,9 @@
 import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
-import { assertRetry } from "../fields.ts";
-import { describeValue } from "../describe-value.ts";
-import { mergeHeaders } from "../default-headers.ts";
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { checkRequest } from "../resolve-options.ts";
+import { assertRetry } from "../core/fields.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { mergeHeaders } from "../core/default-headers.ts";
+import { checkOptionKeys } from "../core/check-option-keys.ts";
+import { checkRequest } from "../core/resolve-options.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;

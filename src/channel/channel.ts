@@ -1,4 +1,4 @@
-import type { StreamContext } from "../types.ts";
+import type { StreamContext } from "../core/types.ts";
 import type {
   ChannelBroker,
   ChannelEvent,
@@ -7,16 +7,16 @@ import type {
   ChannelSubscriber,
   ReplayResult,
 } from "./types.ts";
-import type { Serializer } from "../encode-message.ts";
-import type { StreamClosedError } from "../stream-closed-error.ts";
-import { DataStream } from "../data-stream.ts";
-import { definedFields, itemFields } from "../encode-message.ts";
-import { formatFrame } from "../frame.ts";
-import { Message } from "../message.ts";
-import { SharedFrame } from "../shared-frame.ts";
-import { mergeHeaders } from "../default-headers.ts";
-import { isThenable } from "../item-iterator.ts";
-import { describeValue } from "../describe-value.ts";
+import type { Serializer } from "../core/encode-message.ts";
+import type { StreamClosedError } from "../core/stream-closed-error.ts";
+import { DataStream } from "../core/data-stream.ts";
+import { definedFields, itemFields } from "../core/encode-message.ts";
+import { formatFrame } from "../core/frame.ts";
+import { Message } from "../core/message.ts";
+import { SharedFrame } from "../core/shared-frame.ts";
+import { mergeHeaders } from "../core/default-headers.ts";
+import { isThenable } from "../core/item-iterator.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { replayAgain } from "./replay-again.ts";

@@ -1,5 +1,5 @@
 import type { ChannelEvent, HistoryLimits, ReplayResult } from "./types.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /** The default number of events a history keeps. */
 export const DEFAULT_MAX_EVENTS = 1000;

@@ -1,7 +1,7 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "./types.ts";
 import { EventHistory } from "./event-history.ts";
 import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {

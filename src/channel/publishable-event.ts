@@ -1,7 +1,7 @@
-import type { FrameFields } from "../frame.ts";
+import type { FrameFields } from "../core/frame.ts";
 import type { ChannelEventInit } from "./types.ts";
-import { formatFrame } from "../frame.ts";
-import { describeValue } from "../describe-value.ts";
+import { formatFrame } from "../core/frame.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 
 const CONTEXT = "Cannot publish";

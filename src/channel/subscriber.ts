@@ -1,4 +1,4 @@
-import type { StreamContext } from "../types.ts";
+import type { StreamContext } from "../core/types.ts";
 import type { ChannelEvent, ChannelSubscriber } from "./types.ts";
 
 /**

@@ -1,6 +1,6 @@
-import type { RequestLike } from "../types.ts";
-import type { Serializer } from "../encode-message.ts";
-import type { StreamClosedError } from "../stream-closed-error.ts";
+import type { RequestLike } from "../core/types.ts";
+import type { Serializer } from "../core/encode-message.ts";
+import type { StreamClosedError } from "../core/stream-closed-error.ts";
 
 /** One event as a channel stores and delivers it. Its `id` is always set. */
 export interface ChannelEvent {

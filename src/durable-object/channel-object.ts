@@ -1,8 +1,8 @@
 import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
 import type { DurableObjectStateLike } from "./types.ts";
 import { Channel } from "../channel/channel.ts";
-import { Message } from "../message.ts";
-import { describeValue } from "../describe-value.ts";
+import { Message } from "../core/message.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { StorageBroker } from "./storage-broker.ts";
 import { discardBody, readPublishBody } from "./publish-body.ts";
 

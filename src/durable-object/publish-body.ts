@@ -1,6 +1,6 @@
-import type { MessageInit } from "../message.ts";
-import { describeError, describeValue } from "../describe-value.ts";
-import { assertEventId } from "../fields.ts";
+import type { MessageInit } from "../core/message.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
+import { assertEventId } from "../core/fields.ts";
 
 /** Why a publish request was refused: the HTTP status and a message for the client. */
 export interface RefusedPublish {

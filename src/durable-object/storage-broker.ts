@@ -1,7 +1,7 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "../channel/types.ts";
 import type { DurableObjectStorageLike } from "./types.ts";
 import { EventHistory } from "../channel/event-history.ts";
-import { describeError, describeValue } from "../describe-value.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
 
 /** Options of a `StorageBroker`. */
 export interface StorageBrokerOptions {

@@ -1,5 +1,5 @@
-import { describeError, describeValue } from "../describe-value.ts";
-import type { Message, MessageInit } from "../message.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
+import type { Message, MessageInit } from "../core/message.ts";
 import { describeIssues } from "./describe-issues.ts";
 import type { EventEntry } from "./event-entry.ts";
 import type { EventFields } from "./event-types.ts";

@@ -1,6 +1,6 @@
-import { describeValue } from "../describe-value.ts";
-import { assertEventName } from "../fields.ts";
-import { Message } from "../message.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { assertEventName } from "../core/fields.ts";
+import { Message } from "../core/message.ts";
 import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
 import { type EventEntry, readEventEntry } from "./event-entry.ts";
 import type { EventFields, EventMapInit, TypedEvents } from "./event-types.ts";

@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { DataEncoding } from "./event-types.ts";
 import type { StandardSchemaV1, StandardSchemaV1Props } from "./standard-schema.ts";
 

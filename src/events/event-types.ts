@@ -1,4 +1,4 @@
-import type { Message } from "../message.ts";
+import type { Message } from "../core/message.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 import type { AsyncAPIDocument, AsyncAPIOptions } from "./to-asyncapi.ts";
 import type { OpenAPIItemMediaType, OpenAPISchemaMediaType } from "./to-openapi.ts";

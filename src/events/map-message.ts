@@ -1,4 +1,4 @@
-import { Message, type MessageInit } from "../message.ts";
+import { Message, type MessageInit } from "../core/message.ts";
 
 /**
  * A fresh subclass of `Message` for the messages of one event map, so that the map knows its own

@@ -3,8 +3,8 @@
  *
  * @see https://www.asyncapi.com/docs/reference/specification/v3.0.0
  */
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkOptionKeys } from "../core/check-option-keys.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { EventEntry } from "./event-entry.ts";
 import { jsonSchemaOf, type JsonSchemaObject } from "./json-schema-of.ts";
 

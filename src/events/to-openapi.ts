@@ -3,8 +3,8 @@
  *
  * @see https://spec.openapis.org/oas/v3.2.0.html#special-considerations-for-server-sent-events
  */
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkOptionKeys } from "../core/check-option-keys.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { EventEntry } from "./event-entry.ts";
 import { jsonSchemaOf, type JsonSchemaObject } from "./json-schema-of.ts";
 

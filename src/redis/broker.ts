@@ -1,6 +1,6 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, ReplayResult, Unsubscribe } from "../channel/types.ts";
-import { abortableSleep } from "../abortable-sleep.ts";
-import { describeError, describeValue } from "../describe-value.ts";
+import { abortableSleep } from "../core/abortable-sleep.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
 import type { RedisConnection } from "./connection.ts";
 import { parseEntries, parseStreamRead, toFields } from "./entries.ts";
 import { resolveRedisOptions, type RedisBrokerOptions } from "./options.ts";

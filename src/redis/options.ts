@@ -1,5 +1,5 @@
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkOptionKeys } from "../core/check-option-keys.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { toConnection, type RedisClient, type RedisConnection } from "./connection.ts";
 
 /** Options of `redisBroker`. Unknown keys are a `TypeError`. */

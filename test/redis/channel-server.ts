@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import { createClient } from "redis";
 import { Redis } from "ioredis";
 import { Channel } from "../../src/channel.ts";
-import { Message } from "../../src/message.ts";
+import { Message } from "../../src/core/message.ts";
 import { toNodeListener } from "../../src/node.ts";
 import { redisBroker, type RedisClient } from "../../src/redis.ts";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { CONNECTION_SPECIFIC_HEADERS, DEFAULT_HEADERS, mergeHeaders, mergeHeaderSet } from "../../src/default-headers.ts";
+import { CONNECTION_SPECIFIC_HEADERS, DEFAULT_HEADERS, mergeHeaders, mergeHeaderSet } from "../../src/core/default-headers.ts";
 import { DataStream } from "../../src/index.ts";
 
 test("mergeHeaders throws a TypeError naming each connection-specific header, te and http2-settings among them", () => {

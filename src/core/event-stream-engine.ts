@@ -13,7 +13,7 @@ import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
 import { isThenable, toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
-import { createIdleDetector } from "./when-idle.ts";
+import { createIdleDetector } from "./idle-detector.ts";
 import { SharedFrame } from "./shared-frame.ts";
 
 const encoder = new TextEncoder();
