@@ -14,8 +14,8 @@ import { definedFields, itemFields } from "../core/encode-message.ts";
 import { formatFrame } from "../core/frame.ts";
 import { Message } from "../core/message.ts";
 import { SharedFrame } from "../core/shared-frame.ts";
-import { mergeHeaders } from "../core/default-headers.ts";
-import { isThenable } from "../core/item-iterator.ts";
+import { mergeHeaderSet, type HeaderSet } from "../core/default-headers.ts";
+import { isThenable } from "../core/check.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { LiveFeed } from "./live-feed.ts";
@@ -24,12 +24,10 @@ import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
 import { Subscriber } from "./subscriber.ts";
 import { encodeIdForHeader, readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
-import { checkChannelOptions, checkStreamOptions, DEFAULT_MAX_QUEUE } from "./channel-options.ts";
+import { checkChannelOptions, checkStreamOptions, CREATE_CHANNEL, DEFAULT_MAX_QUEUE, SUBSCRIBE } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
-import { publishableEvent } from "./publishable-event.ts";
+import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 
-const PUBLISH = "Cannot publish";
-const STREAM = "Cannot subscribe";
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
 
@@ -88,6 +86,8 @@ export class Channel {
   readonly #serialize: Serializer;
   readonly #options: ChannelOptions;
   readonly #maxQueue: number;
+  /** The channel's headers over the defaults, checked once; each stream's merge over them. */
+  readonly #headers: HeaderSet;
   readonly #onError: (error: unknown) => void;
   readonly #subscribers = new Set<Subscriber>();
   /** Each event's frame, made once, reused by every subscriber and by replays of the same object. */
@@ -110,6 +110,7 @@ export class Channel {
     this.#broker = options.broker ?? new MemoryBroker(options.history === undefined ? {} : { history: options.history });
     this.#serialize = options.serialize ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
     this.#onError = reporter(options.onError ?? logError);
     this.#feed = new LiveFeed(this.#broker, (event) => this.#deliver(event), this.#onError);
   }
@@ -201,18 +202,18 @@ export class Channel {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
-        `${STREAM}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may take half of that (got ${describeValue(options.maxQueue)})`,
+        `${SUBSCRIBE}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may take half of that (got ${describeValue(options.maxQueue)})`,
       );
     }
-    const accepts = toPredicate(options.filter, STREAM);
+    const accepts = toPredicate(options.filter, SUBSCRIBE);
     const request = options.request;
     const lastEventId = options.lastEventId ?? readResumeId(request);
-    const headers = mergeHeaders(STREAM, this.#options.headers, options.headers);
+    const headers = mergeHeaderSet(SUBSCRIBE, this.#headers, options.headers);
     const retry = options.retry ?? this.#options.retry;
     const live = this.#feed.live || (await this.#waitForFeed());
     const earlier = live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
-    if (this.#closing !== undefined) throw new TypeError(`${STREAM}: the channel is closed`);
-    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
+    if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
+    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers as HeadersInit);
     const info: ChannelSubscriber = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
@@ -226,7 +227,9 @@ export class Channel {
       ...(lastEventId === undefined ? {} : { lastEventId }),
       ...(keepAlive === undefined ? {} : { keepAlive }),
       ...(retry === undefined ? {} : { retry }),
-      headers: info.replayedFrom === undefined ? headers : { ...headers, "last-event-id": encodeIdForHeader(info.replayedFrom) },
+      headers: (info.replayedFrom === undefined
+        ? headers
+        : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) })) as HeadersInit,
       // Paces replays (see #catchUp); live sends do not wait, and only `bufferLimit` stops them.
       highWaterMark: maxQueue / 4,
       bufferLimit: maxQueue,

@@ -1,8 +1,11 @@
 import type { ChannelEvent, HistoryLimits, ReplayResult } from "./types.ts";
 import { describeValue } from "../core/describe-value.ts";
+import { checkKeys } from "../core/check.ts";
 
 /** The default number of events a history keeps. */
 export const DEFAULT_MAX_EVENTS = 1000;
+
+const LIMITS: ReadonlySet<string> = new Set(["maxEvents", "maxBytes", "maxAge"]);
 
 interface Entry {
   readonly event: ChannelEvent;
@@ -31,14 +34,7 @@ export class EventHistory {
    * @throws {TypeError} naming the limit and the bad value
    */
   constructor(limits: HistoryLimits = {}, context: string, now: () => number = Date.now) {
-    if (typeof limits !== "object" || limits === null) {
-      throw new TypeError(`${context}: \`history\` must be an object of limits (got ${describeValue(limits)})`);
-    }
-    for (const key of Object.keys(limits)) {
-      if (key !== "maxEvents" && key !== "maxBytes" && key !== "maxAge") {
-        throw new TypeError(`${context}: unknown history limit \`${key}\` (expected maxEvents, maxBytes or maxAge)`);
-      }
-    }
+    checkKeys(limits, LIMITS, context, "history", "history limit");
     this.#maxEvents = limit(limits.maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
     this.#maxBytes = limit(limits.maxBytes, "maxBytes", Infinity, context, false);
     this.#maxAge = limit(limits.maxAge, "maxAge", Infinity, context, false);

@@ -2,6 +2,8 @@ import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, Repl
 import { EventHistory } from "./event-history.ts";
 import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
 import { describeValue } from "../core/describe-value.ts";
+import { checkKeys } from "../core/check.ts";
+import { PUBLISH } from "./publishable-event.ts";
 
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {
@@ -12,7 +14,7 @@ export interface MemoryBrokerOptions {
 }
 
 const CONTEXT = "Cannot create MemoryBroker";
-const PUBLISH = "Cannot publish";
+const KEYS: ReadonlySet<string> = new Set(["history", "events"]);
 
 /**
  * A broker that keeps its history in this process's memory and delivers each event synchronously,
@@ -45,14 +47,7 @@ export class MemoryBroker implements ChannelBroker {
    * @throws {TypeError} when a history limit or a saved event is invalid
    */
   constructor(options: MemoryBrokerOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
-    }
-    for (const key of Object.keys(options)) {
-      if (key !== "history" && key !== "events") {
-        throw new TypeError(`${CONTEXT}: unknown option \`${key}\` (expected history or events)`);
-      }
-    }
+    checkKeys(options, KEYS, CONTEXT);
     this.#history = new EventHistory(options.history, CONTEXT);
     const saved = options.events ?? [];
     if (!Array.isArray(saved)) {

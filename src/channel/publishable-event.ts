@@ -4,7 +4,9 @@ import { formatFrame } from "../core/frame.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 
-const CONTEXT = "Cannot publish";
+/** How the errors of `channel.publish()` (and of a broker refusing an event) start. */
+export const PUBLISH = "Cannot publish";
+const CONTEXT = PUBLISH;
 
 /**
  * The event a channel hands to its broker, once checked for what would hurt its subscribers:

@@ -60,17 +60,3 @@ export function mergeHeaderSet(context: string, ...layers: ReadonlyArray<Headers
   }
   return cookies ? Object.entries(merged!).concat(cookies) : merged ?? DEFAULT_HEADERS;
 }
-
-/**
- * Merges header sets as `mergeHeaderSet` does, into one plain record of lower-case names, which
- * holds one value per name: of several `set-cookie` values it keeps the last.
- *
- * @throws {TypeError} when a connection-specific header is set
- */
-export function mergeHeaders(
-  context: string,
-  ...layers: ReadonlyArray<HeadersInit | undefined>
-): Readonly<Record<string, string>> {
-  const merged = mergeHeaderSet(context, ...layers);
-  return Array.isArray(merged) ? Object.fromEntries(merged) : merged as Readonly<Record<string, string>>;
-}

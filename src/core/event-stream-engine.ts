@@ -12,7 +12,8 @@ import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
-import { isThenable, toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
+import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
+import { isThenable } from "./check.ts";
 import { createIdleDetector } from "./idle-detector.ts";
 import { SharedFrame } from "./shared-frame.ts";
 

@@ -29,7 +29,9 @@ export interface MessageFields {
 }
 
 const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
-const CONTEXT = "Cannot create message";
+/** How the errors of `new Message()` and its builders start. */
+export const CREATE_MESSAGE = "Cannot create message";
+const CONTEXT = CREATE_MESSAGE;
 const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry", "comment"]);
 
 /**

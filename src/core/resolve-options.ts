@@ -5,9 +5,8 @@ import type { StreamClosedError } from "./stream-closed-error.ts";
 import { assertRetry } from "./fields.ts";
 import { describeValue } from "./describe-value.ts";
 import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
-import { MAX_TIMER_MS } from "./abortable-sleep.ts";
 import { readLastEventId } from "./last-event-id.ts";
-import { checkOptionKeys } from "./check-option-keys.ts";
+import { checkDelay, checkFunction, checkKeepAlive, checkKeys, checkPositive, checkRequest, checkString } from "./check.ts";
 
 /** Options with their defaults applied, checked once when the stream is made. */
 export interface ResolvedOptions {
@@ -24,7 +23,9 @@ export interface ResolvedOptions {
   readonly cleanupTimeout: number;
 }
 
-const CONTEXT = "Cannot create DataStream";
+/** How the errors of `new DataStream()` start. */
+export const CREATE_DATA_STREAM = "Cannot create DataStream";
+const CONTEXT = CREATE_DATA_STREAM;
 const KNOWN: ReadonlySet<string> = new Set([
   "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "bufferLimit",
   "cleanupTimeout",
@@ -47,41 +48,25 @@ function logError(error: unknown): void {
  */
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
-  checkOptionKeys(options, KNOWN, CONTEXT);
-  const { request, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit, cleanupTimeout } = options;
-
-  if (request !== undefined) checkRequest(request, CONTEXT);
-  let lastEventId = options.lastEventId;
-  if (lastEventId === undefined) lastEventId = readLastEventId(request);
-  else if (typeof lastEventId !== "string") {
-    throw new TypeError(`${CONTEXT}: \`lastEventId\` must be a string (got ${describeValue(lastEventId)})`);
-  }
-
-  // A longer delay would not wait: setTimeout fires it at once.
-  for (const [name, value, orFalse] of [["keepAlive", keepAlive, ", or false"], ["cleanupTimeout", cleanupTimeout, ""]] as const) {
-    if (value !== undefined && !(orFalse && value === false) && !(isPositiveFinite(value) && value <= MAX_TIMER_MS)) {
-      throw new TypeError(
-        `${CONTEXT}: \`${name}\` must be a positive number of milliseconds up to ${MAX_TIMER_MS}${orFalse} (got ${describeValue(value)})`,
-      );
-    }
-  }
+  checkKeys(options, KNOWN, CONTEXT);
+  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit, cleanupTimeout } = options;
+  checkRequest(request, CONTEXT);
+  checkString("lastEventId", lastEventId, CONTEXT);
+  checkKeepAlive(keepAlive, CONTEXT);
+  checkDelay("cleanupTimeout", cleanupTimeout, CONTEXT);
   if (retry !== undefined) assertRetry(retry, CONTEXT);
-  for (const [name, value] of [["serialize", serialize], ["onError", onError], ["onClose", onClose]] as const) {
-    if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(`${CONTEXT}: \`${name}\` must be a function (got ${describeValue(value)})`);
-    }
-  }
+  checkFunction("serialize", serialize, CONTEXT);
+  checkFunction("onError", onError, CONTEXT);
+  checkFunction("onClose", onClose, CONTEXT);
+  checkPositive("highWaterMark", highWaterMark, CONTEXT, "code units");
   const mark = highWaterMark ?? 65_536;
   const limit = bufferLimit ?? Math.max(1_048_576, mark);
-  if (!isPositiveFinite(mark)) {
-    throw new TypeError(`${CONTEXT}: \`highWaterMark\` must be a positive number (got ${describeValue(highWaterMark)})`);
-  }
-  if (!isPositiveFinite(limit) || limit < mark) {
+  if (typeof limit !== "number" || !(limit >= mark) || limit === Infinity) {
     throw new TypeError(`${CONTEXT}: \`bufferLimit\` must be a number >= highWaterMark (${mark}) (got ${describeValue(bufferLimit)})`);
   }
   return {
     request,
-    lastEventId,
+    lastEventId: lastEventId ?? readLastEventId(request),
     keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
     retry,
     serialize: serialize ?? JSON.stringify,
@@ -92,28 +77,4 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     bufferLimit: limit,
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
   };
-}
-
-function isPositiveFinite(value: unknown): value is number {
-  return typeof value === "number" && value > 0 && value !== Infinity;
-}
-
-/**
- * Checks a `request` option: a `Request` or an object with `headers` and, optionally, an `AbortSignal`.
- *
- * @throws {TypeError} naming `request` and showing the bad value
- */
-export function checkRequest(request: unknown, context: string): void {
-  const headers = (request as { headers?: unknown } | null)?.headers;
-  if (typeof request !== "object" || request === null || typeof headers !== "object" || headers === null) {
-    throw new TypeError(`${context}: \`request\` must be a Request or an object with \`headers\` (got ${describeValue(request)})`);
-  }
-  const signal = (request as { signal?: unknown }).signal;
-  if (signal !== undefined && signal !== null) {
-    const s = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
-    // Without removeEventListener, the stream could not take its listener off a signal that outlives it.
-    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function" || typeof s.removeEventListener !== "function") {
-      throw new TypeError(`${context}: \`request.signal\` must be an AbortSignal (got ${describeValue(signal)})`);
-    }
-  }
 }

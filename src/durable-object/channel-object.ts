@@ -5,6 +5,7 @@ import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { StorageBroker } from "./storage-broker.ts";
 import { discardBody, readPublishBody } from "./publish-body.ts";
+import { PUBLISH } from "../channel/publishable-event.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -143,7 +144,7 @@ export class ChannelObject<Env = unknown> {
       if (error instanceof TypeError) return json(400, { error: error.message });
       // The object's storage failed: not the publisher's fault, and worth trying again.
       this.#onError(error);
-      return json(503, { error: "Cannot publish: the channel could not store the event; try again" });
+      return json(503, { error: `${PUBLISH}: the channel could not store the event; try again` });
     }
     return json(201, { id });
   }

@@ -1,5 +1,5 @@
 import { describeError, describeValue } from "../core/describe-value.ts";
-import type { Message, MessageInit } from "../core/message.ts";
+import { CREATE_MESSAGE, type Message, type MessageInit } from "../core/message.ts";
 import { describeIssues } from "./describe-issues.ts";
 import type { EventEntry } from "./event-entry.ts";
 import type { EventFields } from "./event-types.ts";
@@ -35,7 +35,9 @@ export function buildEventMessage(
     return new MadeMessage(init as MessageInit);
   } catch (error) {
     // The Message's own grammar ("Cannot create message: `id` …"), said of this event.
-    throw new TypeError(`${entry.context}: ${describeError(error).replace(/^Cannot create message: /, "")}`, { cause: error });
+    const text = describeError(error);
+    const reason = text.startsWith(`${CREATE_MESSAGE}: `) ? text.slice(CREATE_MESSAGE.length + 2) : text;
+    throw new TypeError(`${entry.context}: ${reason}`, { cause: error });
   }
 }
 

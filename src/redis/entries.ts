@@ -85,5 +85,5 @@ function text(value: unknown): string | undefined {
 
 function unexpected(what: string, value: unknown): Error {
   const shown = Array.isArray(value) ? `a list of ${value.length}` : value === null ? "null" : typeof value;
-  return new Error(`edge-sse/redis: expected ${what} in the Redis reply (got ${shown})`);
+  return new Error(`Cannot read the Redis reply: expected ${what} (got ${shown})`);
 }

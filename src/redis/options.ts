@@ -1,5 +1,4 @@
-import { checkOptionKeys } from "../core/check-option-keys.ts";
-import { describeValue } from "../core/describe-value.ts";
+import { checkDelay, checkFunction, checkKeys, refusal } from "../core/check.ts";
 import { toConnection, type RedisClient, type RedisConnection } from "./connection.ts";
 
 /** Options of `redisBroker`. Unknown keys are a `TypeError`. */
@@ -64,24 +63,17 @@ function logError(error: unknown): void {
  * @throws {TypeError} naming the option and showing the bad value
  */
 export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisOptions {
-  checkOptionKeys(options, KNOWN, CONTEXT);
+  checkKeys(options, KNOWN, CONTEXT);
   const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, offlineTimeout = DEFAULT_OFFLINE_TIMEOUT_MS, onError = logError } = options;
   const connection = toConnection(client, "client", CONTEXT);
-  if (typeof key !== "string" || key === "") {
-    throw new TypeError(`${CONTEXT}: \`key\` must be a non-empty string (got ${describeValue(key)})`);
-  }
-  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1) {
-    throw new TypeError(`${CONTEXT}: \`maxLen\` must be a positive integer (got ${describeValue(maxLen)})`);
-  }
+  if (typeof key !== "string" || key === "") throw refusal(CONTEXT, "key", "a non-empty string", key);
+  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1) throw refusal(CONTEXT, "maxLen", "a positive integer", maxLen);
   if (blockingClient !== undefined && blockingClient === client) {
     throw new TypeError(`${CONTEXT}: \`blockingClient\` must be a connection of its own, not \`client\` (a blocking read would stall publishing)`);
   }
   const blockingConnection = blockingClient === undefined ? undefined : toConnection(blockingClient, "blockingClient", CONTEXT);
-  if (typeof offlineTimeout !== "number" || !(offlineTimeout > 0) || offlineTimeout === Infinity) {
-    throw new TypeError(`${CONTEXT}: \`offlineTimeout\` must be a positive number of milliseconds (got ${describeValue(offlineTimeout)})`);
-  }
-  if (typeof onError !== "function") {
-    throw new TypeError(`${CONTEXT}: \`onError\` must be a function (got ${describeValue(onError)})`);
-  }
+  // A bounded wait: a delay past what a timer takes would not wait at all.
+  checkDelay("offlineTimeout", offlineTimeout, CONTEXT);
+  checkFunction("onError", onError, CONTEXT);
   return { connection, key, maxLen, blockingConnection, offlineTimeout, onError };
 }

@@ -145,6 +145,7 @@ describe("Channel options", () => {
     [{ maxqueue: 1 }, /did you mean `maxQueue`/],
     [{ maxQueue: 0 }, /`maxQueue` must be a positive number of code units \(got number 0\)/],
     [{ keepAlive: -1 }, /`keepAlive` must be a positive number/],
+    [{ keepAlive: 2 ** 31 }, /^Cannot create Channel: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/],
     [{ retry: 1.5 }, /`retry` must be a non-negative integer/],
     [{ onJoin: "x" }, /`onJoin` must be a function \(got "x"\)/],
     [{ broker: {} }, /`broker` must have publish, subscribe and replay methods \(got an object, missing publish, subscribe, replay\)/],
@@ -163,11 +164,28 @@ describe("Channel options", () => {
     [{ filter: [] }, /`filter` must be an event name/],
     [{ lastEventId: 7 }, /`lastEventId` must be a string \(got number 7\)/],
     [{ maxQueue: Infinity }, /`maxQueue` must be a positive number/],
+    [{ keepAlive: 2 ** 31 }, /^Cannot subscribe: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/],
     [{ since: "1" }, /unknown option `since`/],
     [{ request: "/events" }, /Cannot subscribe: `request` must be a Request or an object with `headers` \(got "\/events"\)/],
   ])("channel.stream(%o) rejects with a TypeError naming the option", async (options, message) => {
     const channel = new Channel();
     await expect(channel.stream(options as never)).rejects.toThrow(message);
+    await channel.close();
+  });
+
+  test("Channel sends every Set-Cookie of the channel's and the stream's headers, and the last-event-id header", async () => {
+    const channel = new Channel({ headers: [["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-room", "lobby"]] });
+    const id = await channel.publish("x");
+    const response = await channel.response({
+      lastEventId: id,
+      keepAlive: false,
+      headers: [["Set-Cookie", "c=3"], ["x-room", "hall"]],
+    });
+    expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2", "c=3"]);
+    expect(response.headers.get("x-room")).toBe("hall");
+    expect(response.headers.get("last-event-id")).toBe(id);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    await response.body!.cancel();
     await channel.close();
   });
 });

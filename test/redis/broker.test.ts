@@ -224,7 +224,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await waitFor(() => events.length >= 20, "20 events");
     expect(events.map((event) => event.id)).toEqual(ids);
     await stop();
-    for (const error of errors) expect(String(error)).toMatch(/reading the stream .* failed; resuming after|Socket closed|closed/i);
+    for (const error of errors) expect(String(error)).toMatch(/Cannot read the Redis stream .*: the read failed; resuming after|Socket closed|closed/i);
   });
 
   it("reports read errors to onError, backs off and resumes after the last delivered event", async () => {
@@ -248,7 +248,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     for (let n = 1; n < 5; n++) ids.push(await broker.publish({ data: String(n) }));
     await waitFor(() => events.length >= 5, "the events after the failure");
     expect(events.map((event) => event.id)).toEqual(ids);
-    expect(String(errors[0])).toMatch(new RegExp(`reading the stream "${key}" failed; resuming after ${ids[0]}`));
+    expect(String(errors[0])).toMatch(new RegExp(`Cannot read the Redis stream "${key}": the read failed; resuming after ${ids[0]}`));
     expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
     expect(String((errors[1] as Error).cause)).toMatch(/WRONGTYPE/);
     await stop();

@@ -87,9 +87,10 @@ describe("redisBroker options", () => {
     [Infinity, "number Infinity"],
     [Number.NaN, "number NaN"],
     ["1000", '"1000"'],
+    [2 ** 31, "number 2147483648"],
   ])("rejects offlineTimeout %j", (offlineTimeout, got) => {
     expect(() => make({ client: nodeRedisLike, key: "k", offlineTimeout })).toThrow(
-      new TypeError(`Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds (got ${got})`),
+      new TypeError(`Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds up to 2147483647 (got ${got})`),
     );
   });
 

@@ -76,7 +76,7 @@ test("lastEventId: DataStream refuses a value that is not a string", () => {
 });
 
 test("highWaterMark and bufferLimit: DataStream refuses bad bounds", () => {
-  expect(bad({ highWaterMark: 0 })).toThrow(new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number (got number 0)"));
+  expect(bad({ highWaterMark: 0 })).toThrow(new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number of code units (got number 0)"));
   expect(bad({ highWaterMark: 100, bufferLimit: 50 })).toThrow(
     new TypeError("Cannot create DataStream: `bufferLimit` must be a number >= highWaterMark (100) (got number 50)"),
   );
