@@ -7,6 +7,7 @@
  */
 export { DataStream } from "./core/data-stream.ts";
 export { Message, type MessageFields, type MessageInit } from "./core/message.ts";
+export type { EventFields } from "./core/frame.ts";
 export { encodeMessage, type Serializer, type ServerSentEventConvertible } from "./core/encode-message.ts";
 export { StreamClosedError, type CloseType } from "./core/stream-closed-error.ts";
 export { DEFAULT_HEADERS } from "./core/default-headers.ts";
@@ -18,8 +19,8 @@ export type {
   DataInputOf,
   DataOf,
   EventBuilders,
+  EventBuilderFields,
   EventDefinition,
-  EventFields,
   EventInputOf,
   EventMapCarrier,
   EventMapInit,

@@ -10,8 +10,7 @@ import type {
 import type { Serializer } from "../core/encode-message.ts";
 import type { StreamClosedError } from "../core/stream-closed-error.ts";
 import { DataStream } from "../core/data-stream.ts";
-import { definedFields, itemFields } from "../core/encode-message.ts";
-import { formatFrame } from "../core/frame.ts";
+import { itemFields } from "../core/encode-message.ts";
 import { Message } from "../core/message.ts";
 import { SharedFrame } from "../core/shared-frame.ts";
 import { mergeHeaderSet, type HeaderSet } from "../core/default-headers.ts";
@@ -107,7 +106,7 @@ export class Channel {
   constructor(options: ChannelOptions = {}) {
     checkChannelOptions(options);
     this.#options = options;
-    this.#broker = options.broker ?? new MemoryBroker(options.history === undefined ? {} : { history: options.history });
+    this.#broker = options.broker ?? new MemoryBroker({ history: options.history });
     this.#serialize = options.serialize ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
@@ -213,7 +212,7 @@ export class Channel {
     const live = this.#feed.live || (await this.#waitForFeed());
     const earlier = live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
-    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers as HeadersInit);
+    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     const info: ChannelSubscriber = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
@@ -223,13 +222,13 @@ export class Channel {
     const keepAlive = options.keepAlive ?? this.#options.keepAlive;
     let subscriber: Subscriber | undefined;
     return new DataStream((ctx) => void (subscriber = this.#join(ctx, info, accepts, maxQueue, earlier)), {
-      ...(request === undefined ? {} : { request }),
-      ...(lastEventId === undefined ? {} : { lastEventId }),
-      ...(keepAlive === undefined ? {} : { keepAlive }),
-      ...(retry === undefined ? {} : { retry }),
-      headers: (info.replayedFrom === undefined
+      request,
+      lastEventId,
+      keepAlive,
+      retry,
+      headers: info.replayedFrom === undefined
         ? headers
-        : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) })) as HeadersInit,
+        : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
       // Paces replays (see #catchUp); live sends do not wait, and only `bufferLimit` stops them.
       highWaterMark: maxQueue / 4,
       bufferLimit: maxQueue,
@@ -482,7 +481,7 @@ export class Channel {
       if (type === GAP_EVENT) {
         throw new TypeError(`Cannot deliver event ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`);
       }
-      frame = new SharedFrame(formatFrame(new Message(definedFields({ id, event: type, data, comment, retry })).fields));
+      frame = new SharedFrame(new Message({ id, event: type, data, comment, retry }).toString());
     } catch (error) {
       this.#onError(error);
       return undefined;

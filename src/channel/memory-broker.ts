@@ -8,9 +8,9 @@ import { PUBLISH } from "./publishable-event.ts";
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {
   /** Bounds of the history. @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
   /** A saved history to start from, oldest first (for example, read back from storage). */
-  readonly events?: readonly ChannelEvent[];
+  readonly events?: readonly ChannelEvent[] | undefined;
 }
 
 const CONTEXT = "Cannot create MemoryBroker";

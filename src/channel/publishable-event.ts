@@ -1,4 +1,4 @@
-import type { FrameFields } from "../core/frame.ts";
+import type { EventFields } from "../core/frame.ts";
 import type { ChannelEventInit } from "./types.ts";
 import { formatFrame } from "../core/frame.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -22,7 +22,7 @@ const CONTEXT = PUBLISH;
  * @returns the fields as a broker takes them
  * @throws {TypeError} naming the field, or the frame's size and the bound
  */
-export function publishableEvent(fields: FrameFields, maxQueue: number): ChannelEventInit {
+export function publishableEvent(fields: EventFields, maxQueue: number): ChannelEventInit {
   const { id, event, data, comment, retry } = fields;
   if (id === "") {
     throw new TypeError(

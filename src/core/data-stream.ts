@@ -109,7 +109,7 @@ export class DataStream {
     const headers = init?.headers === undefined
       ? this.#options.headers
       : mergeHeaderSet(MAKE_RESPONSE, this.#options.headers, init.headers);
-    return new Response(this.toReadableStream(), { status: 200, ...init, headers: headers as HeadersInit });
+    return new Response(this.toReadableStream(), { status: 200, ...init, headers });
   }
 }
 

@@ -1,32 +1,12 @@
 import { assertEventId, assertEventName, assertRetry, assertText } from "./fields.ts";
-import { formatFrame } from "./frame.ts";
+import { formatFrame, type EventFields } from "./frame.ts";
 import { describeError, describeValue } from "./describe-value.ts";
 
-/** The fields of one server-sent event. Every field is optional, but a message needs at least one. */
-export interface MessageInit {
-  /** The event's data. Line breaks (CRLF, CR, LF) split it into `data:` lines; they arrive as LF. */
-  readonly data?: string;
-  /** The event type (`event:`); the browser dispatches `message` when absent. No CR or LF. */
-  readonly event?: string;
-  /**
-   * The event id (`id:`), sent back as `Last-Event-ID` on reconnect, so it must come back intact: no
-   * control character, no whitespace at either end, no lone surrogate, at most `MAX_EVENT_ID_BYTES`.
-   */
-  readonly id?: string;
-  /** The client's reconnection delay in milliseconds (`retry:`): a non-negative integer. */
-  readonly retry?: number;
-  /** A comment (`: …` lines): ignored by clients, still bytes on the wire. */
-  readonly comment?: string;
-}
+/** The fields a `Message` is made from. Every field is optional, but a message needs at least one. */
+export type MessageInit = EventFields;
 
 /** The fields of a made `Message`: all five keys, `undefined` where a field is absent. */
-export interface MessageFields {
-  readonly data: string | undefined;
-  readonly event: string | undefined;
-  readonly id: string | undefined;
-  readonly retry: number | undefined;
-  readonly comment: string | undefined;
-}
+export type MessageFields = { readonly [Field in keyof EventFields]-?: EventFields[Field] };
 
 const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
 /** How the errors of `new Message()` and its builders start. */

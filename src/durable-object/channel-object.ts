@@ -10,9 +10,9 @@ import { PUBLISH } from "../channel/publishable-event.ts";
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
   /** Bounds of the history kept in the object's storage. @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
   /** The largest POST body taken, in bytes; a larger one gets 413. @default 65536 */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
 }
 
 /** The default `maxBodyBytes`: an event this big still fits one value of key-value Durable Object storage (128 KiB). */
@@ -94,7 +94,7 @@ export class ChannelObject<Env = unknown> {
     }
     this.#maxBodyBytes = maxBodyBytes;
     this.#onError = channelOptions.onError ?? logError;
-    const broker = new StorageBroker(ctx.storage, history === undefined ? {} : { history });
+    const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
     this.channel = new Channel({ ...channelOptions, broker });
   }

@@ -72,11 +72,7 @@ function fromJson(text: string): MessageInit | RefusedPublish {
       return { status: 400, error: describeError(error) };
     }
   }
-  return {
-    data: typeof data === "string" ? data : JSON.stringify(data),
-    ...(event === undefined ? {} : { event: event as string }),
-    ...(id === undefined ? {} : { id: id as string }),
-  };
+  return { data: typeof data === "string" ? data : JSON.stringify(data), event: event as string | undefined, id: id as string | undefined };
 }
 
 /**

@@ -8,7 +8,7 @@ import { PUBLISH } from "../channel/publishable-event.ts";
 /** Options of a `StorageBroker`. */
 export interface StorageBrokerOptions {
   /** Bounds of the history; events past them are deleted from storage too. @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
 }
 
 /** Every key a `StorageBroker` writes starts with this. */
@@ -25,13 +25,8 @@ const CONTEXT = "Cannot create StorageBroker";
 const KEYS: ReadonlySet<string> = new Set(["history"]);
 
 /** One event as stored: its fields (absent ones left out) and when it was published. */
-interface StoredEvent {
+interface StoredEvent extends ChannelEvent {
   readonly at: number;
-  readonly id: string;
-  readonly event?: string;
-  readonly data?: string;
-  readonly comment?: string;
-  readonly retry?: number;
 }
 
 /**
@@ -238,6 +233,7 @@ function storageFailed(error: unknown): Error {
   return new Error(`${PUBLISH}: the Durable Object's storage failed (${describeError(error)})`, { cause: error });
 }
 
+/** The event as stored: absent fields are left out, so that storage holds no key without a value. */
 function toStored(event: ChannelEvent, at: number): StoredEvent {
   return {
     at,

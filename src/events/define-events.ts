@@ -3,7 +3,7 @@ import { assertEventName } from "../core/fields.ts";
 import { Message } from "../core/message.ts";
 import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
 import { BUILD_EVENT, type EventEntry, readEventEntry } from "./event-entry.ts";
-import type { EventFields, EventMapInit, TypedEvents } from "./event-types.ts";
+import type { EventBuilderFields, EventMapInit, TypedEvents } from "./event-types.ts";
 import { mapMessageClass } from "./map-message.ts";
 import { toAsyncAPIDocument } from "./to-asyncapi.ts";
 import { toOpenAPIMediaType } from "./to-openapi.ts";
@@ -87,7 +87,7 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
     toAsyncAPI: (options: unknown) => toAsyncAPIDocument(entries.values(), options),
   };
   for (const entry of entries.values()) {
-    events[entry.name] = (data: unknown, fields?: EventFields): Message => buildEventMessage(entry, data, fields, MapMessage);
+    events[entry.name] = (data: unknown, fields?: EventBuilderFields): Message => buildEventMessage(entry, data, fields, MapMessage);
   }
   return Object.freeze(events) as TypedEvents<M>;
 }
@@ -122,10 +122,7 @@ function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, MapM
     const known = Array.from(entries.keys(), (name) => describeValue(name)).join(", ");
     throw new TypeError(`${BUILD_EVENT}: \`event\` must be one of ${known} (got ${describeValue(event)})`);
   }
-  const fields: Record<string, unknown> = {};
-  if (id !== undefined) fields["id"] = id;
-  if (retry !== undefined) fields["retry"] = retry;
-  if (comment !== undefined) fields["comment"] = comment;
-  return buildEventMessage(entry, data, fields, MapMessage);
+  // Message checks the values.
+  return buildEventMessage(entry, data, { id, retry, comment } as EventBuilderFields, MapMessage);
 }
 

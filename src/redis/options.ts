@@ -15,13 +15,13 @@ export interface RedisBrokerOptions {
    * so it may hold a few more. Replay reaches back as far as the stream does.
    * @default 1000
    */
-  readonly maxLen?: number;
+  readonly maxLen?: number | undefined;
   /**
    * The connection the live feed blocks on with `XREAD BLOCK`; give it to none else. When absent,
    * `client.duplicate()` is connected on subscribe and closed on unsubscribe. One you give is not
    * closed: it ends its current read (at most 5 s) and is left open.
    */
-  readonly blockingClient?: RedisClient;
+  readonly blockingClient?: RedisClient | undefined;
   /**
    * How long `publish`, `replay` and the start of the live feed wait for a client that is
    * (re)connecting, in milliseconds. Commands are never left in the client's offline queue: past
@@ -29,13 +29,13 @@ export interface RedisBrokerOptions {
    * publish that rejects so stored nothing). The live feed's reads do wait for the connection.
    * @default 1000
    */
-  readonly offlineTimeout?: number;
+  readonly offlineTimeout?: number | undefined;
   /**
    * Called with the live feed's errors (it backs off and resumes after the last event it delivered)
    * and with listener errors.
    * @default console.error
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /** Options with their defaults applied. */
