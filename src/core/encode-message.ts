@@ -1,4 +1,4 @@
-import { Message } from "./message.ts";
+import { Message, ownFields } from "./message.ts";
 import { formatFrame, type EventFields } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeError, describeValue } from "./describe-value.ts";
@@ -50,8 +50,9 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
 export function itemFields(item: unknown, serialize: Serializer): EventFields {
   if (typeof item === "string") return { data: item };
   if (typeof item === "object" && item !== null) {
-    if (item instanceof Message) return item.fields;
-    // A message of another copy of this library: checked again, since its brand can be forged.
+    const own = ownFields(item);
+    if (own !== undefined) return own;
+    // Anything else that claims to be a Message (another copy's, a look-alike): checked again.
     if (Message.isMessage(item)) return new Message(item.fields).fields;
     if (ArrayBuffer.isView(item)) {
       return { data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) };

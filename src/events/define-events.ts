@@ -1,6 +1,6 @@
 import { describeValue } from "../core/describe-value.ts";
 import { assertEventName } from "../core/fields.ts";
-import { Message } from "../core/message.ts";
+import { Message, ownFields } from "../core/message.ts";
 import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
 import { BUILD_EVENT, type EventEntry, readEventEntry } from "./event-entry.ts";
 import type { EventBuilderFields, EventMapInit, TypedEvents } from "./event-types.ts";
@@ -76,7 +76,7 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
   const events: Record<string, unknown> = {
     parse(item: unknown): Message {
       if (Message.isMessage(item)) {
-        if (item instanceof MapMessage) return item;
+        if (item instanceof MapMessage && ownFields(item) !== undefined) return item;
         throw new TypeError(
           `${BUILD_EVENT}: this Message was not made by a builder of this event map, so its data cannot be checked (build it with events.<name>(data))`,
         );
