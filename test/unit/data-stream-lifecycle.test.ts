@@ -385,6 +385,15 @@ test("sleep: ctx.sleep rejects with the close reason once the stream ends, and r
   await expect(context!.sleep(1)).rejects.toBe(context!.signal.reason);
 });
 
+test("DataStream sends what a producer sent before it returned an iterable first, then what it yields", async () => {
+  const text = await collectText(new DataStream((ctx) => {
+    ctx.send("sent 1");
+    ctx.send(Message.data("sent 2").id("2"));
+    return ["yielded 3", "yielded 4"];
+  }, { keepAlive: false }).toReadableStream());
+  expect(parseWire(text).events.map((event) => event.data)).toEqual(["sent 1", "sent 2", "yielded 3", "yielded 4"]);
+});
+
 test("DataStream throws when ctx.send() is called by a producer that returned an iterable", async () => {
   let error: unknown;
   await collectText(new DataStream(async function* (ctx) {
