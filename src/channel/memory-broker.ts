@@ -84,9 +84,9 @@ export class MemoryBroker implements ChannelBroker {
       id: given ?? `${this.#prefix}-${this.#count + 1}`,
       event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
-    this.#history.assertCanAppend(event, PUBLISH);
+    const size = this.#history.assertCanAppend(event, PUBLISH);
     if (given === undefined) this.#count++;
-    this.#history.append(event);
+    this.#history.append(event, undefined, size);
     for (const listener of this.#listeners) listener(event);
     return event.id;
   }

@@ -141,7 +141,7 @@ export class StorageBroker implements ChannelBroker {
     const event: ChannelEvent = Object.freeze({
       id: given ?? String(sequence), event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
-    this.#history.assertCanAppend(event, PUBLISH);
+    const size = this.#history.assertCanAppend(event, PUBLISH);
     const key = EVENT_PREFIX + String(sequence).padStart(KEY_DIGITS, "0");
     const at = Date.now();
     // The write starts before anything changes here (a refusal at once leaves no trace) and before
@@ -153,7 +153,7 @@ export class StorageBroker implements ChannelBroker {
       return Promise.reject(storageFailed(error));
     }
     this.#sequence = sequence;
-    this.#history.append(event, at);
+    this.#history.append(event, at, size);
     this.#keys.push(key);
     const written = Promise.all([stored, this.#delete(this.#dropped())]);
     for (const listener of this.#listeners) listener(event);

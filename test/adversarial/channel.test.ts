@@ -210,7 +210,7 @@ describe("one event larger than history.maxBytes", () => {
     const broker = new MemoryBroker({ history: { maxBytes: 200 } });
     const kept = [broker.publish({ data: "a" }), broker.publish({ data: "b" })];
     expect(() => broker.publish({ data: "x".repeat(300) })).toThrow(
-      /^Cannot publish: the event is 3\d\d code units, more than `history.maxBytes` \(200\): the history could not hold it/,
+      /^Cannot publish: the event is 3\d\d bytes, more than `history.maxBytes` \(200\): the history could not hold it/,
     );
     expect(broker.events.map((event) => event.id)).toEqual(kept);
     const channel = new Channel({ broker });
