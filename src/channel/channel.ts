@@ -4,7 +4,7 @@ import type {
   ChannelEvent,
   ChannelOptions,
   ChannelStreamOptions,
-  ChannelSubscriber,
+  SubscriberInfo,
   ReplayResult,
 } from "./types.ts";
 import type { Serializer } from "../core/encode-message.ts";
@@ -224,7 +224,7 @@ export class Channel {
     const earlier = live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
-    const info: ChannelSubscriber = {
+    const info: SubscriberInfo = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
       request,
@@ -239,9 +239,9 @@ export class Channel {
       headers: info.replayedFrom === undefined
         ? headers
         : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
-      // Paces replays (see Subscriber); live sends do not wait, and only `bufferLimit` stops them.
+      // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
-      bufferLimit: maxQueue,
+      maxQueue,
       onClose: (reason) => this.#leave(subscriber, reason),
     });
   }

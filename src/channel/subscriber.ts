@@ -1,6 +1,6 @@
 import type { StreamContext } from "../core/types.ts";
 import type { SharedFrame } from "../core/shared-frame.ts";
-import type { ChannelBroker, ChannelEvent, ChannelSubscriber, ReplayResult } from "./types.ts";
+import type { ChannelBroker, ChannelEvent, SubscriberInfo, ReplayResult } from "./types.ts";
 import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { isThenable } from "../core/check.ts";
@@ -24,7 +24,7 @@ export interface SubscriberChannel {
 /** How a subscriber is set up, in `channel.stream()`. */
 export interface SubscriberSetup {
   /** The subscriber as the join and leave hooks see it; `info.lastEventId` is where it resumes. */
-  readonly info: ChannelSubscriber;
+  readonly info: SubscriberInfo;
   /** Its filter, when it has one. */
   readonly filter: ((event: ChannelEvent) => boolean) | undefined;
   /** Its stream's `maxQueue`; the stream's `highWaterMark` must be a quarter of it. */
@@ -41,7 +41,7 @@ export interface SubscriberSetup {
  */
 export class Subscriber {
   /** The subscriber as the join and leave hooks see it. */
-  readonly info: ChannelSubscriber;
+  readonly info: SubscriberInfo;
   readonly #channel: SubscriberChannel;
   readonly #filter: ((event: ChannelEvent) => boolean) | undefined;
   readonly #maxQueue: number;

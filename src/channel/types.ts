@@ -64,8 +64,9 @@ export interface HistoryLimits {
    */
   readonly maxEvents?: number | undefined;
   /**
-   * Keep at most this many UTF-16 code units of encoded events. Unbounded when absent. An event
-   * larger than this by itself is refused when published.
+   * Keep at most this many bytes of events: the UTF-8 bytes of each event's id, event, data and
+   * comment, and the digits of its retry. Unbounded when absent. An event larger than this by
+   * itself is refused when published.
    */
   readonly maxBytes?: number | undefined;
   /** Keep events for at most this many milliseconds. Unbounded when absent. */
@@ -75,8 +76,8 @@ export interface HistoryLimits {
 /** Which events one subscriber gets: an event name, a list of names, or a predicate. */
 export type ChannelFilter = string | readonly string[] | ((event: ChannelEvent) => boolean);
 
-/** One client of a channel, as the join and leave hooks see it. */
-export interface ChannelSubscriber {
+/** One client of a channel, as the `onJoin` and `onLeave` hooks see it. */
+export interface SubscriberInfo {
   /** The id the client resumed from (header, query parameter or option), if any. */
   readonly lastEventId: string | undefined;
   /** Where replay started: the id replayed after, `"earliest"` after a gap, or `undefined` without replay. */
@@ -84,6 +85,12 @@ export interface ChannelSubscriber {
   /** The request the subscriber came with, if one was given. */
   readonly request: RequestLike | undefined;
 }
+
+/**
+ * The former name of `SubscriberInfo`, kept for one more release.
+ * @deprecated Use `SubscriberInfo`.
+ */
+export type ChannelSubscriber = SubscriberInfo;
 
 /** Options of a `Channel`. Unknown keys are a `TypeError`. */
 export interface ChannelOptions {
@@ -94,21 +101,22 @@ export interface ChannelOptions {
   /** Turns published items that are not strings, `Message`s or bytes into data text. @default JSON.stringify */
   readonly serialize?: Serializer | undefined;
   /**
-   * Per subscriber: past this many UTF-16 code units unread, that subscriber is closed with reason
-   * `"overflow"`. `publish` refuses an event whose frame is longer than half of it.
+   * Per subscriber: past this many UTF-16 code units of frames unread (the length of their text),
+   * that subscriber is closed with reason `"overflow"`. `publish` refuses an event whose frame is
+   * longer than half of it.
    * @default 1048576
    */
   readonly maxQueue?: number | undefined;
-  /** Keep-alive of each subscriber's stream, in milliseconds, or `false`. @default 5000 */
+  /** Keep-alive of each subscriber's stream, in milliseconds (at most 2147483647), or `false`. @default 5000 */
   readonly keepAlive?: number | false | undefined;
-  /** Sent first as `retry:` on each subscriber's stream. */
+  /** Sent first as `retry:` on each subscriber's stream: the client's reconnection delay in milliseconds. */
   readonly retry?: number | undefined;
   /** Headers of each subscriber's response, over the defaults. */
   readonly headers?: HeadersInit | undefined;
   /** Called when a subscriber's stream starts (after its replay is queued). */
-  readonly onJoin?: ((subscriber: ChannelSubscriber) => void) | undefined;
+  readonly onJoin?: ((subscriber: SubscriberInfo) => void) | undefined;
   /** Called once when a subscriber's stream has ended, with why. */
-  readonly onLeave?: ((subscriber: ChannelSubscriber, reason: StreamClosedError) => void) | undefined;
+  readonly onLeave?: ((subscriber: SubscriberInfo, reason: StreamClosedError) => void) | undefined;
   /** Called with errors that belong to no one caller: a broker's live feed failing, an invalid stored event. @default console.error */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
@@ -121,7 +129,7 @@ export interface ChannelStreamOptions {
   readonly lastEventId?: string | undefined;
   /** Which events this subscriber gets. @default every event */
   readonly filter?: ChannelFilter | undefined;
-  /** Overrides the channel's `maxQueue` for this subscriber: it may raise it, not lower it. */
+  /** Overrides the channel's `maxQueue` (UTF-16 code units) for this subscriber: it may raise it, not lower it. */
   readonly maxQueue?: number | undefined;
   /** Overrides the channel's `keepAlive`. */
   readonly keepAlive?: number | false | undefined;

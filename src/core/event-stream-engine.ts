@@ -55,7 +55,7 @@ function deferred(): Deferred {
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId, cleanupTimeout } = options;
+  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, maxQueue, lastEventId, cleanupTimeout } = options;
 
   // --- State ---------------------------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
    * The text waiting for the next write: frames pushed with `send` and frames pulled from the source,
    * in the order they came. A pull source adds to it only while a read waits (plus the one item it
    * reads ahead); pushed frames wait here until the consumer reads, counted against `highWaterMark`
-   * and `bufferLimit`.
+   * and `maxQueue`.
    */
   let pending = "";
   /** The frame `pending` holds when it is exactly one shared frame (a channel's fan-out): its bytes go out as they are. */
@@ -182,7 +182,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
         return false;
       }
     }
-    if (pending.length > bufferLimit) {
+    if (pending.length > maxQueue) {
       void finish("overflow");
       return false;
     }

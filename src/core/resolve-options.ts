@@ -19,7 +19,7 @@ export interface ResolvedOptions {
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
   readonly headers: HeaderSet;
   readonly highWaterMark: number;
-  readonly bufferLimit: number;
+  readonly maxQueue: number;
   readonly cleanupTimeout: number;
 }
 
@@ -27,8 +27,8 @@ export interface ResolvedOptions {
 export const CREATE_DATA_STREAM = "Cannot create DataStream";
 const CONTEXT = CREATE_DATA_STREAM;
 const KNOWN: ReadonlySet<string> = new Set([
-  "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "bufferLimit",
-  "cleanupTimeout",
+  "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "maxQueue",
+  "bufferLimit", "cleanupTimeout",
 ]);
 
 /** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
@@ -49,7 +49,7 @@ function logError(error: unknown): void {
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkKeys(options, KNOWN, CONTEXT);
-  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, bufferLimit, cleanupTimeout } = options;
+  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, cleanupTimeout } = options;
   checkRequest(request, CONTEXT);
   checkString("lastEventId", lastEventId, CONTEXT);
   checkKeepAlive(keepAlive, CONTEXT);
@@ -60,9 +60,14 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
   checkFunction("onClose", onClose, CONTEXT);
   checkPositive("highWaterMark", highWaterMark, CONTEXT, "code units");
   const mark = highWaterMark ?? 65_536;
-  const limit = bufferLimit ?? Math.max(1_048_576, mark);
+  // `bufferLimit` is the deprecated name of `maxQueue`: either, not both.
+  const [name, given] = options.bufferLimit === undefined ? ["maxQueue", options.maxQueue] : ["bufferLimit", options.bufferLimit];
+  if (options.maxQueue !== undefined && options.bufferLimit !== undefined) {
+    throw new TypeError(`${CONTEXT}: \`bufferLimit\` is the deprecated name of \`maxQueue\`; give \`maxQueue\` only`);
+  }
+  const limit = given ?? Math.max(1_048_576, mark);
   if (typeof limit !== "number" || !(limit >= mark) || limit === Infinity) {
-    throw new TypeError(`${CONTEXT}: \`bufferLimit\` must be a number >= highWaterMark (${mark}) (got ${describeValue(bufferLimit)})`);
+    throw new TypeError(`${CONTEXT}: \`${name}\` must be a number of code units >= highWaterMark (${mark}) (got ${describeValue(given)})`);
   }
   return {
     request,
@@ -74,7 +79,7 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     onClose,
     headers: mergeHeaderSet(CONTEXT, options.headers),
     highWaterMark: mark,
-    bufferLimit: limit,
+    maxQueue: limit,
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
   };
 }

@@ -89,13 +89,20 @@ export interface DataStreamOptions {
   /** Headers for `toResponse()`, over the defaults; every `set-cookie` value is kept. */
   readonly headers?: HeadersInit | undefined;
   /**
-   * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread.
+   * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread (the
+   * length of their text: one per ASCII character).
    * @default 65536
    */
   readonly highWaterMark?: number | undefined;
   /**
-   * Push mode: past this many code units unread, the stream closes with reason `"overflow"`.
-   * @default 1048576
+   * Push mode: past this many UTF-16 code units of frames unread, the stream closes with reason
+   * `"overflow"`. At least `highWaterMark`. A `Channel` calls the same bound `maxQueue`.
+   * @default 1048576 (or `highWaterMark`, when that is larger)
+   */
+  readonly maxQueue?: number | undefined;
+  /**
+   * The former name of `maxQueue`, taken for one more release; giving both is a `TypeError`.
+   * @deprecated Use `maxQueue`.
    */
   readonly bufferLimit?: number | undefined;
   /**

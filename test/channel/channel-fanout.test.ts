@@ -1,6 +1,6 @@
-import { describe, expect, test, vi } from "vitest";
+import { describe, expect, expectTypeOf, test, vi } from "vitest";
 import { Message, StreamClosedError } from "edge-sse";
-import { Channel, MemoryBroker, type ChannelSubscriber } from "edge-sse/channel";
+import { Channel, MemoryBroker, type ChannelSubscriber, type SubscriberInfo } from "edge-sse/channel";
 import { EventReader, datas, ids } from "./event-reader.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
 
@@ -66,8 +66,8 @@ describe("Channel fan-out", () => {
   });
 
   test("subscriber count and join/leave hooks, with why each left", async () => {
-    const joined: ChannelSubscriber[] = [];
-    const left: Array<[ChannelSubscriber, StreamClosedError]> = [];
+    const joined: SubscriberInfo[] = [];
+    const left: Array<[SubscriberInfo, StreamClosedError]> = [];
     const channel = new Channel({ onJoin: (s) => joined.push(s), onLeave: (s, reason) => left.push([s, reason]) });
     const request = new Request("http://localhost/events", { headers: { "last-event-id": "nope" } });
     const a = await subscribe(channel, { request });
@@ -85,6 +85,16 @@ describe("Channel fan-out", () => {
     await flushMicrotasks();
     expect(channel.subscriberCount).toBe(0);
     expect(left.map(([, reason]) => reason.type)).toEqual(["client-gone", "done"]);
+  });
+
+  test("ChannelSubscriber, the deprecated name of SubscriberInfo, still types the join hook", async () => {
+    expectTypeOf<ChannelSubscriber>().toEqualTypeOf<SubscriberInfo>();
+    const joined: ChannelSubscriber[] = [];
+    const channel = new Channel({ onJoin: (subscriber: ChannelSubscriber) => void joined.push(subscriber) });
+    const reader = await subscribe(channel, { lastEventId: "unknown" });
+    expect(joined.map((subscriber) => [subscriber.lastEventId, subscriber.replayedFrom])).toEqual([["unknown", "earliest"]]);
+    await reader.cancel();
+    await channel.close();
   });
 
   test("close() ends every stream; publishing or subscribing afterwards is a TypeError", async () => {

@@ -252,7 +252,7 @@ test("highWaterMark: send() returns false above it and ctx.ready resolves once t
   await expect(context!.ready).rejects.toBeInstanceOf(StreamClosedError);
 });
 
-test("bufferLimit: DataStream closes with overflow when a consumer stops reading, and memory stays bounded", async () => {
+test("maxQueue: DataStream closes with overflow when a consumer stops reading, and memory stays bounded", async () => {
   const onClose = vi.fn();
   let accepted = 0;
   let signal: AbortSignal | undefined;
@@ -263,7 +263,7 @@ test("bufferLimit: DataStream closes with overflow when a consumer stops reading
       ctx.send(frame);
       if (!ctx.signal.aborted) accepted++;
     }
-  }, { keepAlive: false, highWaterMark: 10_000, bufferLimit: 100_000, onClose });
+  }, { keepAlive: false, highWaterMark: 10_000, maxQueue: 100_000, onClose });
   const reader = stream.toReadableStream().getReader();
   // The first read starts the producer; the consumer reads nothing more.
   expect(await readChunk(reader)).toBe(":\n\n");
@@ -483,7 +483,7 @@ test("push: DataStream writes a chunk at the budget while a producer keeps sendi
       ctx.send(frame);
       await undefined;
     }
-  }, { keepAlive: false, highWaterMark: 50_000, bufferLimit: 100_000, onClose }).toReadableStream());
+  }, { keepAlive: false, highWaterMark: 50_000, maxQueue: 100_000, onClose }).toReadableStream());
   expect(parseWire(text).events).toHaveLength(5_000);
   await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
   expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("done");
