@@ -8,13 +8,13 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DataStream, MAX_EVENT_ID_BYTES, Message } from "../../src/index.ts";
-import { Channel, GAP_EVENT, type ChannelBroker, type ChannelEvent } from "../../src/channel.ts";
-import { ChannelObject, type DurableObjectStateLike } from "../../src/durable-object.ts";
+import { DataStream, MAX_EVENT_ID_BYTES, Message } from "edge-sse";
+import { Channel, GAP_EVENT, type ChannelBroker, type ChannelEvent } from "edge-sse/channel";
+import { ChannelObject, type DurableObjectStateLike } from "edge-sse/durable-object";
 import { readPublishBody } from "../../src/durable-object/publish-body.ts";
-import { toNodeListener } from "../../src/node.ts";
+import { toNodeListener } from "edge-sse/node";
 import { catchError } from "../helpers/catch-error.ts";
-import { EventReader } from "../channel/event-reader.ts";
+import { EventReader } from "../helpers/event-reader.ts";
 import { headerLine, rawGet } from "../helpers/raw-http.ts";
 
 // --- What was tried --------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { DataStream, Message } from "../../src/index.ts";
-import { Channel, GAP_EVENT } from "../../src/channel.ts";
+import { DataStream, Message } from "edge-sse";
+import { Channel, GAP_EVENT } from "edge-sse/channel";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
 import { acceptedId, HARD_IDS } from "../helpers/ids.ts";
 

@@ -1,12 +1,12 @@
 import { describe, expect, expectTypeOf, test, vi } from "vitest";
 import { Message, StreamClosedError } from "edge-sse";
 import { Channel, MemoryBroker, type ChannelSubscriber, type SubscriberInfo } from "edge-sse/channel";
-import { EventReader, datas, ids } from "./event-reader.ts";
+import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
 
 async function subscribe(channel: Channel, options: Parameters<Channel["stream"]>[0] = {}): Promise<EventReader> {
   const reader = new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
-  await reader.opened;
+  await reader.started();
   return reader;
 }
 
@@ -15,7 +15,6 @@ describe("Channel fan-out", () => {
     const serialize = vi.fn(JSON.stringify);
     const channel = new Channel({ serialize });
     const readers = await Promise.all([subscribe(channel), subscribe(channel), subscribe(channel)]);
-    await Promise.all(readers.map((reader) => reader.readOnce())); // the first bytes
     const id = await channel.publish({ price: 42 });
     for (const reader of readers) {
       expect(await reader.until(1)).toEqual([{ id, event: undefined, data: '{"price":42}' }]);

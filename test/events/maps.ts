@@ -4,7 +4,7 @@ import { toStandardJsonSchema } from "@valibot/to-json-schema";
 import { type } from "arktype";
 import * as v from "valibot";
 import * as z from "zod";
-import { defineEvents, type EventBuilderFields, type Message } from "../../src/index.ts";
+import { defineEvents, type EventBuilderFields, type Message } from "edge-sse";
 
 export const zodEvents = defineEvents({
   quote: {

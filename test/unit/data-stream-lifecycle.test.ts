@@ -1,8 +1,8 @@
 import { afterEach, expect, test, vi } from "vitest";
-import { DataStream, Message, StreamClosedError, type StreamContext } from "../../src/index.ts";
+import { DataStream, Message, StreamClosedError, type StreamContext } from "edge-sse";
 import { collectChunks, collectText, readChunk } from "../helpers/collect.ts";
 import { deferred, flushMicrotasks } from "../helpers/deferred.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { CONNECTION_SPECIFIC_HEADERS, DEFAULT_HEADERS, mergeHeaderSet } from "../../src/core/default-headers.ts";
-import { DataStream } from "../../src/index.ts";
+import { DataStream } from "edge-sse";
 
 test("mergeHeaderSet throws a TypeError naming each connection-specific header, te and http2-settings among them", () => {
   const values: Readonly<Record<string, string>> = {

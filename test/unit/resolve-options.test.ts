@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { DataStream, type DataStreamOptions, type StreamClosedError } from "../../src/index.ts";
+import { DataStream, type DataStreamOptions, type StreamClosedError } from "edge-sse";
 
 const bad = (options: unknown) => () => new DataStream([], options as DataStreamOptions);
 

@@ -14,7 +14,7 @@ export default defineConfig({
   resolve: {
     // As the root vitest.config.ts: tests and Workers import the package by name, which means the source.
     alias: [
-      { find: /^edge-sse$/, replacement: here("../../../src/index.ts") },
+      { find: /^edge-sse$/, replacement: here("edge-sse") },
       { find: /^edge-sse\/([\w-]+)$/, replacement: here("../../../src/$1.ts") },
     ],
   },
