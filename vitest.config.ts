@@ -5,15 +5,11 @@ const source = (path: string): string => fileURLToPath(new URL(path, import.meta
 
 export default defineConfig({
   resolve: {
-    // As in tsconfig.json `paths` and deno.json `imports`: examples import the package by name.
+    // As in tsconfig.json `paths`: examples and tests import the package by name, which means the source
+    // (each subpath of package.json `exports` is the entry file of that name: edge-sse/channel → src/channel.ts).
     alias: [
       { find: /^edge-sse$/, replacement: source("./src/index.ts") },
-      { find: /^edge-sse\/node$/, replacement: source("./src/node.ts") },
-      { find: /^edge-sse\/channel$/, replacement: source("./src/channel.ts") },
-      { find: /^edge-sse\/client$/, replacement: source("./src/client.ts") },
-      { find: /^edge-sse\/redis$/, replacement: source("./src/redis.ts") },
-      { find: /^edge-sse\/durable-object$/, replacement: source("./src/durable-object.ts") },
-      { find: /^edge-sse\/tokens$/, replacement: source("./src/tokens.ts") },
+      { find: /^edge-sse\/([\w-]+)$/, replacement: source("./src/$1.ts") },
     ],
   },
   test: {

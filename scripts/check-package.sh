@@ -100,7 +100,7 @@ doc_check() {
   [ "$status" -eq 0 ] || return "$status"
   readme="$(grep -cE '^Check README\.md#' "$out")"
   jsdoc="$(grep -cE '^Check src/.*#' "$out")"
-  ignored="$(cat README.md src/*.ts | grep -cE '^[[:space:]*]*```(ts|typescript|js|javascript)[[:space:]]+ignore')"
+  ignored="$(find src -name '*.ts' -exec cat README.md {} + | grep -cE '^[[:space:]*]*```(ts|typescript|js|javascript)[[:space:]]+ignore')"
   if [ "$readme" -eq 0 ] || [ "$jsdoc" -eq 0 ]; then
     echo "=> found no examples to check (README.md: $readme, JSDoc: $jsdoc); did Deno's doc extraction change?"
     return 1

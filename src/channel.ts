@@ -19,5 +19,6 @@ export type {
   ChannelSubscriber,
   HistoryLimits,
   ReplayResult,
+  SubscriberInfo,
   Unsubscribe,
 } from "./channel/types.ts";

@@ -5,21 +5,22 @@
  *
  * @module
  */
-export { DataStream } from "./data-stream.ts";
-export { Message, type MessageFields, type MessageInit } from "./message.ts";
-export { encodeMessage, type Serializer, type ServerSentEventConvertible } from "./encode-message.ts";
-export { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
-export { DEFAULT_HEADERS } from "./default-headers.ts";
-export { MAX_EVENT_ID_BYTES } from "./fields.ts";
-export type { DataStreamOptions, HeadersLike, Producer, RequestLike, Source, StreamContext } from "./types.ts";
+export { DataStream } from "./core/data-stream.ts";
+export { Message, type MessageFields, type MessageInit } from "./core/message.ts";
+export type { EventFields } from "./core/frame.ts";
+export { encodeMessage, type Serializer, type ServerSentEventConvertible } from "./core/encode-message.ts";
+export { StreamClosedError, type CloseType } from "./core/stream-closed-error.ts";
+export { DEFAULT_HEADERS } from "./core/default-headers.ts";
+export { MAX_EVENT_ID_BYTES } from "./core/fields.ts";
+export type { DataStreamOptions, HeadersLike, Producer, RequestLike, Source, StreamContext } from "./core/types.ts";
 export { defineEvents } from "./events/define-events.ts";
 export type {
   DataEncoding,
   DataInputOf,
   DataOf,
   EventBuilders,
+  EventBuilderFields,
   EventDefinition,
-  EventFields,
   EventInputOf,
   EventMapCarrier,
   EventMapInit,

@@ -13,8 +13,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { checkOptionKeys } from "./check-option-keys.ts";
-import { describeValue } from "./describe-value.ts";
+import { checkFunction, checkKeys, refusal } from "./core/check.ts";
+import { describeValue } from "./core/describe-value.ts";
 import { answer, failResponse } from "./node/answer.ts";
 import { ClientWatch } from "./node/client-watch.ts";
 import type { NodeResponse } from "./node/node-response.ts";
@@ -71,14 +71,9 @@ const OPTION_KEYS: ReadonlySet<string> = new Set(["onError"]);
  * ```
  */
 export function toNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
-  if (typeof handler !== "function") {
-    throw new TypeError(`${CONTEXT}: \`handler\` must be a function (got ${describeValue(handler)})`);
-  }
-  checkOptionKeys(options, OPTION_KEYS, CONTEXT);
-  const onError: unknown = options.onError;
-  if (onError !== undefined && typeof onError !== "function") {
-    throw new TypeError(`${CONTEXT}: \`onError\` must be a function (got ${describeValue(onError)})`);
-  }
+  if (typeof handler !== "function") throw refusal(CONTEXT, "handler", "a function", handler);
+  checkKeys(options, OPTION_KEYS, CONTEXT);
+  checkFunction("onError", options.onError, CONTEXT);
   const report = reporter(options.onError ?? ((error: unknown) => console.error("edge-sse/node: a request failed", error)));
   return (req, res) => void respond(handler, report, req, res as unknown as NodeResponse).catch(report);
 }

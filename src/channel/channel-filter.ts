@@ -1,5 +1,5 @@
 import type { ChannelEvent, ChannelFilter } from "./types.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /**
  * Turns a filter option into a predicate: an event name or a list of names matches the event's

@@ -1,35 +1,31 @@
-import type { StreamContext } from "../types.ts";
+import type { StreamContext } from "../core/types.ts";
 import type {
   ChannelBroker,
   ChannelEvent,
   ChannelOptions,
   ChannelStreamOptions,
-  ChannelSubscriber,
+  SubscriberInfo,
   ReplayResult,
 } from "./types.ts";
-import type { Serializer } from "../encode-message.ts";
-import type { StreamClosedError } from "../stream-closed-error.ts";
-import { DataStream } from "../data-stream.ts";
-import { definedFields, itemFields } from "../encode-message.ts";
-import { formatFrame } from "../frame.ts";
-import { Message } from "../message.ts";
-import { SharedFrame } from "../shared-frame.ts";
-import { mergeHeaders } from "../default-headers.ts";
-import { isThenable } from "../item-iterator.ts";
-import { describeValue } from "../describe-value.ts";
+import type { Serializer } from "../core/encode-message.ts";
+import type { StreamClosedError } from "../core/stream-closed-error.ts";
+import { DataStream } from "../core/data-stream.ts";
+import { itemFields } from "../core/encode-message.ts";
+import { Message } from "../core/message.ts";
+import { SharedFrame } from "../core/shared-frame.ts";
+import { mergeHeaderSet, type HeaderSet } from "../core/default-headers.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { replayAgain } from "./replay-again.ts";
 import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
-import { Subscriber } from "./subscriber.ts";
+import { DELIVER, Subscriber, type SubscriberChannel } from "./subscriber.ts";
 import { encodeIdForHeader, readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
-import { checkChannelOptions, checkStreamOptions, DEFAULT_MAX_QUEUE } from "./channel-options.ts";
+import { checkChannelOptions, checkStreamOptions, CREATE_CHANNEL, DEFAULT_MAX_QUEUE, SUBSCRIBE } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
-import { publishableEvent } from "./publishable-event.ts";
+import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 
-const PUBLISH = "Cannot publish";
-const STREAM = "Cannot subscribe";
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
 
@@ -88,12 +84,16 @@ export class Channel {
   readonly #serialize: Serializer;
   readonly #options: ChannelOptions;
   readonly #maxQueue: number;
+  /** The channel's headers over the defaults, checked once; each stream's merge over them. */
+  readonly #headers: HeaderSet;
   readonly #onError: (error: unknown) => void;
   readonly #subscribers = new Set<Subscriber>();
   /** Each event's frame, made once, reused by every subscriber and by replays of the same object. */
   readonly #frames = new WeakMap<ChannelEvent, SharedFrame>();
-  /** Events already reported as too large for a subscriber's queue: reported once, not once per subscriber. */
-  readonly #tooLargeReported = new WeakSet<ChannelEvent>();
+  /** Events already reported about (too large for a subscriber's queue): reported once, not once per subscriber. */
+  readonly #reported = new WeakSet<ChannelEvent>();
+  /** What each subscriber uses of this channel. */
+  readonly #link: SubscriberChannel;
   /** Live events that came while another was being delivered (a filter that publishes): sent next, in order. */
   readonly #backlog: ChannelEvent[] = [];
   #delivering = false;
@@ -107,10 +107,21 @@ export class Channel {
   constructor(options: ChannelOptions = {}) {
     checkChannelOptions(options);
     this.#options = options;
-    this.#broker = options.broker ?? new MemoryBroker(options.history === undefined ? {} : { history: options.history });
+    this.#broker = options.broker ?? new MemoryBroker({ history: options.history });
     this.#serialize = options.serialize ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
     this.#onError = reporter(options.onError ?? logError);
+    this.#link = {
+      broker: this.#broker,
+      frame: (event) => this.#frame(event),
+      report: this.#onError,
+      reportOnce: (event, error) => {
+        if (this.#reported.has(event)) return;
+        this.#reported.add(event);
+        this.#onError(error);
+      },
+    };
     this.#feed = new LiveFeed(this.#broker, (event) => this.#deliver(event), this.#onError);
   }
 
@@ -201,38 +212,37 @@ export class Channel {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
-        `${STREAM}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may take half of that (got ${describeValue(options.maxQueue)})`,
+        `${SUBSCRIBE}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may take half of that (got ${describeValue(options.maxQueue)})`,
       );
     }
-    const accepts = toPredicate(options.filter, STREAM);
+    const accepts = toPredicate(options.filter, SUBSCRIBE);
     const request = options.request;
     const lastEventId = options.lastEventId ?? readResumeId(request);
-    const headers = mergeHeaders(STREAM, this.#options.headers, options.headers);
+    const headers = mergeHeaderSet(SUBSCRIBE, this.#headers, options.headers);
     const retry = options.retry ?? this.#options.retry;
     const live = this.#feed.live || (await this.#waitForFeed());
     const earlier = live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
-    if (this.#closing !== undefined) throw new TypeError(`${STREAM}: the channel is closed`);
+    if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
-    const info: ChannelSubscriber = {
+    const info: SubscriberInfo = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
       request,
     };
     const maxQueue = options.maxQueue ?? this.#maxQueue;
-    const keepAlive = options.keepAlive ?? this.#options.keepAlive;
-    let subscriber: Subscriber | undefined;
-    return new DataStream((ctx) => void (subscriber = this.#join(ctx, info, accepts, maxQueue, earlier)), {
-      ...(request === undefined ? {} : { request }),
-      ...(lastEventId === undefined ? {} : { lastEventId }),
-      ...(keepAlive === undefined ? {} : { keepAlive }),
-      ...(retry === undefined ? {} : { retry }),
-      headers: info.replayedFrom === undefined ? headers : { ...headers, "last-event-id": encodeIdForHeader(info.replayedFrom) },
-      // Paces replays (see #catchUp); live sends do not wait, and only `bufferLimit` stops them.
+    const subscriber = new Subscriber(this.#link, { info, filter: accepts, maxQueue, replay: earlier });
+    return new DataStream((ctx) => this.#join(subscriber, ctx), {
+      request,
+      lastEventId,
+      keepAlive: options.keepAlive ?? this.#options.keepAlive,
+      retry,
+      headers: info.replayedFrom === undefined
+        ? headers
+        : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
+      // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
-      bufferLimit: maxQueue,
-      onClose: (reason) => {
-        if (subscriber !== undefined) this.#leave(subscriber, reason);
-      },
+      maxQueue,
+      onClose: (reason) => this.#leave(subscriber, reason),
     });
   }
 
@@ -270,7 +280,7 @@ export class Channel {
    */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
-    for (const subscriber of this.#subscribers) subscriber.ctx.close();
+    for (const subscriber of this.#subscribers) subscriber.close();
     this.#closing = this.#feed.stop();
     return this.#closing;
   }
@@ -324,142 +334,21 @@ export class Channel {
     if (this.#subscribers.size === 0) return;
     const frame = this.#frame(event);
     if (frame === undefined) return;
-    for (const subscriber of this.#subscribers) {
-      if (subscriber.pending !== undefined) {
-        if (this.#accepts(subscriber, event)) subscriber.hold(event, frame.text.length);
-        continue;
-      }
-      if (this.#replayed(subscriber, event)) continue;
-      if (this.#accepts(subscriber, event)) this.#send(subscriber, event, frame);
-    }
+    for (const subscriber of this.#subscribers) subscriber.offer(event, frame);
   }
 
   /**
-   * Registers a subscriber; with an id to resume after, replays, then goes live. A stream made
-   * before `close()` and started after it ends at once, without joining.
+   * Registers a subscriber at its stream's start; with an id to resume after, it catches up, then
+   * goes live. A stream made before `close()` and started after it ends at once, without joining.
    */
-  #join(
-    ctx: StreamContext,
-    info: ChannelSubscriber,
-    accepts: ((event: ChannelEvent) => boolean) | undefined,
-    maxQueue: number,
-    earlier: ReplayResult | undefined,
-  ): Subscriber | undefined {
-    if (this.#closing !== undefined) {
-      ctx.close();
-      return undefined;
-    }
-    const subscriber = new Subscriber(ctx, info, accepts, maxQueue);
-    if (info.lastEventId === undefined) {
-      this.#subscribers.add(subscriber);
-    } else {
-      // Hold live events first, then replay: a publish racing this join is in the replay, held, or
-      // brought later by a feed that lags behind the replay; it is sent once in every case.
-      subscriber.startHolding();
-      this.#subscribers.add(subscriber);
-      this.#catchUp(subscriber, info.lastEventId, earlier!).catch((error: unknown) => this.#dropSubscriber(subscriber, error));
-    }
+  #join(subscriber: Subscriber, ctx: StreamContext): void {
+    if (this.#closing !== undefined) return ctx.close();
+    this.#subscribers.add(subscriber);
+    subscriber.start(ctx);
     try {
-      this.#options.onJoin?.(info);
+      this.#options.onJoin?.(subscriber.info);
     } catch (error) {
       this.#onError(error);
-    }
-    return subscriber;
-  }
-
-  /**
-   * Sends the replay asked for before the subscriber held live events, then replays again after it
-   * (closing the window between the two) until no held event was dropped; then sends the held events
-   * not replayed and goes live. Replayed events are paced by the stream's `ready`, so a replay longer
-   * than `maxQueue` does not overflow it. Runs synchronously with a broker that answers at once,
-   * unless the client must catch up on reading.
-   */
-  async #catchUp(subscriber: Subscriber, afterId: string, earlier: ReplayResult): Promise<void> {
-    const { ctx, sent } = subscriber;
-    let result: ReplayResult | undefined = earlier;
-    for (;;) {
-      if (result === undefined) {
-        try {
-          const answer = this.#broker.replay(afterId);
-          result = isThenable(answer) ? await answer : answer;
-        } catch (error) {
-          result = await replayAgain(this.#broker, afterId, error, ctx.signal);
-        }
-      }
-      if (ctx.signal.aborted) return;
-      if (!result.found && !subscriber.gapSent) {
-        subscriber.gapSent = true;
-        const marker = { lastEventId: subscriber.info.lastEventId, firstId: result.events[0]?.id ?? null };
-        ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
-        if (ctx.desiredSize <= 0) await ctx.ready;
-      }
-      for (const event of result.events) {
-        afterId = event.id;
-        if (sent.has(event.id)) continue;
-        sent.add(event.id);
-        // The frame first: it freezes the event, so that no filter can change what the others get.
-        const frame = this.#frame(event);
-        if (frame !== undefined && this.#accepts(subscriber, event)) this.#send(subscriber, event, frame);
-        if (ctx.desiredSize <= 0) await ctx.ready;
-      }
-      const first = result === earlier;
-      result = undefined;
-      if (subscriber.overflowed) subscriber.startHolding();
-      else if (!first) break;
-    }
-    const held = subscriber.pending ?? [];
-    subscriber.pending = undefined;
-    subscriber.replayedTo = afterId;
-    for (const event of held) {
-      if (!this.#replayed(subscriber, event)) this.#send(subscriber, event);
-    }
-  }
-
-  /**
-   * Whether a live event was already replayed to this subscriber. A feed that comes over the network
-   * can lag behind the replay, even behind the id the client resumed after: with an ordered broker,
-   * every event up to the last one replayed is dropped; otherwise the ids replayed are, until the
-   * feed brings one that was not.
-   */
-  #replayed(subscriber: Subscriber, event: ChannelEvent): boolean {
-    const { sent, replayedTo } = subscriber;
-    if (replayedTo !== undefined && this.#broker.compare !== undefined) {
-      if (this.#broker.compare(event.id, replayedTo) <= 0) return true;
-      subscriber.replayedTo = undefined;
-      sent.clear();
-      return false;
-    }
-    if (sent.size === 0) return false;
-    if (sent.has(event.id)) return true;
-    sent.clear();
-    return false;
-  }
-
-  /**
-   * Sends an event to one subscriber, unless its frame is longer than the subscriber's queue always
-   * has room for: such an event (from a process with a larger `maxQueue`, or stored under one) is
-   * reported and skipped, since sending it would close the stream on every replay.
-   */
-  #send(subscriber: Subscriber, event: ChannelEvent, frame = this.#frame(event)): void {
-    if (frame === undefined) return;
-    if (frame.text.length <= subscriber.largestFrame) {
-      subscriber.ctx.send(frame);
-      return;
-    }
-    if (this.#tooLargeReported.has(event)) return;
-    this.#tooLargeReported.add(event);
-    this.#onError(new TypeError(
-      `Cannot deliver event ${describeValue(event.id)}: its frame is ${frame.text.length} code units, more than a subscriber with maxQueue ${subscriber.maxQueue} can take (${subscriber.largestFrame}); it was skipped for such subscribers. Give every channel that shares the broker the same maxQueue`,
-    ));
-  }
-
-  #accepts(subscriber: Subscriber, event: ChannelEvent): boolean {
-    if (subscriber.accepts === undefined) return true;
-    try {
-      return subscriber.accepts(event);
-    } catch (error) {
-      this.#onError(error);
-      return false;
     }
   }
 
@@ -474,12 +363,12 @@ export class Channel {
       Object.freeze(event);
       const { id, event: type, data, comment, retry } = event;
       if (typeof id !== "string" || id === "") {
-        throw new TypeError(`Cannot deliver event: the broker gave an event without an id (got ${describeValue(id)})`);
+        throw new TypeError(`${DELIVER}: the broker gave an event without an id (got ${describeValue(id)})`);
       }
       if (type === GAP_EVENT) {
-        throw new TypeError(`Cannot deliver event ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`);
+        throw new TypeError(`${DELIVER} ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`);
       }
-      frame = new SharedFrame(formatFrame(new Message(definedFields({ id, event: type, data, comment, retry })).fields));
+      frame = new SharedFrame(new Message({ id, event: type, data, comment, retry }).toString());
     } catch (error) {
       this.#onError(error);
       return undefined;
@@ -488,14 +377,9 @@ export class Channel {
     return frame;
   }
 
-  /** A replay that failed (three times): the client reconnects and tries again. Our own close reason is no error. */
-  #dropSubscriber(subscriber: Subscriber, error: unknown): void {
-    if (error !== subscriber.ctx.signal.reason) this.#onError(error);
-    subscriber.ctx.close();
-  }
-
+  /** A subscriber's stream has ended: it leaves, if it had joined. */
   #leave(subscriber: Subscriber, reason: StreamClosedError): void {
-    this.#subscribers.delete(subscriber);
+    if (!this.#subscribers.delete(subscriber)) return;
     try {
       this.#options.onLeave?.(subscriber.info, reason);
     } catch (error) {

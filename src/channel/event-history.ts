@@ -1,8 +1,11 @@
 import type { ChannelEvent, HistoryLimits, ReplayResult } from "./types.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { checkKeys } from "../core/check.ts";
 
 /** The default number of events a history keeps. */
 export const DEFAULT_MAX_EVENTS = 1000;
+
+const LIMITS: ReadonlySet<string> = new Set(["maxEvents", "maxBytes", "maxAge"]);
 
 interface Entry {
   readonly event: ChannelEvent;
@@ -31,14 +34,7 @@ export class EventHistory {
    * @throws {TypeError} naming the limit and the bad value
    */
   constructor(limits: HistoryLimits = {}, context: string, now: () => number = Date.now) {
-    if (typeof limits !== "object" || limits === null) {
-      throw new TypeError(`${context}: \`history\` must be an object of limits (got ${describeValue(limits)})`);
-    }
-    for (const key of Object.keys(limits)) {
-      if (key !== "maxEvents" && key !== "maxBytes" && key !== "maxAge") {
-        throw new TypeError(`${context}: unknown history limit \`${key}\` (expected maxEvents, maxBytes or maxAge)`);
-      }
-    }
+    checkKeys(limits, LIMITS, context, "history", "history limit");
     this.#maxEvents = limit(limits.maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
     this.#maxBytes = limit(limits.maxBytes, "maxBytes", Infinity, context, false);
     this.#maxAge = limit(limits.maxAge, "maxAge", Infinity, context, false);
@@ -64,9 +60,10 @@ export class EventHistory {
    *
    * @param event - the event about to be appended
    * @param context - the start of the error message, e.g. "Cannot publish"
+   * @returns the event's size, for `append`
    * @throws {TypeError} naming the id, or the event's size and the bound
    */
-  assertCanAppend(event: ChannelEvent, context: string): void {
+  assertCanAppend(event: ChannelEvent, context: string): number {
     this.#expire();
     if (this.#positions.has(event.id)) {
       throw new TypeError(
@@ -76,9 +73,10 @@ export class EventHistory {
     const size = eventSize(event);
     if (size > this.#maxBytes) {
       throw new TypeError(
-        `${context}: the event is ${size} code units, more than \`history.maxBytes\` (${this.#maxBytes}): the history could not hold it`,
+        `${context}: the event is ${size} bytes, more than \`history.maxBytes\` (${this.#maxBytes}): the history could not hold it`,
       );
     }
+    return size;
   }
 
   /**
@@ -86,8 +84,7 @@ export class EventHistory {
    * `maxBytes` alone (restored under tighter bounds) leaves the history empty: the events before it
    * go too, so that a client that saw one of them gets a gap rather than a replay without it.
    */
-  append(event: ChannelEvent, at = this.#now()): void {
-    const size = eventSize(event);
+  append(event: ChannelEvent, at = this.#now(), size = eventSize(event)): void {
     this.#positions.set(event.id, this.#dropped + this.#entries.length - this.#head);
     this.#entries.push({ event, at, size });
     this.#bytes += size;
@@ -130,10 +127,35 @@ export class EventHistory {
   }
 }
 
-/** The size an event counts for in `maxBytes`: UTF-16 code units of its fields. */
+/**
+ * The size an event counts for in `maxBytes`: the UTF-8 bytes of its id, event, data and comment,
+ * and the digits of its retry. Counted once per publish, whatever the number of subscribers.
+ */
 function eventSize(event: ChannelEvent): number {
-  return event.id.length + (event.event?.length ?? 0) + (event.data?.length ?? 0) + (event.comment?.length ?? 0) +
-    (event.retry === undefined ? 0 : 8);
+  return utf8Length(event.id) + utf8Length(event.event) + utf8Length(event.data) + utf8Length(event.comment) +
+    (event.retry === undefined ? 0 : String(event.retry).length);
+}
+
+/**
+ * The length of a text in UTF-8, without encoding it: a lone surrogate counts as the 3 bytes of the
+ * U+FFFD it is sent as. Not a string (a field of a stored event the channel has yet to check): 0.
+ */
+function utf8Length(text: unknown): number {
+  if (typeof text !== "string") return 0;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      bytes += 1;
+    } else if (code >= 0xd800 && code < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: two code units, four bytes
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
 }
 
 function limit(value: unknown, name: string, fallback: number, context: string, allowZero: boolean): number {

@@ -1,7 +1,7 @@
 import type { ChannelBroker, ChannelEvent, Unsubscribe } from "./types.ts";
-import { abortableSleep } from "../abortable-sleep.ts";
-import { describeValue } from "../describe-value.ts";
-import { isThenable } from "../item-iterator.ts";
+import { abortableSleep } from "../core/abortable-sleep.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { isThenable } from "../core/check.ts";
 
 /** After a failed subscribe, the next attempt waits this long, doubling up to `LAST_DELAY_MS`. */
 const FIRST_DELAY_MS = 100;

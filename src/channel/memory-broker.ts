@@ -1,18 +1,20 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "./types.ts";
 import { EventHistory } from "./event-history.ts";
 import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { checkKeys } from "../core/check.ts";
+import { PUBLISH } from "./publishable-event.ts";
 
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {
   /** Bounds of the history. @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
   /** A saved history to start from, oldest first (for example, read back from storage). */
-  readonly events?: readonly ChannelEvent[];
+  readonly events?: readonly ChannelEvent[] | undefined;
 }
 
 const CONTEXT = "Cannot create MemoryBroker";
-const PUBLISH = "Cannot publish";
+const KEYS: ReadonlySet<string> = new Set(["history", "events"]);
 
 /**
  * A broker that keeps its history in this process's memory and delivers each event synchronously,
@@ -45,14 +47,7 @@ export class MemoryBroker implements ChannelBroker {
    * @throws {TypeError} when a history limit or a saved event is invalid
    */
   constructor(options: MemoryBrokerOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
-    }
-    for (const key of Object.keys(options)) {
-      if (key !== "history" && key !== "events") {
-        throw new TypeError(`${CONTEXT}: unknown option \`${key}\` (expected history or events)`);
-      }
-    }
+    checkKeys(options, KEYS, CONTEXT);
     this.#history = new EventHistory(options.history, CONTEXT);
     const saved = options.events ?? [];
     if (!Array.isArray(saved)) {
@@ -89,9 +84,9 @@ export class MemoryBroker implements ChannelBroker {
       id: given ?? `${this.#prefix}-${this.#count + 1}`,
       event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
-    this.#history.assertCanAppend(event, PUBLISH);
+    const size = this.#history.assertCanAppend(event, PUBLISH);
     if (given === undefined) this.#count++;
-    this.#history.append(event);
+    this.#history.append(event, undefined, size);
     for (const listener of this.#listeners) listener(event);
     return event.id;
   }

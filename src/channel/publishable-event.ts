@@ -1,10 +1,12 @@
-import type { FrameFields } from "../frame.ts";
+import type { EventFields } from "../core/frame.ts";
 import type { ChannelEventInit } from "./types.ts";
-import { formatFrame } from "../frame.ts";
-import { describeValue } from "../describe-value.ts";
+import { formatFrame } from "../core/frame.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 
-const CONTEXT = "Cannot publish";
+/** How the errors of `channel.publish()` (and of a broker refusing an event) start. */
+export const PUBLISH = "Cannot publish";
+const CONTEXT = PUBLISH;
 
 /**
  * The event a channel hands to its broker, once checked for what would hurt its subscribers:
@@ -20,7 +22,7 @@ const CONTEXT = "Cannot publish";
  * @returns the fields as a broker takes them
  * @throws {TypeError} naming the field, or the frame's size and the bound
  */
-export function publishableEvent(fields: FrameFields, maxQueue: number): ChannelEventInit {
+export function publishableEvent(fields: EventFields, maxQueue: number): ChannelEventInit {
   const { id, event, data, comment, retry } = fields;
   if (id === "") {
     throw new TypeError(

@@ -1,6 +1,6 @@
 import type { ChannelBroker, ReplayResult } from "./types.ts";
-import { abortableSleep } from "../abortable-sleep.ts";
-import { describeValue } from "../describe-value.ts";
+import { abortableSleep } from "../core/abortable-sleep.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /** How many times a replay is asked for in all before giving up, and the wait before the first retry (doubling). */
 export const REPLAY_ATTEMPTS = 3;

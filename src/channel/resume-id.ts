@@ -1,5 +1,5 @@
-import type { RequestLike } from "../types.ts";
-import { readLastEventId } from "../last-event-id.ts";
+import type { RequestLike } from "../core/types.ts";
+import { readLastEventId } from "../core/last-event-id.ts";
 
 /**
  * The id a client resumes after: its `Last-Event-ID` header (decoded from UTF-8, as

@@ -1,5 +1,5 @@
-import { DataStream } from "../data-stream.ts";
-import { Message } from "../message.ts";
+import { DataStream } from "../core/data-stream.ts";
+import { Message } from "../core/message.ts";
 
 /** The reconnection delay a retry hint asks for when neither the channel nor the stream sets `retry`. */
 export const DEFAULT_RETRY_HINT_MS = 3_000;

@@ -1,24 +1,15 @@
-import type { RequestLike } from "../types.ts";
-import type { Serializer } from "../encode-message.ts";
-import type { StreamClosedError } from "../stream-closed-error.ts";
+import type { RequestLike } from "../core/types.ts";
+import type { EventFields } from "../core/frame.ts";
+import type { Serializer } from "../core/encode-message.ts";
+import type { StreamClosedError } from "../core/stream-closed-error.ts";
 
 /** One event as a channel stores and delivers it. Its `id` is always set. */
-export interface ChannelEvent {
+export interface ChannelEvent extends EventFields {
   readonly id: string;
-  readonly event?: string | undefined;
-  readonly data?: string | undefined;
-  readonly comment?: string | undefined;
-  readonly retry?: number | undefined;
 }
 
 /** An event handed to a broker: `id` is set only when the publisher chose one. */
-export interface ChannelEventInit {
-  readonly id?: string | undefined;
-  readonly event?: string | undefined;
-  readonly data?: string | undefined;
-  readonly comment?: string | undefined;
-  readonly retry?: number | undefined;
-}
+export type ChannelEventInit = EventFields;
 
 /** What a broker answers when asked for the events after an id. */
 export interface ReplayResult {
@@ -71,21 +62,22 @@ export interface HistoryLimits {
    * Keep at most this many events.
    * @default 1000
    */
-  readonly maxEvents?: number;
+  readonly maxEvents?: number | undefined;
   /**
-   * Keep at most this many UTF-16 code units of encoded events. Unbounded when absent. An event
-   * larger than this by itself is refused when published.
+   * Keep at most this many bytes of events: the UTF-8 bytes of each event's id, event, data and
+   * comment, and the digits of its retry. Unbounded when absent. An event larger than this by
+   * itself is refused when published.
    */
-  readonly maxBytes?: number;
+  readonly maxBytes?: number | undefined;
   /** Keep events for at most this many milliseconds. Unbounded when absent. */
-  readonly maxAge?: number;
+  readonly maxAge?: number | undefined;
 }
 
 /** Which events one subscriber gets: an event name, a list of names, or a predicate. */
 export type ChannelFilter = string | readonly string[] | ((event: ChannelEvent) => boolean);
 
-/** One client of a channel, as the join and leave hooks see it. */
-export interface ChannelSubscriber {
+/** One client of a channel, as the `onJoin` and `onLeave` hooks see it. */
+export interface SubscriberInfo {
   /** The id the client resumed from (header, query parameter or option), if any. */
   readonly lastEventId: string | undefined;
   /** Where replay started: the id replayed after, `"earliest"` after a gap, or `undefined` without replay. */
@@ -94,48 +86,55 @@ export interface ChannelSubscriber {
   readonly request: RequestLike | undefined;
 }
 
+/**
+ * The former name of `SubscriberInfo`, kept for one more release.
+ * @deprecated Use `SubscriberInfo`.
+ */
+export type ChannelSubscriber = SubscriberInfo;
+
 /** Options of a `Channel`. Unknown keys are a `TypeError`. */
 export interface ChannelOptions {
   /** Where events are stored and shared. @default a `MemoryBroker` with `history` */
-  readonly broker?: ChannelBroker;
+  readonly broker?: ChannelBroker | undefined;
   /** Bounds of the default in-memory history (not allowed with `broker`). @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
   /** Turns published items that are not strings, `Message`s or bytes into data text. @default JSON.stringify */
-  readonly serialize?: Serializer;
+  readonly serialize?: Serializer | undefined;
   /**
-   * Per subscriber: past this many UTF-16 code units unread, that subscriber is closed with reason
-   * `"overflow"`. `publish` refuses an event whose frame is longer than half of it.
+   * Per subscriber: past this many UTF-16 code units of frames unread (the length of their text),
+   * that subscriber is closed with reason `"overflow"`. `publish` refuses an event whose frame is
+   * longer than half of it.
    * @default 1048576
    */
-  readonly maxQueue?: number;
-  /** Keep-alive of each subscriber's stream, in milliseconds, or `false`. @default 5000 */
-  readonly keepAlive?: number | false;
-  /** Sent first as `retry:` on each subscriber's stream. */
-  readonly retry?: number;
+  readonly maxQueue?: number | undefined;
+  /** Keep-alive of each subscriber's stream, in milliseconds (at most 2147483647), or `false`. @default 5000 */
+  readonly keepAlive?: number | false | undefined;
+  /** Sent first as `retry:` on each subscriber's stream: the client's reconnection delay in milliseconds. */
+  readonly retry?: number | undefined;
   /** Headers of each subscriber's response, over the defaults. */
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersInit | undefined;
   /** Called when a subscriber's stream starts (after its replay is queued). */
-  readonly onJoin?: (subscriber: ChannelSubscriber) => void;
+  readonly onJoin?: ((subscriber: SubscriberInfo) => void) | undefined;
   /** Called once when a subscriber's stream has ended, with why. */
-  readonly onLeave?: (subscriber: ChannelSubscriber, reason: StreamClosedError) => void;
+  readonly onLeave?: ((subscriber: SubscriberInfo, reason: StreamClosedError) => void) | undefined;
   /** Called with errors that belong to no one caller: a broker's live feed failing, an invalid stored event. @default console.error */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /** Options of one subscriber's stream. Unknown keys are a `TypeError`. */
 export interface ChannelStreamOptions {
   /** The request: its `Last-Event-ID` header (or `lastEventId` query parameter) and its `signal` are used. */
-  readonly request?: RequestLike & { readonly url?: string };
+  readonly request?: RequestLike & { readonly url?: string } | undefined;
   /** The id to resume after; wins over the request's. */
-  readonly lastEventId?: string;
+  readonly lastEventId?: string | undefined;
   /** Which events this subscriber gets. @default every event */
-  readonly filter?: ChannelFilter;
-  /** Overrides the channel's `maxQueue` for this subscriber: it may raise it, not lower it. */
-  readonly maxQueue?: number;
+  readonly filter?: ChannelFilter | undefined;
+  /** Overrides the channel's `maxQueue` (UTF-16 code units) for this subscriber: it may raise it, not lower it. */
+  readonly maxQueue?: number | undefined;
   /** Overrides the channel's `keepAlive`. */
-  readonly keepAlive?: number | false;
+  readonly keepAlive?: number | false | undefined;
   /** Overrides the channel's `retry`. */
-  readonly retry?: number;
+  readonly retry?: number | undefined;
   /** Headers over the channel's. */
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersInit | undefined;
 }

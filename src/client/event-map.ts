@@ -5,7 +5,7 @@
  *
  * @see https://standardschema.dev
  */
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { EventStreamError } from "./event-stream-error.ts";
 import type { ServerSentEvent } from "./types.ts";
 

@@ -4,7 +4,7 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { ServerSentEvent } from "./types.ts";
 
 /** What a parser reports, as it meets it. */

@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { EventStreamError } from "./event-stream-error.ts";
 import type { GapInfo, ServerSentEvent } from "./types.ts";
 

@@ -1,5 +1,5 @@
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkKeys } from "../core/check.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { Backoff } from "./backoff.ts";
 import { createEventDecoder, type EventDecoder } from "./event-map.ts";
 import type { BodyOption, FetchLike, GapInfo, HeadersOption, RetryInfo } from "./types.ts";
@@ -64,7 +64,7 @@ export interface SubscribeConfig {
  * @throws {TypeError} naming the input or the option and showing the bad value
  */
 export function resolveSubscribeOptions(input: unknown, options: unknown): SubscribeConfig {
-  checkOptionKeys(options, KNOWN, CONTEXT);
+  checkKeys(options, KNOWN, CONTEXT);
   const o = options as Record<string, unknown>;
   const given = (key: string): boolean => o[key] !== undefined;
 
@@ -149,7 +149,7 @@ function readReconnect(value: unknown, method: string): Backoff | false {
   if (typeof value !== "object" || value === null) {
     throw new TypeError(`${CONTEXT}: \`reconnect\` must be a boolean or { delay?, maxDelay?, jitter?, maxRetries? } (got ${describeValue(value)})`);
   }
-  checkOptionKeys(value, RECONNECT_KEYS, `${CONTEXT}: \`reconnect\``);
+  checkKeys(value, RECONNECT_KEYS, `${CONTEXT}: \`reconnect\``);
   const r = value as Record<string, unknown>;
   const ms = (v: unknown): v is number => typeof v === "number" && v >= 0 && v <= 2_147_483_647;
   return {

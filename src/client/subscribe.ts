@@ -5,9 +5,9 @@
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#sse-processing-model
  */
-import { abortableSleep } from "../abortable-sleep.ts";
+import { abortableSleep } from "../core/abortable-sleep.ts";
 import { GAP_EVENT } from "../channel/gap-event.ts";
-import { describeError, describeValue } from "../describe-value.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
 import { MAX_WAIT, reconnectDelay, retryAfterMs } from "./backoff.ts";
 import { END_EVENT } from "./end-event.ts";
 import { EventStreamError } from "./event-stream-error.ts";

@@ -1,17 +1,18 @@
 import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
 import type { DurableObjectStateLike } from "./types.ts";
 import { Channel } from "../channel/channel.ts";
-import { Message } from "../message.ts";
-import { describeValue } from "../describe-value.ts";
+import { Message } from "../core/message.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { StorageBroker } from "./storage-broker.ts";
 import { discardBody, readPublishBody } from "./publish-body.ts";
+import { PUBLISH } from "../channel/publishable-event.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
   /** Bounds of the history kept in the object's storage. @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
   /** The largest POST body taken, in bytes; a larger one gets 413. @default 65536 */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
 }
 
 /** The default `maxBodyBytes`: an event this big still fits one value of key-value Durable Object storage (128 KiB). */
@@ -93,7 +94,7 @@ export class ChannelObject<Env = unknown> {
     }
     this.#maxBodyBytes = maxBodyBytes;
     this.#onError = channelOptions.onError ?? logError;
-    const broker = new StorageBroker(ctx.storage, history === undefined ? {} : { history });
+    const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
     this.channel = new Channel({ ...channelOptions, broker });
   }
@@ -143,7 +144,7 @@ export class ChannelObject<Env = unknown> {
       if (error instanceof TypeError) return json(400, { error: error.message });
       // The object's storage failed: not the publisher's fault, and worth trying again.
       this.#onError(error);
-      return json(503, { error: "Cannot publish: the channel could not store the event; try again" });
+      return json(503, { error: `${PUBLISH}: the channel could not store the event; try again` });
     }
     return json(201, { id });
   }

@@ -1,6 +1,7 @@
-import type { MessageInit } from "../message.ts";
-import { describeError, describeValue } from "../describe-value.ts";
-import { assertEventId } from "../fields.ts";
+import type { MessageInit } from "../core/message.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
+import { assertEventId } from "../core/fields.ts";
+import { PUBLISH } from "../channel/publishable-event.ts";
 
 /** Why a publish request was refused: the HTTP status and a message for the client. */
 export interface RefusedPublish {
@@ -8,7 +9,7 @@ export interface RefusedPublish {
   readonly error: string;
 }
 
-const CONTEXT = "Cannot publish";
+const CONTEXT = PUBLISH;
 const JSON_KEYS: ReadonlySet<string> = new Set(["data", "event", "id"]);
 const ACCEPTED = "send JSON (content-type: application/json) or text (content-type: text/plain)";
 
@@ -71,11 +72,7 @@ function fromJson(text: string): MessageInit | RefusedPublish {
       return { status: 400, error: describeError(error) };
     }
   }
-  return {
-    data: typeof data === "string" ? data : JSON.stringify(data),
-    ...(event === undefined ? {} : { event: event as string }),
-    ...(id === undefined ? {} : { id: id as string }),
-  };
+  return { data: typeof data === "string" ? data : JSON.stringify(data), event: event as string | undefined, id: id as string | undefined };
 }
 
 /**

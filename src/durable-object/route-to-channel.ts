@@ -1,5 +1,5 @@
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 const CONTEXT = "Cannot route to channel";
 

@@ -1,12 +1,14 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "../channel/types.ts";
 import type { DurableObjectStorageLike } from "./types.ts";
 import { EventHistory } from "../channel/event-history.ts";
-import { describeError, describeValue } from "../describe-value.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
+import { checkKeys } from "../core/check.ts";
+import { PUBLISH } from "../channel/publishable-event.ts";
 
 /** Options of a `StorageBroker`. */
 export interface StorageBrokerOptions {
   /** Bounds of the history; events past them are deleted from storage too. @default { maxEvents: 1000 } */
-  readonly history?: HistoryLimits;
+  readonly history?: HistoryLimits | undefined;
 }
 
 /** Every key a `StorageBroker` writes starts with this. */
@@ -20,15 +22,11 @@ const KEY_DIGITS = 16;
 const BATCH = 128;
 const GIVEN_ID = /^[0-9]+$/;
 const CONTEXT = "Cannot create StorageBroker";
+const KEYS: ReadonlySet<string> = new Set(["history"]);
 
 /** One event as stored: its fields (absent ones left out) and when it was published. */
-interface StoredEvent {
+interface StoredEvent extends ChannelEvent {
   readonly at: number;
-  readonly id: string;
-  readonly event?: string;
-  readonly data?: string;
-  readonly comment?: string;
-  readonly retry?: number;
 }
 
 /**
@@ -100,12 +98,7 @@ export class StorageBroker implements ChannelBroker {
         );
       }
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`${CONTEXT}: \`options\` must be an object (got ${describeValue(options)})`);
-    }
-    for (const key of Object.keys(options)) {
-      if (key !== "history") throw new TypeError(`${CONTEXT}: unknown option \`${key}\` (expected history)`);
-    }
+    checkKeys(options, KEYS, CONTEXT);
     this.#storage = storage;
     this.#history = new EventHistory(options.history, CONTEXT);
     this.#loading = this.#startLoading();
@@ -141,14 +134,14 @@ export class StorageBroker implements ChannelBroker {
     const given = init.id;
     if (given !== undefined && GIVEN_ID.test(given)) {
       throw new TypeError(
-        `Cannot publish: \`id\` must not be made of digits only, those ids are given by the durable object's history (got ${describeValue(given)})`,
+        `${PUBLISH}: \`id\` must not be made of digits only, those ids are given by the durable object's history (got ${describeValue(given)})`,
       );
     }
     const sequence = this.#sequence + 1;
     const event: ChannelEvent = Object.freeze({
       id: given ?? String(sequence), event: init.event, data: init.data, comment: init.comment, retry: init.retry,
     });
-    this.#history.assertCanAppend(event, "Cannot publish");
+    const size = this.#history.assertCanAppend(event, PUBLISH);
     const key = EVENT_PREFIX + String(sequence).padStart(KEY_DIGITS, "0");
     const at = Date.now();
     // The write starts before anything changes here (a refusal at once leaves no trace) and before
@@ -160,7 +153,7 @@ export class StorageBroker implements ChannelBroker {
       return Promise.reject(storageFailed(error));
     }
     this.#sequence = sequence;
-    this.#history.append(event, at);
+    this.#history.append(event, at, size);
     this.#keys.push(key);
     const written = Promise.all([stored, this.#delete(this.#dropped())]);
     for (const listener of this.#listeners) listener(event);
@@ -237,9 +230,10 @@ export class StorageBroker implements ChannelBroker {
 }
 
 function storageFailed(error: unknown): Error {
-  return new Error(`Cannot publish: the Durable Object's storage failed (${describeError(error)})`, { cause: error });
+  return new Error(`${PUBLISH}: the Durable Object's storage failed (${describeError(error)})`, { cause: error });
 }
 
+/** The event as stored: absent fields are left out, so that storage holds no key without a value. */
 function toStored(event: ChannelEvent, at: number): StoredEvent {
   return {
     at,

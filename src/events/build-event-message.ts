@@ -1,8 +1,8 @@
-import { describeError, describeValue } from "../describe-value.ts";
-import type { Message, MessageInit } from "../message.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
+import { CREATE_MESSAGE, type Message, type MessageInit } from "../core/message.ts";
 import { describeIssues } from "./describe-issues.ts";
 import type { EventEntry } from "./event-entry.ts";
-import type { EventFields } from "./event-types.ts";
+import type { EventBuilderFields } from "./event-types.ts";
 
 const FIELD_KEYS: ReadonlySet<string> = new Set(["id", "retry", "comment"]);
 
@@ -19,12 +19,12 @@ export type MessageConstructor = new (init: MessageInit) => Message;
 export function buildEventMessage(
   entry: EventEntry,
   data: unknown,
-  fields: EventFields | undefined,
+  fields: EventBuilderFields | undefined,
   MadeMessage: MessageConstructor,
 ): Message {
   if (fields !== undefined) checkFields(fields, entry.context);
   // Always the same keys, so that every init has one shape; Message takes undefined as absent.
-  const init = {
+  const init: MessageInit = {
     data: encodeData(entry, validatedOutput(entry, data)),
     event: entry.field,
     id: fields?.id,
@@ -32,10 +32,12 @@ export function buildEventMessage(
     comment: fields?.comment,
   };
   try {
-    return new MadeMessage(init as MessageInit);
+    return new MadeMessage(init);
   } catch (error) {
     // The Message's own grammar ("Cannot create message: `id` …"), said of this event.
-    throw new TypeError(`${entry.context}: ${describeError(error).replace(/^Cannot create message: /, "")}`, { cause: error });
+    const text = describeError(error);
+    const reason = text.startsWith(`${CREATE_MESSAGE}: `) ? text.slice(CREATE_MESSAGE.length + 2) : text;
+    throw new TypeError(`${entry.context}: ${reason}`, { cause: error });
   }
 }
 

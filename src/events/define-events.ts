@@ -1,9 +1,9 @@
-import { describeValue } from "../describe-value.ts";
-import { assertEventName } from "../fields.ts";
-import { Message } from "../message.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { assertEventName } from "../core/fields.ts";
+import { Message, ownFields } from "../core/message.ts";
 import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
-import { type EventEntry, readEventEntry } from "./event-entry.ts";
-import type { EventFields, EventMapInit, TypedEvents } from "./event-types.ts";
+import { BUILD_EVENT, type EventEntry, readEventEntry } from "./event-entry.ts";
+import type { EventBuilderFields, EventMapInit, TypedEvents } from "./event-types.ts";
 import { mapMessageClass } from "./map-message.ts";
 import { toAsyncAPIDocument } from "./to-asyncapi.ts";
 import { toOpenAPIMediaType } from "./to-openapi.ts";
@@ -76,9 +76,9 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
   const events: Record<string, unknown> = {
     parse(item: unknown): Message {
       if (Message.isMessage(item)) {
-        if (item instanceof MapMessage) return item;
+        if (item instanceof MapMessage && ownFields(item) !== undefined) return item;
         throw new TypeError(
-          `Cannot build event: this Message was not made by a builder of this event map, so its data cannot be checked (build it with events.<name>(data))`,
+          `${BUILD_EVENT}: this Message was not made by a builder of this event map, so its data cannot be checked (build it with events.<name>(data))`,
         );
       }
       return parseItem(item, entries, MapMessage);
@@ -87,7 +87,7 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
     toAsyncAPI: (options: unknown) => toAsyncAPIDocument(entries.values(), options),
   };
   for (const entry of entries.values()) {
-    events[entry.name] = (data: unknown, fields?: EventFields): Message => buildEventMessage(entry, data, fields, MapMessage);
+    events[entry.name] = (data: unknown, fields?: EventBuilderFields): Message => buildEventMessage(entry, data, fields, MapMessage);
   }
   return Object.freeze(events) as TypedEvents<M>;
 }
@@ -109,23 +109,20 @@ function checkEventName(name: string): void {
 
 function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, MapMessage: MessageConstructor): Message {
   if (typeof item !== "object" || item === null) {
-    throw new TypeError(`Cannot build event: expected an object { event, data, id?, retry?, comment? } (got ${describeValue(item)})`);
+    throw new TypeError(`${BUILD_EVENT}: expected an object { event, data, id?, retry?, comment? } (got ${describeValue(item)})`);
   }
   for (const key of Object.keys(item)) {
     if (!ITEM_KEYS.has(key)) {
-      throw new TypeError(`Cannot build event: unknown field \`${key}\` (expected event, data, id, retry or comment)`);
+      throw new TypeError(`${BUILD_EVENT}: unknown field \`${key}\` (expected event, data, id, retry or comment)`);
     }
   }
   const { event = "message", data, id, retry, comment } = item as Record<string, unknown>;
   const entry = typeof event === "string" ? entries.get(event) : undefined;
   if (entry === undefined) {
     const known = Array.from(entries.keys(), (name) => describeValue(name)).join(", ");
-    throw new TypeError(`Cannot build event: \`event\` must be one of ${known} (got ${describeValue(event)})`);
+    throw new TypeError(`${BUILD_EVENT}: \`event\` must be one of ${known} (got ${describeValue(event)})`);
   }
-  const fields: Record<string, unknown> = {};
-  if (id !== undefined) fields["id"] = id;
-  if (retry !== undefined) fields["retry"] = retry;
-  if (comment !== undefined) fields["comment"] = comment;
-  return buildEventMessage(entry, data, fields, MapMessage);
+  // Message checks the values.
+  return buildEventMessage(entry, data, { id, retry, comment } as EventBuilderFields, MapMessage);
 }
 

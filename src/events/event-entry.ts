@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { DataEncoding } from "./event-types.ts";
 import type { StandardSchemaV1, StandardSchemaV1Props } from "./standard-schema.ts";
 
@@ -18,6 +18,8 @@ export interface EventEntry {
   readonly context: string;
 }
 
+/** How the errors of a map's builders and `parse` start. */
+export const BUILD_EVENT = "Cannot build event";
 const DEFINITION_KEYS: ReadonlySet<string> = new Set(["schema", "encoding", "description"]);
 
 /**
@@ -53,7 +55,7 @@ export function readEventEntry(name: string, entry: unknown, context: string): E
 
 function made(name: string, schema: StandardSchemaV1, encoding: DataEncoding, description: string | undefined): EventEntry {
   const field = name === "message" ? undefined : name;
-  const context = `Cannot build event ${describeValue(name)}`;
+  const context = `${BUILD_EVENT} ${describeValue(name)}`;
   return { name, field, schema, standard: schema["~standard"], encoding, description, context };
 }
 

@@ -1,4 +1,5 @@
-import type { Message } from "../message.ts";
+import type { EventFields } from "../core/frame.ts";
+import type { Message } from "../core/message.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 import type { AsyncAPIDocument, AsyncAPIOptions } from "./to-asyncapi.ts";
 import type { OpenAPIItemMediaType, OpenAPISchemaMediaType } from "./to-openapi.ts";
@@ -34,15 +35,8 @@ export type EventDefinition =
  */
 export type EventMapInit = { readonly [name: string]: StandardSchemaV1 | EventDefinition };
 
-/** The fields of an event besides its type and data. */
-export interface EventFields {
-  /** The event id (`id:`), sent back as `Last-Event-ID` on reconnect. No CR, LF or NUL. */
-  readonly id?: string;
-  /** The client's reconnection delay in milliseconds (`retry:`). */
-  readonly retry?: number;
-  /** A comment (`: …` lines), ignored by clients. */
-  readonly comment?: string;
-}
+/** The fields a builder takes besides the data (its event type is the map's): `id`, `retry` and `comment`. */
+export type EventBuilderFields = Pick<EventFields, "id" | "retry" | "comment">;
 
 /** The key under which a `TypedEvents` carries its map's type; it exists only for the type checker. */
 declare const EVENT_MAP: unique symbol;
@@ -96,7 +90,7 @@ export type EventInputOf<Events extends EventMapCarrier> = {
 
 /** One builder per event: validates the data and returns the `Message`. */
 export type EventBuilders<M extends EventMapInit> = {
-  readonly [Name in keyof M & string]: (data: InputOfEntry<M[Name]>, fields?: EventFields) => Message;
+  readonly [Name in keyof M & string]: (data: InputOfEntry<M[Name]>, fields?: EventBuilderFields) => Message;
 };
 
 /** The members of a `TypedEvents` besides its builders. */

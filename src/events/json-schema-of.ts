@@ -1,4 +1,4 @@
-import { describeError, describeValue } from "../describe-value.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
 import type { EventEntry } from "./event-entry.ts";
 import type { StandardJSONSchemaV1Converter } from "./standard-schema.ts";
 

@@ -1,4 +1,4 @@
-import { Message, type MessageInit } from "../message.ts";
+import { Message, type MessageInit } from "../core/message.ts";
 
 /**
  * A fresh subclass of `Message` for the messages of one event map, so that the map knows its own
@@ -8,15 +8,15 @@ import { Message, type MessageInit } from "../message.ts";
 export function mapMessageClass(): new (init: MessageInit) => Message {
   return class EventMessage extends Message {
     override id(id: string): Message {
-      return new EventMessage(super.id(id).fields as MessageInit);
+      return new EventMessage(super.id(id).fields);
     }
 
     override retry(ms: number): Message {
-      return new EventMessage(super.retry(ms).fields as MessageInit);
+      return new EventMessage(super.retry(ms).fields);
     }
 
     override comment(text: string): Message {
-      return new EventMessage(super.comment(text).fields as MessageInit);
+      return new EventMessage(super.comment(text).fields);
     }
   };
 }

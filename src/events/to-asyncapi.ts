@@ -3,8 +3,8 @@
  *
  * @see https://www.asyncapi.com/docs/reference/specification/v3.0.0
  */
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkKeys } from "../core/check.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { EventEntry } from "./event-entry.ts";
 import { jsonSchemaOf, type JsonSchemaObject } from "./json-schema-of.ts";
 
@@ -55,7 +55,7 @@ const SERVER = "default";
  * @throws {TypeError} naming a missing or invalid option, or an event whose schema has no JSON Schema
  */
 export function toAsyncAPIDocument(entries: Iterable<EventEntry>, options: unknown): AsyncAPIDocument {
-  checkOptionKeys(options, KEYS, CONTEXT);
+  checkKeys(options, KEYS, CONTEXT);
   const { title, version, description, server, address, channel = "events", action = "receive" } = options as Record<
     string,
     unknown

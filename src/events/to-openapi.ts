@@ -3,8 +3,8 @@
  *
  * @see https://spec.openapis.org/oas/v3.2.0.html#special-considerations-for-server-sent-events
  */
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkKeys } from "../core/check.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { EventEntry } from "./event-entry.ts";
 import { jsonSchemaOf, type JsonSchemaObject } from "./json-schema-of.ts";
 
@@ -51,7 +51,7 @@ export function toOpenAPIMediaType(
   options: unknown,
 ): OpenAPIItemMediaType | OpenAPISchemaMediaType {
   const { version = "3.2" } = (options ?? {}) as { version?: unknown };
-  if (options !== undefined) checkOptionKeys(options, KEYS, CONTEXT);
+  if (options !== undefined) checkKeys(options, KEYS, CONTEXT);
   if (version !== "3.2" && version !== "3.1") {
     throw new TypeError(`${CONTEXT}: \`version\` must be "3.2" or "3.1" (got ${describeValue(version)})`);
   }

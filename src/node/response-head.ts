@@ -1,5 +1,5 @@
-import { CONNECTION_SPECIFIC_HEADERS } from "../default-headers.ts";
-import { describeValue } from "../describe-value.ts";
+import { CONNECTION_SPECIFIC_HEADERS } from "../core/default-headers.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /**
  * What the bridge reads of a handler's `Response`. A structural type: a `Response` of another realm

@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import type { ClientWatch } from "./client-watch.ts";
 import type { NodeResponse } from "./node-response.ts";
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import { Readable } from "node:stream";
-import { CONNECTION_SPECIFIC_HEADERS } from "../default-headers.ts";
+import { CONNECTION_SPECIFIC_HEADERS } from "../core/default-headers.ts";
 import type { Refusal } from "./refusal.ts";
 import { requestUrl } from "./request-url.ts";
 

@@ -1,6 +1,6 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, ReplayResult, Unsubscribe } from "../channel/types.ts";
-import { abortableSleep } from "../abortable-sleep.ts";
-import { describeError, describeValue } from "../describe-value.ts";
+import { abortableSleep } from "../core/abortable-sleep.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
 import type { RedisConnection } from "./connection.ts";
 import { parseEntries, parseStreamRead, toFields } from "./entries.ts";
 import { resolveRedisOptions, type RedisBrokerOptions } from "./options.ts";
@@ -163,7 +163,7 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
         failures = 0;
       } catch (error) {
         if (signal.aborted) return;
-        report(new Error(`edge-sse/redis: reading the stream ${describeValue(key)} failed; resuming after ${lastId}`, { cause: error }));
+        report(new Error(`Cannot read the Redis stream ${describeValue(key)}: the read failed; resuming after ${lastId}`, { cause: error }));
         try {
           await abortableSleep(Math.min(BACKOFF_FIRST_MS * 2 ** failures++, BACKOFF_LAST_MS), signal);
         } catch {

@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /**
  * A node-redis client (`createClient()` of `redis` v4 to v6), connected. The broker sends raw commands

@@ -1,4 +1,5 @@
 import type { ChannelEvent, ChannelEventInit } from "../channel/types.ts";
+import type { EventFields } from "../core/frame.ts";
 
 /**
  * XADD needs at least one field: an event with none of its own (only an id) is stored with this
@@ -47,10 +48,10 @@ function parseEntry(entry: unknown): ChannelEvent {
   if (!Array.isArray(entry) || entry.length < 2) throw unexpected("a stream entry [id, fields]", entry);
   const id = text(entry[0]);
   if (id === undefined) throw unexpected("a stream entry id", entry[0]);
-  let event: { id: string; event?: string; data?: string; comment?: string; retry?: number } = { id };
+  const event: { id: string } & { -readonly [Field in keyof EventFields]: EventFields[Field] } = { id };
   for (const [name, value] of fieldPairs(entry[1])) {
-    if (name === "event" || name === "data" || name === "comment") event = { ...event, [name]: value };
-    else if (name === "retry") event = { ...event, retry: Number(value) };
+    if (name === "event" || name === "data" || name === "comment") event[name] = value;
+    else if (name === "retry") event.retry = Number(value);
   }
   return event;
 }
@@ -85,5 +86,5 @@ function text(value: unknown): string | undefined {
 
 function unexpected(what: string, value: unknown): Error {
   const shown = Array.isArray(value) ? `a list of ${value.length}` : value === null ? "null" : typeof value;
-  return new Error(`edge-sse/redis: expected ${what} in the Redis reply (got ${shown})`);
+  return new Error(`Cannot read the Redis reply: expected ${what} (got ${shown})`);
 }

@@ -1,5 +1,4 @@
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkDelay, checkFunction, checkKeys, refusal } from "../core/check.ts";
 import { toConnection, type RedisClient, type RedisConnection } from "./connection.ts";
 
 /** Options of `redisBroker`. Unknown keys are a `TypeError`. */
@@ -16,13 +15,13 @@ export interface RedisBrokerOptions {
    * so it may hold a few more. Replay reaches back as far as the stream does.
    * @default 1000
    */
-  readonly maxLen?: number;
+  readonly maxLen?: number | undefined;
   /**
    * The connection the live feed blocks on with `XREAD BLOCK`; give it to none else. When absent,
    * `client.duplicate()` is connected on subscribe and closed on unsubscribe. One you give is not
    * closed: it ends its current read (at most 5 s) and is left open.
    */
-  readonly blockingClient?: RedisClient;
+  readonly blockingClient?: RedisClient | undefined;
   /**
    * How long `publish`, `replay` and the start of the live feed wait for a client that is
    * (re)connecting, in milliseconds. Commands are never left in the client's offline queue: past
@@ -30,13 +29,13 @@ export interface RedisBrokerOptions {
    * publish that rejects so stored nothing). The live feed's reads do wait for the connection.
    * @default 1000
    */
-  readonly offlineTimeout?: number;
+  readonly offlineTimeout?: number | undefined;
   /**
    * Called with the live feed's errors (it backs off and resumes after the last event it delivered)
    * and with listener errors.
    * @default console.error
    */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /** Options with their defaults applied. */
@@ -64,24 +63,17 @@ function logError(error: unknown): void {
  * @throws {TypeError} naming the option and showing the bad value
  */
 export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisOptions {
-  checkOptionKeys(options, KNOWN, CONTEXT);
+  checkKeys(options, KNOWN, CONTEXT);
   const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, offlineTimeout = DEFAULT_OFFLINE_TIMEOUT_MS, onError = logError } = options;
   const connection = toConnection(client, "client", CONTEXT);
-  if (typeof key !== "string" || key === "") {
-    throw new TypeError(`${CONTEXT}: \`key\` must be a non-empty string (got ${describeValue(key)})`);
-  }
-  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1) {
-    throw new TypeError(`${CONTEXT}: \`maxLen\` must be a positive integer (got ${describeValue(maxLen)})`);
-  }
+  if (typeof key !== "string" || key === "") throw refusal(CONTEXT, "key", "a non-empty string", key);
+  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1) throw refusal(CONTEXT, "maxLen", "a positive integer", maxLen);
   if (blockingClient !== undefined && blockingClient === client) {
     throw new TypeError(`${CONTEXT}: \`blockingClient\` must be a connection of its own, not \`client\` (a blocking read would stall publishing)`);
   }
   const blockingConnection = blockingClient === undefined ? undefined : toConnection(blockingClient, "blockingClient", CONTEXT);
-  if (typeof offlineTimeout !== "number" || !(offlineTimeout > 0) || offlineTimeout === Infinity) {
-    throw new TypeError(`${CONTEXT}: \`offlineTimeout\` must be a positive number of milliseconds (got ${describeValue(offlineTimeout)})`);
-  }
-  if (typeof onError !== "function") {
-    throw new TypeError(`${CONTEXT}: \`onError\` must be a function (got ${describeValue(onError)})`);
-  }
+  // A bounded wait: a delay past what a timer takes would not wait at all.
+  checkDelay("offlineTimeout", offlineTimeout, CONTEXT);
+  checkFunction("onError", onError, CONTEXT);
   return { connection, key, maxLen, blockingConnection, offlineTimeout, onError };
 }

@@ -1,6 +1,6 @@
 import type { TokenClaims } from "./claims.ts";
 import type { TokenKeys } from "./token-key.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { patternsCover } from "./channel-pattern.ts";
 import { readToken, type TokenSource } from "./read-token.ts";
 import { refusalResponse, refusalStatus, type TokenRefusal } from "./refusal.ts";

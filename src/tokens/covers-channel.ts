@@ -1,5 +1,5 @@
 import type { TokenClaims } from "./claims.ts";
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { patternsCover } from "./channel-pattern.ts";
 
 /**

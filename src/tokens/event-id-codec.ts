@@ -1,6 +1,6 @@
 import type { TokenKey, TokenKeys } from "./token-key.ts";
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkKeys as checkOptionKeys } from "../core/check.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 import { checkKeys, importHmacKey } from "./token-key.ts";
 import { subtleCrypto, type CryptoLike } from "./web-crypto.ts";

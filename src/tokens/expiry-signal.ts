@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { atTime } from "./long-timeout.ts";
 import { isInstant } from "./claims.ts";
 import { TokenExpiredError } from "./token-expired-error.ts";

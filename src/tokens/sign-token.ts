@@ -1,7 +1,7 @@
 import type { TokenClaims, TokenGrant } from "./claims.ts";
 import type { TokenKey } from "./token-key.ts";
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkKeys as checkOptionKeys } from "../core/check.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { encodeBase64Url } from "./base64url.ts";
 import { claimsToJson, isInstant } from "./claims.ts";
 import { patternProblem } from "./channel-pattern.ts";

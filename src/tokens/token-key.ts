@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /**
  * A secret that signs and verifies tokens with HMAC-SHA256: a string (its UTF-8 bytes) or bytes of at

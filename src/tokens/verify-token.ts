@@ -1,8 +1,8 @@
 import type { TokenClaims } from "./claims.ts";
 import type { TokenKey, TokenKeys } from "./token-key.ts";
 import type { TokenRefusal } from "./refusal.ts";
-import { checkOptionKeys } from "../check-option-keys.ts";
-import { describeValue } from "../describe-value.ts";
+import { checkKeys as checkOptionKeys } from "../core/check.ts";
+import { describeValue } from "../core/describe-value.ts";
 import { decodeBase64Url } from "./base64url.ts";
 import { claimsFromJson, isInstant } from "./claims.ts";
 import { checkKeys, importHmacKey } from "./token-key.ts";

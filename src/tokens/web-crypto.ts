@@ -1,4 +1,4 @@
-import { describeValue } from "../describe-value.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /**
  * A WebCrypto implementation: `globalThis.crypto` on Deno, Bun, Workers, browsers and Node 20 or

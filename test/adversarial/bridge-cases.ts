@@ -3,7 +3,7 @@
  * what each answers and reports, in the test process) and bridge-server.ts (which serves them from a
  * child process with Node's default settings, where an unhandled rejection ends the process).
  */
-import type { FetchHandler } from "../../src/node.ts";
+import type { FetchHandler } from "edge-sse/node";
 
 /** One way a handler or its Response fails. */
 export interface FailureCase {

@@ -8,7 +8,7 @@
 import { createServer as createHttp1Server } from "node:http";
 import { createServer as createHttp2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { toNodeListener, type FetchHandler, type NodeListener } from "../../src/node.ts";
+import { toNodeListener, type FetchHandler, type NodeListener } from "edge-sse/node";
 import { FAILURE_CASES } from "./bridge-cases.ts";
 
 const route: FetchHandler = (request) => {

@@ -17,9 +17,8 @@ import { Channel, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edg
 import { Message } from "edge-sse";
 import { redisBroker, type IoRedisClient, type NodeRedisClient } from "edge-sse/redis";
 import { StorageBroker, type DurableObjectStorageLike } from "edge-sse/durable-object";
-import { EventReader, datas } from "../channel/event-reader.ts";
+import { datas, EventReader, parseWire } from "../helpers/event-reader.ts";
 import { deferred } from "../helpers/deferred.ts";
-import { parseWire } from "../helpers/parse.ts";
 import { collectText } from "../helpers/collect.ts";
 import { serveNode, until } from "../helpers/serve-node.ts";
 import { handleChat, MAX_BODY_BYTES } from "../../examples/shared/chat-handler.ts";
@@ -153,7 +152,7 @@ describe("Broker outages: the channel", () => {
     ));
     expect(String((errors[0] as Error).cause)).toBe("Error: broker down: subscribe");
     const reader = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
-    await reader.opened;
+    await reader.started();
     await channel.publish("live");
     expect(datas(await reader.until(1))).toEqual(["live"]);
     await channel.close();

@@ -6,37 +6,11 @@ import fc from "fast-check";
 import { Message, StreamClosedError } from "edge-sse";
 import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
 import { ChannelObject, StorageBroker, type DurableObjectStorageLike } from "edge-sse/durable-object";
-import { EventReader, datas, ids } from "../channel/event-reader.ts";
+import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { deferred, flushMicrotasks } from "../helpers/deferred.ts";
 
 async function subscribe(channel: Channel, options: Parameters<Channel["stream"]>[0] = {}): Promise<EventReader> {
   return new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
-}
-
-/** Reads to the end, or fails once `ms` pass first (a stream that never ends must fail, not hang). */
-async function restWithin(reader: EventReader, ms = 2000): Promise<ReturnType<EventReader["rest"]>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the stream did not end within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([reader.rest(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Reads until `count` events have arrived, or fails once `ms` pass first. */
-async function untilWithin(reader: EventReader, count: number, ms = 2000): Promise<ReturnType<EventReader["until"]>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${count} events did not arrive within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([reader.until(count), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Durable Object storage in a Map, as the StorageBroker's example has it; counts writes. */
@@ -210,7 +184,7 @@ describe("one event larger than history.maxBytes", () => {
     const broker = new MemoryBroker({ history: { maxBytes: 200 } });
     const kept = [broker.publish({ data: "a" }), broker.publish({ data: "b" })];
     expect(() => broker.publish({ data: "x".repeat(300) })).toThrow(
-      /^Cannot publish: the event is 3\d\d code units, more than `history.maxBytes` \(200\): the history could not hold it/,
+      /^Cannot publish: the event is 3\d\d bytes, more than `history.maxBytes` \(200\): the history could not hold it/,
     );
     expect(broker.events.map((event) => event.id)).toEqual(kept);
     const channel = new Channel({ broker });
@@ -350,7 +324,7 @@ describe("streams and close()", () => {
     const stream = await channel.stream({ keepAlive: false });
     await channel.close();
     const response = stream.toResponse();
-    expect(await restWithin(new EventReader(response.body!))).toEqual([]);
+    expect(await new EventReader(response.body!).rest()).toEqual([]); // bounded: a stream that never ends fails
     expect(channel.subscriberCount).toBe(0);
     expect(reasons).toEqual([]); // it never joined
   });
@@ -374,7 +348,7 @@ describe("streams and close()", () => {
       expect(outcome.message).toBe("Cannot subscribe: the channel is closed");
     } else {
       const reader = new EventReader((outcome as Awaited<typeof streaming>).toReadableStream());
-      await restWithin(reader);
+      await reader.rest();
       expect(reader.done).toBe(true);
     }
     expect(channel.subscriberCount).toBe(0);
@@ -473,7 +447,7 @@ describe("hooks, filters and serializers that throw", () => {
     await subscribe(channel, { filter: (event) => { (event as { event?: string }).event = "hidden"; return true; } });
     const chat = await subscribe(channel, { filter: "chat" });
     const id = await channel.publish(Message.data("hi").event("chat"));
-    expect(ids(await untilWithin(chat, 1))).toEqual([id]);
+    expect(ids(await chat.until(1))).toEqual([id]);
     expect(onError).toHaveBeenCalledTimes(1);
     expect(onError.mock.calls[0]![0]).toBeInstanceOf(TypeError);
     await channel.close();

@@ -3,11 +3,11 @@
 // forged messages from onError, listeners left on a signal that outlives the stream.
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { DataStream, Message, StreamClosedError, type StreamContext } from "../../src/index.ts";
-import { Channel } from "../../src/channel.ts";
+import { DataStream, Message, StreamClosedError, type StreamContext } from "edge-sse";
+import { Channel } from "edge-sse/channel";
 import { collectChunks, collectText, readChunk } from "../helpers/collect.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 import { activeTimers, CollectionCounter } from "../helpers/resources.ts";
 import { serveNode } from "../helpers/serve-node.ts";
 

@@ -16,7 +16,7 @@ import { handleChat } from "../../examples/shared/chat-handler.ts";
 import { ChatRoom } from "../../examples/shared/chat-room.ts";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
-import type { FetchHandler } from "../../src/node.ts";
+import type { FetchHandler } from "edge-sse/node";
 import { ENGINES, TEST_TIMEOUT_MS, useBrowser, WAIT_MS, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** A reconnection as the server saw it: whose door, the Last-Event-ID it sent, and where the replay started. */

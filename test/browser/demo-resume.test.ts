@@ -11,7 +11,7 @@ import { describe, expect, test } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
-import { toNodeListener } from "../../src/node.ts";
+import { toNodeListener } from "edge-sse/node";
 import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** The demo on 127.0.0.1, with the Last-Event-ID of every /events request it got (null when absent). */

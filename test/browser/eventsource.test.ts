@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
-import { DataStream, Message, type DataStreamOptions } from "../../src/index.ts";
+import { DataStream, Message, type DataStreamOptions } from "edge-sse";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { ENGINES, TEST_TIMEOUT_MS, titleFor, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
 

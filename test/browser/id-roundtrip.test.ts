@@ -8,8 +8,8 @@
  */
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { DataStream, Message } from "../../src/index.ts";
-import { Channel, GAP_EVENT } from "../../src/channel.ts";
+import { DataStream, Message } from "edge-sse";
+import { Channel, GAP_EVENT } from "edge-sse/channel";
 import { serveNode } from "../helpers/serve-node.ts";
 import { acceptedId, HARD_IDS } from "../helpers/ids.ts";
 import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser } from "./driver/engines.ts";

@@ -1,12 +1,12 @@
-import { describe, expect, test, vi } from "vitest";
+import { describe, expect, expectTypeOf, test, vi } from "vitest";
 import { Message, StreamClosedError } from "edge-sse";
-import { Channel, MemoryBroker, type ChannelSubscriber } from "edge-sse/channel";
-import { EventReader, datas, ids } from "./event-reader.ts";
+import { Channel, MemoryBroker, type ChannelSubscriber, type SubscriberInfo } from "edge-sse/channel";
+import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
 
 async function subscribe(channel: Channel, options: Parameters<Channel["stream"]>[0] = {}): Promise<EventReader> {
   const reader = new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
-  await reader.opened;
+  await reader.started();
   return reader;
 }
 
@@ -15,7 +15,6 @@ describe("Channel fan-out", () => {
     const serialize = vi.fn(JSON.stringify);
     const channel = new Channel({ serialize });
     const readers = await Promise.all([subscribe(channel), subscribe(channel), subscribe(channel)]);
-    await Promise.all(readers.map((reader) => reader.readOnce())); // the first bytes
     const id = await channel.publish({ price: 42 });
     for (const reader of readers) {
       expect(await reader.until(1)).toEqual([{ id, event: undefined, data: '{"price":42}' }]);
@@ -66,8 +65,8 @@ describe("Channel fan-out", () => {
   });
 
   test("subscriber count and join/leave hooks, with why each left", async () => {
-    const joined: ChannelSubscriber[] = [];
-    const left: Array<[ChannelSubscriber, StreamClosedError]> = [];
+    const joined: SubscriberInfo[] = [];
+    const left: Array<[SubscriberInfo, StreamClosedError]> = [];
     const channel = new Channel({ onJoin: (s) => joined.push(s), onLeave: (s, reason) => left.push([s, reason]) });
     const request = new Request("http://localhost/events", { headers: { "last-event-id": "nope" } });
     const a = await subscribe(channel, { request });
@@ -85,6 +84,16 @@ describe("Channel fan-out", () => {
     await flushMicrotasks();
     expect(channel.subscriberCount).toBe(0);
     expect(left.map(([, reason]) => reason.type)).toEqual(["client-gone", "done"]);
+  });
+
+  test("ChannelSubscriber, the deprecated name of SubscriberInfo, still types the join hook", async () => {
+    expectTypeOf<ChannelSubscriber>().toEqualTypeOf<SubscriberInfo>();
+    const joined: ChannelSubscriber[] = [];
+    const channel = new Channel({ onJoin: (subscriber: ChannelSubscriber) => void joined.push(subscriber) });
+    const reader = await subscribe(channel, { lastEventId: "unknown" });
+    expect(joined.map((subscriber) => [subscriber.lastEventId, subscriber.replayedFrom])).toEqual([["unknown", "earliest"]]);
+    await reader.cancel();
+    await channel.close();
   });
 
   test("close() ends every stream; publishing or subscribing afterwards is a TypeError", async () => {
@@ -145,6 +154,7 @@ describe("Channel options", () => {
     [{ maxqueue: 1 }, /did you mean `maxQueue`/],
     [{ maxQueue: 0 }, /`maxQueue` must be a positive number of code units \(got number 0\)/],
     [{ keepAlive: -1 }, /`keepAlive` must be a positive number/],
+    [{ keepAlive: 2 ** 31 }, /^Cannot create Channel: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/],
     [{ retry: 1.5 }, /`retry` must be a non-negative integer/],
     [{ onJoin: "x" }, /`onJoin` must be a function \(got "x"\)/],
     [{ broker: {} }, /`broker` must have publish, subscribe and replay methods \(got an object, missing publish, subscribe, replay\)/],
@@ -163,11 +173,28 @@ describe("Channel options", () => {
     [{ filter: [] }, /`filter` must be an event name/],
     [{ lastEventId: 7 }, /`lastEventId` must be a string \(got number 7\)/],
     [{ maxQueue: Infinity }, /`maxQueue` must be a positive number/],
+    [{ keepAlive: 2 ** 31 }, /^Cannot subscribe: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/],
     [{ since: "1" }, /unknown option `since`/],
     [{ request: "/events" }, /Cannot subscribe: `request` must be a Request or an object with `headers` \(got "\/events"\)/],
   ])("channel.stream(%o) rejects with a TypeError naming the option", async (options, message) => {
     const channel = new Channel();
     await expect(channel.stream(options as never)).rejects.toThrow(message);
+    await channel.close();
+  });
+
+  test("Channel sends every Set-Cookie of the channel's and the stream's headers, and the last-event-id header", async () => {
+    const channel = new Channel({ headers: [["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-room", "lobby"]] });
+    const id = await channel.publish("x");
+    const response = await channel.response({
+      lastEventId: id,
+      keepAlive: false,
+      headers: [["Set-Cookie", "c=3"], ["x-room", "hall"]],
+    });
+    expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2", "c=3"]);
+    expect(response.headers.get("x-room")).toBe("hall");
+    expect(response.headers.get("last-event-id")).toBe(id);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    await response.body!.cancel();
     await channel.close();
   });
 });

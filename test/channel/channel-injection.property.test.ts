@@ -2,7 +2,7 @@ import { expect, test } from "vitest";
 import fc from "fast-check";
 import { Message } from "edge-sse";
 import { Channel } from "edge-sse/channel";
-import { EventReader } from "./event-reader.ts";
+import { EventReader } from "../helpers/event-reader.ts";
 
 const text = fc.string({ unit: fc.constantFrom("a", " ", ":", "\n", "\r", "\r\n", "data: x", "id: 9", "event: e", "é", "\0") });
 
@@ -13,7 +13,7 @@ test("property: whatever a publisher sends, every subscriber and every replay ge
       async (items) => {
         const channel = new Channel();
         const live = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
-        await live.opened;
+        await live.started();
         const ids: string[] = [];
         for (const { data, comment } of items) {
           ids.push(await channel.publish(comment === undefined ? data : new Message({ data, comment })));

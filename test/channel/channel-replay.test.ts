@@ -1,12 +1,12 @@
 import { describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
 import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type ChannelEvent, type ChannelEventInit, type ReplayResult } from "edge-sse/channel";
-import { EventReader, datas, ids } from "./event-reader.ts";
+import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { deferred, flushMicrotasks, type Deferred } from "../helpers/deferred.ts";
 
 async function subscribe(channel: Channel, options: Parameters<Channel["stream"]>[0] = {}): Promise<EventReader> {
   const reader = new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
-  await reader.opened;
+  await reader.started();
   return reader;
 }
 

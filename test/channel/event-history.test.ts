@@ -48,6 +48,20 @@ describe("MemoryBroker history", () => {
     expect(() => new MemoryBroker({ size: 3 } as never)).toThrow(/unknown option `size`/);
   });
 
+  test("history.maxBytes counts the UTF-8 bytes of an event's fields, not its UTF-16 code units", () => {
+    const broker = new MemoryBroker({ history: { maxBytes: 14 } });
+    broker.publish({ id: "a", data: "éééé" }); // 1 + 8 bytes (5 code units)
+    broker.publish({ id: "b", data: "é😀" }); // 1 + 2 + 4 bytes (4 code units): 16 bytes together, 9 code units
+    expect(broker.events.map((event) => event.id)).toEqual(["b"]);
+    expect(() => broker.publish({ id: "c", data: "日本語日本", event: "x" })).toThrow(
+      new TypeError("Cannot publish: the event is 17 bytes, more than `history.maxBytes` (14): the history could not hold it"),
+    );
+    // A lone surrogate counts as the U+FFFD it is sent as: 3 bytes.
+    broker.publish({ id: "d", data: "\ud800".repeat(4) });
+    expect(broker.events.map((event) => event.id)).toEqual(["d"]);
+    expect(() => broker.publish({ id: "e", comment: "\ud800".repeat(5) })).toThrow(/the event is 16 bytes/);
+  });
+
   test("live listeners get each event inside publish, until they unsubscribe", () => {
     const broker = new MemoryBroker();
     const got: string[] = [];

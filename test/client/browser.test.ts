@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { DataStream, Message } from "../../src/index.ts";
+import { DataStream, Message } from "edge-sse";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 
 declare global {

@@ -3,7 +3,7 @@
  * and answers with what the test's `respond` returns, so outcomes can be checked without a network;
  * and two helpers to read what a subscription yields or throws.
  */
-import type { FetchLike } from "../../src/client.ts";
+import type { FetchLike } from "edge-sse/client";
 
 /** One request the client made. */
 export interface RecordedRequest {

@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { createParser } from "eventsource-parser";
 import { expect, test } from "vitest";
-import { createEventStreamParser, type ServerSentEvent } from "../../src/client.ts";
+import { createEventStreamParser, type ServerSentEvent } from "edge-sse/client";
 import { parseSpec } from "../conformance/whatwg-parser.ts";
 
 const RUNS = 300;

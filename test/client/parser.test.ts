@@ -4,7 +4,7 @@
  * vectors (test/conformance/spec-vectors.ts) must parse back to their events.
  */
 import { expect, test } from "vitest";
-import { createEventStreamParser, EventStreamParserStream, type ServerSentEvent } from "../../src/client.ts";
+import { createEventStreamParser, EventStreamParserStream, type ServerSentEvent } from "edge-sse/client";
 import { SPEC_VECTORS } from "../conformance/spec-vectors.ts";
 import { catchError } from "../helpers/catch-error.ts";
 

@@ -6,9 +6,9 @@
  */
 import type { Socket } from "node:net";
 import { afterEach, expect, test } from "vitest";
-import { DataStream, Message } from "../../src/index.ts";
-import { Channel, GAP_EVENT } from "../../src/channel.ts";
-import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent } from "../../src/client.ts";
+import { DataStream, Message } from "edge-sse";
+import { Channel, GAP_EVENT } from "edge-sse/channel";
+import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent } from "edge-sse/client";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 
 const END = Message.data("").event("edge-sse-end");

@@ -4,7 +4,7 @@
  * marker, and the option checks. Delays are a few milliseconds; nothing asserts on wall-clock time.
  */
 import { expect, test } from "vitest";
-import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent } from "../../src/client.ts";
+import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent } from "edge-sse/client";
 import { isSubscription } from "../../src/client/subscription-mark.ts";
 import { catchError } from "../helpers/catch-error.ts";
 import { until } from "../helpers/serve-node.ts";

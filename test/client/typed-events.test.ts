@@ -14,7 +14,7 @@ import {
   type ServerSentEvent,
   type StandardSchemaLike,
   type Subscription,
-} from "../../src/client.ts";
+} from "edge-sse/client";
 import { collect, fakeFetch, rejection, sse } from "./fake-fetch.ts";
 
 const URL_ = "https://example.com/events";

@@ -3,7 +3,7 @@
  * sequences that an event-stream parser treats specially, and the model of what a client sees.
  */
 import fc from "fast-check";
-import type { MessageInit } from "../../src/index.ts";
+import type { MessageInit } from "edge-sse";
 import { normalizeLineBreaks, splitLines } from "./whatwg-parser.ts";
 
 /** Characters and sequences with a meaning in the event-stream format, or that encoders get wrong. */

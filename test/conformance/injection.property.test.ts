@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { encodeMessage, Message } from "../../src/index.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { encodeMessage, Message } from "edge-sse";
+import { parseWire } from "../helpers/event-reader.ts";
 import { anyText, dataText, eventId, eventName, messageInit, messageInitWithData, model, retryMs, toModelEvent } from "./arbitraries.ts";
 import { normalizeLineBreaks, parseSpec, splitLines, toWellFormed } from "./whatwg-parser.ts";
 import { catchError } from "../helpers/catch-error.ts";

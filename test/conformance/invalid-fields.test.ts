@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
-import { encodeMessage, Message, type MessageInit } from "../../src/index.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { encodeMessage, Message, type MessageInit } from "edge-sse";
+import { parseWire } from "../helpers/event-reader.ts";
 import { catchError } from "../helpers/catch-error.ts";
 
 const CREATE = "Cannot create message";

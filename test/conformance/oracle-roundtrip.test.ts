@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { encodeMessage, Message, type MessageInit } from "../../src/index.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { encodeMessage, Message, type MessageInit } from "edge-sse";
+import { parseWire } from "../helpers/event-reader.ts";
 import { anyText, dataText, messageInit, model, toModelEvent, type Model } from "./arbitraries.ts";
 import { SPEC_VECTORS } from "./spec-vectors.ts";
 import { normalizeLineBreaks, parseSpec, toWellFormed, type SpecParse } from "./whatwg-parser.ts";

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
-import { encodeMessage, Message } from "../../src/index.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { encodeMessage, Message } from "edge-sse";
+import { parseWire } from "../helpers/event-reader.ts";
 import { SPEC_VECTORS, type ExpectedEvent, type SpecVector } from "./spec-vectors.ts";
 import { parseSpec, type SpecEvent } from "./whatwg-parser.ts";
 

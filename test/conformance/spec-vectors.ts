@@ -6,7 +6,7 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
 import { runInNewContext } from "node:vm";
-import { Message, type MessageInit, type Serializer } from "../../src/index.ts";
+import { Message, type MessageInit, type Serializer } from "edge-sse";
 
 /**
  * An event as eventsource-parser reports it. `event` is absent when the type is the default

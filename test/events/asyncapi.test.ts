@@ -1,7 +1,7 @@
 import { Parser } from "@asyncapi/parser";
 import { expect, test } from "vitest";
 import * as z from "zod";
-import { defineEvents } from "../../src/index.ts";
+import { defineEvents } from "edge-sse";
 import { MAPS, zodEvents } from "./maps.ts";
 
 const OPTIONS = { title: "Market data", version: "1.0.0", server: "https://api.market.test", address: "/quotes" } as const;

@@ -3,10 +3,10 @@ import { type } from "arktype";
 import * as v from "valibot";
 import { expect, test } from "vitest";
 import * as z from "zod";
-import { GAP_EVENT } from "../../src/channel.ts";
-import { defineEvents, Message, type StandardSchemaV1 } from "../../src/index.ts";
+import { GAP_EVENT } from "edge-sse/channel";
+import { defineEvents, Message, type StandardSchemaV1 } from "edge-sse";
 import { catchError } from "../helpers/catch-error.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 
 const tick = z.object({ n: z.number().int(), at: z.string() });
 

@@ -16,7 +16,7 @@ import {
   Message,
   type StandardJSONSchemaV1,
   type StandardSchemaV1,
-} from "../../src/index.ts";
+} from "edge-sse";
 
 const events = defineEvents({
   tick: z.object({ n: z.number(), at: z.string() }),

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { app } from "../../examples/hono/typed-events.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 import { eventChecker, eventItem, lintWithRedocly, validateOpenAPI } from "./openapi-tools.ts";
 
 test("The Hono example serves an OpenAPI 3.2 document that both validators accept", async () => {

@@ -4,7 +4,7 @@ import { toStandardJsonSchema } from "@valibot/to-json-schema";
 import { type } from "arktype";
 import * as v from "valibot";
 import * as z from "zod";
-import { defineEvents, type EventFields, type Message } from "../../src/index.ts";
+import { defineEvents, type EventBuilderFields, type Message } from "edge-sse";
 
 export const zodEvents = defineEvents({
   quote: {
@@ -55,9 +55,9 @@ export const MAPS = [
 
 /** The builders every map above has. */
 export interface MarketBuilders {
-  quote(data: { symbol: string; price: number; size: number; side: "buy" | "sell"; at: string }, fields?: EventFields): Message;
-  status(data: "open" | "closed", fields?: EventFields): Message;
-  message(data: { text: string }, fields?: EventFields): Message;
+  quote(data: { symbol: string; price: number; size: number; side: "buy" | "sell"; at: string }, fields?: EventBuilderFields): Message;
+  status(data: "open" | "closed", fields?: EventBuilderFields): Message;
+  message(data: { text: string }, fields?: EventBuilderFields): Message;
 }
 
 /** One of each event, as the map's builders make them. */

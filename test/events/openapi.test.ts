@@ -1,25 +1,21 @@
-import { createParser } from "eventsource-parser";
 import * as v from "valibot";
 import { expect, test } from "vitest";
 import * as z from "zod";
-import { DataStream, defineEvents, type StandardSchemaV1 } from "../../src/index.ts";
+import { DataStream, defineEvents, type StandardSchemaV1 } from "edge-sse";
 import { collectText } from "../helpers/collect.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 import { MAPS, sampleMessages, zodEvents } from "./maps.ts";
 import { eventChecker, eventItem, lintWithRedocly, openAPIDocument, validateOpenAPI } from "./openapi-tools.ts";
 
-/** The events of a wire text as OpenAPI items, each with the `retry` of its own frame. */
+/**
+ * The events of a wire text as OpenAPI items, each with the `retry` of its own frame: our frames end
+ * at the one empty line each has, so each is parsed on its own.
+ */
 function wireItems(wire: string): Record<string, unknown>[] {
-  const items: Record<string, unknown>[] = [];
-  let retry: number | undefined;
-  const parser = createParser({
-    onRetry: (ms) => (retry = ms),
-    onEvent: (event) => {
-      items.push(eventItem(event, retry));
-      retry = undefined;
-    },
+  return wire.split(/(?<=\n\n)/).flatMap((frame) => {
+    const { events, retries } = parseWire(frame);
+    return events.map((event) => eventItem(event, retries[0]));
   });
-  parser.feed(wire);
-  return items;
 }
 
 test("toOpenAPI describes each event in a oneOf: a const event name, JSON data with its schema, text data as a string", () => {

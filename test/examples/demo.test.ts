@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
-import { readEvents } from "../helpers/read-events.ts";
+import { readEvents } from "../helpers/event-reader.ts";
 
 let server: TestServer;
 beforeAll(async () => {

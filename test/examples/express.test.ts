@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toNodeListener } from "edge-sse/node";
 import { app } from "../../examples/express/app.ts";
-import { readEvents } from "../helpers/read-events.ts";
+import { readEvents } from "../helpers/event-reader.ts";
 import { frameworkCases, type FrameworkTarget } from "./framework-cases.ts";
 import { StreamProbe } from "./stream-probe.ts";
 import { trackSockets } from "./node-sockets.ts";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { AddressInfo } from "node:net";
 import { buildApp } from "../../examples/fastify/app.ts";
-import { readEvents } from "../helpers/read-events.ts";
+import { readEvents } from "../helpers/event-reader.ts";
 import { frameworkCases, type FrameworkTarget } from "./framework-cases.ts";
 import { StreamProbe } from "./stream-probe.ts";
 import { trackSockets } from "./node-sockets.ts";

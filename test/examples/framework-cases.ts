@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { EventSource } from "eventsource";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 import { PROBE_FRAMES, type StreamProbe } from "./stream-probe.ts";
 import { RawGet, headerPairs, until, within } from "./raw-get.ts";
 

@@ -8,7 +8,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { DataStream, type StreamClosedError } from "edge-sse";
 import { app } from "../../examples/hono/app.ts";
-import { readEvents } from "../helpers/read-events.ts";
+import { readEvents } from "../helpers/event-reader.ts";
 import { deferred } from "../helpers/deferred.ts";
 import { frameworkCases, type FrameworkTarget } from "./framework-cases.ts";
 import { StreamProbe } from "./stream-probe.ts";

@@ -5,7 +5,7 @@
 //   "$RT_BUN" test ./test/frameworks/elysia.test.ts
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { buildApp } from "../../examples/elysia/app.ts";
-import { readEvents } from "../helpers/read-events.ts";
+import { readEvents } from "../helpers/event-reader.ts";
 import { frameworkCases, type FrameworkTarget } from "../examples/framework-cases.ts";
 import { StreamProbe } from "../examples/stream-probe.ts";
 import { serverHoldsConnection } from "../examples/tcp-state.ts";

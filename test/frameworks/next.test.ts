@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import { EventSource } from "eventsource";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 import { RawGet, headerPairs, until, within } from "../examples/raw-get.ts";
 import { serverHoldsConnection } from "../examples/tcp-state.ts";
 

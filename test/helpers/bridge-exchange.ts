@@ -1,6 +1,6 @@
 import { request as http1Request, type ServerOptions } from "node:http";
 import { connect as http2Connect, constants } from "node:http2";
-import type { NodeListenerOptions } from "../../src/node.ts";
+import type { NodeListenerOptions } from "edge-sse/node";
 import { serveHttp2 } from "./serve-http2.ts";
 import { serveNode, type Served } from "./serve-node.ts";
 

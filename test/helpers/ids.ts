@@ -3,7 +3,7 @@
  * the library accepts, and how a browser puts an id on the wire.
  */
 import fc from "fast-check";
-import { MAX_EVENT_ID_BYTES, Message } from "../../src/index.ts";
+import { MAX_EVENT_ID_BYTES, Message } from "edge-sse";
 
 /** Valid ids that HTTP stacks, decoders and percent-encoders are known to get wrong. */
 export const HARD_IDS: readonly string[] = [

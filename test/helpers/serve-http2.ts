@@ -8,7 +8,7 @@ import {
   type IncomingHttpHeaders,
   type IncomingHttpStatusHeader,
 } from "node:http2";
-import type { NodeListenerOptions } from "../../src/node.ts";
+import type { NodeListenerOptions } from "edge-sse/node";
 import { listenerFor, listenLocally, type Served } from "./serve-node.ts";
 
 /** An h2c server on 127.0.0.1 and a free port, serving through edge-sse/node. */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerOptions } from "node:http";
 import type { AddressInfo, Server as NetServer } from "node:net";
-import { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from "../../src/node.ts";
+import { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from "edge-sse/node";
 
 /** A node:http server on 127.0.0.1 and a free port, serving `handler` through edge-sse/node. */
 export interface TestServer {

@@ -4,8 +4,8 @@
  */
 import { connect, type Socket } from "node:net";
 import { expect, test } from "vitest";
-import { DataStream, Message, StreamClosedError, type StreamContext } from "../../src/index.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { DataStream, Message, StreamClosedError, type StreamContext } from "edge-sse";
+import { parseWire } from "../helpers/event-reader.ts";
 import { dechunk } from "../helpers/raw-http.ts";
 import { serveNode, until } from "../helpers/serve-node.ts";
 

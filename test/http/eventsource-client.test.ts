@@ -4,7 +4,7 @@
  */
 import { EventSource } from "eventsource";
 import { expect, test } from "vitest";
-import { DataStream, Message, type StreamClosedError } from "../../src/index.ts";
+import { DataStream, Message, type StreamClosedError } from "edge-sse";
 import { serveNode, until } from "../helpers/serve-node.ts";
 
 /** What the client saw of one event. */

@@ -4,8 +4,8 @@
  */
 import type { ClientHttp2Session, ClientHttp2Stream } from "node:http2";
 import { expect, test } from "vitest";
-import { DataStream, Message, type StreamClosedError } from "../../src/index.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { DataStream, Message, type StreamClosedError } from "edge-sse";
+import { parseWire } from "../helpers/event-reader.ts";
 import { until } from "../helpers/serve-node.ts";
 import { bodyText, closeClient, connectClient, responseHeaders, serveHttp2 } from "../helpers/serve-http2.ts";
 

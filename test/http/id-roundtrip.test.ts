@@ -8,11 +8,10 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
-import { DataStream, Message } from "../../src/index.ts";
-import { Channel, GAP_EVENT } from "../../src/channel.ts";
+import { DataStream, Message } from "edge-sse";
+import { Channel, GAP_EVENT } from "edge-sse/channel";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
-import { parseWire } from "../helpers/parse.ts";
-import { EventReader } from "../channel/event-reader.ts";
+import { EventReader, parseWire } from "../helpers/event-reader.ts";
 import { acceptedId, asHeaderBytes, HARD_IDS } from "../helpers/ids.ts";
 
 /** The id each test token stands for, and the channel that published it. */

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { ChannelBroker, ChannelEvent, Unsubscribe } from "edge-sse/channel";
 import { redisBroker } from "edge-sse/redis";
 import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
@@ -57,7 +57,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await waitFor(async () => (await xreadConnections()).length === 0, "no XREAD connection left");
   });
 
-  it("publishes with XADD, storing only the present fields, and returns the stream id", async () => {
+  test("publishes with XADD, storing only the present fields, and returns the stream id", async () => {
     const { client } = await connect();
     const key = nextKey();
     const broker = redisBroker({ client, key });
@@ -74,7 +74,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect((await broker.replay("0-1")).events[0]).toEqual({ id: first, event: "greet", data: "hello\nworld ✓", comment: "c", retry: 1500 });
   });
 
-  it("replays after a held id; after the last one, nothing", async () => {
+  test("replays after a held id; after the last one, nothing", async () => {
     const { client } = await connect();
     const broker = redisBroker({ client, key: nextKey() });
     const ids: string[] = [];
@@ -86,7 +86,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect(await broker.replay(ids[4]!)).toEqual({ found: true, events: [] });
   });
 
-  it("does not find ids that are not stream ids or not in the stream, and then returns every event", async () => {
+  test("does not find ids that are not stream ids or not in the stream, and then returns every event", async () => {
     const { client } = await connect();
     const broker = redisBroker({ client, key: nextKey() });
     expect(await broker.replay("1-0")).toEqual({ found: false, events: [] });
@@ -98,7 +98,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     }
   });
 
-  it("takes a publisher's id when it is a stream id greater than the last one, and rejects others", async () => {
+  test("takes a publisher's id when it is a stream id greater than the last one, and rejects others", async () => {
     const { client } = await connect();
     const broker = redisBroker({ client, key: nextKey() });
     expect(await broker.publish({ id: "5-1", data: "a" })).toBe("5-1");
@@ -113,7 +113,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect((await broker.replay("5-1")).events.map((event) => event.data)).toEqual(["b", "c"]);
   });
 
-  it("trims to about maxLen: an id trimmed away is not found, and replay returns every event held", async () => {
+  test("trims to about maxLen: an id trimmed away is not found, and replay returns every event held", async () => {
     const { client } = await connect();
     const key = nextKey();
     const broker = redisBroker({ client, key, maxLen: 5 });
@@ -133,7 +133,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect(resumed.events.map((event) => event.id)).toEqual(kept.slice(1));
   });
 
-  it("delivers every event published after subscribe settles, once, in order; not earlier ones", async () => {
+  test("delivers every event published after subscribe settles, once, in order; not earlier ones", async () => {
     const { client } = await connect();
     const key = nextKey();
     const broker = redisBroker({ client, key, onError: (error) => errors.push(error) });
@@ -153,7 +153,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect(errors).toEqual([]);
   });
 
-  it("starts an empty stream's feed at 0-0", async () => {
+  test("starts an empty stream's feed at 0-0", async () => {
     const { client } = await connect();
     const broker = redisBroker({ client, key: nextKey() });
     const { events, listener } = collector();
@@ -164,7 +164,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await stop();
   });
 
-  it("closes the connection it opened on unsubscribe, and delivers nothing more", async () => {
+  test("closes the connection it opened on unsubscribe, and delivers nothing more", async () => {
     const { client } = await connect();
     const key = nextKey();
     const broker = redisBroker({ client, key });
@@ -185,7 +185,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await keep();
   });
 
-  it("reads on a given blockingClient, leaves it open on unsubscribe and delivers nothing more", async () => {
+  test("reads on a given blockingClient, leaves it open on unsubscribe and delivers nothing more", async () => {
     const { client } = await connect();
     const blocking = await connect();
     await blocking.send(["CLIENT", "SETNAME", "given-blocking"]);
@@ -207,7 +207,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect(blocking.isOpen()).toBe(true);
   });
 
-  it("resumes after the last delivered event when its connection is killed: no loss, no duplicate", async () => {
+  test("resumes after the last delivered event when its connection is killed: no loss, no duplicate", async () => {
     const { client } = await connect();
     const key = nextKey();
     const errors: unknown[] = [];
@@ -224,10 +224,10 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await waitFor(() => events.length >= 20, "20 events");
     expect(events.map((event) => event.id)).toEqual(ids);
     await stop();
-    for (const error of errors) expect(String(error)).toMatch(/reading the stream .* failed; resuming after|Socket closed|closed/i);
+    for (const error of errors) expect(String(error)).toMatch(/Cannot read the Redis stream .*: the read failed; resuming after|Socket closed|closed/i);
   });
 
-  it("reports read errors to onError, backs off and resumes after the last delivered event", async () => {
+  test("reports read errors to onError, backs off and resumes after the last delivered event", async () => {
     const { client } = await connect();
     const key = nextKey();
     const errors: unknown[] = [];
@@ -248,13 +248,13 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     for (let n = 1; n < 5; n++) ids.push(await broker.publish({ data: String(n) }));
     await waitFor(() => events.length >= 5, "the events after the failure");
     expect(events.map((event) => event.id)).toEqual(ids);
-    expect(String(errors[0])).toMatch(new RegExp(`reading the stream "${key}" failed; resuming after ${ids[0]}`));
+    expect(String(errors[0])).toMatch(new RegExp(`Cannot read the Redis stream "${key}": the read failed; resuming after ${ids[0]}`));
     expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
     expect(String((errors[1] as Error).cause)).toMatch(/WRONGTYPE/);
     await stop();
   });
 
-  it("reports a listener that throws and goes on delivering", async () => {
+  test("reports a listener that throws and goes on delivering", async () => {
     const { client } = await connect();
     const errors: unknown[] = [];
     const broker = redisBroker({ client, key: nextKey(), onError: (error) => errors.push(error) });

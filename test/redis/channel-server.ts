@@ -10,10 +10,10 @@
 import { createServer } from "node:http";
 import { createClient } from "redis";
 import { Redis } from "ioredis";
-import { Channel } from "../../src/channel.ts";
-import { Message } from "../../src/message.ts";
-import { toNodeListener } from "../../src/node.ts";
-import { redisBroker, type RedisClient } from "../../src/redis.ts";
+import { Channel } from "edge-sse/channel";
+import { Message } from "edge-sse";
+import { toNodeListener } from "edge-sse/node";
+import { redisBroker, type RedisClient } from "edge-sse/redis";
 
 const { REDIS_URL: url, KEY: key, MAX_LEN: maxLen = "1000", CLIENT: library = "node-redis" } = process.env;
 if (url === undefined || key === undefined) throw new Error("channel-server: set REDIS_URL and KEY");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, test } from "vitest";
 import { redisBroker, type IoRedisClient, type NodeRedisClient, type RedisBrokerOptions } from "edge-sse/redis";
 
 /** Stand-ins with the methods each library is recognised by; no command is sent in these tests. */
@@ -10,7 +10,7 @@ function make(options: unknown): unknown {
 }
 
 describe("redisBroker options", () => {
-  it("takes a node-redis or an ioredis client and a key", () => {
+  test("takes a node-redis or an ioredis client and a key", () => {
     for (const client of [nodeRedisLike, ioRedisLike]) {
       const broker = redisBroker({ client, key: "events" });
       expect(typeof broker.publish).toBe("function");
@@ -20,7 +20,7 @@ describe("redisBroker options", () => {
     expect(() => redisBroker({ client: nodeRedisLike, key: "k", maxLen: 1, blockingClient: ioRedisLike, onError: () => {} })).not.toThrow();
   });
 
-  it.each([
+  test.each([
     [undefined, "`options` must be an object (got undefined)"],
     [null, "`options` must be an object (got null)"],
     ["events", '`options` must be an object (got "events")'],
@@ -28,7 +28,7 @@ describe("redisBroker options", () => {
     expect(() => make(options)).toThrow(new TypeError(`Cannot create the Redis broker: ${message}`));
   });
 
-  it.each([
+  test.each([
     [undefined, "undefined"],
     [{}, "an object"],
     [{ duplicate: (): null => null }, "an object"],
@@ -45,7 +45,7 @@ describe("redisBroker options", () => {
     );
   });
 
-  it.each([
+  test.each([
     [undefined, "undefined"],
     ["", '""'],
     [42, "number 42"],
@@ -56,7 +56,7 @@ describe("redisBroker options", () => {
     );
   });
 
-  it.each([
+  test.each([
     [0, "number 0"],
     [-1, "number -1"],
     [1.5, "number 1.5"],
@@ -70,7 +70,7 @@ describe("redisBroker options", () => {
     );
   });
 
-  it("rejects a blockingClient that is not a client, or is the client itself", () => {
+  test("rejects a blockingClient that is not a client, or is the client itself", () => {
     expect(() => make({ client: nodeRedisLike, key: "k", blockingClient: { duplicate: (): null => null } })).toThrow(
       /^Cannot create the Redis broker: `blockingClient` must be a node-redis client .* \(got an object\)$/,
     );
@@ -81,25 +81,26 @@ describe("redisBroker options", () => {
     );
   });
 
-  it.each([
+  test.each([
     [0, "number 0"],
     [-5, "number -5"],
     [Infinity, "number Infinity"],
     [Number.NaN, "number NaN"],
     ["1000", '"1000"'],
+    [2 ** 31, "number 2147483648"],
   ])("rejects offlineTimeout %j", (offlineTimeout, got) => {
     expect(() => make({ client: nodeRedisLike, key: "k", offlineTimeout })).toThrow(
-      new TypeError(`Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds (got ${got})`),
+      new TypeError(`Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds up to 2147483647 (got ${got})`),
     );
   });
 
-  it("rejects an onError that is not a function", () => {
+  test("rejects an onError that is not a function", () => {
     expect(() => make({ client: nodeRedisLike, key: "k", onError: "log" })).toThrow(
       new TypeError('Cannot create the Redis broker: `onError` must be a function (got "log")'),
     );
   });
 
-  it("rejects unknown options, with a hint for a wrong case", () => {
+  test("rejects unknown options, with a hint for a wrong case", () => {
     expect(() => make({ client: nodeRedisLike, key: "k", maxlen: 5 })).toThrow(
       new TypeError("Cannot create the Redis broker: unknown option `maxlen` (did you mean `maxLen`?)"),
     );
@@ -108,7 +109,7 @@ describe("redisBroker options", () => {
     );
   });
 
-  it("rejects a listener that is not a function, and a malformed publisher id, as rejections", async () => {
+  test("rejects a listener that is not a function, and a malformed publisher id, as rejections", async () => {
     const broker = redisBroker({ client: nodeRedisLike, key: "k" });
     await expect(Promise.resolve().then(() => broker.subscribe("listener" as never))).rejects.toThrow(
       new TypeError('Cannot subscribe to the Redis broker: `listener` must be a function (got "listener")'),

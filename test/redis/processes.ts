@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { waitFor } from "./wait.ts";
 import { kill } from "../runtimes/redis-server.ts";
 
@@ -52,48 +51,5 @@ export async function startChannelProcess(env: Record<string, string>): Promise<
       return (await response.json()) as number;
     },
     stop,
-  };
-}
-
-/** An open event stream, parsed as it arrives by eventsource-parser. */
-export interface EventReader {
-  readonly response: Response;
-  readonly events: EventSourceMessage[];
-  /** Waits (bounded) until `count` events have arrived. */
-  waitForCount(count: number): Promise<void>;
-  /** Hangs up. */
-  close(): void;
-}
-
-/** Opens `url` as an event stream and reads it in the background until `close`. */
-export async function openEvents(url: string, headers: Record<string, string> = {}): Promise<EventReader> {
-  const abort = new AbortController();
-  const response = await fetch(url, { headers, signal: abort.signal });
-  const events: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => events.push(event) });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let ended: unknown;
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-      ended = "the stream ended";
-    } catch (error) {
-      ended = error;
-    }
-  })();
-  return {
-    response,
-    events,
-    waitForCount: (count) =>
-      waitFor(() => {
-        if (events.length < count && ended !== undefined && !abort.signal.aborted) throw new Error(`${String(ended)} after ${events.length} events`);
-        return events.length >= count;
-      }, `${count} events from ${url}`),
-    close: () => abort.abort(),
   };
 }

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
 import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
-import { openEvents, startChannelProcess, type ChannelProcess, type EventReader } from "./processes.ts";
+import { EventReader } from "../helpers/event-reader.ts";
+import { startChannelProcess, type ChannelProcess } from "./processes.ts";
 import { waitFor } from "./wait.ts";
 
 /** Below this many events the stream is never trimmed, so the first tests see the whole history. */
@@ -35,33 +36,33 @@ async function publish(server: ChannelProcess, data: string): Promise<string> {
 }
 
 describe("a Channel on redisBroker in two processes", () => {
-  it("delivers an event published on one process to the subscribers of both", async () => {
-    const onFirst = await openEvents(`${first.url}/events`);
-    const onSecond = await openEvents(`${second.url}/events`);
+  test("delivers an event published on one process to the subscribers of both", async () => {
+    const onFirst = await EventReader.fetch(`${first.url}/events`);
+    const onSecond = await EventReader.fetch(`${second.url}/events`);
     try {
       await waitFor(async () => (await first.subscribers()) === 1 && (await second.subscribers()) === 1, "a subscriber on each process");
       const id = await publish(first, "hello from the first");
       expect(id).toMatch(/^\d+-\d+$/);
       const other = await publish(second, "hello from the second");
-      await onFirst.waitForCount(2);
-      await onSecond.waitForCount(2);
+      await onFirst.until(2);
+      await onSecond.until(2);
       for (const reader of [onFirst, onSecond]) {
-        expect(reader.response.headers.get("last-event-id")).toBeNull();
+        expect(reader.response!.headers.get("last-event-id")).toBeNull();
         expect(reader.events.map(({ id, data }) => ({ id, data }))).toEqual([
           { id, data: "hello from the first" },
           { id: other, data: "hello from the second" },
         ]);
       }
     } finally {
-      onFirst.close();
-      onSecond.close();
+      await onFirst.cancel();
+      await onSecond.cancel();
     }
   });
 
-  it("resumes on the other process after Last-Event-ID with exactly the missed events, then live ones", async () => {
+  test("resumes on the other process after Last-Event-ID with exactly the missed events, then live ones", async () => {
     published = [];
-    const watcher = await openEvents(`${second.url}/events`);
-    const leaving = await openEvents(`${first.url}/events`);
+    const watcher = await EventReader.fetch(`${second.url}/events`);
+    const leaving = await EventReader.fetch(`${first.url}/events`);
     await waitFor(async () => (await first.subscribers()) === 1 && (await second.subscribers()) === 1, "a subscriber on each process");
 
     // Publishing goes on, alternating between the processes, through the disconnect and the reconnect.
@@ -71,21 +72,21 @@ describe("a Channel on redisBroker in two processes", () => {
       while (publishing && published.length < 500) await publish(published.length % 2 === 0 ? first : second, `event ${published.length}`);
     })();
     try {
-      await leaving.waitForCount(5);
-      leaving.close();
+      await leaving.until(5);
+      await leaving.cancel();
       const lastSeen = leaving.events[4]!.id!;
       const away = published.length;
       await waitFor(() => published.length >= away + 5, "events published while the subscriber is away");
-      back = await openEvents(`${second.url}/events`, { "last-event-id": lastSeen });
-      expect(back.response.headers.get("last-event-id")).toBe(lastSeen);
+      back = await EventReader.fetch(`${second.url}/events`, { headers: { "last-event-id": lastSeen } });
+      expect(back.response!.headers.get("last-event-id")).toBe(lastSeen);
       const reconnected = published.length;
       await waitFor(() => published.length >= reconnected + 5, "events published after the reconnect");
       publishing = false;
       await publisher;
       for (const server of [first, second]) await publish(server, `event ${published.length}`); // Live, once all is quiet.
       const missedThenLive = published.slice(published.indexOf(lastSeen) + 1);
-      await back.waitForCount(missedThenLive.length);
-      await watcher.waitForCount(published.length);
+      await back.until(missedThenLive.length);
+      await watcher.until(published.length);
       // No gap, no duplicate: exactly the events after lastSeen, in the stream's order.
       expect(back.events.map((event) => event.id)).toEqual(missedThenLive);
       expect(back.events.map((event) => event.data)).toEqual(missedThenLive.map((id) => `event ${published.indexOf(id)}`));
@@ -94,20 +95,20 @@ describe("a Channel on redisBroker in two processes", () => {
     } finally {
       publishing = false;
       await publisher;
-      leaving.close();
-      watcher.close();
-      back?.close();
+      await leaving.cancel();
+      await watcher.cancel();
+      await back?.cancel();
     }
   });
 
-  it("sends the gap marker and every event held when the id was trimmed away", async () => {
+  test("sends the gap marker and every event held when the id was trimmed away", async () => {
     published = [];
     for (let n = 0; n < 400; n++) await publish(n % 2 === 0 ? first : second, `bulk ${n}`);
     const trimmed = published[0]!;
-    const reader = await openEvents(`${first.url}/events`, { "last-event-id": trimmed });
+    const reader = await EventReader.fetch(`${first.url}/events`, { headers: { "last-event-id": trimmed } });
     try {
-      expect(reader.response.headers.get("last-event-id")).toBe("earliest");
-      await reader.waitForCount(1 + MAX_LEN);
+      expect(reader.response!.headers.get("last-event-id")).toBe("earliest");
+      await reader.until(1 + MAX_LEN);
       const [marker, ...replayed] = reader.events;
       expect(marker!.event).toBe(GAP_EVENT);
       expect(marker!.id).toBeUndefined();
@@ -115,14 +116,14 @@ describe("a Channel on redisBroker in two processes", () => {
       const held = published.indexOf(replayed[0]!.id!);
       expect(held).toBeGreaterThan(0); // The oldest events are gone...
       expect(published.length - held).toBeGreaterThanOrEqual(MAX_LEN); // ...and at least maxLen are kept.
-      await reader.waitForCount(1 + published.length - held);
+      await reader.until(1 + published.length - held);
       expect(reader.events.slice(1).map((event) => event.id)).toEqual(published.slice(held));
       // Then live.
       const live = await publish(second, "after the gap");
-      await reader.waitForCount(1 + published.length - held);
+      await reader.until(1 + published.length - held);
       expect(reader.events.at(-1)).toMatchObject({ id: live, data: "after the gap" });
     } finally {
-      reader.close();
+      await reader.cancel();
     }
   });
 });

@@ -3,16 +3,16 @@
  * with a node-redis and with an ioredis client, against a redis-server the runtime entry starts
  * (redis-server.ts). Like suite.ts it knows nothing of test runners. Each case makes two clients of
  * one library and two channels on one stream key, as two processes would, and reads the channels'
- * responses with the body reader and eventsource-parser. Every wait is bounded.
+ * responses with the shared EventReader (eventsource-parser). Every wait is bounded.
  *
  * Each client library is imported by the first case that uses it, not when this module loads: on Deno
  * a node-redis case then proves that node-redis loads and works with the few permissions it is given,
  * whatever ioredis needs (deno.test.ts).
  */
 import assert from "node:assert/strict";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { Channel, GAP_EVENT } from "edge-sse/channel";
 import { redisBroker, type RedisClient } from "edge-sse/redis";
+import { EventReader, type ReadEvent } from "../helpers/event-reader.ts";
 
 /** The client libraries the broker supports, as named in the case names. */
 export type RedisLibrary = "node-redis" | "ioredis";
@@ -81,13 +81,11 @@ async function waitFor(check: () => boolean, what: () => string, ms = WAIT_MS): 
   }
 }
 
-type Event = Pick<EventSourceMessage, "id" | "event" | "data">;
-
-/** One subscriber's response, read in the background until `close`. */
+/** One subscriber's response, read as a client reads it. */
 interface Reader {
   readonly response: Response;
-  readonly events: Event[];
-  /** Waits until an event with `id` has arrived. */
+  readonly events: ReadEvent[];
+  /** Reads until an event with `id` has arrived. */
   waitForId(id: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -109,7 +107,7 @@ class Pair {
         const { client, close } = await connect(library, url, pair.errors);
         pair.#closers.push(close);
         const onError = (error: unknown): number => pair.errors.push(error);
-        const broker = redisBroker({ client, key, onError, ...(maxLen === undefined ? {} : { maxLen }) });
+        const broker = redisBroker({ client, key, onError, maxLen });
         const created = new Channel({ broker, keepAlive: false, onError });
         pair.#closers.push(() => created.close());
         await bounded(created.ready, "the channel's live feed to start");
@@ -132,41 +130,17 @@ class Pair {
       channel.response({ request: new Request("http://127.0.0.1/events", { headers }) }),
       "the channel's response",
     );
-    const reader = response.body!.getReader();
-    const events: Event[] = [];
-    const parser = createParser({ onEvent: ({ id, event, data }) => events.push({ id, event, data }) });
-    const decoder = new TextDecoder();
-    let ended: string | undefined;
-    let cancelled = false;
-    const reading = (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(decoder.decode(value, { stream: true }));
-        }
-        ended = "the stream ended";
-      } catch (error) {
-        ended = String(error);
-      }
-    })();
-    const close = async (): Promise<void> => {
-      if (cancelled) return;
-      cancelled = true;
-      await reader.cancel().catch(() => {});
-      await bounded(reading, "the reader to stop");
-    };
+    const reader = new EventReader(response, { waitMs: WAIT_MS });
+    const close = (): Promise<void> => reader.cancel();
     this.#closers.push(close);
-    await waitFor(() => channel.subscriberCount > before || ended !== undefined, () => "the subscriber to start");
+    await reader.started();
+    await waitFor(() => channel.subscriberCount > before || reader.done, () => "the subscriber to start");
     return {
       response,
-      events,
+      events: reader.events,
       close,
       waitForId: (id) =>
-        waitFor(() => {
-          if (ended !== undefined && !cancelled) throw new Error(`${ended} after ${JSON.stringify(events)}`);
-          return events.some((event) => event.id === id);
-        }, () => `the event ${id}; got ${JSON.stringify(events.map((event) => event.id))}`),
+        reader.waitFor(() => reader.events.some((event) => event.id === id), `the event ${id}`),
     };
   }
 
@@ -198,7 +172,7 @@ async function withPair(library: RedisLibrary, url: string, body: (pair: Pair) =
 }
 
 const STREAM_ID = /^\d+-\d+$/;
-const summary = (events: readonly Event[]) => events.map(({ id, data }) => ({ id, data }));
+const summary = (events: readonly ReadEvent[]) => events.map(({ id, data }) => ({ id, data }));
 
 function casesFor(library: RedisLibrary): RedisCase[] {
   return [

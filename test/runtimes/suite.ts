@@ -4,7 +4,7 @@
  * with its own runner. Checks are on what happened (bytes, events, the server's log), never on time.
  */
 import assert from "node:assert/strict";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { parseWire, type Parsed } from "../helpers/event-reader.ts";
 import { handleSuite } from "./app.ts";
 import { tokenCases } from "./tokens-suite.ts";
 
@@ -19,23 +19,6 @@ export interface SuiteCase {
   readonly name: string;
   readonly timeoutMs: number;
   run(target: SuiteTarget): Promise<void>;
-}
-
-interface Parsed {
-  events: Array<Pick<EventSourceMessage, "data" | "event" | "id">>;
-  comments: string[];
-  retries: number[];
-}
-
-function parse(text: string): Parsed {
-  const parsed: Parsed = { events: [], comments: [], retries: [] };
-  const parser = createParser({
-    onEvent: ({ data, event, id }) => parsed.events.push({ data, event, id }),
-    onComment: (comment) => parsed.comments.push(comment),
-    onRetry: (ms) => parsed.retries.push(ms),
-  });
-  parser.feed(text);
-  return parsed;
 }
 
 /** What GET /frames must deliver, written out by hand (not by our encoder). */
@@ -93,7 +76,7 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, enough
 }
 
 function checkFrames(text: string): void {
-  assert.deepEqual(parse(text), EXPECTED_FRAMES);
+  assert.deepEqual(parseWire(text), EXPECTED_FRAMES);
 }
 
 /** Ids whose UTF-8 bytes a runtime must decode: beyond ASCII, one that looks decoded twice, the longest. */
@@ -154,7 +137,7 @@ export const cases: readonly SuiteCase[] = [
       assert.equal(first.startsWith(":"), true, JSON.stringify(first));
       assert.equal(first.includes("first item"), false, JSON.stringify(first));
       const rest = await readUntil(reader, (text) => text.includes("\n\n") && text.includes("first item"));
-      assert.deepEqual(parse(first + rest).events.map((event) => event.data), ["first item"]);
+      assert.deepEqual(parseWire(first + rest).events.map((event) => event.data), ["first item"]);
       await reader.cancel();
     },
   },
@@ -163,7 +146,7 @@ export const cases: readonly SuiteCase[] = [
     timeoutMs: 45_000,
     async run(target) {
       const text = await (await target.fetch("/quiet?ms=25000")).text();
-      const parsed = parse(text);
+      const parsed = parseWire(text);
       assert.deepEqual(parsed.events.map((event) => event.data), ["awake"]);
       assert.ok(parsed.comments.filter((comment) => comment === "ping").length >= 4, JSON.stringify(parsed.comments));
     },
@@ -176,7 +159,7 @@ export const cases: readonly SuiteCase[] = [
       const abort = new AbortController();
       const response = await target.fetch(`/disconnect?key=${key}`, { signal: abort.signal });
       const reader = response.body!.getReader();
-      await readUntil(reader, (text) => parse(text).events.length >= 2);
+      await readUntil(reader, (text) => parseWire(text).events.length >= 2);
       abort.abort();
       await reader.cancel().catch(() => {});
       const { log } = await waitForLog(target, key, ({ log }) => log.some((entry) => entry.startsWith("close:")));
@@ -216,7 +199,7 @@ export const cases: readonly SuiteCase[] = [
     async run(target) {
       const key = newKey();
       const text = await (await target.fetch(`/error?key=${key}`)).text();
-      assert.deepEqual(parse(text).events.map((event) => event.data), ["a", "b"]);
+      assert.deepEqual(parseWire(text).events.map((event) => event.data), ["a", "b"]);
       assert.equal(text.includes("secret"), false);
       const { log } = await waitForLog(target, key, ({ log }) => log.includes("close:error"));
       assert.deepEqual(log, ["error:secret-internal-detail", "close:error"]);
@@ -229,7 +212,7 @@ export const cases: readonly SuiteCase[] = [
       for (const mode of ["pull", "push"]) {
         const key = newKey();
         const text = await (await target.fetch(`/burst?key=${key}&n=200&mode=${mode}`)).text();
-        assert.deepEqual(parse(text).events.map((event) => event.data), Array.from({ length: 200 }, (_, i) => `item ${i + 1}`));
+        assert.deepEqual(parseWire(text).events.map((event) => event.data), Array.from({ length: 200 }, (_, i) => `item ${i + 1}`));
         const { log } = await waitForLog(target, key, ({ log }) => log.some((entry) => entry.startsWith("chunks:")));
         // 200 frames of about 16 bytes fit one chunk; the first bytes are another. One chunk per item would be 201.
         const chunks = Number(log.find((entry) => entry.startsWith("chunks:"))!.slice("chunks:".length));
@@ -242,7 +225,7 @@ export const cases: readonly SuiteCase[] = [
     timeoutMs: 10_000,
     async run(target) {
       const text = await (await target.fetch("/last-event-id", { headers: { "last-event-id": "41" } })).text();
-      assert.deepEqual(parse(text).events.map((event) => event.data), ["resume after 41"]);
+      assert.deepEqual(parseWire(text).events.map((event) => event.data), ["resume after 41"]);
     },
   },
   {
@@ -252,16 +235,16 @@ export const cases: readonly SuiteCase[] = [
       for (const id of NON_ASCII_IDS) {
         const query = encodeURIComponent(id);
         const headers = { "last-event-id": utf8HeaderValue(id) };
-        const seen = parse(await (await target.fetch(`/ids/last-event-id?lastEventId=${query}`, { headers })).text());
+        const seen = parseWire(await (await target.fetch(`/ids/last-event-id?lastEventId=${query}`, { headers })).text());
         assert.deepEqual(JSON.parse(seen.events[0]!.data), { lastEventId: id, query: id }, JSON.stringify(id));
 
         for (const init of [{ headers }, {}]) {
           const response = await target.fetch(`/ids/channel?id=${query}${"headers" in init ? "" : `&lastEventId=${query}`}`, init);
           assert.equal(response.headers.get("last-event-id"), query, JSON.stringify(id));
           const reader = response.body!.getReader();
-          const text = await readUntil(reader, (text) => parse(text).events.length >= 1);
+          const text = await readUntil(reader, (text) => parseWire(text).events.length >= 1);
           await reader.cancel();
-          assert.deepEqual(parse(text).events.map(({ event, data }) => ({ event, data })), [{ event: undefined, data: "after" }], JSON.stringify(id));
+          assert.deepEqual(parseWire(text).events.map(({ event, data }) => ({ event, data })), [{ event: undefined, data: "after" }], JSON.stringify(id));
         }
       }
     },
@@ -272,7 +255,7 @@ export const cases: readonly SuiteCase[] = [
     async run(target) {
       checkFrames(await (await target.fetch("/hono/frames")).text());
       const text = await (await target.fetch("/hono/last-event-id", { headers: { "last-event-id": "9" } })).text();
-      assert.deepEqual(parse(text).events.map((event) => event.data), ["resume after 9"]);
+      assert.deepEqual(parseWire(text).events.map((event) => event.data), ["resume after 9"]);
     },
   },
   {
@@ -290,8 +273,8 @@ export const cases: readonly SuiteCase[] = [
       const publish = async (data: string): Promise<string> =>
         ((await (await target.fetch(`/channel/publish?key=${key}&data=${data}`, { method: "POST" })).json()) as { id: string }).id;
       const next = async (client: { reader: ReadableStreamDefaultReader<Uint8Array>; text: string }, count: number) => {
-        client.text += await readUntil(client.reader, (text) => parse(client.text + text).events.length >= count);
-        return parse(client.text).events;
+        client.text += await readUntil(client.reader, (text) => parseWire(client.text + text).events.length >= count);
+        return parseWire(client.text).events;
       };
 
       const a = await subscribe();

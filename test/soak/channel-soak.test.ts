@@ -3,8 +3,8 @@
 // that came back to its baseline after a full collection.
 import { request as httpRequest } from "node:http";
 import { expect, test } from "vitest";
-import { Channel, MemoryBroker, type ChannelBroker, type ChannelEvent } from "../../src/channel.ts";
-import { Message } from "../../src/index.ts";
+import { Channel, MemoryBroker, type ChannelBroker, type ChannelEvent } from "edge-sse/channel";
+import { Message } from "edge-sse";
 import { activeTimers, settledHeap } from "../helpers/resources.ts";
 import { serveNode, until } from "../helpers/serve-node.ts";
 

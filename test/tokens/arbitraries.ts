@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { TokenGrant } from "../../src/tokens.ts";
+import type { TokenGrant } from "edge-sse/tokens";
 
 /** Channel names: any well-formed text without `*`, at least one character. */
 export const channelName: fc.Arbitrary<string> = fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }).filter((name) => !name.includes("*"));

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { authorize, signToken, type AuthorizeOptions, type TokenGrant } from "../../src/tokens.ts";
+import { authorize, signToken, type AuthorizeOptions, type TokenGrant } from "edge-sse/tokens";
 import { KEY, NOW, OTHER_KEY } from "./oracle.ts";
 
 const BASE: AuthorizeOptions = { keys: KEY, channel: "room:1", now: NOW };

@@ -10,8 +10,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Channel } from "../../src/channel.ts";
-import { authorize, closeAtExpiry, EXPIRED_EVENT, signToken, type TokenRefusal } from "../../src/tokens.ts";
+import { Channel } from "edge-sse/channel";
+import { authorize, closeAtExpiry, EXPIRED_EVENT, signToken, type TokenRefusal } from "edge-sse/tokens";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { KEY } from "./oracle.ts";
 

@@ -1,9 +1,9 @@
 import { afterEach, expect, test, vi } from "vitest";
-import { Channel } from "../../src/channel.ts";
-import type { ChannelSubscriber } from "../../src/channel.ts";
-import type { StreamClosedError } from "../../src/index.ts";
-import { closeAtExpiry, EXPIRED_EVENT, TokenExpiredError } from "../../src/tokens.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { Channel } from "edge-sse/channel";
+import type { ChannelSubscriber } from "edge-sse/channel";
+import type { StreamClosedError } from "edge-sse";
+import { closeAtExpiry, EXPIRED_EVENT, TokenExpiredError } from "edge-sse/tokens";
+import { parseWire } from "../helpers/event-reader.ts";
 import { until } from "../helpers/serve-node.ts";
 
 afterEach(() => {

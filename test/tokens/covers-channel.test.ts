@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { coversChannel, signToken } from "../../src/tokens.ts";
+import { coversChannel, signToken } from "edge-sse/tokens";
 import { channelName, channelPattern } from "./arbitraries.ts";
 import { KEY } from "./oracle.ts";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { Message, MAX_EVENT_ID_BYTES } from "../../src/index.ts";
-import { createEventIdCodec, MAX_OPAQUE_SOURCE_BYTES, OPAQUE_ID_PREFIX } from "../../src/tokens.ts";
+import { Message, MAX_EVENT_ID_BYTES } from "edge-sse";
+import { createEventIdCodec, MAX_OPAQUE_SOURCE_BYTES, OPAQUE_ID_PREFIX } from "edge-sse/tokens";
 import { KEY, OTHER_KEY, oracleOpaqueId } from "./oracle.ts";
 
 const ids = createEventIdCodec(KEY, { scope: "room:1" });

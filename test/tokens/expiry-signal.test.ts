@@ -1,5 +1,5 @@
 import { afterEach, expect, test, vi } from "vitest";
-import { expirySignal, TokenExpiredError } from "../../src/tokens.ts";
+import { expirySignal, TokenExpiredError } from "edge-sse/tokens";
 import { atTime, MAX_TIMER_DELAY } from "../../src/tokens/long-timeout.ts";
 import { NOW } from "./oracle.ts";
 

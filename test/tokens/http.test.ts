@@ -5,11 +5,10 @@
  */
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { Channel } from "../../src/channel.ts";
-import type { StreamClosedError } from "../../src/index.ts";
-import { authorize, closeAtExpiry, EXPIRED_EVENT, signToken, TokenExpiredError, type TokenGrant, type TokenRefusal } from "../../src/tokens.ts";
-import { parseWire } from "../helpers/parse.ts";
-import { readEvents } from "../helpers/read-events.ts";
+import { Channel } from "edge-sse/channel";
+import type { StreamClosedError } from "edge-sse";
+import { authorize, closeAtExpiry, EXPIRED_EVENT, signToken, TokenExpiredError, type TokenGrant, type TokenRefusal } from "edge-sse/tokens";
+import { parseWire, readEvents } from "../helpers/event-reader.ts";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { KEY } from "./oracle.ts";
 

@@ -1,6 +1,6 @@
 import { webcrypto } from "node:crypto";
 import { expect, test } from "vitest";
-import { MAX_TOKEN_LENGTH, signToken, verifyToken, type TokenGrant } from "../../src/tokens.ts";
+import { MAX_TOKEN_LENGTH, signToken, verifyToken, type TokenGrant } from "edge-sse/tokens";
 import { KEY, NOW, oracleToken } from "./oracle.ts";
 
 /** The vector: a user's channel and every document, a subject, a minute from NOW (the token checked with Python's hmac too). */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { signToken, verifyToken } from "../../src/tokens.ts";
+import { signToken, verifyToken } from "edge-sse/tokens";
 import { KEY, oracleToken } from "./oracle.ts";
 import { timedGrant } from "./arbitraries.ts";
 

@@ -1,6 +1,6 @@
 import { createHmac, webcrypto } from "node:crypto";
 import { expect, test } from "vitest";
-import { MAX_TOKEN_LENGTH, signToken, verifyToken, type CryptoLike, type TokenVerification } from "../../src/tokens.ts";
+import { MAX_TOKEN_LENGTH, signToken, verifyToken, type CryptoLike, type TokenVerification } from "edge-sse/tokens";
 import { KEY, NOW, OTHER_KEY, oracleSigned, oracleToken } from "./oracle.ts";
 
 const CLAIMS = '{"ch":["user:42","doc:*"],"exp":1700000060000,"iat":1700000000000,"sub":"42"}';

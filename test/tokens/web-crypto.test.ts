@@ -1,6 +1,6 @@
 import { webcrypto } from "node:crypto";
 import { afterEach, expect, test, vi } from "vitest";
-import { authorize, createEventIdCodec, signToken, verifyToken, type CryptoLike } from "../../src/tokens.ts";
+import { authorize, createEventIdCodec, signToken, verifyToken, type CryptoLike } from "edge-sse/tokens";
 import { KEY, NOW, oracleToken } from "./oracle.ts";
 
 const NODE_18_HINT = 'this runtime has no global WebCrypto (`globalThis.crypto`, missing on Node 18): pass the `crypto` option, on Node 18 `webcrypto` from "node:crypto"';

@@ -2,8 +2,8 @@
 // without process.nextTick get (workerd without nodejs_compat, browsers).
 import { vi } from "vitest";
 
-vi.mock("../../src/when-idle.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/when-idle.ts")>();
+vi.mock("../../src/core/idle-detector.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/core/idle-detector.ts")>();
   return { ...original, createIdleDetector: original.microtaskIdleDetector };
 });
 

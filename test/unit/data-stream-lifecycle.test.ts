@@ -1,8 +1,8 @@
 import { afterEach, expect, test, vi } from "vitest";
-import { DataStream, Message, StreamClosedError, type StreamContext } from "../../src/index.ts";
+import { DataStream, Message, StreamClosedError, type StreamContext } from "edge-sse";
 import { collectChunks, collectText, readChunk } from "../helpers/collect.ts";
 import { deferred, flushMicrotasks } from "../helpers/deferred.ts";
-import { parseWire } from "../helpers/parse.ts";
+import { parseWire } from "../helpers/event-reader.ts";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -252,7 +252,7 @@ test("highWaterMark: send() returns false above it and ctx.ready resolves once t
   await expect(context!.ready).rejects.toBeInstanceOf(StreamClosedError);
 });
 
-test("bufferLimit: DataStream closes with overflow when a consumer stops reading, and memory stays bounded", async () => {
+test("maxQueue: DataStream closes with overflow when a consumer stops reading, and memory stays bounded", async () => {
   const onClose = vi.fn();
   let accepted = 0;
   let signal: AbortSignal | undefined;
@@ -263,7 +263,7 @@ test("bufferLimit: DataStream closes with overflow when a consumer stops reading
       ctx.send(frame);
       if (!ctx.signal.aborted) accepted++;
     }
-  }, { keepAlive: false, highWaterMark: 10_000, bufferLimit: 100_000, onClose });
+  }, { keepAlive: false, highWaterMark: 10_000, maxQueue: 100_000, onClose });
   const reader = stream.toReadableStream().getReader();
   // The first read starts the producer; the consumer reads nothing more.
   expect(await readChunk(reader)).toBe(":\n\n");
@@ -385,6 +385,15 @@ test("sleep: ctx.sleep rejects with the close reason once the stream ends, and r
   await expect(context!.sleep(1)).rejects.toBe(context!.signal.reason);
 });
 
+test("DataStream sends what a producer sent before it returned an iterable first, then what it yields", async () => {
+  const text = await collectText(new DataStream((ctx) => {
+    ctx.send("sent 1");
+    ctx.send(Message.data("sent 2").id("2"));
+    return ["yielded 3", "yielded 4"];
+  }, { keepAlive: false }).toReadableStream());
+  expect(parseWire(text).events.map((event) => event.data)).toEqual(["sent 1", "sent 2", "yielded 3", "yielded 4"]);
+});
+
 test("DataStream throws when ctx.send() is called by a producer that returned an iterable", async () => {
   let error: unknown;
   await collectText(new DataStream(async function* (ctx) {
@@ -474,7 +483,7 @@ test("push: DataStream writes a chunk at the budget while a producer keeps sendi
       ctx.send(frame);
       await undefined;
     }
-  }, { keepAlive: false, highWaterMark: 50_000, bufferLimit: 100_000, onClose }).toReadableStream());
+  }, { keepAlive: false, highWaterMark: 50_000, maxQueue: 100_000, onClose }).toReadableStream());
   expect(parseWire(text).events).toHaveLength(5_000);
   await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
   expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("done");

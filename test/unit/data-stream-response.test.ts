@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { DataStream, DEFAULT_HEADERS } from "../../src/index.ts";
+import { DataStream, DEFAULT_HEADERS } from "edge-sse";
 
 test("toResponse returns status 200 with the event-stream headers and no hop-by-hop header", () => {
   const response = new DataStream(["x"]).toResponse();

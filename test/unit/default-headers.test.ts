@@ -1,8 +1,8 @@
 import { expect, test } from "vitest";
-import { CONNECTION_SPECIFIC_HEADERS, DEFAULT_HEADERS, mergeHeaders, mergeHeaderSet } from "../../src/default-headers.ts";
-import { DataStream } from "../../src/index.ts";
+import { CONNECTION_SPECIFIC_HEADERS, DEFAULT_HEADERS, mergeHeaderSet } from "../../src/core/default-headers.ts";
+import { DataStream } from "edge-sse";
 
-test("mergeHeaders throws a TypeError naming each connection-specific header, te and http2-settings among them", () => {
+test("mergeHeaderSet throws a TypeError naming each connection-specific header, te and http2-settings among them", () => {
   const values: Readonly<Record<string, string>> = {
     connection: "close",
     "keep-alive": "timeout=5",
@@ -14,7 +14,7 @@ test("mergeHeaders throws a TypeError naming each connection-specific header, te
   };
   expect([...CONNECTION_SPECIFIC_HEADERS].sort()).toEqual(Object.keys(values).sort());
   for (const [name, value] of Object.entries(values)) {
-    expect(() => mergeHeaders("Cannot make a Response", { "x-fine": "yes", [name.toUpperCase()]: value })).toThrow(
+    expect(() => mergeHeaderSet("Cannot make a Response", { "x-fine": "yes", [name.toUpperCase()]: value })).toThrow(
       new TypeError(`Cannot make a Response: header \`${name}\` is not allowed (got "${value}"); hop-by-hop headers break HTTP/2 and HTTP/3`),
     );
   }
@@ -57,9 +57,4 @@ test("mergeHeaderSet gives name/value pairs that keep every Set-Cookie when one 
   // Pairs merge again as a layer without loss, as toResponse merges options.headers with init.headers.
   expect(new Headers(mergeHeaderSet(CONTEXT, merged as HeadersInit, { "set-cookie": "d=4" }) as HeadersInit).getSetCookie())
     .toEqual(["a=1", "b=2", "c=3", "d=4"]);
-});
-
-test("mergeHeaders still gives one plain record, for callers that spread it", () => {
-  expect(mergeHeaders(CONTEXT, { "x-a": "1" })).toEqual({ ...DEFAULT_HEADERS, "x-a": "1" });
-  expect(mergeHeaders(CONTEXT)).toBe(DEFAULT_HEADERS);
 });

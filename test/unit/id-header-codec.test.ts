@@ -6,7 +6,7 @@
  */
 import { afterEach, expect, test, vi } from "vitest";
 import fc from "fast-check";
-import { decodeHeaderValue, readLastEventId } from "../../src/last-event-id.ts";
+import { decodeHeaderValue, readLastEventId } from "../../src/core/last-event-id.ts";
 import { encodeIdForHeader, readResumeId } from "../../src/channel/resume-id.ts";
 
 /** A string's UTF-8 bytes, one Latin-1 character each: what Node, Deno and Bun hand over. */

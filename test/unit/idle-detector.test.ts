@@ -12,10 +12,10 @@ afterEach(() => {
 });
 
 /** A fresh copy of the detector module, seeing `tick` as process.nextTick. */
-async function loadWith(tick: (task: Task) => void): Promise<typeof import("../../src/when-idle.ts")> {
+async function loadWith(tick: (task: Task) => void): Promise<typeof import("../../src/core/idle-detector.ts")> {
   process.nextTick = tick as typeof process.nextTick;
   vi.resetModules();
-  return import("../../src/when-idle.ts");
+  return import("../../src/core/idle-detector.ts");
 }
 
 const turnOfTheEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { DataStream, type DataStreamOptions } from "../../src/index.ts";
+import { DataStream, type DataStreamOptions, type StreamClosedError } from "edge-sse";
 
 const bad = (options: unknown) => () => new DataStream([], options as DataStreamOptions);
 
@@ -75,10 +75,37 @@ test("lastEventId: DataStream refuses a value that is not a string", () => {
   expect(bad({ lastEventId: 5 })).toThrow(new TypeError("Cannot create DataStream: `lastEventId` must be a string (got number 5)"));
 });
 
-test("highWaterMark and bufferLimit: DataStream refuses bad bounds", () => {
-  expect(bad({ highWaterMark: 0 })).toThrow(new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number (got number 0)"));
+test("highWaterMark and maxQueue: DataStream refuses bad bounds", () => {
+  expect(bad({ highWaterMark: 0 })).toThrow(new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number of code units (got number 0)"));
+  expect(bad({ highWaterMark: 100, maxQueue: 50 })).toThrow(
+    new TypeError("Cannot create DataStream: `maxQueue` must be a number of code units >= highWaterMark (100) (got number 50)"),
+  );
+  expect(bad({ maxQueue: "1e6" })).toThrow(
+    new TypeError('Cannot create DataStream: `maxQueue` must be a number of code units >= highWaterMark (65536) (got "1e6")'),
+  );
   expect(bad({ highWaterMark: 100, bufferLimit: 50 })).toThrow(
-    new TypeError("Cannot create DataStream: `bufferLimit` must be a number >= highWaterMark (100) (got number 50)"),
+    new TypeError("Cannot create DataStream: `bufferLimit` must be a number of code units >= highWaterMark (100) (got number 50)"),
   );
   expect(() => new DataStream([], { highWaterMark: 2_000_000 })).not.toThrow();
+});
+
+test("bufferLimit: DataStream takes the deprecated name of maxQueue as maxQueue, and refuses both together", async () => {
+  const closedBy = async (options: DataStreamOptions): Promise<string | undefined> => {
+    let signal: AbortSignal | undefined;
+    const reader = new DataStream((ctx) => {
+      signal = ctx.signal;
+      for (let i = 0; i < 10 && !ctx.signal.aborted; i++) ctx.send("x".repeat(100));
+    }, { keepAlive: false, highWaterMark: 100, ...options }).toReadableStream().getReader();
+    await reader.read(); // the first bytes: the producer runs and sends 10 frames of 108 code units
+    await reader.read().catch(() => {});
+    const type = (signal!.reason as StreamClosedError | undefined)?.type;
+    await reader.cancel().catch(() => {});
+    return type;
+  };
+  expect(await closedBy({ bufferLimit: 500 })).toBe("overflow");
+  expect(await closedBy({ maxQueue: 500 })).toBe("overflow");
+  expect(await closedBy({ bufferLimit: 2_000 })).toBeUndefined();
+  expect(bad({ maxQueue: 2_000, bufferLimit: 2_000 })).toThrow(
+    new TypeError("Cannot create DataStream: `bufferLimit` is the deprecated name of `maxQueue`; give `maxQueue` only"),
+  );
 });

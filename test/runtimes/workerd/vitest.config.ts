@@ -15,10 +15,7 @@ export default defineConfig({
     // As the root vitest.config.ts: tests and Workers import the package by name, which means the source.
     alias: [
       { find: /^edge-sse$/, replacement: here("../../../src/index.ts") },
-      { find: /^edge-sse\/channel$/, replacement: here("../../../src/channel.ts") },
-      { find: /^edge-sse\/client$/, replacement: here("../../../src/client.ts") },
-      { find: /^edge-sse\/durable-object$/, replacement: here("../../../src/durable-object.ts") },
-      { find: /^edge-sse\/tokens$/, replacement: here("../../../src/tokens.ts") },
+      { find: /^edge-sse\/([\w-]+)$/, replacement: here("../../../src/$1.ts") },
     ],
   },
   test: {

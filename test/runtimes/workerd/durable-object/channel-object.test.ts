@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
 import { ChannelObject, routeToChannel, type DurableObjectStubLike } from "edge-sse/durable-object";
-import { EventReader, WAIT_MS } from "./event-reader.ts";
+import { EventReader, WAIT_MS } from "../../../helpers/event-reader.ts";
 import { MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS, type Env, type FlakyChannels, type WriteMode } from "./worker.ts";
 
 const { CHANNELS, AGED_CHANNELS, FLAKY_CHANNELS } = env as Env;

@@ -1,40 +1,29 @@
 import { assertEventId, assertEventName, assertRetry, assertText } from "./fields.ts";
-import { formatFrame } from "./frame.ts";
+import { formatFrame, type EventFields } from "./frame.ts";
 import { describeError, describeValue } from "./describe-value.ts";
 
-/** The fields of one server-sent event. Every field is optional, but a message needs at least one. */
-export interface MessageInit {
-  /** The event's data. Line breaks (CRLF, CR, LF) split it into `data:` lines; they arrive as LF. */
-  readonly data?: string;
-  /** The event type (`event:`); the browser dispatches `message` when absent. No CR or LF. */
-  readonly event?: string;
-  /**
-   * The event id (`id:`), sent back as `Last-Event-ID` on reconnect, so it must come back intact: no
-   * control character, no whitespace at either end, no lone surrogate, at most `MAX_EVENT_ID_BYTES`.
-   */
-  readonly id?: string;
-  /** The client's reconnection delay in milliseconds (`retry:`): a non-negative integer. */
-  readonly retry?: number;
-  /** A comment (`: …` lines): ignored by clients, still bytes on the wire. */
-  readonly comment?: string;
-}
+/** The fields a `Message` is made from. Every field is optional, but a message needs at least one. */
+export type MessageInit = EventFields;
 
 /** The fields of a made `Message`: all five keys, `undefined` where a field is absent. */
-export interface MessageFields {
-  readonly data: string | undefined;
-  readonly event: string | undefined;
-  readonly id: string | undefined;
-  readonly retry: number | undefined;
-  readonly comment: string | undefined;
-}
+export type MessageFields = { readonly [Field in keyof EventFields]-?: EventFields[Field] };
 
 const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
-const CONTEXT = "Cannot create message";
+/** How the errors of `new Message()` and its builders start. */
+export const CREATE_MESSAGE = "Cannot create message";
+const CONTEXT = CREATE_MESSAGE;
 const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry", "comment"]);
+
+/** Fields `made` has checked, handed to the one `new Message()` it calls: only it sets them. */
+let checked: MessageFields | undefined;
+/** The fields of a message this class made, or `undefined` for anything else (see `ownFields`). */
+let fieldsOf: (value: object) => MessageFields | undefined;
 
 /**
  * One complete server-sent event. A `Message` is immutable and validated when it is made, so an
- * invalid field throws here, never later on the wire.
+ * invalid field throws here, never later on the wire. Only the constructor and the builders set its
+ * fields: an object that only looks like a `Message` (another copy of the library's, or one made
+ * with `Object.create(Message.prototype)`) has its fields checked again wherever it is sent.
  *
  * @example Build a named JSON event with an id
  * ```ts
@@ -45,8 +34,12 @@ const FIELD_NAMES: ReadonlySet<string> = new Set(["data", "event", "id", "retry"
  * ```
  */
 export class Message {
-  /** The validated fields of this message; an absent field is `undefined`. */
-  readonly fields: MessageFields;
+  readonly #fields: MessageFields;
+
+  static {
+    fieldsOf = (value) => (#fields in value ? value.#fields : undefined);
+  }
+
   /** The brand `isMessage` looks for, on the prototype so every copy carries it. */
   get [MESSAGE_BRAND](): true {
     return true;
@@ -66,6 +59,11 @@ export class Message {
    * ```
    */
   constructor(init: MessageInit) {
+    if (checked !== undefined) {
+      this.#fields = checked;
+      checked = undefined;
+      return;
+    }
     if (typeof init !== "object" || init === null) {
       throw new TypeError(`${CONTEXT}: expected an object of fields (got ${describeValue(init)})`);
     }
@@ -84,8 +82,12 @@ export class Message {
     if (id !== undefined) assertEventId(id, CONTEXT);
     if (retry !== undefined) assertRetry(retry, CONTEXT);
     if (comment !== undefined) assertText("comment", comment, CONTEXT);
-    // Always the same five keys, so every message's fields share one shape.
-    this.fields = Object.freeze({ data, event, id, retry, comment });
+    this.#fields = frozen({ data, event, id, retry, comment });
+  }
+
+  /** The validated fields of this message (frozen); an absent field is `undefined`. */
+  get fields(): MessageFields {
+    return this.#fields;
   }
 
   /**
@@ -102,7 +104,7 @@ export class Message {
    */
   static data(text: string): Message {
     assertText("data", text, CONTEXT);
-    return made(text, undefined, undefined, undefined, undefined);
+    return made({ data: text });
   }
 
   /**
@@ -127,7 +129,7 @@ export class Message {
     if (typeof text !== "string") {
       throw new TypeError(`${CONTEXT}: \`data\` has no JSON form (got ${describeValue(value)})`);
     }
-    return made(text, undefined, undefined, undefined, undefined);
+    return made({ data: text });
   }
 
   /** Tells whether `value` is a `Message`, also one made by another copy of this library. */
@@ -147,8 +149,7 @@ export class Message {
    */
   data(text: string): Message {
     assertText("data", text, CONTEXT);
-    const { event, id, retry, comment } = this.fields;
-    return made(text, event, id, retry, comment);
+    return made({ ...this.#fields, data: text });
   }
 
   /**
@@ -164,8 +165,7 @@ export class Message {
    */
   event(name: string): Message {
     assertEventName(name, CONTEXT);
-    const { data, id, retry, comment } = this.fields;
-    return made(data, name, id, retry, comment);
+    return made({ ...this.#fields, event: name });
   }
 
   /**
@@ -182,8 +182,7 @@ export class Message {
    */
   id(id: string): Message {
     assertEventId(id, CONTEXT);
-    const { data, event, retry, comment } = this.fields;
-    return made(data, event, id, retry, comment);
+    return made({ ...this.#fields, id });
   }
 
   /**
@@ -199,8 +198,7 @@ export class Message {
    */
   retry(ms: number): Message {
     assertRetry(ms, CONTEXT);
-    const { data, event, id, comment } = this.fields;
-    return made(data, event, id, ms, comment);
+    return made({ ...this.#fields, retry: ms });
   }
 
   /**
@@ -215,25 +213,31 @@ export class Message {
    */
   comment(text: string): Message {
     assertText("comment", text, CONTEXT);
-    const { data, event, id, retry } = this.fields;
-    return made(data, event, id, retry, text);
+    return made({ ...this.#fields, comment: text });
   }
 
   /** The frame text of this message, ending with the empty line that dispatches it. */
   toString(): string {
-    return formatFrame(this.fields);
+    return formatFrame(this.#fields);
   }
 }
 
+/** The fields in one fixed key order, frozen: every message's fields share one shape. */
+function frozen({ data, event, id, retry, comment }: EventFields): MessageFields {
+  return Object.freeze({ data, event, id, retry, comment });
+}
+
 /** A message from fields the caller has checked: no init to walk, one object shape for all. */
-function made(
-  data: string | undefined,
-  event: string | undefined,
-  id: string | undefined,
-  retry: number | undefined,
-  comment: string | undefined,
-): Message {
-  const message: { fields: MessageFields } = Object.create(Message.prototype);
-  message.fields = Object.freeze({ data, event, id, retry, comment });
-  return message as Message;
+function made(fields: EventFields): Message {
+  checked = frozen(fields);
+  return new Message(checked);
+}
+
+/**
+ * The fields of a message made by this copy's `Message` (its constructor or a builder), which are
+ * checked; `undefined` for anything else, even an object with `Message.prototype` or one whose own
+ * `fields` property hides the getter.
+ */
+export function ownFields(value: unknown): MessageFields | undefined {
+  return typeof value === "object" && value !== null ? fieldsOf(value) : undefined;
 }

@@ -57,22 +57,22 @@ export type Source = AsyncIterable<unknown> | Iterable<unknown> | ReadableStream
 /** Options of a `DataStream`. Unknown keys are a `TypeError`. */
 export interface DataStreamOptions {
   /** The incoming request: its `Last-Event-ID` header is read and its `signal` ends the stream. */
-  readonly request?: RequestLike;
+  readonly request?: RequestLike | undefined;
   /** The last event id the client saw; wins over the request's header. */
-  readonly lastEventId?: string;
+  readonly lastEventId?: string | undefined;
   /**
    * Sends a `: ping` comment after this many idle milliseconds (at most 2147483647, the longest
    * timer delay), or never with `false`.
    * @default 5000
    */
-  readonly keepAlive?: number | false;
+  readonly keepAlive?: number | false | undefined;
   /** Sent first as `retry:`, to set the client's reconnection delay in milliseconds. */
-  readonly retry?: number;
+  readonly retry?: number | undefined;
   /**
    * Turns items that are not strings, `Message`s or bytes into data text.
    * @default JSON.stringify
    */
-  readonly serialize?: Serializer;
+  readonly serialize?: Serializer | undefined;
   /**
    * Called once with the first error of the producer or the serializer. Nothing of the error reaches
    * the client unless this returns a `Message`, which is checked as an item is and sent as the
@@ -80,29 +80,36 @@ export interface DataStreamOptions {
    * producer's cleanup outlasts `cleanupTimeout`.
    * @default logs the error with console.error
    */
-  readonly onError?: (error: unknown) => Message | void;
+  readonly onError?: ((error: unknown) => Message | void) | undefined;
   /**
    * Called once when the stream has ended and the producer has been cleaned up (or `cleanupTimeout`
    * has passed). A body that is never read nor cancelled never starts, so it never ends either.
    */
-  readonly onClose?: (reason: StreamClosedError) => void;
+  readonly onClose?: ((reason: StreamClosedError) => void) | undefined;
   /** Headers for `toResponse()`, over the defaults; every `set-cookie` value is kept. */
-  readonly headers?: HeadersInit;
+  readonly headers?: HeadersInit | undefined;
   /**
-   * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread.
+   * Push mode: `send()` returns `false` once this many UTF-16 code units of frames wait unread (the
+   * length of their text: one per ASCII character).
    * @default 65536
    */
-  readonly highWaterMark?: number;
+  readonly highWaterMark?: number | undefined;
   /**
-   * Push mode: past this many code units unread, the stream closes with reason `"overflow"`.
-   * @default 1048576
+   * Push mode: past this many UTF-16 code units of frames unread, the stream closes with reason
+   * `"overflow"`. At least `highWaterMark`. A `Channel` calls the same bound `maxQueue`.
+   * @default 1048576 (or `highWaterMark`, when that is larger)
    */
-  readonly bufferLimit?: number;
+  readonly maxQueue?: number | undefined;
+  /**
+   * The former name of `maxQueue`, taken for one more release; giving both is a `TypeError`.
+   * @deprecated Use `maxQueue`.
+   */
+  readonly bufferLimit?: number | undefined;
   /**
    * Once the stream has ended, how many milliseconds to wait for the producer's cleanup (a
    * generator's `finally`, a `ReadableStream`'s cancel) before `onError` hears that it is stuck and
    * `onClose` is called without it.
    * @default 5000
    */
-  readonly cleanupTimeout?: number;
+  readonly cleanupTimeout?: number | undefined;
 }

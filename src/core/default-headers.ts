@@ -31,9 +31,10 @@ export const CONNECTION_SPECIFIC_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * Headers as a plain record of lower-case names or, only when `set-cookie` values are present (a
- * record holds one value per name), as a list of name/value pairs that keeps each of them.
+ * record holds one value per name), as a list of name/value pairs that keeps each of them. A
+ * `HeadersInit`, so it merges again as a layer; never changed once made (the defaults are frozen).
  */
-export type HeaderSet = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+export type HeaderSet = Record<string, string> | Array<[string, string]>;
 
 /**
  * Merges header sets over the defaults, later ones winning, except that every `set-cookie` value of
@@ -42,13 +43,13 @@ export type HeaderSet = Readonly<Record<string, string>> | ReadonlyArray<readonl
  *
  * @throws {TypeError} when a connection-specific header is set
  */
-export function mergeHeaderSet(context: string, ...layers: ReadonlyArray<HeadersInit | HeaderSet | undefined>): HeaderSet {
+export function mergeHeaderSet(context: string, ...layers: ReadonlyArray<HeadersInit | undefined>): HeaderSet {
   let merged: Record<string, string> | undefined;
   let cookies: Array<[string, string]> | undefined;
   for (const layer of layers) {
     if (layer === undefined || layer === DEFAULT_HEADERS) continue;
     merged ??= { ...DEFAULT_HEADERS };
-    new Headers(layer as HeadersInit).forEach((value, name) => {
+    new Headers(layer).forEach((value, name) => {
       if (CONNECTION_SPECIFIC_HEADERS.has(name)) {
         throw new TypeError(
           `${context}: header \`${name}\` is not allowed (got ${describeValue(value)}); hop-by-hop headers break HTTP/2 and HTTP/3`,
@@ -58,19 +59,5 @@ export function mergeHeaderSet(context: string, ...layers: ReadonlyArray<Headers
       else merged![name] = value;
     });
   }
-  return cookies ? Object.entries(merged!).concat(cookies) : merged ?? DEFAULT_HEADERS;
-}
-
-/**
- * Merges header sets as `mergeHeaderSet` does, into one plain record of lower-case names, which
- * holds one value per name: of several `set-cookie` values it keeps the last.
- *
- * @throws {TypeError} when a connection-specific header is set
- */
-export function mergeHeaders(
-  context: string,
-  ...layers: ReadonlyArray<HeadersInit | undefined>
-): Readonly<Record<string, string>> {
-  const merged = mergeHeaderSet(context, ...layers);
-  return Array.isArray(merged) ? Object.fromEntries(merged) : merged as Readonly<Record<string, string>>;
+  return cookies ? Object.entries(merged!).concat(cookies) : merged ?? (DEFAULT_HEADERS as HeaderSet);
 }

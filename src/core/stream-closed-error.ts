@@ -3,7 +3,7 @@
  * - `"done"`: the source ended, or the producer called `ctx.close()`;
  * - `"client-gone"`: the consumer cancelled the body, the request's signal aborted, or a write failed;
  * - `"error"`: the producer or the serializer threw (the error is the `cause`);
- * - `"overflow"`: a push producer sent more than `bufferLimit` while the consumer was not reading.
+ * - `"overflow"`: a push producer sent more than `maxQueue` while the consumer was not reading.
  */
 export type CloseType = "done" | "client-gone" | "error" | "overflow";
 

@@ -1,6 +1,8 @@
 import { describeValue } from "./describe-value.ts";
 
-const CONTEXT = "Cannot make a Response";
+/** How the errors of `toResponse()` start. */
+export const MAKE_RESPONSE = "Cannot make a Response";
+const CONTEXT = MAKE_RESPONSE;
 
 /**
  * Checks the `status` and `statusText` of a `ResponseInit` for a response with a body, as

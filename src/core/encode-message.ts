@@ -1,5 +1,5 @@
-import { Message, type MessageFields, type MessageInit } from "./message.ts";
-import { formatFrame, type FrameFields } from "./frame.ts";
+import { Message, ownFields } from "./message.ts";
+import { formatFrame, type EventFields } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeError, describeValue } from "./describe-value.ts";
 
@@ -47,12 +47,13 @@ export function encodeMessage(item: unknown, serialize: Serializer = JSON.string
  *
  * @throws {TypeError} as `encodeMessage` does
  */
-export function itemFields(item: unknown, serialize: Serializer): FrameFields {
+export function itemFields(item: unknown, serialize: Serializer): EventFields {
   if (typeof item === "string") return { data: item };
   if (typeof item === "object" && item !== null) {
-    if (item instanceof Message) return item.fields;
-    // A message of another copy of this library: checked again, since its brand can be forged.
-    if (Message.isMessage(item)) return new Message(definedFields(item.fields)).fields;
+    const own = ownFields(item);
+    if (own !== undefined) return own;
+    // Anything else that claims to be a Message (another copy's, a look-alike): checked again.
+    if (Message.isMessage(item)) return new Message(item.fields).fields;
     if (ArrayBuffer.isView(item)) {
       return { data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) };
     }
@@ -84,11 +85,4 @@ export function itemFields(item: unknown, serialize: Serializer): FrameFields {
     throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);
   }
   return { data };
-}
-
-/** The fields that are set, as a `MessageInit`. */
-export function definedFields(fields: FrameFields): MessageInit {
-  const init: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) init[key] = value;
-  return init as MessageInit;
 }

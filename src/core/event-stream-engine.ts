@@ -3,6 +3,10 @@
  * reads, batches items that are ready into one chunk, sends keep-alive pings while idle, and ends
  * everything through one idempotent close path. One closure, so that its state minifies well.
  *
+ * The sections follow the way control flows: the state; the context a producer gets; writing and
+ * keep-alive; pushing (`ctx.send`); pulling (the consumer's reads, which start the stream and read
+ * the source); closing; and the stream itself.
+ *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#server-sent-events
  */
 import type { Producer, Source, StreamContext } from "./types.ts";
@@ -12,8 +16,9 @@ import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
-import { isThenable, toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
-import { createIdleDetector } from "./when-idle.ts";
+import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
+import { isThenable } from "./check.ts";
+import { createIdleDetector } from "./idle-detector.ts";
 import { SharedFrame } from "./shared-frame.ts";
 
 const encoder = new TextEncoder();
@@ -30,34 +35,68 @@ function handled<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
+/** A promise and the functions that settle it. */
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(reason: unknown): void;
+}
+
+/** A `Deferred` whose rejection, if nobody awaits it, is not reported as unhandled. */
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (reason: unknown) => void;
+  const promise = handled(new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  }));
+  return { promise, resolve, reject };
+}
+
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, bufferLimit, lastEventId, cleanupTimeout } = options;
+  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, maxQueue, lastEventId, cleanupTimeout } = options;
+
+  // --- State ---------------------------------------------------------------------------------------
+
   const abort = new AbortController();
   const signal = abort.signal;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Set at the first read: nothing runs before it, so a body that is never read holds nothing alive. */
+  let started = false;
+  let ended = false;
+  /**
+   * The text waiting for the next write: frames pushed with `send` and frames pulled from the source,
+   * in the order they came. A pull source adds to it only while a read waits (plus the one item it
+   * reads ahead); pushed frames wait here until the consumer reads, counted against `highWaterMark`
+   * and `maxQueue`.
+   */
+  let pending = "";
+  /** The frame `pending` holds when it is exactly one shared frame (a channel's fan-out): its bytes go out as they are. */
+  let pendingShared: SharedFrame | undefined;
+  /** Resolves the read the consumer is waiting on, once a chunk is written or the stream ends. */
+  let pullWaiter: (() => void) | undefined;
+  /** Writes the pending chunk once nothing more is ready: never holds a ready item back for a later one. */
+  const armIdle = createIdleDetector(() => {
+    if (!ended && pullWaiter !== undefined && pending !== "") release();
+  });
+  /** What `ctx.ready` returns while the pushed frames are above `highWaterMark`. */
+  let readyWaiter: Deferred | undefined;
   /** Set once the producer returned an iterable (pull mode). */
   let iterator: ItemIterator | undefined;
   let iteratorDone = false;
   /** A `next()` asked for and not settled yet: at most one, so the source runs at most one item ahead. */
   let inflight: Promise<Step> | undefined;
-  /** Frames read in the current pull and not written yet. */
-  let batch = "";
-  /** Frames pushed and not written yet, and their size in code units. */
-  let queue: string[] = [];
-  let queued = 0;
-  /** The queued frame when it is the only one and already encoded (a channel's fan-out). */
-  let sole: SharedFrame | undefined;
-  let pullWaiter: (() => void) | undefined;
-  let readyWaiter: { promise: Promise<void>; resolve(): void; reject(reason: unknown): void } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastWrite = 0;
-  /** Set at the first read: nothing runs before it, so a body that is never read holds nothing alive. */
-  let started = false;
-  let ended = false;
+  let unlisten: (() => void) | undefined;
   let cleanup: Promise<void> | undefined;
   let errorReported = false;
-  let unlisten: (() => void) | undefined;
+
+  /** The pushed frames not written yet, in code units: a pull source never has any. */
+  const queued = (): number => (iterator === undefined ? pending.length : 0);
+
+  // --- The context a producer gets -----------------------------------------------------------------
 
   const context: StreamContext = {
     send,
@@ -67,19 +106,15 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     sleep: (ms) => abortableSleep(ms, signal),
     get ready(): Promise<void> {
       if (ended) return handled(Promise.reject(signal.reason));
-      if (queued <= highWaterMark) return Promise.resolve();
-      if (readyWaiter === undefined) {
-        let resolve!: () => void;
-        let reject!: (reason: unknown) => void;
-        const promise = handled(new Promise<void>((res, rej) => { resolve = res; reject = rej; }));
-        readyWaiter = { promise, resolve, reject };
-      }
-      return readyWaiter.promise;
+      if (queued() <= highWaterMark) return Promise.resolve();
+      return (readyWaiter ??= deferred()).promise;
     },
     get desiredSize() {
-      return ended ? 0 : highWaterMark - queued;
+      return ended ? 0 : highWaterMark - queued();
     },
   };
+
+  // --- Writing and keep-alive ----------------------------------------------------------------------
 
   function write(text: string, bytes?: Uint8Array): void {
     if (text === "") return;
@@ -100,46 +135,66 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     if (!ended) timer = setTimeout(tick, Math.max(1, interval - (Date.now() - lastWrite)));
   }
 
-  /** Removes and returns every queued frame as one text, and wakes `ready` waiters. */
-  function drain(): string {
-    const text = queue.length === 1 ? queue[0]! : queue.join("");
-    queue = [];
-    queued = 0;
-    sole = undefined;
+  /** Adds a frame to `pending`; `shared` is the frame's shared form, when it has one. */
+  function append(frame: string, shared?: SharedFrame): void {
+    pendingShared = pending === "" ? shared : undefined;
+    pending += frame;
+  }
+
+  /** Empties `pending` and returns its text; `ready` waiters wake, since the pushed frames are gone. */
+  function takePending(): string {
+    const text = pending;
+    pending = "";
+    pendingShared = undefined;
     readyWaiter?.resolve();
     readyWaiter = undefined;
     return text;
   }
+
+  /** Writes what is pending as one chunk (a lone shared frame as its shared bytes). */
+  function flush(): void {
+    const bytes = pendingShared?.bytes;
+    write(takePending(), bytes);
+  }
+
+  /** Writes what is pending and wakes the waiting read. */
+  function release(): void {
+    flush();
+    const waiter = pullWaiter;
+    pullWaiter = undefined;
+    waiter?.();
+  }
+
+  // --- Pushing: ctx.send ---------------------------------------------------------------------------
 
   function send(item: unknown): boolean {
     if (iterator !== undefined) {
       throw new TypeError("Cannot send: this producer returned an iterable, so yield items instead of calling ctx.send()");
     }
     if (ended) return false;
-    let frame: string;
     if (item instanceof SharedFrame) {
-      frame = item.text;
+      append(item.text, item);
     } else {
       try {
-        frame = encodeMessage(item, serialize);
+        append(encodeMessage(item, serialize));
       } catch (error) {
         fail(error);
         return false;
       }
     }
-    sole = queue.push(frame) === 1 && item instanceof SharedFrame ? item : undefined;
-    queued += frame.length;
-    if (queued > bufferLimit) {
+    if (pending.length > maxQueue) {
       void finish("overflow");
       return false;
     }
     // Items sent back-to-back leave as one chunk, as pulled ones do.
     if (pullWaiter !== undefined) {
-      if (queued >= CHUNK_BUDGET) release();
+      if (pending.length >= CHUNK_BUDGET) release();
       else armIdle();
     }
-    return queued <= highWaterMark;
+    return pending.length <= highWaterMark;
   }
+
+  // --- Pulling: the consumer's reads ---------------------------------------------------------------
 
   /**
    * The first read: writes the first bytes, then starts what runs for the stream's life (the request's
@@ -178,16 +233,16 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     }
   }
 
-  /** A pull: read what the source has ready, then write it as one chunk. */
+  /** A read of a pull source: read what the source has ready, then write it as one chunk. */
   function pullItems(): Promise<void> {
     return new Promise((resolve) => {
       pullWaiter = resolve;
-      if (batch !== "") armIdle(); // a lookahead item is here already
+      if (pending !== "") armIdle(); // a lookahead item is here already
       if (inflight === undefined) readMore();
     });
   }
 
-  /** Asks the source for steps while a pull waits; synchronous steps in a loop, promised ones by callback. */
+  /** Asks the source for steps while a read waits; synchronous steps in a loop, promised ones by callback. */
   function readMore(): void {
     while (!ended && pullWaiter !== undefined) {
       let result: Step | PromiseLike<Step>;
@@ -223,12 +278,12 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       return false;
     }
     try {
-      batch += encodeMessage(step.value, serialize);
+      append(encodeMessage(step.value, serialize));
     } catch (error) {
       fail(error);
       return false;
     }
-    if (batch.length >= CHUNK_BUDGET) {
+    if (pending.length >= CHUNK_BUDGET) {
       release();
       return false;
     }
@@ -236,26 +291,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     return pullWaiter !== undefined;
   }
 
-  /** The shared bytes of the queue when it holds one shared frame alone. */
-  function soleBytes(): Uint8Array | undefined {
-    return queue.length === 1 ? sole?.bytes : undefined;
-  }
-
-  /** Writes the chunk once nothing more is ready: never holds a ready item back for a later one. */
-  const armIdle = createIdleDetector(() => {
-    if (!ended && pullWaiter !== undefined && (batch !== "" || queued > 0)) release();
-  });
-
-  /** Writes what is pending (pushed frames, then pulled ones) as one chunk and wakes the waiting pull. */
-  function release(): void {
-    const bytes = batch === "" ? soleBytes() : undefined;
-    const text = drain() + batch;
-    batch = "";
-    write(text, bytes);
-    const waiter = pullWaiter;
-    pullWaiter = undefined;
-    waiter?.();
-  }
+  // --- Closing -------------------------------------------------------------------------------------
 
   /** Reports a producer or serializer error, sends what `onError` returns, and ends the stream. */
   function fail(error: unknown): void {
@@ -304,8 +340,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     unlisten?.();
     readyWaiter?.reject(reason);
     readyWaiter = undefined;
-    const rest = drain() + batch + tail;
-    batch = "";
+    const rest = takePending() + tail;
     try {
       if (type === "overflow") {
         // The client is still there but not reading: drop what it has not read, and say why.
@@ -356,6 +391,8 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     }
   }
 
+  // --- The stream ----------------------------------------------------------------------------------
+
   return new ReadableStream<Uint8Array>(
     {
       start(streamController) {
@@ -364,11 +401,9 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       pull(): Promise<void> | void {
         if (ended) return;
         if (!started) return begin();
-        if (queued > 0) {
-          const bytes = soleBytes();
-          return write(drain(), bytes);
-        }
         if (iterator !== undefined) return pullItems();
+        // Push mode: what was sent meanwhile goes out at once; else the read waits for the next send.
+        if (pending !== "") return flush();
         return new Promise((resolve) => {
           pullWaiter = resolve;
         });

@@ -1,4 +1,5 @@
 import { describeValue } from "./describe-value.ts";
+import { isThenable } from "./check.ts";
 
 /** One step of a source: an item, the end, or a failure. */
 export type Step = { readonly done: false; readonly value: unknown } | { readonly done: true };
@@ -11,12 +12,6 @@ export type Step = { readonly done: false; readonly value: unknown } | { readonl
 export interface ItemIterator {
   next(): Step | Promise<Step>;
   return(reason: unknown): Promise<void>;
-}
-
-/** Tells whether a value is an object with a `then` method. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
 }
 
 /** Tells whether `value` is a source read by pulling: a `ReadableStream`, an async iterable or an iterable object. */

@@ -1,7 +1,5 @@
 import { describeValue } from "./describe-value.ts";
-
-/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days); it fires a longer one at once. */
-export const MAX_TIMER_MS = 2_147_483_647;
+import { MAX_TIMER_MS } from "./check.ts";
 
 /**
  * Waits `ms` milliseconds, or rejects with `signal.reason` as soon as `signal` aborts (the timer is

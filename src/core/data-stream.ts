@@ -1,12 +1,10 @@
 import type { DataStreamOptions, Source } from "./types.ts";
-import { resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
+import { CREATE_DATA_STREAM, resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
 import { mergeHeaderSet } from "./default-headers.ts";
-import { checkResponseInit } from "./check-response-init.ts";
+import { checkResponseInit, MAKE_RESPONSE } from "./check-response-init.ts";
 import { createEventStream } from "./event-stream-engine.ts";
 import { describeValue } from "./describe-value.ts";
 import { isPullSource } from "./item-iterator.ts";
-
-const CONTEXT = "Cannot create DataStream";
 
 /**
  * A server-sent event stream: turns a source of items into a `text/event-stream` body.
@@ -110,8 +108,8 @@ export class DataStream {
     checkResponseInit(init);
     const headers = init?.headers === undefined
       ? this.#options.headers
-      : mergeHeaderSet("Cannot make a Response", this.#options.headers, init.headers);
-    return new Response(this.toReadableStream(), { status: 200, ...init, headers: headers as HeadersInit });
+      : mergeHeaderSet(MAKE_RESPONSE, this.#options.headers, init.headers);
+    return new Response(this.toReadableStream(), { status: 200, ...init, headers });
   }
 }
 
@@ -119,6 +117,6 @@ function checkSource(source: unknown): void {
   if (typeof source === "function" || isPullSource(source)) return;
   const hint = typeof source === "string" ? `; wrap it: [${describeValue(source)}]` : "";
   throw new TypeError(
-    `${CONTEXT}: \`source\` must be an async iterable, an iterable, a ReadableStream or a function (got ${describeValue(source)})${hint}`,
+    `${CREATE_DATA_STREAM}: \`source\` must be an async iterable, an iterable, a ReadableStream or a function (got ${describeValue(source)})${hint}`,
   );
 }

@@ -4,13 +4,24 @@
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#parsing-an-event-stream
  */
 
-/** Event fields whose values are already validated. */
-export interface FrameFields {
-  readonly comment?: string | undefined;
-  readonly event?: string | undefined;
-  readonly id?: string | undefined;
-  readonly retry?: number | undefined;
+/**
+ * The five fields of one server-sent event, each optional (`undefined` is absent): what a `Message`
+ * is made of, what a channel stores, what a broker is handed. The one declaration of these fields.
+ */
+export interface EventFields {
+  /** The event's data. Line breaks (CRLF, CR, LF) split it into `data:` lines; they arrive as LF. */
   readonly data?: string | undefined;
+  /** The event type (`event:`); the browser dispatches `message` when absent. No CR or LF. */
+  readonly event?: string | undefined;
+  /**
+   * The event id (`id:`), sent back as `Last-Event-ID` on reconnect, so it must come back intact: no
+   * control character, no whitespace at either end, no lone surrogate, at most `MAX_EVENT_ID_BYTES`.
+   */
+  readonly id?: string | undefined;
+  /** The client's reconnection delay in milliseconds (`retry:`): a non-negative integer. */
+  readonly retry?: number | undefined;
+  /** A comment (`: …` lines): ignored by clients, still bytes on the wire. */
+  readonly comment?: string | undefined;
 }
 
 /**
@@ -35,11 +46,11 @@ export function prefixLines(prefix: string, text: string): string {
 }
 
 /**
- * Formats one frame: comment lines, then `event`, `id`, `retry`, then `data` lines, then the empty
+ * Formats one frame from validated fields: comment lines, then `event`, `id`, `retry`, then `data` lines, then the empty
  * line that dispatches it. [spec] `data: ` always carries the space so a value that starts with a
  * space keeps it.
  */
-export function formatFrame(fields: FrameFields): string {
+export function formatFrame(fields: EventFields): string {
   let out = "";
   if (fields.comment !== undefined) out += prefixLines(": ", fields.comment);
   if (fields.event !== undefined) out += `event: ${fields.event}\n`;

@@ -1,0 +1,85 @@
+import type { DataStreamOptions, RequestLike } from "./types.ts";
+import type { Serializer } from "./encode-message.ts";
+import type { Message } from "./message.ts";
+import type { StreamClosedError } from "./stream-closed-error.ts";
+import { assertRetry } from "./fields.ts";
+import { describeValue } from "./describe-value.ts";
+import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
+import { readLastEventId } from "./last-event-id.ts";
+import { checkDelay, checkFunction, checkKeepAlive, checkKeys, checkPositive, checkRequest, checkString } from "./check.ts";
+
+/** Options with their defaults applied, checked once when the stream is made. */
+export interface ResolvedOptions {
+  readonly request: RequestLike | undefined;
+  readonly lastEventId: string | undefined;
+  readonly keepAlive: number | false;
+  readonly retry: number | undefined;
+  readonly serialize: Serializer;
+  readonly onError: (error: unknown) => Message | void;
+  readonly onClose: ((reason: StreamClosedError) => void) | undefined;
+  readonly headers: HeaderSet;
+  readonly highWaterMark: number;
+  readonly maxQueue: number;
+  readonly cleanupTimeout: number;
+}
+
+/** How the errors of `new DataStream()` start. */
+export const CREATE_DATA_STREAM = "Cannot create DataStream";
+const CONTEXT = CREATE_DATA_STREAM;
+const KNOWN: ReadonlySet<string> = new Set([
+  "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "maxQueue",
+  "bufferLimit", "cleanupTimeout",
+]);
+
+/** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
+export const DEFAULT_KEEP_ALIVE_MS = 5_000;
+
+/** Default bound on the wait for a producer's cleanup once its stream has ended. */
+export const DEFAULT_CLEANUP_TIMEOUT_MS = 5_000;
+
+function logError(error: unknown): void {
+  console.error("edge-sse: a DataStream's producer failed and its stream closed (pass onError to handle this)", error);
+}
+
+/**
+ * Checks every option and applies defaults.
+ *
+ * @throws {TypeError} naming the option and showing the bad value
+ */
+export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
+  if (options === undefined) options = {};
+  checkKeys(options, KNOWN, CONTEXT);
+  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, cleanupTimeout } = options;
+  checkRequest(request, CONTEXT);
+  checkString("lastEventId", lastEventId, CONTEXT);
+  checkKeepAlive(keepAlive, CONTEXT);
+  checkDelay("cleanupTimeout", cleanupTimeout, CONTEXT);
+  if (retry !== undefined) assertRetry(retry, CONTEXT);
+  checkFunction("serialize", serialize, CONTEXT);
+  checkFunction("onError", onError, CONTEXT);
+  checkFunction("onClose", onClose, CONTEXT);
+  checkPositive("highWaterMark", highWaterMark, CONTEXT, "code units");
+  const mark = highWaterMark ?? 65_536;
+  // `bufferLimit` is the deprecated name of `maxQueue`: either, not both.
+  const [name, given] = options.bufferLimit === undefined ? ["maxQueue", options.maxQueue] : ["bufferLimit", options.bufferLimit];
+  if (options.maxQueue !== undefined && options.bufferLimit !== undefined) {
+    throw new TypeError(`${CONTEXT}: \`bufferLimit\` is the deprecated name of \`maxQueue\`; give \`maxQueue\` only`);
+  }
+  const limit = given ?? Math.max(1_048_576, mark);
+  if (typeof limit !== "number" || !(limit >= mark) || limit === Infinity) {
+    throw new TypeError(`${CONTEXT}: \`${name}\` must be a number of code units >= highWaterMark (${mark}) (got ${describeValue(given)})`);
+  }
+  return {
+    request,
+    lastEventId: lastEventId ?? readLastEventId(request),
+    keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
+    retry,
+    serialize: serialize ?? JSON.stringify,
+    onError: onError ?? logError,
+    onClose,
+    headers: mergeHeaderSet(CONTEXT, options.headers),
+    highWaterMark: mark,
+    maxQueue: limit,
+    cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
+  };
+}
