@@ -49,15 +49,24 @@ function workloads() {
   return [
     {
       name: "small JSON events with ids and names (a ticker)",
-      bytes: make(QUICK ? 40_000 : 200_000, (n) => `event: tick\nid: ${n}\ndata: {"n":${n},"price":${(n * 1.37).toFixed(2)},"symbol":"EDGE"}\n\n`),
+      bytes: make(
+        QUICK ? 40_000 : 200_000,
+        (n) => `event: tick\nid: ${n}\ndata: {"n":${n},"price":${(n * 1.37).toFixed(2)},"symbol":"EDGE"}\n\n`,
+      ),
     },
     {
       name: "LLM tokens (one short data line each, CRLF)",
-      bytes: make(QUICK ? 60_000 : 300_000, (n) => `data: {"token":"${words[n % words.length]} ","index":${n}}\r\n\r\n`),
+      bytes: make(
+        QUICK ? 60_000 : 300_000,
+        (n) => `data: {"token":"${words[n % words.length]} ","index":${n}}\r\n\r\n`,
+      ),
     },
     {
       name: "large multi-line events (4 KiB of data in 64 lines)",
-      bytes: make(QUICK ? 1_500 : 8_000, (n) => `id: ${n}\n${`data: ${"x".repeat(57)}${String(n % 10)}\n`.repeat(64)}\n`),
+      bytes: make(
+        QUICK ? 1_500 : 8_000,
+        (n) => `id: ${n}\n${`data: ${"x".repeat(57)}${String(n % 10)}\n`.repeat(64)}\n`,
+      ),
     },
   ];
 }
@@ -75,19 +84,23 @@ function tally() {
   return {
     add(type, data, id) {
       count++;
-      sum = (sum * 31 + type.length + data.length * 7 + id.length * 13 + data.charCodeAt(data.length - 1)) % 1_000_000_007;
+      sum =
+        (sum * 31 + type.length + data.length * 7 + id.length * 13 + data.charCodeAt(data.length - 1)) % 1_000_000_007;
     },
     result: () => `${count}:${sum}`,
   };
 }
 
 const responseOf = (chunks) =>
-  new Response(new ReadableStream({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  }), { headers: { "content-type": "text/event-stream" } });
+  new Response(
+    new ReadableStream({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    }),
+    { headers: { "content-type": "text/event-stream" } },
+  );
 
 const CONTENDERS = {
   parser: {
@@ -115,7 +128,10 @@ const CONTENDERS = {
   client: {
     "edge-sse subscribe() + for await": async (chunks) => {
       const seen = tally();
-      for await (const e of subscribe("https://bench.test/events", { fetch: async () => responseOf(chunks), reconnect: false })) {
+      for await (const e of subscribe("https://bench.test/events", {
+        fetch: async () => responseOf(chunks),
+        reconnect: false,
+      })) {
         seen.add(e.event, e.data, e.id);
       }
       return seen.result();
@@ -152,14 +168,19 @@ const CONTENDERS = {
     },
   },
 };
-const BASELINE = { parser: "eventsource-parser createParser + TextDecoder", client: "hand-written fetch loop + eventsource-parser" };
+const BASELINE = {
+  parser: "eventsource-parser createParser + TextDecoder",
+  client: "hand-written fetch loop + eventsource-parser",
+};
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-console.log(`edge-sse/client parse throughput: ${ROUNDS} rounds, interleaved, ${CHUNK / 1024} KiB chunks, Node ${process.version}\n`);
+console.log(
+  `edge-sse/client parse throughput: ${ROUNDS} rounds, interleaved, ${CHUNK / 1024} KiB chunks, Node ${process.version}\n`,
+);
 for (const workload of workloads()) {
   const chunks = chunksOf(workload.bytes);
   const mb = workload.bytes.length / 1e6;

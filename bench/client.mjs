@@ -41,14 +41,19 @@ async function check(base, shape, n) {
 async function workloadB({ base, n, checkN, warmN, serverPid, proxyPids = [] }) {
   const verdict = await check(base, "b", checkN);
   let bytes = 0;
-  await readAll(urlOf(base, { shape: "b", n: warmN, tag: "warm" }), (chunk) => { bytes += chunk.byteLength; });
+  await readAll(urlOf(base, { shape: "b", n: warmN, tag: "warm" }), (chunk) => {
+    bytes += chunk.byteLength;
+  });
   bytes = 0;
   let chunks = 0;
   const proxyCpu = () => proxyPids.reduce((sum, pid) => sum + (processCpuNs(pid) ?? 0), 0);
   const cpu = processCpuNs(serverPid);
   const proxy = proxyCpu();
   const start = performance.now();
-  await readAll(urlOf(base, { shape: "b", n, tag: "timed" }), (chunk) => { bytes += chunk.byteLength; chunks++; });
+  await readAll(urlOf(base, { shape: "b", n, tag: "timed" }), (chunk) => {
+    bytes += chunk.byteLength;
+    chunks++;
+  });
   const seconds = (performance.now() - start) / 1000;
   const serverCpuNs = processCpuNs(serverPid) - cpu;
   return {
@@ -91,7 +96,12 @@ async function workloadD({ base, samples, waitMs, warmRequests = 10 }) {
 }
 
 setTimeout(() => {
-  console.log(JSON.stringify({ ok: false, detail: `not done within the client's time limit (${Math.round((job.timeLimitMs ?? 120_000) / 1000)} s)` }));
+  console.log(
+    JSON.stringify({
+      ok: false,
+      detail: `not done within the client's time limit (${Math.round((job.timeLimitMs ?? 120_000) / 1000)} s)`,
+    }),
+  );
   process.exit(3);
 }, job.timeLimitMs ?? 120_000).unref();
 

@@ -149,7 +149,7 @@ export const CEILINGS = {
       for (let i = 0; i < n; i++) chunks[i] = encoder.encode(encode(item(i)));
       return chunks;
     },
-    async run(shape, n, onChunk, chunks) {
+    async run(_shape, n, onChunk, chunks) {
       let i = 0;
       const stream = new ReadableStream({
         pull(controller) {
@@ -178,9 +178,10 @@ export async function drain(stream, onChunk) {
 
 export const YIELD_EVERY = 1000;
 /** One turn of the event loop (a macrotask), on every runtime. */
-const nextTurn = typeof globalThis.setImmediate === "function"
-  ? () => new Promise((resolve) => globalThis.setImmediate(resolve))
-  : () => new Promise((resolve) => setTimeout(resolve, 0));
+const nextTurn =
+  typeof globalThis.setImmediate === "function"
+    ? () => new Promise((resolve) => globalThis.setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** The peers' push producers: `(n, report) => Response`; `report(reason)` is called once when the server side has ended. */
 const PEER_PUSHERS = {
@@ -204,15 +205,17 @@ const PEER_PUSHERS = {
   "hono (writeSSE not awaited)": (n, report) => {
     const item = itemMakers.fields("b");
     const app = new Hono();
-    app.get("*", (c) => streamSSE(c, async (stream) => {
-      let last;
-      for (let i = 0; i < n; i++) {
-        last = stream.writeSSE(item(i));
-        if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-      }
-      await last;
-      report("done");
-    }));
+    app.get("*", (c) =>
+      streamSSE(c, async (stream) => {
+        let last;
+        for (let i = 0; i < n; i++) {
+          last = stream.writeSSE(item(i));
+          if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+        }
+        await last;
+        report("done");
+      }),
+    );
     return app.fetch(new Request("http://127.0.0.1/"));
   },
   /** h3, `eventStream.push(...)` not awaited. */
@@ -254,7 +257,9 @@ export function makeContenders({ DataStream, Message }) {
     if (shape === "b") {
       return (i) => {
         const entry = POOL_B[i % POOL_SIZE];
-        return Message.json(entry.value).event(entry.event).id(String(i + 1));
+        return Message.json(entry.value)
+          .event(entry.event)
+          .id(String(i + 1));
       };
     }
     return (i) => POOL_C[i % POOL_SIZE];
@@ -268,22 +273,28 @@ export function makeContenders({ DataStream, Message }) {
     /** edge-sse, `if (!ctx.send(item)) await ctx.ready`. */
     "edge-sse (awaits ready)": (n, report) => {
       const item = edgeItem("b");
-      return new DataStream(async (ctx) => {
-        for (let i = 0; i < n; i++) {
-          if (!ctx.send(item(i))) await ctx.ready;
-          if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-        }
-      }, { onClose: (reason) => report(reason.type) }).toResponse();
+      return new DataStream(
+        async (ctx) => {
+          for (let i = 0; i < n; i++) {
+            if (!ctx.send(item(i))) await ctx.ready;
+            if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+          }
+        },
+        { onClose: (reason) => report(reason.type) },
+      ).toResponse();
     },
     /** edge-sse, `ctx.send(item)` with its result ignored: must close with "overflow". */
     "edge-sse (ignores send)": (n, report) => {
       const item = edgeItem("b");
-      return new DataStream(async (ctx) => {
-        for (let i = 0; i < n; i++) {
-          ctx.send(item(i));
-          if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-        }
-      }, { onClose: (reason) => report(reason.type) }).toResponse();
+      return new DataStream(
+        async (ctx) => {
+          for (let i = 0; i < n; i++) {
+            ctx.send(item(i));
+            if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+          }
+        },
+        { onClose: (reason) => report(reason.type) },
+      ).toResponse();
     },
     ...PEER_PUSHERS,
   };

@@ -99,9 +99,13 @@ export const HUBS = {
             controllers.delete(own);
           },
         });
-        request.signal?.addEventListener("abort", () => {
-          if (controllers.delete(own)) own.close();
-        }, { once: true });
+        request.signal?.addEventListener(
+          "abort",
+          () => {
+            if (controllers.delete(own)) own.close();
+          },
+          { once: true },
+        );
         return stream;
       },
       get count() {

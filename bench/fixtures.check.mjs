@@ -8,7 +8,16 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { encode } from "eventsource-encoder";
 import {
-  buildPools, expectedEvents, fixtureEvent, itemMakers, POOL_B, POOL_C, POOL_SIZE, SEED, SHAPES, source,
+  buildPools,
+  expectedEvents,
+  fixtureEvent,
+  itemMakers,
+  POOL_B,
+  POOL_C,
+  POOL_SIZE,
+  SEED,
+  SHAPES,
+  source,
 } from "./fixtures.mjs";
 import { chunkedDecoder } from "./chunked.mjs";
 import { compareEvents, endsWithBlankLine, parseEvents, streamChecker } from "./verify.mjs";
@@ -26,14 +35,17 @@ test("the pools are the same on every run (fixed seed)", () => {
   assert.notDeepEqual(buildPools(SEED + 1).b, POOL_B, "another seed makes other events");
 });
 
-test("shape a is data \"hello world\" with no event and no id", () => {
+test('shape a is data "hello world" with no event and no id', () => {
   for (const i of [0, 1, 99_999]) assert.deepEqual(fixtureEvent("a", i), { data: "hello world" });
 });
 
 test("shape b is a ~150-byte JSON object with an event name and its 1-based id", () => {
   assert.equal(POOL_B.length, POOL_SIZE);
   const sizes = POOL_B.map((entry) => JSON.stringify(entry.value).length);
-  assert.ok(Math.min(...sizes) >= 145 && Math.max(...sizes) <= 155, `JSON sizes ${Math.min(...sizes)}..${Math.max(...sizes)}`);
+  assert.ok(
+    Math.min(...sizes) >= 145 && Math.max(...sizes) <= 155,
+    `JSON sizes ${Math.min(...sizes)}..${Math.max(...sizes)}`,
+  );
   assert.ok(new Set(POOL_B.map((e) => JSON.stringify(e.value))).size > POOL_SIZE * 0.99, "entries differ");
   for (const i of [0, 1, POOL_SIZE, 123_456]) {
     const event = fixtureEvent("b", i);
@@ -73,20 +85,34 @@ test("the checker catches a wrong stream", () => {
   const expected = expectedEvents("c", 2);
   const broken = [encoder.encode(`data:${fixtureEvent("c", 0).data}\n\n`)];
   assert.equal(compareEvents(parseEvents(broken), expected).ok, false);
-  const missingId = [encoder.encode(`event: ${fixtureEvent("b", 0).event}\ndata: ${JSON.stringify(fixtureEvent("b", 0).data)}\n\n`)];
+  const missingId = [
+    encoder.encode(`event: ${fixtureEvent("b", 0).event}\ndata: ${JSON.stringify(fixtureEvent("b", 0).data)}\n\n`),
+  ];
   assert.match(compareEvents(parseEvents(missingId), expectedEvents("b", 1)).detail, /lastEventId/);
 });
 
 test("fan-out (F): a subscriber's stream is checked publish by publish, and a wrong one is caught", () => {
   const expected = (i, id) => [{ type: "message", data: JSON.stringify(fixtureEvent("b", i).data), lastEventId: id }];
-  const frame = (i, id) => encoder.encode(`event: message\nid: ${id}\ndata: ${JSON.stringify(fixtureEvent("b", i).data)}\n\n`);
+  const frame = (i, id) =>
+    encoder.encode(`event: message\nid: ${id}\ndata: ${JSON.stringify(fixtureEvent("b", i).data)}\n\n`);
   const good = streamChecker();
-  assert.equal(good.check([encoder.encode("retry: 2000\n\n"), encoder.encode(":\n\n")], []).ok, true, "first bytes: no events");
+  assert.equal(
+    good.check([encoder.encode("retry: 2000\n\n"), encoder.encode(":\n\n")], []).ok,
+    true,
+    "first bytes: no events",
+  );
   assert.equal(good.check([frame(0, "x-1")], expected(0, "x-1")).ok, true);
   const whole = frame(1, "x-2");
-  assert.equal(good.check([whole.subarray(0, 9), whole.subarray(9)], expected(1, "x-2")).ok, true, "split across chunks");
+  assert.equal(
+    good.check([whole.subarray(0, 9), whole.subarray(9)], expected(1, "x-2")).ok,
+    true,
+    "split across chunks",
+  );
   // An event without an id keeps the last id, as a browser does.
-  assert.equal(good.check([encoder.encode(`data: ${JSON.stringify(fixtureEvent("b", 2).data)}\n\n`)], expected(2, "x-2")).ok, true);
+  assert.equal(
+    good.check([encoder.encode(`data: ${JSON.stringify(fixtureEvent("b", 2).data)}\n\n`)], expected(2, "x-2")).ok,
+    true,
+  );
 
   const missed = streamChecker();
   assert.match(missed.check([], expected(0, "1")).detail, /0 events parsed, expected 1/);
@@ -117,11 +143,15 @@ test("source() yields n items, waits before the first and stays open when asked"
   assert.ok(performance.now() - start >= 45);
 
   let release;
-  const idle = new Promise((resolve) => { release = resolve; });
+  const idle = new Promise((resolve) => {
+    release = resolve;
+  });
   const open = source(1, (i) => i, { idle });
   assert.deepEqual(await open.next(), { done: false, value: 0 });
   let finished = false;
-  const last = open.next().then((step) => { finished = step.done; });
+  const last = open.next().then((step) => {
+    finished = step.done;
+  });
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(finished, false, "still open");
   release();
@@ -130,17 +160,28 @@ test("source() yields n items, waits before the first and stays open when asked"
 });
 
 test("G's clients decode a chunked body split anywhere, and stop at the last chunk", () => {
-  const frames = [":\n\n", ...Array.from({ length: 3 }, (_, i) => `id: ${i + 1}\ndata: ${JSON.stringify(fixtureEvent("b", i).data)}\n\n`)];
-  const wire = encoder.encode(`${frames.map((f) => `${encoder.encode(f).length.toString(16)}\r\n${f}\r\n`).join("")}0\r\n\r\n`);
+  const frames = [
+    ":\n\n",
+    ...Array.from({ length: 3 }, (_, i) => `id: ${i + 1}\ndata: ${JSON.stringify(fixtureEvent("b", i).data)}\n\n`),
+  ];
+  const wire = encoder.encode(
+    `${frames.map((f) => `${encoder.encode(f).length.toString(16)}\r\n${f}\r\n`).join("")}0\r\n\r\n`,
+  );
   for (const step of [1, 2, 7, 64, wire.length]) {
     const pieces = [];
     let ends = 0;
-    const feed = chunkedDecoder((bytes) => pieces.push(Buffer.from(bytes)), () => ends++);
+    const feed = chunkedDecoder(
+      (bytes) => pieces.push(Buffer.from(bytes)),
+      () => ends++,
+    );
     for (let at = 0; at < wire.length; at += step) feed(wire.subarray(at, at + step));
     assert.equal(Buffer.concat(pieces).toString(), frames.join(""), `pieces of ${step} bytes`);
     assert.equal(ends, 1);
   }
   const events = parseEvents([encoder.encode(frames.join(""))]);
-  assert.deepEqual(events.map((e) => e.lastEventId), ["1", "2", "3"]);
+  assert.deepEqual(
+    events.map((e) => e.lastEventId),
+    ["1", "2", "3"],
+  );
   assert.throws(() => chunkedDecoder(() => {})(encoder.encode("zz\r\n")), /bad chunk size/);
 });

@@ -50,7 +50,9 @@ function openOne(port, localAddress) {
     let body = feed;
     const socket = connect({ port, host: "127.0.0.1", localAddress });
     socket.setNoDelay(true);
-    socket.on("connect", () => socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`));
+    socket.on("connect", () =>
+      socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`),
+    );
     socket.on("data", (data) => {
       chunkTime = now();
       if (inBody) return body(data);
@@ -63,7 +65,10 @@ function openOne(port, localAddress) {
         socket.destroy();
         return resolve(state);
       }
-      if (/\r\ntransfer-encoding:\s*chunked/i.test(text)) body = chunkedDecoder(feed, () => { state.ended = true; });
+      if (/\r\ntransfer-encoding:\s*chunked/i.test(text))
+        body = chunkedDecoder(feed, () => {
+          state.ended = true;
+        });
       inBody = true;
       const rest = head.subarray(end + 4);
       head = undefined;
@@ -107,7 +112,10 @@ function expect({ data, timeoutMs = 60_000 }) {
     const finish = () => {
       clearTimeout(timer);
       expecting = undefined;
-      resolve({ times: live.map((s) => s.arrival ?? null), missing: live.filter((s) => s.arrival === undefined).length });
+      resolve({
+        times: live.map((s) => s.arrival ?? null),
+        missing: live.filter((s) => s.arrival === undefined).length,
+      });
     };
     const timer = setTimeout(finish, timeoutMs);
     expecting = { data, pending: live.length, done: finish };
@@ -120,7 +128,15 @@ function check({ events, lastData }) {
   let bad = 0;
   let detail;
   sockets.forEach((s, i) => {
-    const why = s.error ?? (s.ended ? "ended" : s.events !== events ? `${s.events} events, expected ${events}` : s.lastData !== lastData ? `last data ${JSON.stringify(s.lastData).slice(0, 80)}` : undefined);
+    const why =
+      s.error ??
+      (s.ended
+        ? "ended"
+        : s.events !== events
+          ? `${s.events} events, expected ${events}`
+          : s.lastData !== lastData
+            ? `last data ${JSON.stringify(s.lastData).slice(0, 80)}`
+            : undefined);
     if (why !== undefined) {
       bad++;
       detail ??= `socket ${i + 1}: ${why}`;

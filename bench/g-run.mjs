@@ -37,7 +37,9 @@ function startClient(fds) {
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
   let stderr = "";
-  child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-2000); });
+  child.stderr.on("data", (d) => {
+    stderr = (stderr + d).slice(-2000);
+  });
   const waiting = new Map();
   child.on("message", (message) => {
     const w = waiting.get(message.type);
@@ -46,21 +48,26 @@ function startClient(fds) {
       w(message);
     }
   });
-  const ask = (message, replyType, timeoutMs = 120_000) => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`client: no ${replyType} within ${timeoutMs / 1000} s ${stderr.trim().slice(-200)}`)), timeoutMs);
-    waiting.set(replyType, (m) => {
-      clearTimeout(timer);
-      resolve(m);
+  const ask = (message, replyType, timeoutMs = 120_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`client: no ${replyType} within ${timeoutMs / 1000} s ${stderr.trim().slice(-200)}`)),
+        timeoutMs,
+      );
+      waiting.set(replyType, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      if (message !== undefined) child.send(message);
     });
-    if (message !== undefined) child.send(message);
-  });
   child.on("exit", () => {
     for (const [, w] of waiting) w({ type: "exit", failed: `client exited: ${stderr.trim().slice(-200)}` });
   });
   return { child, ask };
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const median = (values) => {
   const v = [...values].sort((a, b) => a - b);
   return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
@@ -68,13 +75,15 @@ const median = (values) => {
 
 async function oneContender({ runtime, contender, config, dist }) {
   const { connections, clients, publishes } = config;
-  const [command, baseArgs] = runtime.id === "bun"
-    ? [runtime.bin, []]
-    : [runtime.bin, ["--expose-gc"]];
-  const started = await startServer(command, [...baseArgs, "g-server.mjs", JSON.stringify({ contender, dist, timeLimitMs: 600_000 })], {
-    cwd: HERE,
-    shellPrefix: ulimitFor(connections + 1_000),
-  });
+  const [command, baseArgs] = runtime.id === "bun" ? [runtime.bin, []] : [runtime.bin, ["--expose-gc"]];
+  const started = await startServer(
+    command,
+    [...baseArgs, "g-server.mjs", JSON.stringify({ contender, dist, timeLimitMs: 600_000 })],
+    {
+      cwd: HERE,
+      shellPrefix: ulimitFor(connections + 1_000),
+    },
+  );
   if (started.failed) {
     await stopTree(started.child, 3_000);
     return { ok: false, failed: true, detail: `server did not start: ${started.failed}` };
@@ -90,17 +99,27 @@ async function oneContender({ runtime, contender, config, dist }) {
     const before = await control("/stats");
     const rssBefore = processRss(pid);
     const share = Math.ceil(connections / clients);
-    const connected = await Promise.all(clientProcs.map((c, k) => c.ask({
-      type: "connect",
-      port: started.port,
-      count: Math.min(share, connections - k * share),
-      localAddress: `127.0.0.${2 + k}`,
-      concurrency: 64,
-    }, "connected", 300_000)));
+    const connected = await Promise.all(
+      clientProcs.map((c, k) =>
+        c.ask(
+          {
+            type: "connect",
+            port: started.port,
+            count: Math.min(share, connections - k * share),
+            localAddress: `127.0.0.${2 + k}`,
+            concurrency: 64,
+          },
+          "connected",
+          300_000,
+        ),
+      ),
+    );
     const open = connected.reduce((sum, c) => sum + (c.open ?? 0), 0);
     if (open !== connections) {
       const why = connected.find((c) => c.failed)?.detail ?? connected.find((c) => c.detail)?.detail ?? "";
-      throw new Error(`${open} of ${connections} connections open (${connected.reduce((s, c) => s + (c.failed ?? 0), 0)} failed: ${why})`);
+      throw new Error(
+        `${open} of ${connections} connections open (${connected.reduce((s, c) => s + (c.failed ?? 0), 0)} failed: ${why})`,
+      );
     }
     // The library's own count of live subscribers, then memory with every connection idle.
     const deadline = performance.now() + 30_000;
@@ -109,7 +128,8 @@ async function oneContender({ runtime, contender, config, dist }) {
       await sleep(200);
       held = await control("/stats");
     }
-    if (held.subscribers !== connections) throw new Error(`the server counts ${held.subscribers} subscribers of ${connections}`);
+    if (held.subscribers !== connections)
+      throw new Error(`the server counts ${held.subscribers} subscribers of ${connections}`);
     await sleep(500);
     const after = await control("/stats");
     const rssAfter = processRss(pid);
@@ -125,9 +145,20 @@ async function oneContender({ runtime, contender, config, dist }) {
       const answers = await Promise.all(arrived);
       const cpuMs = (processCpuNs(pid) - cpu) / 1e6;
       const missing = answers.reduce((sum, a) => sum + (a.missing ?? connections), 0);
-      if (missing > 0) throw new Error(`publish ${k + 1}: ${missing} of ${connections} sockets did not get it within 60 s`);
-      const times = answers.flatMap((a) => a.times).map((t) => t - t0).sort((a, b) => a - b);
-      if (p >= WARM_PUBLISHES) runs.push({ p50: percentile(times, 50), p99: percentile(times, 99), last: times[times.length - 1], first: times[0], cpuMs });
+      if (missing > 0)
+        throw new Error(`publish ${k + 1}: ${missing} of ${connections} sockets did not get it within 60 s`);
+      const times = answers
+        .flatMap((a) => a.times)
+        .map((t) => t - t0)
+        .sort((a, b) => a - b);
+      if (p >= WARM_PUBLISHES)
+        runs.push({
+          p50: percentile(times, 50),
+          p99: percentile(times, 99),
+          last: times[times.length - 1],
+          first: times[0],
+          cpuMs,
+        });
       await sleep(100);
     }
     const lastData = JSON.stringify(POOL_B[(k - 1) % POOL_SIZE].value);
@@ -136,7 +167,10 @@ async function oneContender({ runtime, contender, config, dist }) {
     const mid = [...runs].sort((a, b) => a.last - b.last)[(runs.length - 1) >> 1];
     return {
       ok: bad === 0,
-      detail: bad === 0 ? `${connections} sockets × ${k} events match` : `${bad} sockets wrong; ${checks.find((c) => c.detail)?.detail}`,
+      detail:
+        bad === 0
+          ? `${connections} sockets × ${k} events match`
+          : `${bad} sockets wrong; ${checks.find((c) => c.detail)?.detail}`,
       connections,
       rssPerConnection: (rssAfter - rssBefore) / connections,
       rssBefore,
@@ -152,7 +186,11 @@ async function oneContender({ runtime, contender, config, dist }) {
     return { ok: false, failed: true, detail: `failed: ${error?.message ?? error}` };
   } finally {
     for (const c of clientProcs) {
-      try { c.child.send({ type: "close" }); } catch { /* gone */ }
+      try {
+        c.child.send({ type: "close" });
+      } catch {
+        /* gone */
+      }
     }
     await Promise.all(clientProcs.map((c) => stopTree(c.child, 5_000)));
     await stopTree(started.child, 5_000);
@@ -168,8 +206,10 @@ export async function runG({ runtime, round, config, dist, results, log, measure
     r.round = round;
     results.G[contender].push(r);
     const f = (x) => (typeof x === "number" ? x.toFixed(1) : "–");
-    log(r.ok
-      ? `G ${runtime.id} ${contender}: RSS/conn ${(r.rssPerConnection / 1024).toFixed(1)} KiB, p50 ${f(r.p50Ms)} p99 ${f(r.p99Ms)} last ${f(r.lastMs)} ms, cpu ${f(r.cpuMsPerPublish)} ms/publish`
-      : `G ${runtime.id} ${contender}: ${r.failed ? "FAILED" : "WRONG"} ${r.detail}`);
+    log(
+      r.ok
+        ? `G ${runtime.id} ${contender}: RSS/conn ${(r.rssPerConnection / 1024).toFixed(1)} KiB, p50 ${f(r.p50Ms)} p99 ${f(r.p99Ms)} last ${f(r.lastMs)} ms, cpu ${f(r.cpuMsPerPublish)} ms/publish`
+        : `G ${runtime.id} ${contender}: ${r.failed ? "FAILED" : "WRONG"} ${r.detail}`,
+    );
   }
 }

@@ -43,7 +43,12 @@ async function makeContender(name) {
       const { toNodeListener } = await import(distUrl(job.dist, "node.js"));
       node = toNodeListener(fetch);
     }
-    return { count: () => channel.subscriberCount, publish: (value) => channel.publish(Message.json(value)), fetch, node };
+    return {
+      count: () => channel.subscriberCount,
+      publish: (value) => channel.publish(Message.json(value)),
+      fetch,
+      node,
+    };
   }
   if (name === "bare") {
     const open = new Set();
@@ -59,7 +64,7 @@ async function makeContender(name) {
           for (const res of open) res.write(frame);
         }
       },
-      node(req, res) {
+      node(_req, res) {
         res.writeHead(200, SSE_HEADERS);
         res.write(":\n\n");
         open.add(res);
@@ -85,12 +90,14 @@ async function makeContender(name) {
   if (name === "hono") {
     const streams = new Set();
     const app = new Hono();
-    app.get("*", (c) => streamSSE(c, async (stream) => {
-      streams.add(stream);
-      await stream.write(":\n\n");
-      await new Promise((resolve) => stream.onAbort(resolve));
-      streams.delete(stream);
-    }));
+    app.get("*", (c) =>
+      streamSSE(c, async (stream) => {
+        streams.add(stream);
+        await stream.write(":\n\n");
+        await new Promise((resolve) => stream.onAbort(resolve));
+        streams.delete(stream);
+      }),
+    );
     let node;
     if (!isBun) {
       const { getRequestListener } = await import("@hono/node-server");
@@ -98,7 +105,8 @@ async function makeContender(name) {
     }
     return {
       count: () => streams.size,
-      publish: (value, k) => Promise.all([...streams].map((s) => s.writeSSE({ data: JSON.stringify(value), id: String(k + 1) }))),
+      publish: (value, k) =>
+        Promise.all([...streams].map((s) => s.writeSSE({ data: JSON.stringify(value), id: String(k + 1) }))),
       fetch: (request) => app.fetch(request),
       node,
     };

@@ -39,7 +39,10 @@ export function otherCores(before, after, exclude = 0, ticksPerSecond = 100) {
 /** The fields of /proc/<pid>/stat after the command name (field 3, the state, first). */
 function statFields(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  return stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number);
 }
 
 /**
@@ -54,7 +57,9 @@ export function processCpuNs(pid) {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-      } catch { /* the thread ended */ }
+      } catch {
+        /* the thread ended */
+      }
     }
     if (sum > 0) return sum;
     const f = statFields(pid);
@@ -77,7 +82,9 @@ export function processTicks(pid) {
 /** Resident set size (bytes) of a live process (VmRSS), undefined when it is gone. */
 export function processRss(pid) {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("VmRSS:"));
     return Number(line.split(/\s+/)[1]) * 1024;
   } catch {
     return undefined;
@@ -93,7 +100,9 @@ export function descendants(pid) {
       const parent = statFields(entry)[1];
       if (!children.has(parent)) children.set(parent, []);
       children.get(parent).push(Number(entry));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const out = [];
   const walk = (p) => {
@@ -101,7 +110,9 @@ export function descendants(pid) {
       let cmdline = "";
       try {
         cmdline = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").join(" ");
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
       out.push({ pid: child, cmdline });
       walk(child);
     }
@@ -139,19 +150,32 @@ const alive = (pid) => {
  */
 export async function stopTree(child, graceMs = 5_000) {
   const tree = descendants(child.pid).map((d) => d.pid);
-  const exited = child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once("exit", resolve));
-  try { process.kill(child.pid, "SIGTERM"); } catch { /* gone */ }
+  const exited =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => child.once("exit", resolve));
+  try {
+    process.kill(child.pid, "SIGTERM");
+  } catch {
+    /* gone */
+  }
   const killer = setTimeout(() => {
-    try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ }
+    try {
+      process.kill(child.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
   }, graceMs);
   await exited;
   clearTimeout(killer);
   const deadline = performance.now() + graceMs;
   while (tree.some(alive) && performance.now() < deadline) await sleep(100);
   for (const pid of tree.filter(alive)) {
-    try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -162,14 +186,24 @@ export async function stopTree(child, graceMs = 5_000) {
  * PID stays the server's.
  */
 export function startServer(command, args, { cwd, env, readyMs = 60_000, shellPrefix } = {}) {
-  const child = shellPrefix === undefined
-    ? spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-    : spawn("/bin/sh", ["-c", `${shellPrefix}; exec "$0" "$@"`, command, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child =
+    shellPrefix === undefined
+      ? spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+      : spawn("/bin/sh", ["-c", `${shellPrefix}; exec "$0" "$@"`, command, ...args], {
+          cwd,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
   let stdout = "";
   let stderr = "";
-  child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); });
+  child.stderr.on("data", (d) => {
+    stderr = (stderr + d).slice(-4000);
+  });
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ child, failed: `no "listening" line within ${readyMs / 1000} s: ${stderr.trim().slice(-300)}` }), readyMs);
+    const timer = setTimeout(
+      () => resolve({ child, failed: `no "listening" line within ${readyMs / 1000} s: ${stderr.trim().slice(-300)}` }),
+      readyMs,
+    );
     child.stdout.on("data", (d) => {
       stdout += d;
       const line = stdout.split("\n").find((l) => l.includes('"listening"'));
@@ -192,6 +226,10 @@ export function startServer(command, args, { cwd, env, readyMs = 60_000, shellPr
 /** Kills a process and its descendants at once (SIGKILL, by PID): for an interrupted run's leftovers. */
 export function killTreeNow(pid) {
   for (const p of [pid, ...descendants(pid).map((d) => d.pid)]) {
-    try { process.kill(p, "SIGKILL"); } catch { /* gone */ }
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      /* gone */
+    }
   }
 }

@@ -20,11 +20,15 @@ const [contender = "edge-sse", shape = "a", events = "200000"] = args;
 const dir = mkdtempSync(join(tmpdir(), "edge-sse-profile-"));
 
 const job = { workload: "A", contender, shape, n: Number(events), checkN: 1_000, warmN: 10_000 };
-const run = spawnSync(process.execPath, ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`, "worker.mjs", JSON.stringify(job)], {
-  cwd: HERE,
-  encoding: "utf8",
-  timeout: 300_000,
-});
+const run = spawnSync(
+  process.execPath,
+  ["--expose-gc", "--cpu-prof", `--cpu-prof-dir=${dir}`, "worker.mjs", JSON.stringify(job)],
+  {
+    cwd: HERE,
+    encoding: "utf8",
+    timeout: 300_000,
+  },
+);
 if (run.status !== 0) {
   console.error(run.stdout, run.stderr);
   rmSync(dir, { recursive: true, force: true });
@@ -52,7 +56,9 @@ console.log(`\nself time, ${contender} shape ${shape}, ${events} events (whole j
 console.log("   %    ms  function  (file:line)");
 for (const [key, us] of top) {
   const [name, where] = key.split("\t");
-  console.log(`${((100 * us) / total).toFixed(1).padStart(5)} ${(us / 1000).toFixed(0).padStart(5)}  ${name}${where ? `  (${where})` : ""}`);
+  console.log(
+    `${((100 * us) / total).toFixed(1).padStart(5)} ${(us / 1000).toFixed(0).padStart(5)}  ${name}${where ? `  (${where})` : ""}`,
+  );
 }
 if (keep) console.log(`\nprofile: ${join(dir, file)}`);
 else rmSync(dir, { recursive: true, force: true });

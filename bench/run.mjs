@@ -33,26 +33,42 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 export const WORKLOADS = ["A", "B", "C", "D", "E", "F", "G"];
-const listArg = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(",").map((w) => w.trim()).filter(Boolean);
+const listArg = (name) =>
+  argv
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(",")
+    .map((w) => w.trim())
+    .filter(Boolean);
 const ONLY = listArg("only")?.map((w) => w.toUpperCase()) ?? WORKLOADS;
 const RUNTIMES = listArg("runtime") ?? RUNTIME_IDS;
-for (const [what, given, known] of [["workload", ONLY, WORKLOADS], ["runtime", RUNTIMES, RUNTIME_IDS]]) {
+for (const [what, given, known] of [
+  ["workload", ONLY, WORKLOADS],
+  ["runtime", RUNTIMES, RUNTIME_IDS],
+]) {
   const unknown = given.filter((w) => !known.includes(w));
   if (unknown.length > 0 || given.length === 0) {
-    console.error(`bench: unknown ${what} ${unknown.join(",") || "(none given)"} (expected some of ${known.join(",")})`);
+    console.error(
+      `bench: unknown ${what} ${unknown.join(",") || "(none given)"} (expected some of ${known.join(",")})`,
+    );
     process.exit(1);
   }
 }
 
 const DIST_FILES = ["index.js", "node.js", "channel.js"];
 if (DIST_FILES.some((file) => !existsSync(join(HERE, "../dist", file)))) {
-  console.error(`bench: ../dist is missing or incomplete (${DIST_FILES.join(", ")}): run \`npm run build\` in the repository root first`);
+  console.error(
+    `bench: ../dist is missing or incomplete (${DIST_FILES.join(", ")}): run \`npm run build\` in the repository root first`,
+  );
   process.exit(1);
 }
 // Every child imports edge-sse from a copy of ../dist taken now: a rebuild while the benchmark runs
 // must not put two builds in one table. The copy is removed at the end.
 const DIST_COPY = mkdtempSync(join(tmpdir(), "edge-sse-bench-dist-"));
-cpSync(join(HERE, "../dist"), DIST_COPY, { recursive: true, filter: (src) => !src.endsWith(".d.ts") && !src.endsWith(".map") });
+cpSync(join(HERE, "../dist"), DIST_COPY, {
+  recursive: true,
+  filter: (src) => !src.endsWith(".d.ts") && !src.endsWith(".map"),
+});
 /** Long-lived processes of this run (wrangler dev), killed with their children if the run is interrupted. */
 const LONG_LIVED = new Set();
 process.on("exit", () => {
@@ -64,25 +80,25 @@ process.on("SIGTERM", () => process.exit(143));
 
 export const CONFIG = QUICK
   ? {
-    quick: true,
-    A: { rounds: 1, n: 20_000, checkN: 1_000, warmN: 2_000 },
-    B: { rounds: 1, n: 10_000, checkN: 1_000, warmN: 2_000 },
-    C: { rounds: 1, streams: 300 },
-    D: { rounds: 1, samples: 2, waitMs: 1_000 },
-    E: { rounds: 1, n: 10_000, rate: 12_800_000 },
-    F: { rounds: 1, subscribers: 2_000, publishes: 20, warmPublishes: 3 },
-    G: { rounds: 1, connections: 2_000, clients: 4, publishes: 5 },
-  }
+      quick: true,
+      A: { rounds: 1, n: 20_000, checkN: 1_000, warmN: 2_000 },
+      B: { rounds: 1, n: 10_000, checkN: 1_000, warmN: 2_000 },
+      C: { rounds: 1, streams: 300 },
+      D: { rounds: 1, samples: 2, waitMs: 1_000 },
+      E: { rounds: 1, n: 10_000, rate: 12_800_000 },
+      F: { rounds: 1, subscribers: 2_000, publishes: 20, warmPublishes: 3 },
+      G: { rounds: 1, connections: 2_000, clients: 4, publishes: 5 },
+    }
   : {
-    quick: false,
-    A: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 5_000 },
-    B: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 5_000 },
-    C: { rounds: 3, streams: 2_000 },
-    D: { rounds: 3, samples: 2, waitMs: 1_000 },
-    E: { rounds: 3, n: 20_000, rate: 12_800_000 },
-    F: { rounds: 3, subscribers: 10_000, publishes: 30, warmPublishes: 3 },
-    G: { rounds: 2, connections: 10_000, clients: 4, publishes: 10 },
-  };
+      quick: false,
+      A: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 5_000 },
+      B: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 5_000 },
+      C: { rounds: 3, streams: 2_000 },
+      D: { rounds: 3, samples: 2, waitMs: 1_000 },
+      E: { rounds: 3, n: 20_000, rate: 12_800_000 },
+      F: { rounds: 3, subscribers: 10_000, publishes: 30, warmPublishes: 3 },
+      G: { rounds: 2, connections: 10_000, clients: 4, publishes: 10 },
+    };
 
 // --rounds=N: at most N rounds of every workload (full sizes, fewer rounds: a shorter run).
 const MAX_ROUNDS = Number(argv.find((a) => a.startsWith("--rounds="))?.slice(9) ?? Infinity);
@@ -136,10 +152,18 @@ function runJson(command, args, timeoutMs) {
     const child = spawn(command, args, { cwd: HERE, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr = (stderr + d).slice(-4000); });
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr = (stderr + d).slice(-4000);
+    });
     const timer = setTimeout(() => {
-      try { process.kill(child.pid, "SIGKILL"); } catch { /* already gone */ }
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
     }, timeoutMs);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
@@ -148,7 +172,11 @@ function runJson(command, args, timeoutMs) {
       try {
         result = JSON.parse(last);
       } catch {
-        result = { ok: false, failed: true, detail: `exit ${code ?? signal}: ${(stderr || stdout).trim().split("\n").slice(-3).join(" | ").slice(0, 300)}` };
+        result = {
+          ok: false,
+          failed: true,
+          detail: `exit ${code ?? signal}: ${(stderr || stdout).trim().split("\n").slice(-3).join(" | ").slice(0, 300)}`,
+        };
       }
       if (code !== 0 && result.failed === undefined) result.failed = true;
       resolve(result);
@@ -191,7 +219,9 @@ async function startHttpServer(runtime, server, timeoutMs) {
       },
     };
   }
-  const [command, args] = runtime.server(JSON.stringify({ contender: server.contender, adapter: server.adapter, dist: DIST_COPY, timeLimitMs: timeoutMs }));
+  const [command, args] = runtime.server(
+    JSON.stringify({ contender: server.contender, adapter: server.adapter, dist: DIST_COPY, timeLimitMs: timeoutMs }),
+  );
   const started = await startServer(command, args, { cwd: HERE });
   if (started.failed) {
     await stopTree(started.child, 3_000);
@@ -211,7 +241,21 @@ async function overHttp(runtime, server, clientJob, timeoutMs) {
   if (http.failed) return { ok: false, failed: true, detail: http.failed };
   const pids = [http.serverPid, ...http.proxyPids];
   const result = await measured(
-    () => runJson(process.execPath, ["client.mjs", JSON.stringify({ ...clientJob, base: http.base, serverPid: http.serverPid, proxyPids: http.proxyPids, timeLimitMs: timeoutMs - 10_000 })], timeoutMs),
+    () =>
+      runJson(
+        process.execPath,
+        [
+          "client.mjs",
+          JSON.stringify({
+            ...clientJob,
+            base: http.base,
+            serverPid: http.serverPid,
+            proxyPids: http.proxyPids,
+            timeLimitMs: timeoutMs - 10_000,
+          }),
+        ],
+        timeoutMs,
+      ),
     () => pids.reduce((sum, pid) => sum + processTicks(pid), 0),
   );
   await http.stop();
@@ -228,7 +272,8 @@ async function workerdA(w, { contender, shape, n, checkN, warmN }) {
   const url = (params) => `${w.base}/drain?${new URLSearchParams({ c: contender, shape, ...params })}`;
   const get = async (params) => {
     const response = await fetch(url(params));
-    if (response.status !== 200) throw new Error(`${url(params)}: status ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    if (response.status !== 200)
+      throw new Error(`${url(params)}: status ${response.status}: ${(await response.text()).slice(0, 200)}`);
     return response;
   };
   try {
@@ -267,7 +312,11 @@ async function workerdA(w, { contender, shape, n, checkN, warmN }) {
 // ---------------------------------------------------------------------------------------------
 
 // The inputs first: a benchmark of wrong fixtures is worth nothing.
-const fixtureCheck = spawnSync(process.execPath, ["fixtures.check.mjs"], { cwd: HERE, encoding: "utf8", timeout: 60_000 });
+const fixtureCheck = spawnSync(process.execPath, ["fixtures.check.mjs"], {
+  cwd: HERE,
+  encoding: "utf8",
+  timeout: 60_000,
+});
 if (fixtureCheck.status !== 0) {
   console.error(`${fixtureCheck.stdout}${fixtureCheck.stderr}\nbench: fixtures.check.mjs failed`);
   process.exit(1);
@@ -302,7 +351,9 @@ const meta = collectMeta({
   config: CONFIG,
   only: ONLY,
   runtimeIds: RUNTIMES,
-  runtimes: Object.fromEntries(runtimes.map((r) => [r.id, { label: r.label, version: r.version, available: r.available, why: r.why }])),
+  runtimes: Object.fromEntries(
+    runtimes.map((r) => [r.id, { label: r.label, version: r.version, available: r.available, why: r.why }]),
+  ),
   otherCoresBefore: otherCores(idleBefore, cpuTicks()),
   distDir: DIST_COPY,
 });
@@ -318,7 +369,6 @@ function brief(result, keys) {
 const fmt = (x, digits = 0) => (typeof x === "number" ? x.toFixed(digits) : "–");
 
 const { runG } = ONLY.includes("G") ? await import("./g-run.mjs") : {};
-
 
 /**
  * Writes results.json, RESULTS.md and results.svg: after every round (so an interrupted run keeps
@@ -358,7 +408,8 @@ function persist(final, roundsDone = rounds) {
           meta.workloads[id] ??= {};
           meta.workloads[id][w] = previous.meta.workloads[id][w];
           meta.runtimes[id] ??= previous.meta.runtimes[id];
-          if (!meta.runtimes[id].available && previous.meta.runtimes[id]?.available) meta.runtimes[id] = previous.meta.runtimes[id];
+          if (!meta.runtimes[id].available && previous.meta.runtimes[id]?.available)
+            meta.runtimes[id] = previous.meta.runtimes[id];
           meta.config[w] ??= previous.meta.config[w];
           kept.push(`${id} ${w}`);
         }
@@ -371,15 +422,20 @@ function persist(final, roundsDone = rounds) {
 }
 
 for (let round = 0; round < rounds; round++) {
-  log(`--- round ${round + 1}/${rounds} (${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)})`);
+  log(
+    `--- round ${round + 1}/${rounds} (${((performance.now() - started) / 1000).toFixed(0)} s, load average ${loadavg()[0].toFixed(1)})`,
+  );
   // workerd, A: one wrangler dev per runtime and round, started when first needed (see README).
   const workerds = new Map();
   const workerdOf = (runtime) => () => {
     if (!workerds.has(runtime.id)) {
-      workerds.set(runtime.id, startWorkerd({ ...runtime.workerd, dist: DIST_COPY }).then((w) => {
-        if (w.wranglerPid !== undefined) LONG_LIVED.add(w.wranglerPid);
-        return w;
-      }));
+      workerds.set(
+        runtime.id,
+        startWorkerd({ ...runtime.workerd, dist: DIST_COPY }).then((w) => {
+          if (w.wranglerPid !== undefined) LONG_LIVED.add(w.wranglerPid);
+          return w;
+        }),
+      );
     }
     return workerds.get(runtime.id);
   };
@@ -392,13 +448,24 @@ for (let round = 0; round < rounds; round++) {
           let r;
           if (runtime.workerd !== undefined) {
             const w = await workerdOf(runtime)();
-            r = w.failed ? { ok: false, failed: true, detail: w.failed } : await measured(() => workerdA(w, job), () => processTicks(w.workerPid));
+            r = w.failed
+              ? { ok: false, failed: true, detail: w.failed }
+              : await measured(
+                  () => workerdA(w, job),
+                  () => processTicks(w.workerPid),
+                );
           } else {
             r = await inProcess(runtime, job, 240_000);
           }
           r.round = round;
           results[runtime.id].A[shape][contender].push(r);
-          log(`A ${runtime.id} ${shape} ${contender}: ${brief(r, [["events/s", (x) => fmt(x.eventsPerSec)], ["cpu µs/event", (x) => fmt(x.cpuUsPerEvent, 2)], ["other cores", (x) => fmt(x.otherCores, 2)]])}`);
+          log(
+            `A ${runtime.id} ${shape} ${contender}: ${brief(r, [
+              ["events/s", (x) => fmt(x.eventsPerSec)],
+              ["cpu µs/event", (x) => fmt(x.cpuUsPerEvent, 2)],
+              ["other cores", (x) => fmt(x.otherCores, 2)],
+            ])}`,
+          );
         }
       }
     }
@@ -408,10 +475,20 @@ for (let round = 0; round < rounds; round++) {
     for (const runtime of active.filter((r) => runs(r, "B"))) {
       for (const server of rotate(serversOf(runtime), round)) {
         // workerd: 90 s (peers that queue without backpressure can take many minutes there; they fail on time).
-        const r = await overHttp(runtime, server, { workload: "B", n, checkN, warmN }, runtime.workerd ? 90_000 : 240_000);
+        const r = await overHttp(
+          runtime,
+          server,
+          { workload: "B", n, checkN, warmN },
+          runtime.workerd ? 90_000 : 240_000,
+        );
         r.round = round;
         results[runtime.id].B[server.name].push(r);
-        log(`B ${runtime.id} ${server.name}: ${brief(r, [["events/s", (x) => fmt(x.eventsPerSec)], ["server cpu µs/event", (x) => fmt(x.serverCpuUsPerEvent, 2)]])}`);
+        log(
+          `B ${runtime.id} ${server.name}: ${brief(r, [
+            ["events/s", (x) => fmt(x.eventsPerSec)],
+            ["server cpu µs/event", (x) => fmt(x.serverCpuUsPerEvent, 2)],
+          ])}`,
+        );
       }
     }
   }
@@ -438,7 +515,9 @@ for (let round = 0; round < rounds; round++) {
       const r = await overHttp(node20, server, { workload: "D", samples, waitMs }, 60_000);
       r.round = round;
       results.node20.D[server.name].push(r);
-      log(`D ${server.name}: ${brief(r, [["first byte ms", (x) => x.firstByteMs.map((v) => v.toFixed(1)).join("/")]])}`);
+      log(
+        `D ${server.name}: ${brief(r, [["first byte ms", (x) => x.firstByteMs.map((v) => v.toFixed(1)).join("/")]])}`,
+      );
     }
   }
   if (want("E", round) && node20 && runs(node20, "E")) {
@@ -447,7 +526,12 @@ for (let round = 0; round < rounds; round++) {
       const r = await inProcess(node20, { workload: "E", variant, n, rate, readLimitMs: 60_000 }, 120_000);
       r.round = round;
       results.node20.E[variant].push(r);
-      log(`E ${variant}: ${brief(r, [["max growth MB", (x) => (x.maxGrowth / 1e6).toFixed(2)], ["close", (x) => x.closeReason]])}`);
+      log(
+        `E ${variant}: ${brief(r, [
+          ["max growth MB", (x) => (x.maxGrowth / 1e6).toFixed(2)],
+          ["close", (x) => x.closeReason],
+        ])}`,
+      );
     }
   }
   if (want("F", round) && node20 && runs(node20, "F")) {
@@ -456,12 +540,14 @@ for (let round = 0; round < rounds; round++) {
       const r = await inProcess(node20, { workload: "F", contender, subscribers, publishes, warmPublishes }, 300_000);
       r.round = round;
       results.node20.F[contender].push(r);
-      log(`F ${contender}: ${brief(r, [
-        ["ms/publish", (x) => x.msPerPublish.toFixed(1)],
-        ["serialize/publish", (x) => x.serializePerPublish],
-        ["chunk objects/publish", (x) => x.chunkObjectsPerPublish],
-        ["heap B/subscriber", (x) => Math.round(x.heapPerSubscriber)],
-      ])}`);
+      log(
+        `F ${contender}: ${brief(r, [
+          ["ms/publish", (x) => x.msPerPublish.toFixed(1)],
+          ["serialize/publish", (x) => x.serializePerPublish],
+          ["chunk objects/publish", (x) => x.chunkObjectsPerPublish],
+          ["heap B/subscriber", (x) => Math.round(x.heapPerSubscriber)],
+        ])}`,
+      );
     }
   }
   if (want("G", round)) {

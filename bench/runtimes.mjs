@@ -31,15 +31,23 @@ export function runtimePaths(ids) {
   const env = process.env;
   const wanted = ids.filter((id) => id !== "node20");
   let found = {
-    RT_NODE20: env.RT_NODE20, RT_NODE22: env.RT_NODE22, RT_DENO: env.RT_DENO, RT_BUN: env.RT_BUN, RT_WRANGLER: env.RT_WRANGLER,
+    RT_NODE20: env.RT_NODE20,
+    RT_NODE22: env.RT_NODE22,
+    RT_DENO: env.RT_DENO,
+    RT_BUN: env.RT_BUN,
+    RT_WRANGLER: env.RT_WRANGLER,
   };
   if (wanted.length > 0 && !found.RT_NODE22 && !found.RT_DENO && !found.RT_BUN) {
     const script = join(HERE, "../scripts/install-runtimes.sh");
-    const run = spawnSync("bash", ["-c", `source "${script}" >&2 && printf '%s\\n' "$RT_NODE22" "$RT_DENO" "$RT_BUN" "$RT_WRANGLER"`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-      timeout: 900_000,
-    });
+    const run = spawnSync(
+      "bash",
+      ["-c", `source "${script}" >&2 && printf '%s\\n' "$RT_NODE22" "$RT_DENO" "$RT_BUN" "$RT_WRANGLER"`],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        timeout: 900_000,
+      },
+    );
     const [node22, deno, bun, wrangler] = (run.stdout ?? "").trim().split("\n");
     found = { ...found, RT_NODE22: node22, RT_DENO: deno, RT_BUN: bun, RT_WRANGLER: wrangler };
   }
@@ -54,7 +62,11 @@ export function runtimePaths(ids) {
 
 function versionOf(command, args) {
   try {
-    return execFileSync(command, args, { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync(command, args, {
+      encoding: "utf8",
+      timeout: 30_000,
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -115,7 +127,10 @@ export function describeRuntime(id, paths) {
   // workerd, through wrangler dev on Node 22.
   if (!paths.wrangler || !existsSync(paths.wrangler)) return missing("wrangler");
   if (!paths.node22 || !existsSync(paths.node22)) return missing("Node 22 (wrangler needs it)");
-  const wranglerVersion = versionOf(paths.node22, [paths.wrangler, "--version"])?.split("\n").find((l) => /\d+\.\d+/.test(l))?.match(/\d+\.\d+\.\d+/)?.[0];
+  const wranglerVersion = versionOf(paths.node22, [paths.wrangler, "--version"])
+    ?.split("\n")
+    .find((l) => /\d+\.\d+/.test(l))
+    ?.match(/\d+\.\d+\.\d+/)?.[0];
   const nodejsCompat = id === "workerd-nodejs_compat";
   return {
     id,

@@ -10,11 +10,14 @@ const job = JSON.parse(Deno.args[0]);
 const { HANDLERS } = makeContenders(await import(distUrl(job.dist, "index.js")));
 const handler = HANDLERS[job.contender];
 if (handler === undefined) throw new Error(`unknown contender ${job.contender}`);
-const server = Deno.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  onListen: ({ port }) => console.log(JSON.stringify({ type: "listening", port })),
-}, handler);
+const server = Deno.serve(
+  {
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: ({ port }) => console.log(JSON.stringify({ type: "listening", port })),
+  },
+  handler,
+);
 setTimeout(() => {
   server.shutdown();
   Deno.exit(2);

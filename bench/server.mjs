@@ -21,7 +21,8 @@ const { HANDLERS } = makeContenders(await import(distUrl(dist, "index.js")));
 const { toNodeListener } = await import(distUrl(dist, "node.js"));
 const handler = HANDLERS[contender];
 if (handler === undefined && adapter !== "raw") throw new Error(`unknown contender ${contender}`);
-const listener = adapter === "raw" ? floor : adapter === "edge-node" ? toNodeListener(handler) : getRequestListener(handler);
+const listener =
+  adapter === "raw" ? floor : adapter === "edge-node" ? toNodeListener(handler) : getRequestListener(handler);
 
 /** The floor: what node:http alone takes to answer, with no framework and no stream. */
 async function floor(req, res) {

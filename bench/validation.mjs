@@ -59,21 +59,30 @@ const passThrough = { "~standard": { version: 1, vendor: "none", validate: (valu
 
 /** The three event names of shape b, all with the same data. */
 const mapOf = (schema) => defineEvents({ quote: schema, trade: schema, status: schema });
-const maps = { "a pass-through schema": mapOf(passThrough), zod: mapOf(zodQuote), valibot: mapOf(valibotQuote), arktype: mapOf(arktypeQuote) };
+const maps = {
+  "a pass-through schema": mapOf(passThrough),
+  zod: mapOf(zodQuote),
+  valibot: mapOf(valibotQuote),
+  arktype: mapOf(arktypeQuote),
+};
 
 /** Event i's message, by each contender. */
 const contenders = {
   "Message.json (no validation)": (i) => {
     const { event, value } = POOL_B[i % POOL_SIZE];
-    return Message.json(value).event(event).id(String(i + 1));
+    return Message.json(value)
+      .event(event)
+      .id(String(i + 1));
   },
-  ...Object.fromEntries(Object.entries(maps).map(([vendor, events]) => [
-    `defineEvents + ${vendor}`,
-    (i) => {
-      const { event, value } = POOL_B[i % POOL_SIZE];
-      return events[event](value, { id: String(i + 1) });
-    },
-  ])),
+  ...Object.fromEntries(
+    Object.entries(maps).map(([vendor, events]) => [
+      `defineEvents + ${vendor}`,
+      (i) => {
+        const { event, value } = POOL_B[i % POOL_SIZE];
+        return events[event](value, { id: String(i + 1) });
+      },
+    ]),
+  ),
 };
 const names = Object.keys(contenders);
 const baseline = names[0];
@@ -83,7 +92,8 @@ for (let i = 0; i < POOL_SIZE; i++) {
   const expected = contenders[baseline](i).toString();
   for (const name of names) {
     const frame = contenders[name](i).toString();
-    if (frame !== expected) throw new Error(`${name} differs at event ${i}: ${JSON.stringify(frame)} != ${JSON.stringify(expected)}`);
+    if (frame !== expected)
+      throw new Error(`${name} differs at event ${i}: ${JSON.stringify(frame)} != ${JSON.stringify(expected)}`);
   }
 }
 
@@ -112,8 +122,14 @@ const median = (values) => {
 };
 const ratios = (name) => seconds[name].map((time, round) => time / seconds[baseline][round]);
 
-console.log(`Building shape b's messages (~150-byte JSON, event name, id): ${ROUNDS} rounds of ${EVENTS.toLocaleString("en")} events each`);
-console.log(`Node ${process.version}; zod, valibot and arktype from bench/package.json; load average ${loadavg().map((load) => load.toFixed(1)).join(", ")}\n`);
+console.log(
+  `Building shape b's messages (~150-byte JSON, event name, id): ${ROUNDS} rounds of ${EVENTS.toLocaleString("en")} events each`,
+);
+console.log(
+  `Node ${process.version}; zod, valibot and arktype from bench/package.json; load average ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(", ")}\n`,
+);
 console.log("| contender | events/s (median) | time × no validation (median, min–max over rounds) |");
 console.log("|---|---:|---:|");
 for (const name of names) {

@@ -18,7 +18,13 @@ import { compareEvents, endsWithBlankLine, eventCollector, parseEvents, streamCh
 const job = JSON.parse(process.argv[2]);
 const { CEILINGS, HANDLERS, PUSHERS } = makeContenders(await import(distUrl(job.dist, "index.js")));
 /** A full collection: V8's `gc()` (Node `--expose-gc`, Deno `--v8-flags=--expose-gc`) or Bun's. */
-const gc = globalThis.gc ?? (globalThis.Bun ? () => globalThis.Bun.gc(true) : () => { throw new Error("run with --expose-gc"); });
+const gc =
+  globalThis.gc ??
+  (globalThis.Bun
+    ? () => globalThis.Bun.gc(true)
+    : () => {
+        throw new Error("run with --expose-gc");
+      });
 const BASE = "http://127.0.0.1/events";
 /** Workload A: repeat the timed run until this many seconds are measured, at most MAX_REPS times. */
 const MIN_TIMED_S = 0.6;
@@ -46,7 +52,9 @@ async function workloadA({ contender, shape, n, checkN, warmN }) {
   const check = compareEvents(parseEvents(chunks), expectedEvents(shape, checkN));
 
   let bytes = 0;
-  const count = (chunk) => { bytes += chunk.byteLength; };
+  const count = (chunk) => {
+    bytes += chunk.byteLength;
+  };
   await produce(contender, shape, warmN, count, prepare(warmN));
 
   // The timed run, repeated while less than MIN_TIMED_S has been measured (at most MAX_REPS
@@ -58,7 +66,10 @@ async function workloadA({ contender, shape, n, checkN, warmN }) {
   while (reps.length < MAX_REPS && (reps.length === 0 || timed < MIN_TIMED_S)) {
     bytes = 0;
     let chunkCount = 0;
-    const countBoth = (chunk) => { bytes += chunk.byteLength; chunkCount++; };
+    const countBoth = (chunk) => {
+      bytes += chunk.byteLength;
+      chunkCount++;
+    };
     gc();
     const cpu = process.cpuUsage();
     const start = performance.now();
@@ -147,7 +158,9 @@ async function workloadE({ variant, n, rate, readLimitMs = 60_000, sampleMs = 25
 
   let reason;
   const start = performance.now();
-  const response = await PUSHERS[variant](n, (r) => { reason ??= r; });
+  const response = await PUSHERS[variant](n, (r) => {
+    reason ??= r;
+  });
   const reader = response.body.getReader();
   const collector = eventCollector({ keep: false });
   let bytes = 0;
@@ -226,7 +239,14 @@ async function countingUtf8(counters, run) {
   }
 }
 
-async function workloadF({ contender, subscribers, publishes, warmPublishes, warmSubscribers = 50, publishLimitMs = 30_000 }) {
+async function workloadF({
+  contender,
+  subscribers,
+  publishes,
+  warmPublishes,
+  warmSubscribers = 50,
+  publishLimitMs = 30_000,
+}) {
   const { HUBS } = await import("./fanout.mjs");
   const counters = { serialize: 0, utf8: 0 };
   const hub = await HUBS[contender](counters, job.dist);
@@ -235,7 +255,15 @@ async function workloadF({ contender, subscribers, publishes, warmPublishes, war
   const window = { open: false, pending: 0, resolve: () => {} };
   /** A reader loop per subscriber, as a client of the stream would run: it keeps what it reads for the check. */
   function follow(stream, abort) {
-    const sub = { abort, reader: stream.getReader(), chunks: [], got: false, ended: false, error: undefined, checker: undefined };
+    const sub = {
+      abort,
+      reader: stream.getReader(),
+      chunks: [],
+      got: false,
+      ended: false,
+      error: undefined,
+      checker: undefined,
+    };
     (async () => {
       for (;;) {
         const { done, value } = await sub.reader.read();
@@ -247,8 +275,13 @@ async function workloadF({ contender, subscribers, publishes, warmPublishes, war
         }
       }
     })().then(
-      () => { sub.ended = true; },
-      (error) => { sub.ended = true; sub.error = error; },
+      () => {
+        sub.ended = true;
+      },
+      (error) => {
+        sub.ended = true;
+        sub.error = error;
+      },
     );
     return sub;
   }
@@ -275,9 +308,13 @@ async function workloadF({ contender, subscribers, publishes, warmPublishes, war
   async function publishOne(subs, index, timed) {
     for (const s of subs) s.got = false;
     window.pending = subs.length;
-    const received = new Promise((resolve) => { window.resolve = resolve; });
+    const received = new Promise((resolve) => {
+      window.resolve = resolve;
+    });
     let limit;
-    const late = new Promise((resolve) => { limit = setTimeout(resolve, publishLimitMs, "late"); });
+    const late = new Promise((resolve) => {
+      limit = setTimeout(resolve, publishLimitMs, "late");
+    });
     const value = POOL_B[index % POOL_SIZE].value;
     if (timed) gc();
     window.open = true;
@@ -289,7 +326,9 @@ async function workloadF({ contender, subscribers, publishes, warmPublishes, war
     window.open = false;
     clearTimeout(limit);
     if (outcome === "late") {
-      throw new Error(`publish ${index}: ${subs.length - window.pending} of ${subs.length} subscribers had it after ${publishLimitMs / 1000} s`);
+      throw new Error(
+        `publish ${index}: ${subs.length - window.pending} of ${subs.length} subscribers had it after ${publishLimitMs / 1000} s`,
+      );
     }
     const expected = [{ type: "message", data: JSON.stringify(value), lastEventId: String(outcome[0]) }];
     return { ms, cpuUs, expected };
@@ -315,7 +354,9 @@ async function workloadF({ contender, subscribers, publishes, warmPublishes, war
   }
   /** Ends every subscriber; resolves to how many reader loops saw their stream end within 5 s. */
   async function closeAll(subs) {
-    await hub.close(() => { for (const s of subs) s.abort.abort(); });
+    await hub.close(() => {
+      for (const s of subs) s.abort.abort();
+    });
     const deadline = performance.now() + 5_000;
     while (subs.some((s) => !s.ended) && performance.now() < deadline) await sleep(10);
     return subs.filter((s) => s.ended).length;
@@ -389,7 +430,13 @@ async function workloadF({ contender, subscribers, publishes, warmPublishes, war
     const run = await publishOne(subs, next++, true);
     const stats = check(subs, run.expected, `timed publish ${p + 1}`);
     firstWrong ??= stats.wrong;
-    timedRuns.push({ ms: run.ms, cpuUs: run.cpuUs, objects: stats.objects, buffers: stats.buffers, chunks: stats.chunksPerSubscriber });
+    timedRuns.push({
+      ms: run.ms,
+      cpuUs: run.cpuUs,
+      objects: stats.objects,
+      buffers: stats.buffers,
+      chunks: stats.chunksPerSubscriber,
+    });
   }
   const serializePerPublish = (counters.serialize - serializeBefore) / publishes;
 
@@ -428,7 +475,9 @@ timer.unref();
 
 /** A library's rejection that nobody handles must not end the job; it is counted and reported. */
 let unhandled = 0;
-process.on("unhandledRejection", () => { unhandled++; });
+process.on("unhandledRejection", () => {
+  unhandled++;
+});
 
 const run = { A: workloadA, C: workloadC, E: workloadE, F: workloadF }[job.workload];
 try {

@@ -22,33 +22,59 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function startWorkerd({ node22, wrangler, dist, nodejsCompat, readyMs = 120_000 }) {
   const dir = mkdtempSync(join(tmpdir(), "edge-sse-bench-workerd-"));
-  writeFileSync(join(dir, "entry.mjs"), [
-    `import * as edge from ${JSON.stringify(join(dist, "index.js"))};`,
-    `import { makeWorker } from ${JSON.stringify(join(HERE, "workerd-worker.mjs"))};`,
-    "export default makeWorker(edge);",
-    "",
-  ].join("\n"));
-  writeFileSync(join(dir, "wrangler.toml"), [
-    'name = "edge-sse-bench"',
-    'main = "entry.mjs"',
-    'compatibility_date = "2026-11-01"',
-    `compatibility_flags = ${JSON.stringify(nodejsCompat ? ["nodejs_compat"] : [])}`,
-    "",
-  ].join("\n"));
+  writeFileSync(
+    join(dir, "entry.mjs"),
+    [
+      `import * as edge from ${JSON.stringify(join(dist, "index.js"))};`,
+      `import { makeWorker } from ${JSON.stringify(join(HERE, "workerd-worker.mjs"))};`,
+      "export default makeWorker(edge);",
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    join(dir, "wrangler.toml"),
+    [
+      'name = "edge-sse-bench"',
+      'main = "entry.mjs"',
+      'compatibility_date = "2026-11-01"',
+      `compatibility_flags = ${JSON.stringify(nodejsCompat ? ["nodejs_compat"] : [])}`,
+      "",
+    ].join("\n"),
+  );
   const port = await freePort();
   const inspectorPort = await freePort();
-  const child = spawn(node22, [
-    wrangler, "dev", "--config", join(dir, "wrangler.toml"), "--ip", "127.0.0.1", "--port", String(port),
-    "--inspector-ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false",
-    "--log-level", "warn",
-  ], {
-    cwd: dir,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", DO_NOT_TRACK: "1", NO_COLOR: "1", CI: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    node22,
+    [
+      wrangler,
+      "dev",
+      "--config",
+      join(dir, "wrangler.toml"),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspectorPort),
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", DO_NOT_TRACK: "1", NO_COLOR: "1", CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let log = "";
-  child.stdout.on("data", (d) => { log = (log + d).slice(-4000); });
-  child.stderr.on("data", (d) => { log = (log + d).slice(-4000); });
+  child.stdout.on("data", (d) => {
+    log = (log + d).slice(-4000);
+  });
+  child.stderr.on("data", (d) => {
+    log = (log + d).slice(-4000);
+  });
   const stop = async () => {
     await stopTree(child, 10_000);
     rmSync(dir, { recursive: true, force: true });
@@ -63,10 +89,15 @@ export async function startWorkerd({ node22, wrangler, dist, nodejsCompat, ready
     try {
       const response = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2_000) });
       if ((await response.text()) === "ok") break;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (performance.now() > deadline) {
       await stop();
-      return { failed: `wrangler dev did not answer within ${readyMs / 1000} s: ${log.trim().slice(-400)}`, stop: async () => {} };
+      return {
+        failed: `wrangler dev did not answer within ${readyMs / 1000} s: ${log.trim().slice(-400)}`,
+        stop: async () => {},
+      };
     }
     await sleep(250);
   }
@@ -74,7 +105,10 @@ export async function startWorkerd({ node22, wrangler, dist, nodejsCompat, ready
   const users = workerds.filter((d) => d.cmdline.includes("--inspector-addr"));
   if (users.length !== 1) {
     await stop();
-    return { failed: `expected one workerd with --inspector-addr under wrangler, found ${users.length} (of ${workerds.length} workerd)`, stop: async () => {} };
+    return {
+      failed: `expected one workerd with --inspector-addr under wrangler, found ${users.length} (of ${workerds.length} workerd)`,
+      stop: async () => {},
+    };
   }
   return {
     base,

@@ -10,13 +10,15 @@ import { fileURLToPath } from "node:url";
 
 process.chdir(fileURLToPath(new URL("..", import.meta.url)));
 
-const read = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+const read = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
 const pkg = read("package.json");
 const deno = read("deno.json");
 const problems: string[] = [];
 const show = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value));
 const expect = (where: string, got: unknown, wanted: unknown): void => {
-  if (JSON.stringify(got) !== JSON.stringify(wanted)) problems.push(`${where} must be ${show(wanted)} (got ${show(got)})`);
+  if (JSON.stringify(got) !== JSON.stringify(wanted))
+    problems.push(`${where} must be ${show(wanted)} (got ${show(got)})`);
 };
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -33,7 +35,8 @@ for (const [key, target] of Object.entries(pkgExports)) {
   const name = key === "." ? "index" : key.slice(2);
   const source = `./src/${name}.ts`;
   expect(`package.json exports["${key}"]`, target, { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` });
-  if (!/^\.(\/[a-z][a-z0-9-]*)?$/.test(key) || !existsSync(source)) problems.push(`package.json exports["${key}"]: ${source} does not exist`);
+  if (!/^\.(\/[a-z][a-z0-9-]*)?$/.test(key) || !existsSync(source))
+    problems.push(`package.json exports["${key}"]: ${source} does not exist`);
   if (excluded.includes(source.slice(2))) continue; // npm only
   wantedExports[key] = source;
   wantedImports[key === "." ? "edge-sse" : `edge-sse/${name}`] = source;
@@ -41,12 +44,25 @@ for (const [key, target] of Object.entries(pkgExports)) {
 expect("deno.json exports", deno["exports"], wantedExports);
 expect("deno.json imports", deno["imports"], wantedImports);
 expect("deno.json version", deno["version"], pkg["version"]);
-for (const [field, wanted] of [["type", "module"], ["sideEffects", false], ["engines", { node: ">=18" }], ["files", ["dist", "!dist/**/*.test.*"]]] as const) {
+for (const [field, wanted] of [
+  ["type", "module"],
+  ["sideEffects", false],
+  ["engines", { node: ">=18" }],
+  ["files", ["dist", "!dist/**/*.test.*"]],
+] as const) {
   expect(`package.json ${field}`, pkg[field], wanted);
 }
-for (const field of ["dependencies", "peerDependencies", "optionalDependencies", "bundleDependencies", "bundledDependencies"]) {
+for (const field of [
+  "dependencies",
+  "peerDependencies",
+  "optionalDependencies",
+  "bundleDependencies",
+  "bundledDependencies",
+]) {
   if (Object.keys(record(pkg[field])).length > 0 || (Array.isArray(pkg[field]) && pkg[field].length > 0)) {
-    problems.push(`package.json ${field} must be absent or empty: the library has no runtime dependencies (got ${show(pkg[field])})`);
+    problems.push(
+      `package.json ${field} must be absent or empty: the library has no runtime dependencies (got ${show(pkg[field])})`,
+    );
   }
 }
 
@@ -56,4 +72,6 @@ if (problems.length > 0) {
   process.exit(1);
 }
 const npmOnly = Object.keys(pkgExports).filter((key) => !(key in wantedExports));
-console.log(`=> exports agree: ${Object.keys(wantedExports).join(", ")} on npm and JSR; npm only: ${npmOnly.join(", ")}`);
+console.log(
+  `=> exports agree: ${Object.keys(wantedExports).join(", ")} on npm and JSR; npm only: ${npmOnly.join(", ")}`,
+);

@@ -67,7 +67,9 @@ const tokens = await measure(`export * from "./${tokensEntry}";`);
 const tokensGuard = await measure(`export { authorize, closeAtExpiry } from "./${tokensEntry}";`);
 const client = await measure(`export * from "./dist/client.js";`);
 
-console.log(`core: ${core.minified} bytes minified, ${core.gzipped} bytes min+gzip (budget ${BUDGET_GZIP_BYTES}), without defineEvents`);
+console.log(
+  `core: ${core.minified} bytes minified, ${core.gzipped} bytes min+gzip (budget ${BUDGET_GZIP_BYTES}), without defineEvents`,
+);
 console.log(
   `core with defineEvents: ${all.minified} bytes minified, ${all.gzipped} bytes min+gzip (budget ${BUDGET_WITH_EVENTS_GZIP_BYTES}), ` +
     `+${all.gzipped - core.gzipped} bytes min+gzip for typed events`,
@@ -76,16 +78,25 @@ console.log(
   `edge-sse/tokens: ${tokens.minified} bytes minified, ${tokens.gzipped} bytes min+gzip (budget ${BUDGET_TOKENS_GZIP_BYTES}), every export; ` +
     `${tokensGuard.gzipped} bytes min+gzip with authorize and closeAtExpiry only`,
 );
-console.log(`edge-sse/client: ${client.minified} bytes minified, ${client.gzipped} bytes min+gzip (budget ${BUDGET_CLIENT_GZIP_BYTES}), every export`);
+console.log(
+  `edge-sse/client: ${client.minified} bytes minified, ${client.gzipped} bytes min+gzip (budget ${BUDGET_CLIENT_GZIP_BYTES}), every export`,
+);
 console.log("");
 console.log("bytes in the minified core per module (esbuild bytesInOutput, before gzip), largest first:");
 const glue = "(esbuild glue: export list, newlines)";
-const width = Math.max(...[...all.modules, ...tokens.modules, ...client.modules].map((m) => m.path.length), glue.length);
+const width = Math.max(
+  ...[...all.modules, ...tokens.modules, ...client.modules].map((m) => m.path.length),
+  glue.length,
+);
 printModules(core.modules, core.minified, true);
 console.log("");
 console.log("what importing defineEvents adds:");
 const inCore = new Set(core.modules.map((m) => m.path));
-printModules(all.modules.filter((m) => !inCore.has(m.path)), all.minified, false);
+printModules(
+  all.modules.filter((m) => !inCore.has(m.path)),
+  all.minified,
+  false,
+);
 console.log("");
 console.log("bytes in edge-sse/tokens per module, every export imported:");
 printModules(tokens.modules, tokens.minified, true);
@@ -103,7 +114,9 @@ for (const [label, measured, budget] of [
   if (measured.gzipped > budget) {
     over = true;
     console.error("");
-    console.error(`size: ${label} is over budget by ${measured.gzipped - budget} bytes min+gzip (${measured.gzipped} > ${budget})`);
+    console.error(
+      `size: ${label} is over budget by ${measured.gzipped - budget} bytes min+gzip (${measured.gzipped} > ${budget})`,
+    );
   }
 }
 if (over) process.exit(1);
@@ -146,7 +159,9 @@ async function measure(contents: string): Promise<Measured> {
 function printModules(modules: Measured["modules"], minified: number, withGlue: boolean): void {
   for (const { path, bytes } of modules) {
     const share = minified === 0 ? 0 : (bytes / minified) * 100;
-    console.log(`  ${path.padEnd(width)}  ${String(bytes).padStart(6)}  ${share.toFixed(1).padStart(5)}%  ${sourceOf(path)}`);
+    console.log(
+      `  ${path.padEnd(width)}  ${String(bytes).padStart(6)}  ${share.toFixed(1).padStart(5)}%  ${sourceOf(path)}`,
+    );
   }
   const glueBytes = minified - modules.reduce((sum, m) => sum + m.bytes, 0);
   if (withGlue) console.log(`  ${glue.padEnd(width)}  ${String(glueBytes).padStart(6)}`);

@@ -8,9 +8,18 @@
  * @module
  */
 export { subscribe } from "./client/subscribe.ts";
-export { createEventStreamParser, type EventStreamParser, type EventStreamParserCallbacks, type EventStreamParserOptions } from "./client/parser.ts";
+export {
+  createEventStreamParser,
+  type EventStreamParser,
+  type EventStreamParserCallbacks,
+  type EventStreamParserOptions,
+} from "./client/parser.ts";
 export { EventStreamParserStream, type EventStreamParserStreamOptions } from "./client/parser-stream.ts";
-export { EventStreamError, type EventStreamErrorDetails, type EventStreamErrorType } from "./client/event-stream-error.ts";
+export {
+  EventStreamError,
+  type EventStreamErrorDetails,
+  type EventStreamErrorType,
+} from "./client/event-stream-error.ts";
 export { END_EVENT } from "./client/end-event.ts";
 export {
   EVENT_MAP,

@@ -74,7 +74,9 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   if (typeof handler !== "function") throw refusal(CONTEXT, "handler", "a function", handler);
   checkKeys(options, OPTION_KEYS, CONTEXT);
   checkFunction("onError", options.onError, CONTEXT);
-  const report = reporter(options.onError ?? ((error: unknown) => console.error("edge-sse/node: a request failed", error)));
+  const report = reporter(
+    options.onError ?? ((error: unknown) => console.error("edge-sse/node: a request failed", error)),
+  );
   return (req, res) => void respond(handler, report, req, res as unknown as NodeResponse).catch(report);
 }
 
@@ -103,7 +105,9 @@ async function respond(
       throw error;
     }
     if (!isResponseLike(returned)) {
-      throw new TypeError(`Cannot serve the request: the handler must return a Response (got ${describeValue(returned)})`);
+      throw new TypeError(
+        `Cannot serve the request: the handler must return a Response (got ${describeValue(returned)})`,
+      );
     }
     if (client.gone) {
       await returned.body?.cancel(client.signal.reason);

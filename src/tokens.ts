@@ -31,7 +31,13 @@ export {
   verifyToken,
   type VerifyOptions,
 } from "./tokens/verify-token.ts";
-export { type Authorization, authorize, type AuthorizeOptions, type Authorized, type Unauthorized } from "./tokens/authorize.ts";
+export {
+  type Authorization,
+  authorize,
+  type AuthorizeOptions,
+  type Authorized,
+  type Unauthorized,
+} from "./tokens/authorize.ts";
 export { coversChannel } from "./tokens/covers-channel.ts";
 export type { TokenClaims, TokenGrant } from "./tokens/claims.ts";
 export { MIN_KEY_BYTES, type TokenKey, type TokenKeys } from "./tokens/token-key.ts";

@@ -5,8 +5,12 @@ import { handleDemo } from "../shared/demo-handler.ts";
 
 const port = Number(Deno.env.get("PORT") ?? 8787);
 
-Deno.serve({
-  hostname: "127.0.0.1",
-  port,
-  onListen: ({ hostname, port }) => console.log(`edge-sse demo on Deno: open http://${hostname}:${port} (Ctrl+C to stop)`),
-}, handleDemo);
+Deno.serve(
+  {
+    hostname: "127.0.0.1",
+    port,
+    onListen: ({ hostname, port }) =>
+      console.log(`edge-sse demo on Deno: open http://${hostname}:${port} (Ctrl+C to stop)`),
+  },
+  handleDemo,
+);

@@ -13,13 +13,15 @@ import { ChatRoom } from "../shared/chat-room.ts";
 /** The example's Elysia app, with its routes (not yet listening). */
 export function buildApp() {
   const room = new ChatRoom();
-  return new Elysia()
-    .get("/", () => new Response(DEMO_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
-    // `request` is Bun's own Request: its signal aborts when the client leaves and its Last-Event-ID header
-    // becomes `lastEventId`. Elysia hands a returned Response to Bun unchanged.
-    .get("/events", ({ request }) => new DataStream(demoEvents, { request, retry: 2_000 }).toResponse())
-    // The chat room (a Channel): /chat, /chat/events, POST /chat/messages. A handler that takes only
-    // `request` leaves the body unread, so the shared fetch handler reads it.
-    .all("/chat", ({ request }) => handleChat(request, room))
-    .all("/chat/*", ({ request }) => handleChat(request, room));
+  return (
+    new Elysia()
+      .get("/", () => new Response(DEMO_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
+      // `request` is Bun's own Request: its signal aborts when the client leaves and its Last-Event-ID header
+      // becomes `lastEventId`. Elysia hands a returned Response to Bun unchanged.
+      .get("/events", ({ request }) => new DataStream(demoEvents, { request, retry: 2_000 }).toResponse())
+      // The chat room (a Channel): /chat, /chat/events, POST /chat/messages. A handler that takes only
+      // `request` leaves the body unread, so the shared fetch handler reads it.
+      .all("/chat", ({ request }) => handleChat(request, room))
+      .all("/chat/*", ({ request }) => handleChat(request, room))
+  );
 }

@@ -21,9 +21,15 @@ app.get("/", (_req, res) => {
 // served by the bridge: it aborts request.signal and cancels the stream when the client leaves (Express
 // itself does neither), waits for `drain` when the client reads slowly, and the Last-Event-ID header
 // becomes `lastEventId`. Headers set earlier with res.setHeader() (Express's X-Powered-By) are kept.
-app.get("/events", toNodeListener((request) => new DataStream(demoEvents, { request, retry: 2_000 }).toResponse()));
+app.get(
+  "/events",
+  toNodeListener((request) => new DataStream(demoEvents, { request, retry: 2_000 }).toResponse()),
+);
 
 // The chat room (a Channel): /chat, /chat/events, POST /chat/messages. The bridge hands the request's body
 // to the handler as a stream, so no body-parsing middleware (express.json()) may run before this route.
 const room = new ChatRoom();
-app.all("/chat{/*rest}", toNodeListener((request) => handleChat(request, room)));
+app.all(
+  "/chat{/*rest}",
+  toNodeListener((request) => handleChat(request, room)),
+);

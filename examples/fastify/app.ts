@@ -3,7 +3,12 @@
 //   GET /             the demo page (an EventSource on /events)
 //   GET /events       the demo stream: a route returns the DataStream's Response, Fastify sends it
 //   /chat …           the chat room of the demo, on a Channel (the shared fetch handler, through edge-sse/node)
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import { DataStream } from "edge-sse";
 import { toNodeListener } from "edge-sse/node";
 import { DEMO_PAGE } from "../shared/demo-page.ts";
@@ -20,7 +25,9 @@ export function buildApp(options: FastifyServerOptions = {}): FastifyInstance {
   // Fastify sends a web Response itself: its status, its headers, and its body, which it cancels when the
   // client leaves. Fastify's `request` has `headers` (Last-Event-ID becomes `lastEventId`) and a `signal`
   // that aborts when the client disconnects: pass it as it is.
-  app.get("/events", (request, reply) => reply.send(new DataStream(demoEvents, { request, retry: 2_000 }).toResponse()));
+  app.get("/events", (request, reply) =>
+    reply.send(new DataStream(demoEvents, { request, retry: 2_000 }).toResponse()),
+  );
 
   // The chat room (a Channel): /chat, /chat/events, POST /chat/messages. Its fetch handler reads the body
   // itself, so this scope tells Fastify not to parse bodies, then hands the raw request and response to

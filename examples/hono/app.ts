@@ -38,4 +38,5 @@ app.get("/hono-sse", (c) =>
       await stream.writeSSE({ data: String(count), id: String(count) });
       await stream.sleep(1_000);
     }
-  }));
+  }),
+);

@@ -53,13 +53,20 @@ export const app = new Hono();
 app.get("/openapi.json", (c) => c.json(openAPIDocument));
 
 app.get("/prices", (c) =>
-  new DataStream(async function* ({ sleep, lastEventId }) {
-    let n = Number(lastEventId ?? 0) || 0;
-    yield priceEvents.status("open");
-    while (true) {
-      n++;
-      // A price that broke the schema would throw here, before it reached any client.
-      yield priceEvents.price({ symbol: "ACME", price: 100 + (n % 7), at: new Date().toISOString() }, { id: String(n) });
-      await sleep(1_000);
-    }
-  }, { request: c.req.raw }).toResponse());
+  new DataStream(
+    async function* ({ sleep, lastEventId }) {
+      let n = Number(lastEventId ?? 0) || 0;
+      yield priceEvents.status("open");
+      while (true) {
+        n++;
+        // A price that broke the schema would throw here, before it reached any client.
+        yield priceEvents.price(
+          { symbol: "ACME", price: 100 + (n % 7), at: new Date().toISOString() },
+          { id: String(n) },
+        );
+        await sleep(1_000);
+      }
+    },
+    { request: c.req.raw },
+  ).toResponse(),
+);

@@ -23,7 +23,10 @@ export async function handleChat(request: Request, room: ChatRoom): Promise<Resp
   const { pathname } = new URL(request.url);
   switch (pathname) {
     case "/chat":
-      return onlyMethod("GET", request) ?? new Response(CHAT_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+      return (
+        onlyMethod("GET", request) ??
+        new Response(CHAT_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } })
+      );
     case "/chat/events":
       return onlyMethod("GET", request) ?? room.connect(request);
     case "/chat/messages":
@@ -40,7 +43,7 @@ async function postMessage(request: Request, room: ChatRoom): Promise<Response> 
   const body = await readBodyText(request, MAX_BODY_BYTES);
   if (body === undefined) return jsonResponse(413, { error: `The body must be at most ${MAX_BODY_BYTES} bytes` });
 
-  let post;
+  let post: ReturnType<typeof readChatPost>;
   try {
     post = readChatPost(JSON.parse(body));
   } catch (error) {

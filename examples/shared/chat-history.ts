@@ -38,7 +38,9 @@ export class ChatHistory implements ChannelBroker {
    */
   constructor(maxMessages: number) {
     if (!Number.isSafeInteger(maxMessages) || maxMessages < 1) {
-      throw new TypeError(`Cannot create ChatHistory: \`maxMessages\` must be a positive integer (got ${String(maxMessages)})`);
+      throw new TypeError(
+        `Cannot create ChatHistory: \`maxMessages\` must be a positive integer (got ${String(maxMessages)})`,
+      );
     }
     this.#maxMessages = maxMessages;
   }
@@ -49,10 +51,17 @@ export class ChatHistory implements ChannelBroker {
    * @throws {TypeError} when the event has an id of its own: the history gives every id
    */
   publish(init: ChannelEventInit): string {
-    if (init.id !== undefined) throw new TypeError(`Cannot publish to the chat: \`id\` is given by the history (got ${JSON.stringify(init.id)})`);
+    if (init.id !== undefined)
+      throw new TypeError(
+        `Cannot publish to the chat: \`id\` is given by the history (got ${JSON.stringify(init.id)})`,
+      );
     const n = ++this.#count;
     const event: ChannelEvent = Object.freeze({
-      id: `${this.#start}-${n}`, event: init.event, data: init.data, comment: init.comment, retry: init.retry,
+      id: `${this.#start}-${n}`,
+      event: init.event,
+      data: init.data,
+      comment: init.comment,
+      retry: init.retry,
     });
     if (init.event === PRESENCE_EVENT) {
       this.#presence = { n, event };
@@ -93,6 +102,8 @@ export class ChatHistory implements ChannelBroker {
     const prefix = `${this.#start}-`;
     if (!id.startsWith(prefix)) return undefined;
     const n = Number(id.slice(prefix.length));
-    return Number.isSafeInteger(n) && n >= 1 && n <= this.#count && String(n) === id.slice(prefix.length) ? n : undefined;
+    return Number.isSafeInteger(n) && n >= 1 && n <= this.#count && String(n) === id.slice(prefix.length)
+      ? n
+      : undefined;
   }
 }

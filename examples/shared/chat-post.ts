@@ -8,6 +8,7 @@ export interface ChatPost {
 export const CHAT_LIMITS = { name: 40, text: 500 } as const;
 
 const KEYS: ReadonlySet<string> = new Set(["name", "text"]);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

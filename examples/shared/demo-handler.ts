@@ -13,7 +13,7 @@ let chatRoom: ChatRoom | undefined;
  */
 export function handleDemo(request: Request): Response | Promise<Response> {
   const { pathname } = new URL(request.url);
-  if (pathname === "/chat" || pathname.startsWith("/chat/")) return handleChat(request, chatRoom ??= new ChatRoom());
+  if (pathname === "/chat" || pathname.startsWith("/chat/")) return handleChat(request, (chatRoom ??= new ChatRoom()));
   if (pathname === "/") {
     return new Response(DEMO_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
   }

@@ -7,7 +7,10 @@ import { describeValue } from "../core/describe-value.ts";
  *
  * @throws {TypeError} naming `filter` and the bad value
  */
-export function toPredicate(filter: ChannelFilter | undefined, context: string): ((event: ChannelEvent) => boolean) | undefined {
+export function toPredicate(
+  filter: ChannelFilter | undefined,
+  context: string,
+): ((event: ChannelEvent) => boolean) | undefined {
   if (filter === undefined) return undefined;
   if (typeof filter === "function") return filter;
   const names = typeof filter === "string" ? [filter] : filter;

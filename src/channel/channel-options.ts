@@ -11,10 +11,25 @@ export const CREATE_CHANNEL = "Cannot create Channel";
 /** How the errors of `channel.stream()` and `channel.response()` start. */
 export const SUBSCRIBE = "Cannot subscribe";
 const CHANNEL_KEYS: ReadonlySet<string> = new Set([
-  "broker", "history", "serialize", "maxQueue", "keepAlive", "retry", "headers", "onJoin", "onLeave", "onError",
+  "broker",
+  "history",
+  "serialize",
+  "maxQueue",
+  "keepAlive",
+  "retry",
+  "headers",
+  "onJoin",
+  "onLeave",
+  "onError",
 ]);
 const STREAM_KEYS: ReadonlySet<string> = new Set([
-  "request", "lastEventId", "filter", "maxQueue", "keepAlive", "retry", "headers",
+  "request",
+  "lastEventId",
+  "filter",
+  "maxQueue",
+  "keepAlive",
+  "retry",
+  "headers",
 ]);
 const BROKER_METHODS = ["publish", "subscribe", "replay"] as const;
 
@@ -33,13 +48,18 @@ export function checkChannelOptions(options: ChannelOptions): void {
     }
     const missing = BROKER_METHODS.filter((name) => typeof broker[name] !== "function");
     if (missing.length > 0) {
-      throw new TypeError(`${CREATE_CHANNEL}: \`broker\` must have ${methods} (got ${describeValue(broker)}, missing ${missing.join(", ")})`);
+      throw new TypeError(
+        `${CREATE_CHANNEL}: \`broker\` must have ${methods} (got ${describeValue(broker)}, missing ${missing.join(", ")})`,
+      );
     }
     if (options.history !== undefined) {
-      throw new TypeError(`${CREATE_CHANNEL}: \`history\` sets the default broker's bounds; with \`broker\`, bound the history in the broker`);
+      throw new TypeError(
+        `${CREATE_CHANNEL}: \`history\` sets the default broker's bounds; with \`broker\`, bound the history in the broker`,
+      );
     }
   }
-  for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const) checkFunction(name, options[name], CREATE_CHANNEL);
+  for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
+    checkFunction(name, options[name], CREATE_CHANNEL);
   checkCommon(options, CREATE_CHANNEL);
 }
 

@@ -22,7 +22,13 @@ import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
 import { DELIVER, Subscriber, type SubscriberChannel } from "./subscriber.ts";
 import { encodeIdForHeader, readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
-import { checkChannelOptions, checkStreamOptions, CREATE_CHANNEL, DEFAULT_MAX_QUEUE, SUBSCRIBE } from "./channel-options.ts";
+import {
+  checkChannelOptions,
+  checkStreamOptions,
+  CREATE_CHANNEL,
+  DEFAULT_MAX_QUEUE,
+  SUBSCRIBE,
+} from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 
@@ -221,7 +227,8 @@ export class Channel {
     const headers = mergeHeaderSet(SUBSCRIBE, this.#headers, options.headers);
     const retry = options.retry ?? this.#options.retry;
     const live = this.#feed.live || (await this.#waitForFeed());
-    const earlier = live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
+    const earlier =
+      live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     const info: SubscriberInfo = {
@@ -236,9 +243,10 @@ export class Channel {
       lastEventId,
       keepAlive: options.keepAlive ?? this.#options.keepAlive,
       retry,
-      headers: info.replayedFrom === undefined
-        ? headers
-        : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
+      headers:
+        info.replayedFrom === undefined
+          ? headers
+          : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
       // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
       maxQueue,
@@ -366,7 +374,9 @@ export class Channel {
         throw new TypeError(`${DELIVER}: the broker gave an event without an id (got ${describeValue(id)})`);
       }
       if (type === GAP_EVENT) {
-        throw new TypeError(`${DELIVER} ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`);
+        throw new TypeError(
+          `${DELIVER} ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`,
+        );
       }
       frame = new SharedFrame(new Message({ id, event: type, data, comment, retry }).toString());
     } catch (error) {

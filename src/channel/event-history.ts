@@ -132,8 +132,13 @@ export class EventHistory {
  * and the digits of its retry. Counted once per publish, whatever the number of subscribers.
  */
 function eventSize(event: ChannelEvent): number {
-  return utf8Length(event.id) + utf8Length(event.event) + utf8Length(event.data) + utf8Length(event.comment) +
-    (event.retry === undefined ? 0 : String(event.retry).length);
+  return (
+    utf8Length(event.id) +
+    utf8Length(event.event) +
+    utf8Length(event.data) +
+    utf8Length(event.comment) +
+    (event.retry === undefined ? 0 : String(event.retry).length)
+  );
 }
 
 /**
@@ -160,7 +165,9 @@ function utf8Length(text: unknown): number {
 
 function limit(value: unknown, name: string, fallback: number, context: string, allowZero: boolean): number {
   if (value === undefined) return fallback;
-  const ok = typeof value === "number" && (allowZero ? value >= 0 : value > 0) &&
+  const ok =
+    typeof value === "number" &&
+    (allowZero ? value >= 0 : value > 0) &&
     (name === "maxEvents" ? Number.isSafeInteger(value) : Number.isFinite(value));
   if (!ok) {
     const what = name === "maxEvents" ? "a non-negative integer" : "a positive number";

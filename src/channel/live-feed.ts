@@ -102,7 +102,9 @@ export class LiveFeed {
       } catch (error) {
         if (this.#stop.signal.aborted) throw this.#stop.signal.reason;
         const delay = Math.min(FIRST_DELAY_MS * 2 ** failures, LAST_DELAY_MS);
-        this.#report(new Error(`${START}: the broker's subscribe() failed; trying again in ${delay} ms`, { cause: error }));
+        this.#report(
+          new Error(`${START}: the broker's subscribe() failed; trying again in ${delay} ms`, { cause: error }),
+        );
         await abortableSleep(delay, this.#stop.signal);
         attempt = this.#attempt();
         continue;
@@ -128,7 +130,9 @@ export class LiveFeed {
 
   #started(unsubscribe: Unsubscribe): void {
     if (typeof unsubscribe !== "function") {
-      throw new TypeError(`${START}: the broker's subscribe() must return a function (got ${describeValue(unsubscribe)})`);
+      throw new TypeError(
+        `${START}: the broker's subscribe() must return a function (got ${describeValue(unsubscribe)})`,
+      );
     }
     if (this.#stop.signal.aborted) {
       // Stopped while this attempt was on its way: end what it started.

@@ -1,4 +1,11 @@
-import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "./types.ts";
+import type {
+  ChannelBroker,
+  ChannelEvent,
+  ChannelEventInit,
+  HistoryLimits,
+  ReplayResult,
+  Unsubscribe,
+} from "./types.ts";
 import { EventHistory } from "./event-history.ts";
 import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -56,7 +63,9 @@ export class MemoryBroker implements ChannelBroker {
     for (const [index, event] of (saved as readonly unknown[]).entries()) {
       const id = (event as { id?: unknown } | null)?.id;
       if (typeof event !== "object" || event === null || typeof id !== "string") {
-        throw new TypeError(`${CONTEXT}: \`events[${index}]\` must be an event with a string \`id\` (got ${describeValue(event)})`);
+        throw new TypeError(
+          `${CONTEXT}: \`events[${index}]\` must be an event with a string \`id\` (got ${describeValue(event)})`,
+        );
       }
       this.#history.append(event as ChannelEvent);
     }
@@ -82,7 +91,10 @@ export class MemoryBroker implements ChannelBroker {
     }
     const event: ChannelEvent = Object.freeze({
       id: given ?? `${this.#prefix}-${this.#count + 1}`,
-      event: init.event, data: init.data, comment: init.comment, retry: init.retry,
+      event: init.event,
+      data: init.data,
+      comment: init.comment,
+      retry: init.retry,
     });
     const size = this.#history.assertCanAppend(event, PUBLISH);
     if (given === undefined) this.#count++;

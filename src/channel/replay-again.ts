@@ -14,7 +14,12 @@ const FIRST_DELAY_MS = 100;
  * @param signal - stops retrying once aborted (the client left, the stream ended)
  * @throws {Error} (as a rejection) after the last failed attempt, with that attempt's error as `cause`
  */
-export async function replayAgain(broker: ChannelBroker, afterId: string, error: unknown, signal?: AbortSignal): Promise<ReplayResult> {
+export async function replayAgain(
+  broker: ChannelBroker,
+  afterId: string,
+  error: unknown,
+  signal?: AbortSignal,
+): Promise<ReplayResult> {
   let last = error;
   let attempts = 1;
   for (; attempts < REPLAY_ATTEMPTS; attempts++) {
@@ -32,5 +37,7 @@ export async function replayAgain(broker: ChannelBroker, afterId: string, error:
 
 /** Waits `ms`, or less if `signal` aborts (then the loop above ends). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return signal === undefined ? new Promise((resolve) => setTimeout(resolve, ms)) : abortableSleep(ms, signal).catch(() => {});
+  return signal === undefined
+    ? new Promise((resolve) => setTimeout(resolve, ms))
+    : abortableSleep(ms, signal).catch(() => {});
 }

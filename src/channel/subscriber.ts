@@ -231,8 +231,11 @@ export class Subscriber {
       this.#ctx!.send(frame);
       return;
     }
-    this.#channel.reportOnce(event, new TypeError(
-      `${DELIVER} ${describeValue(event.id)}: its frame is ${frame.text.length} code units, more than a subscriber with maxQueue ${this.#maxQueue} can take (${this.#largestFrame}); it was skipped for such subscribers. Give every channel that shares the broker the same maxQueue`,
-    ));
+    this.#channel.reportOnce(
+      event,
+      new TypeError(
+        `${DELIVER} ${describeValue(event.id)}: its frame is ${frame.text.length} code units, more than a subscriber with maxQueue ${this.#maxQueue} can take (${this.#largestFrame}); it was skipped for such subscribers. Give every channel that shares the broker the same maxQueue`,
+      ),
+    );
   }
 }

@@ -55,7 +55,11 @@ export interface EventMapHolder<M extends EventSchemaMap = EventSchemaMap> {
 type SchemaOf<Entry> = Entry extends { readonly schema: infer Schema } ? Schema : Entry;
 
 type OutputFromValidate<Props> = Props extends { readonly validate: (value: never) => infer Result }
-  ? Awaited<Result> extends infer Settled ? Settled extends { readonly value: infer Value } ? Value : never : never
+  ? Awaited<Result> extends infer Settled
+    ? Settled extends { readonly value: infer Value }
+      ? Value
+      : never
+    : never
   : unknown;
 
 /**
@@ -65,14 +69,14 @@ type OutputFromValidate<Props> = Props extends { readonly validate: (value: neve
  */
 export type OutputOf<Schema> = Schema extends { readonly "~standard": infer Props }
   ? "types" extends keyof Props
-    ? NonNullable<Props["types" & keyof Props]> extends { readonly output: infer Output } ? Output : OutputFromValidate<Props>
+    ? NonNullable<Props["types" & keyof Props]> extends { readonly output: infer Output }
+      ? Output
+      : OutputFromValidate<Props>
     : OutputFromValidate<Props>
   : unknown;
 
 /** The map of an events option. */
-export type MapOf<Events> = Events extends EventSchemaMap ? Events
-  : Events extends EventMapHolder<infer M> ? M
-  : never;
+export type MapOf<Events> = Events extends EventSchemaMap ? Events : Events extends EventMapHolder<infer M> ? M : never;
 
 /** The items a subscription with this event map yields: one member per event, discriminated by `event`. */
 export type TypedEventOf<Events> = {
@@ -83,7 +87,9 @@ export type TypedEventOf<Events> = {
  * Turns a raw event into a typed one; throws (or rejects with) an `EventStreamError` of type
  * `"invalid-event"` when it cannot.
  */
-export type EventDecoder = (event: ServerSentEvent) => ServerSentEvent<string, unknown> | Promise<ServerSentEvent<string, unknown>>;
+export type EventDecoder = (
+  event: ServerSentEvent,
+) => ServerSentEvent<string, unknown> | Promise<ServerSentEvent<string, unknown>>;
 
 interface Entry {
   readonly standard: StandardSchemaLike["~standard"];
@@ -96,11 +102,14 @@ interface Entry {
  * @throws {TypeError} naming the entry that is not a validator, or the option when it is no map
  */
 export function createEventDecoder(events: unknown, context: string): EventDecoder {
-  const map = typeof events === "object" && events !== null && EVENT_MAP in events
-    ? (events as EventMapHolder)[EVENT_MAP]
-    : events;
+  const map =
+    typeof events === "object" && events !== null && EVENT_MAP in events
+      ? (events as EventMapHolder)[EVENT_MAP]
+      : events;
   if (typeof map !== "object" || map === null || Array.isArray(map)) {
-    throw new TypeError(`${context}: \`events\` must be a map of event names to Standard Schema validators, or a defineEvents result (got ${describeValue(events)})`);
+    throw new TypeError(
+      `${context}: \`events\` must be a map of event names to Standard Schema validators, or a defineEvents result (got ${describeValue(events)})`,
+    );
   }
   const entries = new Map<string, Entry>();
   for (const [name, entry] of Object.entries(map)) entries.set(name, readEntry(name, entry, context));
@@ -109,7 +118,9 @@ export function createEventDecoder(events: unknown, context: string): EventDecod
 
   const finish = (event: ServerSentEvent, result: StandardResultLike<unknown>): ServerSentEvent<string, unknown> => {
     if (result.issues !== undefined) {
-      throw invalid(event, `its data does not match the schema: ${describeIssues(result.issues)}`, { issues: result.issues });
+      throw invalid(event, `its data does not match the schema: ${describeIssues(result.issues)}`, {
+        issues: result.issues,
+      });
     }
     return { event: event.event, data: result.value, id: event.id };
   };
@@ -129,30 +140,45 @@ export function createEventDecoder(events: unknown, context: string): EventDecod
   };
 }
 
-function invalid(event: ServerSentEvent, why: string, details: { issues?: ReadonlyArray<StandardIssueLike>; cause?: unknown } = {}): EventStreamError {
+function invalid(
+  event: ServerSentEvent,
+  why: string,
+  details: { issues?: ReadonlyArray<StandardIssueLike>; cause?: unknown } = {},
+): EventStreamError {
   const id = event.id === "" ? "" : ` (id ${describeValue(event.id)})`;
-  return new EventStreamError("invalid-event", `Cannot read the event ${describeValue(event.event)}${id}: ${why}`, { ...details, event });
+  return new EventStreamError("invalid-event", `Cannot read the event ${describeValue(event.event)}${id}: ${why}`, {
+    ...details,
+    event,
+  });
 }
 
 function readEntry(name: string, entry: unknown, context: string): Entry {
-  const schema = typeof entry === "object" && entry !== null && "schema" in entry ? (entry as { schema: unknown }).schema : entry;
-  const encoding = schema === entry ? "json" : (entry as { encoding?: unknown }).encoding ?? "json";
-  const standard = typeof schema === "object" || typeof schema === "function"
-    ? (schema as { "~standard"?: { validate?: unknown } } | null)?.["~standard"]
-    : undefined;
+  const schema =
+    typeof entry === "object" && entry !== null && "schema" in entry ? (entry as { schema: unknown }).schema : entry;
+  const encoding = schema === entry ? "json" : ((entry as { encoding?: unknown }).encoding ?? "json");
+  const standard =
+    typeof schema === "object" || typeof schema === "function"
+      ? (schema as { "~standard"?: { validate?: unknown } } | null)?.["~standard"]
+      : undefined;
   if (typeof standard !== "object" || standard === null || typeof standard.validate !== "function") {
-    throw new TypeError(`${context}: \`events.${name}\` must be a Standard Schema validator or { schema, encoding? } (got ${describeValue(entry)})`);
+    throw new TypeError(
+      `${context}: \`events.${name}\` must be a Standard Schema validator or { schema, encoding? } (got ${describeValue(entry)})`,
+    );
   }
   if (encoding !== "json" && encoding !== "text") {
-    throw new TypeError(`${context}: \`events.${name}.encoding\` must be "json" or "text" (got ${describeValue(encoding)})`);
+    throw new TypeError(
+      `${context}: \`events.${name}.encoding\` must be "json" or "text" (got ${describeValue(encoding)})`,
+    );
   }
   return { standard: standard as StandardSchemaLike["~standard"], json: encoding === "json" };
 }
 
 /** The issues of a validator as one line: `message at a.b; message`. */
 export function describeIssues(issues: ReadonlyArray<StandardIssueLike>): string {
-  return issues.map(({ message, path }) => {
-    const at = (path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)).join(".");
-    return at === "" ? message : `${message} at ${at}`;
-  }).join("; ");
+  return issues
+    .map(({ message, path }) => {
+      const at = (path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)).join(".");
+      return at === "" ? message : `${message} at ${at}`;
+    })
+    .join("; ");
 }

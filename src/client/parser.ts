@@ -43,7 +43,7 @@ export interface EventStreamParser {
 }
 
 const LF = 10;
-const CR = 13;
+const _CR = 13;
 const COLON = 58;
 const SPACE = 32;
 const BOM = 0xfeff;
@@ -52,12 +52,17 @@ const CONTEXT = "Cannot create an event-stream parser";
 
 /** Whether the line at `start` is a `data:` field (`first` is its first character code). */
 function isData(text: string, start: number, first: number): boolean {
-  return first === 100 && text.charCodeAt(start + 1) === 97 && text.charCodeAt(start + 2) === 116 &&
-    text.charCodeAt(start + 3) === 97 && text.charCodeAt(start + 4) === COLON;
+  return (
+    first === 100 &&
+    text.charCodeAt(start + 1) === 97 &&
+    text.charCodeAt(start + 2) === 116 &&
+    text.charCodeAt(start + 3) === 97 &&
+    text.charCodeAt(start + 4) === COLON
+  );
 }
 
 /** The value that starts at `valueStart` (after a colon) and ends at `end`, without one leading space. */
-function valueOf(text: string, valueStart: number, end: number): string {
+function fieldValue(text: string, valueStart: number, end: number): string {
   return text.slice(valueStart < end && text.charCodeAt(valueStart) === SPACE ? valueStart + 1 : valueStart, end);
 }
 
@@ -94,7 +99,9 @@ export function createEventStreamParser(
   options: EventStreamParserOptions = {},
 ): EventStreamParser {
   if (typeof callbacks !== "object" || callbacks === null) {
-    throw new TypeError(`${CONTEXT}: \`callbacks\` must be an object { onEvent, onRetry?, onComment? } (got ${describeValue(callbacks)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`callbacks\` must be an object { onEvent, onRetry?, onComment? } (got ${describeValue(callbacks)})`,
+    );
   }
   const { onEvent, onRetry, onComment } = callbacks;
   if (typeof onEvent !== "function") {
@@ -141,7 +148,7 @@ export function createEventStreamParser(
   };
 
   const addData = (value: string): void => {
-    if (hasData) data += "\n" + value;
+    if (hasData) data += `\n${value}`;
     else {
       data = value;
       hasData = true;
@@ -157,25 +164,29 @@ export function createEventStreamParser(
     if (start === end) return dispatch();
     const first = text.charCodeAt(start);
     if (first === COLON) {
-      if (onComment !== undefined) onComment(valueOf(text, start + 1, end));
+      if (onComment !== undefined) onComment(fieldValue(text, start + 1, end));
       return;
     }
     // The common fields by their letters and colon, before the general path below.
-    if (isData(text, start, first)) return addData(valueOf(text, start + 5, end));
+    if (isData(text, start, first)) return addData(fieldValue(text, start + 5, end));
     if (first === 105 && text.charCodeAt(start + 1) === 100 && text.charCodeAt(start + 2) === COLON) {
-      return setId(valueOf(text, start + 3, end));
+      return setId(fieldValue(text, start + 3, end));
     }
     if (
-      first === 101 && text.charCodeAt(start + 1) === 118 && text.charCodeAt(start + 2) === 101 &&
-      text.charCodeAt(start + 3) === 110 && text.charCodeAt(start + 4) === 116 && text.charCodeAt(start + 5) === COLON
+      first === 101 &&
+      text.charCodeAt(start + 1) === 118 &&
+      text.charCodeAt(start + 2) === 101 &&
+      text.charCodeAt(start + 3) === 110 &&
+      text.charCodeAt(start + 4) === 116 &&
+      text.charCodeAt(start + 5) === COLON
     ) {
-      eventType = valueOf(text, start + 6, end);
+      eventType = fieldValue(text, start + 6, end);
       return;
     }
     // [spec] The field name runs to the first colon; a line without one is a name with an empty value.
     let colon = start;
     while (colon < end && text.charCodeAt(colon) !== COLON) colon++;
-    const value = colon < end ? valueOf(text, colon + 1, end) : "";
+    const value = colon < end ? fieldValue(text, colon + 1, end) : "";
     switch (text.slice(start, colon)) {
       case "data":
         return addData(value);
@@ -214,7 +225,7 @@ export function createEventStreamParser(
         // most common, are read right here, the others by line().
         do {
           if (start === nextLF) dispatch();
-          else if (isData(text, start, text.charCodeAt(start))) addData(valueOf(text, start + 5, nextLF));
+          else if (isData(text, start, text.charCodeAt(start))) addData(fieldValue(text, start + 5, nextLF));
           else line(text, start, nextLF);
           start = nextLF + 1;
           nextLF = text.indexOf("\n", start);
@@ -240,7 +251,7 @@ export function createEventStreamParser(
       if (pending === "") {
         // As in the LF-only loop above.
         if (start === end) dispatch();
-        else if (isData(text, start, text.charCodeAt(start))) addData(valueOf(text, start + 5, end));
+        else if (isData(text, start, text.charCodeAt(start))) addData(fieldValue(text, start + 5, end));
         else line(text, start, end);
       } else {
         const whole = pending + text.slice(start, end);
@@ -256,7 +267,9 @@ export function createEventStreamParser(
     feed(chunk: Uint8Array | string): void {
       if (typeof chunk === "string") return feedText(chunk);
       if (!ArrayBuffer.isView(chunk)) {
-        throw new TypeError(`Cannot parse the event stream: a chunk must be a Uint8Array or a string (got ${describeValue(chunk)})`);
+        throw new TypeError(
+          `Cannot parse the event stream: a chunk must be a Uint8Array or a string (got ${describeValue(chunk)})`,
+        );
       }
       // ignoreBOM: the decoder keeps the BOM, so that one rule drops it from bytes and text alike.
       decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });

@@ -16,7 +16,9 @@ export function readGap(event: ServerSentEvent): GapInfo {
   }
   const gap = value as Partial<Record<keyof GapInfo, unknown>> | null | undefined;
   if (
-    typeof gap === "object" && gap !== null && typeof gap.lastEventId === "string" &&
+    typeof gap === "object" &&
+    gap !== null &&
+    typeof gap.lastEventId === "string" &&
     (typeof gap.firstId === "string" || gap.firstId === null)
   ) {
     return { lastEventId: gap.lastEventId, firstId: gap.firstId };

@@ -77,50 +77,91 @@ export function resolveSubscribeOptions(input: unknown, options: unknown): Subsc
     url = String(input);
   } else if (isInstance<Request>(input, "Request")) {
     for (const key of IN_REQUEST) {
-      if (given(key)) throw new TypeError(`${CONTEXT}: \`${key}\` cannot be given with a Request input; set it on the Request`);
+      if (given(key))
+        throw new TypeError(`${CONTEXT}: \`${key}\` cannot be given with a Request input; set it on the Request`);
     }
     request = input;
     url = input.url;
   } else if (isInstance<Response>(input, "Response")) {
     for (const key of REQUEST_ONLY) {
-      if (given(key)) throw new TypeError(`${CONTEXT}: \`${key}\` cannot be given with a Response input: it was fetched already and is read once`);
+      if (given(key))
+        throw new TypeError(
+          `${CONTEXT}: \`${key}\` cannot be given with a Response input: it was fetched already and is read once`,
+        );
     }
     response = input;
     url = input.url;
   } else {
-    throw new TypeError(`${CONTEXT}: \`input\` must be a URL string, a URL, a Request or a Response (got ${describeValue(input)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`input\` must be a URL string, a URL, a Request or a Response (got ${describeValue(input)})`,
+    );
   }
 
-  const method = optional(o, "method", "a string such as \"GET\" or \"POST\"", (v): v is string => typeof v === "string" && v !== "");
+  const method = optional(
+    o,
+    "method",
+    'a string such as "GET" or "POST"',
+    (v): v is string => typeof v === "string" && v !== "",
+  );
   const body = o["body"] as BodyOption | undefined;
   if (body !== undefined && (method ?? "GET").toUpperCase() === "GET" && given("method")) {
     throw new TypeError(`${CONTEXT}: \`body\` cannot be sent with method ${describeValue(method)}; use "POST"`);
   }
-  const requestMethod = (method ?? (body !== undefined ? "POST" : request?.method ?? "GET")).toUpperCase();
-  const headers = optional(o, "headers", "a Headers, a record, a list of pairs or a function", (v): v is HeadersOption =>
-    (typeof v === "object" && v !== null) || typeof v === "function");
-  const credentials = optional(o, "credentials", '"omit", "same-origin" or "include"', (v): v is RequestCredentials =>
-    typeof v === "string" && CREDENTIALS.has(v));
-  const signal = optional(o, "signal", "an AbortSignal", (v): v is AbortSignal => isInstance<AbortSignal>(v, "AbortSignal"));
-  const lastEventId = optional(o, "lastEventId", "a string without CR, LF or NUL", (v): v is string =>
-    typeof v === "string" && !/[\r\n\0]/.test(v)) ?? "";
+  const requestMethod = (method ?? (body !== undefined ? "POST" : (request?.method ?? "GET"))).toUpperCase();
+  const headers = optional(
+    o,
+    "headers",
+    "a Headers, a record, a list of pairs or a function",
+    (v): v is HeadersOption => (typeof v === "object" && v !== null) || typeof v === "function",
+  );
+  const credentials = optional(
+    o,
+    "credentials",
+    '"omit", "same-origin" or "include"',
+    (v): v is RequestCredentials => typeof v === "string" && CREDENTIALS.has(v),
+  );
+  const signal = optional(o, "signal", "an AbortSignal", (v): v is AbortSignal =>
+    isInstance<AbortSignal>(v, "AbortSignal"),
+  );
+  const lastEventId =
+    optional(
+      o,
+      "lastEventId",
+      "a string without CR, LF or NUL",
+      (v): v is string => typeof v === "string" && !/[\r\n\0]/.test(v),
+    ) ?? "";
   const fetchOption = optional(o, "fetch", "a function", (v): v is FetchLike => typeof v === "function");
   if (fetchOption === undefined && typeof fetch !== "function" && response === undefined) {
     throw new TypeError(`${CONTEXT}: this runtime has no global fetch; pass one as \`fetch\``);
   }
   // Without a page, the global fetch cannot resolve a relative URL: say so now, not once per retry.
   if (fetchOption === undefined && typeof target === "string" && !isAbsoluteUrl(target) && !hasBaseUrl()) {
-    throw new TypeError(`${CONTEXT}: \`input\` must be an absolute URL here, as there is no page to resolve it against (got ${describeValue(target)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`input\` must be an absolute URL here, as there is no page to resolve it against (got ${describeValue(target)})`,
+    );
   }
-  const stallTimeout = optional(o, "stallTimeout", "a positive number of milliseconds or false", (v): v is number | false =>
-    v === false || (typeof v === "number" && v > 0 && v <= 2_147_483_647)) ?? DEFAULT_STALL_TIMEOUT;
+  const stallTimeout =
+    optional(
+      o,
+      "stallTimeout",
+      "a positive number of milliseconds or false",
+      (v): v is number | false => v === false || (typeof v === "number" && v > 0 && v <= 2_147_483_647),
+    ) ?? DEFAULT_STALL_TIMEOUT;
 
   const backoff = response === undefined ? readReconnect(o["reconnect"], requestMethod) : false;
-  if (backoff !== false && body !== undefined && typeof body !== "function" && isInstance<ReadableStream>(body, "ReadableStream")) {
-    throw new TypeError(`${CONTEXT}: a ReadableStream \`body\` can be sent once, so it cannot be sent again on reconnection; pass a function that returns a fresh body, or set \`reconnect: false\``);
+  if (
+    backoff !== false &&
+    body !== undefined &&
+    typeof body !== "function" &&
+    isInstance<ReadableStream>(body, "ReadableStream")
+  ) {
+    throw new TypeError(
+      `${CONTEXT}: a ReadableStream \`body\` can be sent once, so it cannot be sent again on reconnection; pass a function that returns a fresh body, or set \`reconnect: false\``,
+    );
   }
 
-  const hook = <F>(key: string): F | undefined => optional(o, key, "a function", (v): v is F => typeof v === "function");
+  const hook = <F>(key: string): F | undefined =>
+    optional(o, key, "a function", (v): v is F => typeof v === "function");
   return {
     target,
     request,
@@ -147,7 +188,9 @@ function readReconnect(value: unknown, method: string): Backoff | false {
   if (value === false) return false;
   if (value === true) return { ...DEFAULT_BACKOFF };
   if (typeof value !== "object" || value === null) {
-    throw new TypeError(`${CONTEXT}: \`reconnect\` must be a boolean or { delay?, maxDelay?, jitter?, maxRetries? } (got ${describeValue(value)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`reconnect\` must be a boolean or { delay?, maxDelay?, jitter?, maxRetries? } (got ${describeValue(value)})`,
+    );
   }
   checkKeys(value, RECONNECT_KEYS, `${CONTEXT}: \`reconnect\``);
   const r = value as Record<string, unknown>;
@@ -155,10 +198,22 @@ function readReconnect(value: unknown, method: string): Backoff | false {
   return {
     delay: optional(r, "delay", "a number of milliseconds >= 0", ms, "reconnect.") ?? DEFAULT_BACKOFF.delay,
     maxDelay: optional(r, "maxDelay", "a number of milliseconds >= 0", ms, "reconnect.") ?? DEFAULT_BACKOFF.maxDelay,
-    jitter: optional(r, "jitter", "a number from 0 to 1", (v): v is number => typeof v === "number" && v >= 0 && v <= 1, "reconnect.") ??
-      DEFAULT_BACKOFF.jitter,
-    maxRetries: optional(r, "maxRetries", "a whole number >= 0 or Infinity", (v): v is number =>
-      typeof v === "number" && v >= 0 && (Number.isInteger(v) || v === Infinity), "reconnect.") ?? DEFAULT_BACKOFF.maxRetries,
+    jitter:
+      optional(
+        r,
+        "jitter",
+        "a number from 0 to 1",
+        (v): v is number => typeof v === "number" && v >= 0 && v <= 1,
+        "reconnect.",
+      ) ?? DEFAULT_BACKOFF.jitter,
+    maxRetries:
+      optional(
+        r,
+        "maxRetries",
+        "a whole number >= 0 or Infinity",
+        (v): v is number => typeof v === "number" && v >= 0 && (Number.isInteger(v) || v === Infinity),
+        "reconnect.",
+      ) ?? DEFAULT_BACKOFF.maxRetries,
   };
 }
 
@@ -172,7 +227,8 @@ function optional<T>(
 ): T | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
-  if (!check(value)) throw new TypeError(`${CONTEXT}: \`${prefix}${key}\` must be ${expected} (got ${describeValue(value)})`);
+  if (!check(value))
+    throw new TypeError(`${CONTEXT}: \`${prefix}${key}\` must be ${expected} (got ${describeValue(value)})`);
   return value;
 }
 

@@ -131,13 +131,19 @@ class EventSubscription implements Subscription<AnyEvent> {
     this.#config = config;
     this.#lastEventId = config.lastEventId;
     const backoff = config.backoff;
-    this.#parser = createEventStreamParser({
-      onEvent: (event) => this.#parsed.push(event),
-      // [spec] The server's `retry:` sets the reconnection time.
-      onRetry: backoff === false ? undefined : (ms) => {
-        backoff.delay = Math.min(ms, MAX_WAIT);
+    this.#parser = createEventStreamParser(
+      {
+        onEvent: (event) => this.#parsed.push(event),
+        // [spec] The server's `retry:` sets the reconnection time.
+        onRetry:
+          backoff === false
+            ? undefined
+            : (ms) => {
+                backoff.delay = Math.min(ms, MAX_WAIT);
+              },
       },
-    }, { lastEventId: config.lastEventId });
+      { lastEventId: config.lastEventId },
+    );
     const timeout = config.stallTimeout;
     this.#watchdog = timeout === false ? undefined : new StallWatchdog(timeout, () => this.#attempt?.abort(STALLED));
     const listeners = config.signals.map((signal) => {
@@ -149,7 +155,10 @@ class EventSubscription implements Subscription<AnyEvent> {
       else signal.addEventListener("abort", listener, { once: true });
       return (): void => signal.removeEventListener("abort", listener);
     });
-    this.#unlink = () => listeners.forEach((unlink) => unlink());
+    this.#unlink = () =>
+      listeners.forEach((unlink) => {
+        unlink();
+      });
   }
 
   get lastEventId(): string {
@@ -263,7 +272,13 @@ class EventSubscription implements Subscription<AnyEvent> {
       }
       const delay = reconnectDelay(backoff, retries, ending.floor, Math.random());
       try {
-        await onRetry?.({ attempt: attempt + 1, retries, delay, error: ending.error, lastEventId: this.#parser.lastEventId });
+        await onRetry?.({
+          attempt: attempt + 1,
+          retries,
+          delay,
+          error: ending.error,
+          lastEventId: this.#parser.lastEventId,
+        });
         await abortableSleep(delay, stop);
       } catch (error) {
         if (stop.aborted) return this.#stopped();
@@ -318,7 +333,12 @@ class EventSubscription implements Subscription<AnyEvent> {
           { status, contentType },
         );
         if (!RETRIABLE_STATUS.has(status) || config.backoff === false) throw error;
-        return { done: false, error, opened: false, floor: retryAfterMs(response.headers.get("retry-after"), Date.now()) };
+        return {
+          done: false,
+          error,
+          opened: false,
+          floor: retryAfterMs(response.headers.get("retry-after"), Date.now()),
+        };
       }
       await config.onOpen?.(response);
       if (response.body === null) return CLEAN_END;
@@ -361,7 +381,10 @@ class EventSubscription implements Subscription<AnyEvent> {
     const info = { attempt, lastEventId: this.#parser.lastEventId };
     const headers = new Headers(request?.headers);
     const extra = typeof given === "function" ? await given(info) : given;
-    if (extra !== undefined) new Headers(extra).forEach((value, name) => headers.set(name, value));
+    if (extra !== undefined)
+      new Headers(extra).forEach((value, name) => {
+        headers.set(name, value);
+      });
     if (!headers.has("accept")) headers.set("accept", "text/event-stream");
     // [spec] The last event ID string goes out as Last-Event-ID whenever it is not empty.
     if (info.lastEventId !== "") headers.set("last-event-id", info.lastEventId);
@@ -382,9 +405,15 @@ class EventSubscription implements Subscription<AnyEvent> {
   #failed(error: unknown, signal: AbortSignal, opened: boolean): Ending {
     if (this.#stop.signal.aborted) throw this.#stop.signal.reason;
     const url = this.#config.url;
-    const reason = signal.reason === STALLED
-      ? new EventStreamError("stalled", `${CONTEXT} to ${url}: nothing arrived for ${String(this.#config.stallTimeout)} ms`)
-      : new EventStreamError("network", `${CONTEXT} to ${url}: the connection failed (${describeError(error)})`, { cause: error });
+    const reason =
+      signal.reason === STALLED
+        ? new EventStreamError(
+            "stalled",
+            `${CONTEXT} to ${url}: nothing arrived for ${String(this.#config.stallTimeout)} ms`,
+          )
+        : new EventStreamError("network", `${CONTEXT} to ${url}: the connection failed (${describeError(error)})`, {
+            cause: error,
+          });
     return { done: false, error: reason, opened, floor: 0 };
   }
 
@@ -420,7 +449,9 @@ class EventSubscription implements Subscription<AnyEvent> {
 function isEventStream(contentType: string | null): boolean {
   if (contentType === null) return false;
   const semicolon = contentType.indexOf(";");
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === "text/event-stream";
+  return (
+    (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === "text/event-stream"
+  );
 }
 
 /** `promise`, or its rejection with `signal.reason` when `signal` aborts first (a response that comes later is cancelled). */

@@ -8,7 +8,9 @@ import { MAX_TIMER_MS } from "./check.ts";
  */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   if (typeof ms !== "number" || !(ms >= 0 && ms <= MAX_TIMER_MS)) {
-    return Promise.reject(new TypeError(`Cannot sleep: \`ms\` must be a number from 0 to ${MAX_TIMER_MS} (got ${describeValue(ms)})`));
+    return Promise.reject(
+      new TypeError(`Cannot sleep: \`ms\` must be a number from 0 to ${MAX_TIMER_MS} (got ${describeValue(ms)})`),
+    );
   }
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {

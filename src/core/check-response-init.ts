@@ -15,11 +15,22 @@ const CONTEXT = MAKE_RESPONSE;
 export function checkResponseInit(init: ResponseInit | undefined): void {
   const { status = 200, statusText = "" }: { status?: unknown; statusText?: unknown } = init ?? {};
   // 204, 205 and 304 are statuses without a body.
-  if (!(Number.isInteger(status) && (status as number) > 199 && (status as number) < 600 && ![204, 205, 304].includes(status as number))) {
-    throw new TypeError(`${CONTEXT}: \`init.status\` must be an integer from 200 to 599, not 204, 205 or 304 (got ${describeValue(status)})`);
+  if (
+    !(
+      Number.isInteger(status) &&
+      (status as number) > 199 &&
+      (status as number) < 600 &&
+      ![204, 205, 304].includes(status as number)
+    )
+  ) {
+    throw new TypeError(
+      `${CONTEXT}: \`init.status\` must be an integer from 200 to 599, not 204, 205 or 304 (got ${describeValue(status)})`,
+    );
   }
   // [RFC 9110] reason-phrase: tabs, spaces, visible ASCII and obs-text.
   if (typeof statusText !== "string" || /[^\t\x20-\x7e\x80-\xff]/.test(statusText)) {
-    throw new TypeError(`${CONTEXT}: \`init.statusText\` must be Latin-1 without control characters (got ${describeValue(statusText)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`init.statusText\` must be Latin-1 without control characters (got ${describeValue(statusText)})`,
+    );
   }
 }

@@ -74,7 +74,12 @@ export function checkPositive(name: string, value: unknown, context: string, uni
  */
 export function checkDelay(name: string, value: unknown, context: string, orFalse = false): void {
   if (value === undefined || (orFalse && value === false) || (isPositive(value) && value <= MAX_TIMER_MS)) return;
-  throw refusal(context, name, `a positive number of milliseconds up to ${MAX_TIMER_MS}${orFalse ? ", or false" : ""}`, value);
+  throw refusal(
+    context,
+    name,
+    `a positive number of milliseconds up to ${MAX_TIMER_MS}${orFalse ? ", or false" : ""}`,
+    value,
+  );
 }
 
 /**
@@ -105,7 +110,11 @@ export function checkRequest(request: unknown, context: string): void {
   if (signal !== undefined && signal !== null) {
     const s = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };
     // Without removeEventListener, the stream could not take its listener off a signal that outlives it.
-    if (typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function" || typeof s.removeEventListener !== "function") {
+    if (
+      typeof s.aborted !== "boolean" ||
+      typeof s.addEventListener !== "function" ||
+      typeof s.removeEventListener !== "function"
+    ) {
       throw refusal(context, "request.signal", "an AbortSignal", signal);
     }
   }
@@ -113,6 +122,9 @@ export function checkRequest(request: unknown, context: string): void {
 
 /** Tells whether a value is an object with a `then` method. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }

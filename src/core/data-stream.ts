@@ -106,9 +106,10 @@ export class DataStream {
    */
   toResponse(init?: ResponseInit): Response {
     checkResponseInit(init);
-    const headers = init?.headers === undefined
-      ? this.#options.headers
-      : mergeHeaderSet(MAKE_RESPONSE, this.#options.headers, init.headers);
+    const headers =
+      init?.headers === undefined
+        ? this.#options.headers
+        : mergeHeaderSet(MAKE_RESPONSE, this.#options.headers, init.headers);
     return new Response(this.toReadableStream(), { status: 200, ...init, headers });
   }
 }

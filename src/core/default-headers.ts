@@ -59,5 +59,5 @@ export function mergeHeaderSet(context: string, ...layers: ReadonlyArray<Headers
       else merged![name] = value;
     });
   }
-  return cookies ? Object.entries(merged!).concat(cookies) : merged ?? (DEFAULT_HEADERS as HeaderSet);
+  return cookies ? Object.entries(merged!).concat(cookies) : (merged ?? (DEFAULT_HEADERS as HeaderSet));
 }

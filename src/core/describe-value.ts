@@ -13,7 +13,9 @@ export function describeValue(value: unknown): string {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
     return typeof name === "string" && name !== "" && name !== "Object"
       ? `an instance of ${name}`
-      : typeof value === "object" ? "an object" : "a function";
+      : typeof value === "object"
+        ? "an object"
+        : "a function";
   }
   return `${typeof value} ${String(value)}`;
 }

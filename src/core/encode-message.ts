@@ -79,10 +79,14 @@ export function itemFields(item: unknown, serialize: Serializer): EventFields {
   try {
     data = serialize(item);
   } catch (error) {
-    throw new TypeError(`${CONTEXT}: \`serialize\` threw for ${describeValue(item)} (${describeError(error)})`, { cause: error });
+    throw new TypeError(`${CONTEXT}: \`serialize\` threw for ${describeValue(item)} (${describeError(error)})`, {
+      cause: error,
+    });
   }
   if (typeof data !== "string") {
-    throw new TypeError(`${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`serialize\` must return a string (got ${describeValue(data)} for ${describeValue(item)})`,
+    );
   }
   return { data };
 }

@@ -46,16 +46,29 @@ interface Deferred {
 function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (reason: unknown) => void;
-  const promise = handled(new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  }));
+  const promise = handled(
+    new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    }),
+  );
   return { promise, resolve, reject };
 }
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const { retry, keepAlive, request, serialize, onError, onClose, highWaterMark, maxQueue, lastEventId, cleanupTimeout } = options;
+  const {
+    retry,
+    keepAlive,
+    request,
+    serialize,
+    onError,
+    onClose,
+    highWaterMark,
+    maxQueue,
+    lastEventId,
+    cleanupTimeout,
+  } = options;
 
   // --- State ---------------------------------------------------------------------------------------
 
@@ -169,7 +182,9 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   function send(item: unknown): boolean {
     if (iterator !== undefined) {
-      throw new TypeError("Cannot send: this producer returned an iterable, so yield items instead of calling ctx.send()");
+      throw new TypeError(
+        "Cannot send: this producer returned an iterable, so yield items instead of calling ctx.send()",
+      );
     }
     if (ended) return false;
     if (item instanceof SharedFrame) {
@@ -227,9 +242,11 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     if (isThenable(produced)) {
       produced.then(() => void finish("done"), fail);
     } else if (produced !== undefined) {
-      fail(new TypeError(
-        `${CONTEXT}: the producer must return an iterable, a ReadableStream, a promise or nothing (got ${describeValue(produced)})`,
-      ));
+      fail(
+        new TypeError(
+          `${CONTEXT}: the producer must return an iterable, a ReadableStream, a promise or nothing (got ${describeValue(produced)})`,
+        ),
+      );
     }
   }
 
@@ -372,14 +389,22 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     try {
       // A source given as it is, and never read, is stopped too (a ReadableStream is cancelled).
       if (typeof source !== "function") iterator ??= toItemIterator(source, CONTEXT);
-      const finished = iterator === undefined || iteratorDone || await Promise.race([
-        iterator.return(reason).catch(reportLate).then(() => last?.catch(reportLate)).then(() => true),
-        // Resolves to undefined: not finished.
-        new Promise<void>((resolve) => {
-          bound = setTimeout(resolve, cleanupTimeout);
-        }),
-      ]);
-      if (!finished) tell(new Error(`DataStream: the producer did not finish within ${cleanupTimeout} ms of the stream's end`));
+      const finished =
+        iterator === undefined ||
+        iteratorDone ||
+        (await Promise.race([
+          iterator
+            .return(reason)
+            .catch(reportLate)
+            .then(() => last?.catch(reportLate))
+            .then(() => true),
+          // Resolves to undefined: not finished.
+          new Promise<void>((resolve) => {
+            bound = setTimeout(resolve, cleanupTimeout);
+          }),
+        ]));
+      if (!finished)
+        tell(new Error(`DataStream: the producer did not finish within ${cleanupTimeout} ms of the stream's end`));
     } catch (error) {
       reportLate(error);
     }

@@ -31,14 +31,14 @@ export interface EventFields {
 export function prefixLines(prefix: string, text: string): string {
   let lf = text.indexOf("\n");
   let cr = text.indexOf("\r");
-  if (lf === -1 && cr === -1) return prefix + text + "\n";
+  if (lf === -1 && cr === -1) return `${prefix + text}\n`;
   let out = "";
   let start = 0;
   for (;;) {
     // The nearest line end at or after `start`; CRLF counts as one.
     const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
-    if (end === -1) return out + prefix + text.slice(start) + "\n";
-    out += prefix + text.slice(start, end) + "\n";
+    if (end === -1) return `${out + prefix + text.slice(start)}\n`;
+    out += `${prefix + text.slice(start, end)}\n`;
     start = end + (end === cr && lf === end + 1 ? 2 : 1);
     if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
     if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
@@ -57,5 +57,5 @@ export function formatFrame(fields: EventFields): string {
   if (fields.id !== undefined) out += `id: ${fields.id}\n`;
   if (fields.retry !== undefined) out += `retry: ${fields.retry}\n`;
   if (fields.data !== undefined) out += prefixLines("data: ", fields.data);
-  return out + "\n";
+  return `${out}\n`;
 }

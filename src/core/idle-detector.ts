@@ -22,9 +22,10 @@ function later(task: Task): void {
 }
 
 const processLike = (globalThis as { process?: { nextTick?: unknown } }).process;
-const nextTick = typeof processLike?.nextTick === "function"
-  ? (task: Task): void => (processLike.nextTick as (task: Task) => void).call(processLike, task)
-  : undefined;
+const nextTick =
+  typeof processLike?.nextTick === "function"
+    ? (task: Task): void => (processLike.nextTick as (task: Task) => void).call(processLike, task)
+    : undefined;
 
 /**
  * Whether `nextTick` has been seen to run after the microtasks queued before it: `undefined` until

@@ -15,11 +15,16 @@ export interface ItemIterator {
 }
 
 /** Tells whether `value` is a source read by pulling: a `ReadableStream`, an async iterable or an iterable object. */
-export function isPullSource(value: unknown): value is ReadableStream<unknown> | AsyncIterable<unknown> | Iterable<unknown> {
+export function isPullSource(
+  value: unknown,
+): value is ReadableStream<unknown> | AsyncIterable<unknown> | Iterable<unknown> {
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as { getReader?: unknown; [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
-  return typeof candidate.getReader === "function" || typeof candidate[Symbol.asyncIterator] === "function" ||
-    typeof candidate[Symbol.iterator] === "function";
+  return (
+    typeof candidate.getReader === "function" ||
+    typeof candidate[Symbol.asyncIterator] === "function" ||
+    typeof candidate[Symbol.iterator] === "function"
+  );
 }
 
 /**
@@ -31,7 +36,9 @@ export function isPullSource(value: unknown): value is ReadableStream<unknown> |
  */
 export function toItemIterator(source: unknown, context: string): ItemIterator | undefined {
   if (typeof source === "string") {
-    throw new TypeError(`${context}: the source is a string, which would be sent one character at a time; wrap it: [${describeValue(source)}]`);
+    throw new TypeError(
+      `${context}: the source is a string, which would be sent one character at a time; wrap it: [${describeValue(source)}]`,
+    );
   }
   if (!isPullSource(source)) return undefined;
   const candidate = source as Partial<ReadableStream<unknown> & AsyncIterable<unknown> & Iterable<unknown>>;

@@ -27,7 +27,9 @@ export function readLastEventId(request: RequestLike | undefined): string | unde
 export function decodeHeaderValue(value: string): string {
   if (/[^\0-\x7F]/.test(value) && !/[^\0-\xFF]/.test(value)) {
     try {
-      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(value, (char) => char.charCodeAt(0)));
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+        Uint8Array.from(value, (char) => char.charCodeAt(0)),
+      );
     } catch {
       // Not UTF-8: kept as Latin-1.
     }

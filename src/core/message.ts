@@ -134,7 +134,9 @@ export class Message {
 
   /** Tells whether `value` is a `Message`, also one made by another copy of this library. */
   static isMessage(value: unknown): value is Message {
-    return typeof value === "object" && value !== null && (value as { [MESSAGE_BRAND]?: unknown })[MESSAGE_BRAND] === true;
+    return (
+      typeof value === "object" && value !== null && (value as { [MESSAGE_BRAND]?: unknown })[MESSAGE_BRAND] === true
+    );
   }
 
   /**

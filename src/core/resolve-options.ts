@@ -6,7 +6,15 @@ import { assertRetry } from "./fields.ts";
 import { describeValue } from "./describe-value.ts";
 import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
 import { readLastEventId } from "./last-event-id.ts";
-import { checkDelay, checkFunction, checkKeepAlive, checkKeys, checkPositive, checkRequest, checkString } from "./check.ts";
+import {
+  checkDelay,
+  checkFunction,
+  checkKeepAlive,
+  checkKeys,
+  checkPositive,
+  checkRequest,
+  checkString,
+} from "./check.ts";
 
 /** Options with their defaults applied, checked once when the stream is made. */
 export interface ResolvedOptions {
@@ -27,8 +35,18 @@ export interface ResolvedOptions {
 export const CREATE_DATA_STREAM = "Cannot create DataStream";
 const CONTEXT = CREATE_DATA_STREAM;
 const KNOWN: ReadonlySet<string> = new Set([
-  "request", "lastEventId", "keepAlive", "retry", "serialize", "onError", "onClose", "headers", "highWaterMark", "maxQueue",
-  "bufferLimit", "cleanupTimeout",
+  "request",
+  "lastEventId",
+  "keepAlive",
+  "retry",
+  "serialize",
+  "onError",
+  "onClose",
+  "headers",
+  "highWaterMark",
+  "maxQueue",
+  "bufferLimit",
+  "cleanupTimeout",
 ]);
 
 /** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
@@ -49,7 +67,8 @@ function logError(error: unknown): void {
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkKeys(options, KNOWN, CONTEXT);
-  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, cleanupTimeout } = options;
+  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, cleanupTimeout } =
+    options;
   checkRequest(request, CONTEXT);
   checkString("lastEventId", lastEventId, CONTEXT);
   checkKeepAlive(keepAlive, CONTEXT);
@@ -61,13 +80,16 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
   checkPositive("highWaterMark", highWaterMark, CONTEXT, "code units");
   const mark = highWaterMark ?? 65_536;
   // `bufferLimit` is the deprecated name of `maxQueue`: either, not both.
-  const [name, given] = options.bufferLimit === undefined ? ["maxQueue", options.maxQueue] : ["bufferLimit", options.bufferLimit];
+  const [name, given] =
+    options.bufferLimit === undefined ? ["maxQueue", options.maxQueue] : ["bufferLimit", options.bufferLimit];
   if (options.maxQueue !== undefined && options.bufferLimit !== undefined) {
     throw new TypeError(`${CONTEXT}: \`bufferLimit\` is the deprecated name of \`maxQueue\`; give \`maxQueue\` only`);
   }
   const limit = given ?? Math.max(1_048_576, mark);
   if (typeof limit !== "number" || !(limit >= mark) || limit === Infinity) {
-    throw new TypeError(`${CONTEXT}: \`${name}\` must be a number of code units >= highWaterMark (${mark}) (got ${describeValue(given)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`${name}\` must be a number of code units >= highWaterMark (${mark}) (got ${describeValue(given)})`,
+    );
   }
   return {
     request,

@@ -90,7 +90,9 @@ export class ChannelObject<Env = unknown> {
     }
     const { history, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, ...channelOptions } = options as ChannelObjectOptions;
     if (typeof maxBodyBytes !== "number" || !Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-      throw new TypeError(`${CONTEXT}: \`maxBodyBytes\` must be a positive integer (got ${describeValue(maxBodyBytes)})`);
+      throw new TypeError(
+        `${CONTEXT}: \`maxBodyBytes\` must be a positive integer (got ${describeValue(maxBodyBytes)})`,
+      );
     }
     this.#maxBodyBytes = maxBodyBytes;
     this.#onError = channelOptions.onError ?? logError;
@@ -131,7 +133,11 @@ export class ChannelObject<Env = unknown> {
     if (request.method === "GET") return this.channel.response({ request });
     if (request.method === "POST") return this.#publish(request);
     await discardBody(request.body, this.#maxBodyBytes);
-    return json(405, { error: `Cannot ${request.method} a channel: GET subscribes, POST publishes` }, { allow: "GET, POST" });
+    return json(
+      405,
+      { error: `Cannot ${request.method} a channel: GET subscribes, POST publishes` },
+      { allow: "GET, POST" },
+    );
   }
 
   async #publish(request: Request): Promise<Response> {

@@ -30,7 +30,10 @@ export async function readPublishBody(request: Request, maxBytes: number): Promi
     const got = contentType === null ? "no content-type" : describeValue(contentType);
     return { status: 415, error: `${CONTEXT}: ${ACCEPTED} (got ${got})` };
   }
-  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice(8).replace(/^"|"$/g, "");
+  const charset = parameters
+    .find((parameter) => parameter.startsWith("charset="))
+    ?.slice(8)
+    .replace(/^"|"$/g, "");
   if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
     await discardBody(request.body, maxBytes);
     return { status: 415, error: `${CONTEXT}: the body must be UTF-8 (got charset ${describeValue(charset)})` };
@@ -55,11 +58,15 @@ function fromJson(text: string): MessageInit | RefusedPublish {
   }
   const fields = body as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
-    if (!JSON_KEYS.has(key)) return { status: 400, error: `${CONTEXT}: unknown field \`${key}\` (expected data, event or id)` };
+    if (!JSON_KEYS.has(key))
+      return { status: 400, error: `${CONTEXT}: unknown field \`${key}\` (expected data, event or id)` };
   }
   const { data, event, id } = fields;
   if (data === undefined) return { status: 400, error: `${CONTEXT}: the JSON body has no \`data\` field` };
-  for (const [name, value] of [["event", event], ["id", id]] as const) {
+  for (const [name, value] of [
+    ["event", event],
+    ["id", id],
+  ] as const) {
     if (value !== undefined && typeof value !== "string") {
       return { status: 400, error: `${CONTEXT}: \`${name}\` must be a string (got ${describeValue(value)})` };
     }
@@ -72,7 +79,11 @@ function fromJson(text: string): MessageInit | RefusedPublish {
       return { status: 400, error: describeError(error) };
     }
   }
-  return { data: typeof data === "string" ? data : JSON.stringify(data), event: event as string | undefined, id: id as string | undefined };
+  return {
+    data: typeof data === "string" ? data : JSON.stringify(data),
+    event: event as string | undefined,
+    id: id as string | undefined,
+  };
 }
 
 /**

@@ -59,15 +59,18 @@ async function forward(request: Request, stub: DurableObjectStubLike): Promise<R
   if (body === null) return stub.fetch(request);
   const source = body.getReader();
   let answered = false;
-  const piped = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (answered) return controller.close(); // Never read the body after the response.
-      const { done, value } = await source.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
+  const piped = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (answered) return controller.close(); // Never read the body after the response.
+        const { done, value } = await source.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => source.cancel(reason),
     },
-    cancel: (reason) => source.cancel(reason),
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   const init: RequestInit & { duplex: "half" } = { body: piped, duplex: "half" };
   try {
     return await stub.fetch(new Request(request, init));

@@ -1,4 +1,11 @@
-import type { ChannelBroker, ChannelEvent, ChannelEventInit, HistoryLimits, ReplayResult, Unsubscribe } from "../channel/types.ts";
+import type {
+  ChannelBroker,
+  ChannelEvent,
+  ChannelEventInit,
+  HistoryLimits,
+  ReplayResult,
+  Unsubscribe,
+} from "../channel/types.ts";
 import type { DurableObjectStorageLike } from "./types.ts";
 import { EventHistory } from "../channel/event-history.ts";
 import { describeError, describeValue } from "../core/describe-value.ts";
@@ -139,7 +146,11 @@ export class StorageBroker implements ChannelBroker {
     }
     const sequence = this.#sequence + 1;
     const event: ChannelEvent = Object.freeze({
-      id: given ?? String(sequence), event: init.event, data: init.data, comment: init.comment, retry: init.retry,
+      id: given ?? String(sequence),
+      event: init.event,
+      data: init.data,
+      comment: init.comment,
+      retry: init.retry,
     });
     const size = this.#history.assertCanAppend(event, PUBLISH);
     const key = EVENT_PREFIX + String(sequence).padStart(KEY_DIGITS, "0");

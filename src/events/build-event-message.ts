@@ -83,7 +83,9 @@ function encodeData(entry: EventEntry, output: unknown): string {
 /** Checks that `fields` is an object of `id`, `retry` and `comment` only (Message checks their values). */
 function checkFields(fields: unknown, context: string): void {
   if (typeof fields !== "object" || fields === null) {
-    throw new TypeError(`${context}: \`fields\` must be an object of id, retry and comment (got ${describeValue(fields)})`);
+    throw new TypeError(
+      `${context}: \`fields\` must be an object of id, retry and comment (got ${describeValue(fields)})`,
+    );
   }
   for (const key of Object.keys(fields)) {
     if (!FIELD_KEYS.has(key)) {

@@ -87,7 +87,8 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
     toAsyncAPI: (options: unknown) => toAsyncAPIDocument(entries.values(), options),
   };
   for (const entry of entries.values()) {
-    events[entry.name] = (data: unknown, fields?: EventBuilderFields): Message => buildEventMessage(entry, data, fields, MapMessage);
+    events[entry.name] = (data: unknown, fields?: EventBuilderFields): Message =>
+      buildEventMessage(entry, data, fields, MapMessage);
   }
   return Object.freeze(events) as TypedEvents<M>;
 }
@@ -98,7 +99,9 @@ function checkEventName(name: string): void {
     throw new TypeError(`${CONTEXT}: the event name "" is the default event; name it "message"`);
   }
   if (name === GAP_MARKER) {
-    throw new TypeError(`${CONTEXT}: the event name "${GAP_MARKER}" is the gap marker channels send themselves; choose another name`);
+    throw new TypeError(
+      `${CONTEXT}: the event name "${GAP_MARKER}" is the gap marker channels send themselves; choose another name`,
+    );
   }
   if ((MEMBERS as readonly string[]).includes(name) || name in Object.prototype) {
     throw new TypeError(
@@ -109,7 +112,9 @@ function checkEventName(name: string): void {
 
 function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, MapMessage: MessageConstructor): Message {
   if (typeof item !== "object" || item === null) {
-    throw new TypeError(`${BUILD_EVENT}: expected an object { event, data, id?, retry?, comment? } (got ${describeValue(item)})`);
+    throw new TypeError(
+      `${BUILD_EVENT}: expected an object { event, data, id?, retry?, comment? } (got ${describeValue(item)})`,
+    );
   }
   for (const key of Object.keys(item)) {
     if (!ITEM_KEYS.has(key)) {
@@ -125,4 +130,3 @@ function parseItem(item: unknown, entries: ReadonlyMap<string, EventEntry>, MapM
   // Message checks the values.
   return buildEventMessage(entry, data, { id, retry, comment } as EventBuilderFields, MapMessage);
 }
-

@@ -53,7 +53,12 @@ export function readEventEntry(name: string, entry: unknown, context: string): E
   return made(name, schema, encoding, description);
 }
 
-function made(name: string, schema: StandardSchemaV1, encoding: DataEncoding, description: string | undefined): EventEntry {
+function made(
+  name: string,
+  schema: StandardSchemaV1,
+  encoding: DataEncoding,
+  description: string | undefined,
+): EventEntry {
   const field = name === "message" ? undefined : name;
   const context = `${BUILD_EVENT} ${describeValue(name)}`;
   return { name, field, schema, standard: schema["~standard"], encoding, description, context };
@@ -63,7 +68,10 @@ function made(name: string, schema: StandardSchemaV1, encoding: DataEncoding, de
 function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
   const standard: unknown = (value as { "~standard"?: unknown })["~standard"];
-  return typeof standard === "object" && standard !== null &&
+  return (
+    typeof standard === "object" &&
+    standard !== null &&
     (standard as { version?: unknown }).version === 1 &&
-    typeof (standard as { validate?: unknown }).validate === "function";
+    typeof (standard as { validate?: unknown }).validate === "function"
+  );
 }

@@ -13,21 +13,21 @@ export type DataEncoding = "json" | "text";
  */
 export type EventDefinition =
   | {
-    /** The event's data validator (Standard Schema V1). */
-    readonly schema: StandardSchemaV1;
-    /** `"json"`: the data is the output's JSON. @default "json" */
-    readonly encoding?: "json";
-    /** What the event means, for the OpenAPI and AsyncAPI output. */
-    readonly description?: string;
-  }
+      /** The event's data validator (Standard Schema V1). */
+      readonly schema: StandardSchemaV1;
+      /** `"json"`: the data is the output's JSON. @default "json" */
+      readonly encoding?: "json";
+      /** What the event means, for the OpenAPI and AsyncAPI output. */
+      readonly description?: string;
+    }
   | {
-    /** The event's data validator (Standard Schema V1); its output must be a string. */
-    readonly schema: StandardSchemaV1<unknown, string>;
-    /** `"text"`: the data is the output string itself, as plain text. */
-    readonly encoding: "text";
-    /** What the event means, for the OpenAPI and AsyncAPI output. */
-    readonly description?: string;
-  };
+      /** The event's data validator (Standard Schema V1); its output must be a string. */
+      readonly schema: StandardSchemaV1<unknown, string>;
+      /** `"text"`: the data is the output string itself, as plain text. */
+      readonly encoding: "text";
+      /** What the event means, for the OpenAPI and AsyncAPI output. */
+      readonly description?: string;
+    };
 
 /**
  * What `defineEvents` takes: event names to a Standard Schema V1 validator of the event's data, or to
@@ -48,9 +48,11 @@ export interface EventMapCarrier<M extends EventMapInit = EventMapInit> {
 }
 
 /** The validator of one entry of a map. */
-type SchemaOfEntry<Entry> = Entry extends StandardSchemaV1 ? Entry
-  : Entry extends { readonly schema: infer Schema extends StandardSchemaV1 } ? Schema
-  : never;
+type SchemaOfEntry<Entry> = Entry extends StandardSchemaV1
+  ? Entry
+  : Entry extends { readonly schema: infer Schema extends StandardSchemaV1 }
+    ? Schema
+    : never;
 
 type MapOf<Events extends EventMapCarrier> = NonNullable<Events[typeof EVENT_MAP]>;
 type InputOfEntry<Entry> = NonNullable<SchemaOfEntry<Entry>["~standard"]["types"]>["input"];
@@ -63,7 +65,9 @@ export type EventNameOf<Events extends EventMapCarrier> = keyof MapOf<Events> & 
  * The data of one event as a client receives it: the schema's output type (sent as its JSON, or as
  * the string itself for a text event).
  */
-export type DataOf<Events extends EventMapCarrier, Name extends EventNameOf<Events>> = OutputOfEntry<MapOf<Events>[Name]>;
+export type DataOf<Events extends EventMapCarrier, Name extends EventNameOf<Events>> = OutputOfEntry<
+  MapOf<Events>[Name]
+>;
 
 /** The data one event's builder takes: the schema's input type. */
 export type DataInputOf<Events extends EventMapCarrier, Name extends EventNameOf<Events>> = InputOfEntry<

@@ -21,22 +21,29 @@ export function jsonSchemaOf(
   const at = `${context}: the schema of event ${describeValue(entry.name)}`;
   const converter = (entry.standard as { jsonSchema?: Partial<StandardJSONSchemaV1Converter> }).jsonSchema;
   if (typeof converter?.output !== "function") {
-    const hint = entry.standard.vendor === "valibot"
-      ? "; wrap valibot schemas with toStandardJsonSchema() from @valibot/to-json-schema"
-      : "; zod and arktype schemas have it, and valibot's get it from toStandardJsonSchema() in @valibot/to-json-schema";
+    const hint =
+      entry.standard.vendor === "valibot"
+        ? "; wrap valibot schemas with toStandardJsonSchema() from @valibot/to-json-schema"
+        : "; zod and arktype schemas have it, and valibot's get it from toStandardJsonSchema() in @valibot/to-json-schema";
     throw new TypeError(`${at} offers no JSON Schema (\`~standard.jsonSchema\` of Standard JSON Schema V1)${hint}`);
   }
   let converted: unknown;
   try {
     converted = converter.output({ target });
   } catch (error) {
-    throw new TypeError(`${at} has no ${target} JSON Schema for its output (${describeError(error)})`, { cause: error });
+    throw new TypeError(`${at} has no ${target} JSON Schema for its output (${describeError(error)})`, {
+      cause: error,
+    });
   }
   if (typeof converted !== "object" || converted === null || Array.isArray(converted)) {
-    throw new TypeError(`${at}: \`~standard.jsonSchema.output\` must return an object (got ${describeValue(converted)})`);
+    throw new TypeError(
+      `${at}: \`~standard.jsonSchema.output\` must return an object (got ${describeValue(converted)})`,
+    );
   }
   const { $schema: _dialect, ...schema } = converted as Record<string, unknown>;
-  return hasLocalReference(schema) ? { $id: `urn:edge-sse:event:${encodeURIComponent(entry.name)}`, ...schema } : schema;
+  return hasLocalReference(schema)
+    ? { $id: `urn:edge-sse:event:${encodeURIComponent(entry.name)}`, ...schema }
+    : schema;
 }
 
 /** Tells whether a schema holds a `$ref` to a place within its own document (`#`, `#/$defs/…`). */

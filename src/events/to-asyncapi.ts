@@ -44,7 +44,15 @@ export interface AsyncAPIDocument {
 }
 
 const CONTEXT = "Cannot describe events for AsyncAPI";
-const KEYS: ReadonlySet<string> = new Set(["title", "version", "description", "server", "address", "channel", "action"]);
+const KEYS: ReadonlySet<string> = new Set([
+  "title",
+  "version",
+  "description",
+  "server",
+  "address",
+  "channel",
+  "action",
+]);
 const SERVER = "default";
 
 /**
@@ -56,10 +64,15 @@ const SERVER = "default";
  */
 export function toAsyncAPIDocument(entries: Iterable<EventEntry>, options: unknown): AsyncAPIDocument {
   checkKeys(options, KEYS, CONTEXT);
-  const { title, version, description, server, address, channel = "events", action = "receive" } = options as Record<
-    string,
-    unknown
-  >;
+  const {
+    title,
+    version,
+    description,
+    server,
+    address,
+    channel = "events",
+    action = "receive",
+  } = options as Record<string, unknown>;
   requireString("title", title);
   requireString("version", version);
   requireString("address", address);
@@ -110,7 +123,9 @@ function serverObject(server: unknown): JsonSchemaObject {
   try {
     url = new URL(server);
   } catch {
-    throw new TypeError(`${CONTEXT}: \`server\` must be a URL such as "https://api.example.com" (got ${describeValue(server)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`server\` must be a URL such as "https://api.example.com" (got ${describeValue(server)})`,
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new TypeError(`${CONTEXT}: \`server\` must be an https: or http: URL (got ${describeValue(server)})`);

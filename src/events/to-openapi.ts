@@ -65,9 +65,10 @@ export function toOpenAPIMediaType(
  */
 function eventSchema(entry: EventEntry): JsonSchemaObject {
   const output = jsonSchemaOf(entry, "draft-2020-12", CONTEXT);
-  const data = entry.encoding === "text"
-    ? { ...output, type: "string", contentMediaType: "text/plain" }
-    : { type: "string", contentMediaType: "application/json", contentSchema: output };
+  const data =
+    entry.encoding === "text"
+      ? { ...output, type: "string", contentMediaType: "text/plain" }
+      : { type: "string", contentMediaType: "application/json", contentSchema: output };
   return {
     title: entry.name,
     ...(entry.description === undefined ? {} : { description: entry.description }),

@@ -20,7 +20,12 @@ export function answer(res: NodeResponse, status: number, text = ""): void {
  * end it cleanly); over HTTP/1.1 the connection is closed (an error there would reach the server's
  * `clientError` listeners).
  */
-export function failResponse(res: NodeResponse, http2: boolean, clientGone: boolean, report: (error: unknown) => void): void {
+export function failResponse(
+  res: NodeResponse,
+  http2: boolean,
+  clientGone: boolean,
+  report: (error: unknown) => void,
+): void {
   if (res.writableEnded) return;
   if (!res.headersSent && !clientGone) {
     try {

@@ -7,7 +7,11 @@ export interface RequestHead {
   readonly rawHeaders: readonly string[];
   readonly httpVersionMajor: number;
   readonly httpVersionMinor: number;
-  readonly socket: { readonly encrypted?: boolean; readonly localAddress?: string | undefined; readonly localPort?: number | undefined } | null;
+  readonly socket: {
+    readonly encrypted?: boolean;
+    readonly localAddress?: string | undefined;
+    readonly localPort?: number | undefined;
+  } | null;
 }
 
 /** `host[:port]`: a reg-name of unreserved and sub-delim characters, or an IP literal in brackets. */
@@ -38,9 +42,11 @@ export function requestUrl(req: RequestHead): URL | Refusal {
   if (!target.startsWith("/")) {
     const absolute = ABSOLUTE_FORM.exec(target);
     if (absolute === null) {
-      return badRequest(target === "*"
-        ? "the request target * (asterisk-form) names no resource a fetch handler can serve"
-        : "the request target must be a path or an absolute http(s) URL");
+      return badRequest(
+        target === "*"
+          ? "the request target * (asterisk-form) names no resource a fetch handler can serve"
+          : "the request target must be a path or an absolute http(s) URL",
+      );
     }
     stated.push(["the request target", absolute[1] ?? ""]);
     const rest = target.slice(absolute[0].length);
@@ -58,7 +64,8 @@ export function requestUrl(req: RequestHead): URL | Refusal {
   else if (!http2 && !http10) return badRequest("the Host header is missing");
   if (stated.length === 0) {
     const local = http10 ? localAuthority(req) : undefined;
-    if (local === undefined) return badRequest(http2 ? "the :authority and Host headers are missing" : "the Host header is missing");
+    if (local === undefined)
+      return badRequest(http2 ? "the :authority and Host headers are missing" : "the Host header is missing");
     stated.push(["the server's address", local]);
   }
 

@@ -30,9 +30,11 @@ const CONTEXT = "Cannot send the handler's Response";
 export function isResponseLike(value: unknown): value is ResponseLike {
   if (typeof value !== "object" || value === null) return false;
   const { status, headers, body } = value as Partial<Record<keyof ResponseLike, unknown>>;
-  return typeof status === "number" &&
+  return (
+    typeof status === "number" &&
     typeof (headers as { forEach?: unknown } | null)?.forEach === "function" &&
-    (body === null || typeof (body as { getReader?: unknown } | undefined)?.getReader === "function");
+    (body === null || typeof (body as { getReader?: unknown } | undefined)?.getReader === "function")
+  );
 }
 
 /**
@@ -59,14 +61,17 @@ export function responseHead(response: ResponseLike, http2: boolean): ResponseHe
       throw new TypeError(`${CONTEXT}: a header name must be an HTTP token (got ${describeValue(name)})`);
     }
     if (typeof value !== "string" || !FIELD_VALUE.test(value)) {
-      throw new TypeError(`${CONTEXT}: header \`${lower}\` holds a character HTTP does not allow in a field value (got ${describeValue(value)})`);
+      throw new TypeError(
+        `${CONTEXT}: header \`${lower}\` holds a character HTTP does not allow in a field value (got ${describeValue(value)})`,
+      );
     }
     if (http2 && CONNECTION_SPECIFIC_HEADERS.has(lower)) {
-      dropped.push(new TypeError(
-        `Cannot send header \`${lower}\` over HTTP/2, which forbids connection-specific headers (got ${describeValue(value)}); the response was sent without it`,
-      ));
-    }
-    else if (lower === "set-cookie") cookies.push(value);
+      dropped.push(
+        new TypeError(
+          `Cannot send header \`${lower}\` over HTTP/2, which forbids connection-specific headers (got ${describeValue(value)}); the response was sent without it`,
+        ),
+      );
+    } else if (lower === "set-cookie") cookies.push(value);
     else headers[lower] = lower in headers ? `${String(headers[lower])}, ${value}` : value;
   });
   if (cookies.length > 0) headers["set-cookie"] = cookies;

@@ -26,7 +26,9 @@ export async function sendBody(
       const { done, value } = await reader.read();
       if (done) break;
       if (!(value instanceof Uint8Array)) {
-        const error = new TypeError(`Cannot send the handler's Response: each body chunk must be a Uint8Array (got ${describeValue(value)})`);
+        const error = new TypeError(
+          `Cannot send the handler's Response: each body chunk must be a Uint8Array (got ${describeValue(value)})`,
+        );
         reader.cancel(error).catch(report);
         throw error;
       }

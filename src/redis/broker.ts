@@ -84,7 +84,8 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
         { cause: error },
       );
     }
-    const id = typeof reply === "string" ? reply : reply instanceof Uint8Array ? new TextDecoder().decode(reply) : undefined;
+    const id =
+      typeof reply === "string" ? reply : reply instanceof Uint8Array ? new TextDecoder().decode(reply) : undefined;
     if (id === undefined) throw new Error(`${context}: XADD answered ${describeValue(reply)}, not an id`);
     return id;
   }
@@ -114,7 +115,9 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
 
   async function subscribe(listener: (event: ChannelEvent) => void): Promise<Unsubscribe> {
     if (typeof listener !== "function") {
-      throw new TypeError(`Cannot subscribe to the Redis broker: \`listener\` must be a function (got ${describeValue(listener)})`);
+      throw new TypeError(
+        `Cannot subscribe to the Redis broker: \`listener\` must be a function (got ${describeValue(listener)})`,
+      );
     }
     const context = `Cannot subscribe to the Redis stream ${describeValue(key)}`;
     const owned = blockingConnection === undefined;
@@ -157,13 +160,26 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     while (!signal.aborted) {
       let events: ChannelEvent[];
       try {
-        const read = reader.send(["XREAD", "COUNT", String(READ_COUNT), "BLOCK", String(BLOCK_MS), "STREAMS", key, lastId]);
+        const read = reader.send([
+          "XREAD",
+          "COUNT",
+          String(READ_COUNT),
+          "BLOCK",
+          String(BLOCK_MS),
+          "STREAMS",
+          key,
+          lastId,
+        ]);
         const reply = await untilAborted(read, signal);
         events = parseStreamRead(reply, key);
         failures = 0;
       } catch (error) {
         if (signal.aborted) return;
-        report(new Error(`Cannot read the Redis stream ${describeValue(key)}: the read failed; resuming after ${lastId}`, { cause: error }));
+        report(
+          new Error(`Cannot read the Redis stream ${describeValue(key)}: the read failed; resuming after ${lastId}`, {
+            cause: error,
+          }),
+        );
         try {
           await abortableSleep(Math.min(BACKOFF_FIRST_MS * 2 ** failures++, BACKOFF_LAST_MS), signal);
         } catch {

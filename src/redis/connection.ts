@@ -74,10 +74,17 @@ function method(client: ClientShape, name: keyof ClientShape): Method | undefine
  * @throws {TypeError} naming `name` and showing what it got, for anything else
  */
 export function toConnection(client: unknown, name: string, context: string): RedisConnection {
-  const shape = (typeof client === "object" || typeof client === "function") && client !== null ? (client as ClientShape) : undefined;
+  const shape =
+    (typeof client === "object" || typeof client === "function") && client !== null
+      ? (client as ClientShape)
+      : undefined;
   const call = shape && method(shape, "call");
   const sendCommand = shape && method(shape, "sendCommand");
-  if (shape === undefined || method(shape, "duplicate") === undefined || (call === undefined && sendCommand === undefined)) {
+  if (
+    shape === undefined ||
+    method(shape, "duplicate") === undefined ||
+    (call === undefined && sendCommand === undefined)
+  ) {
     throw new TypeError(
       `${context}: \`${name}\` must be a node-redis client (with sendCommand and duplicate) or an ioredis client ` +
         `(with call and duplicate) (got ${describeValue(client)})`,
@@ -127,7 +134,10 @@ export function toConnection(client: unknown, name: string, context: string): Re
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis is not connected: a new connection to it did not connect within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`Redis is not connected: a new connection to it did not connect within ${ms} ms`)),
+      ms,
+    );
   });
   promise.catch(() => {}); // Once late, its own rejection (when the copy is closed) is no news.
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));

@@ -54,7 +54,10 @@ const CONTEXT = "Cannot create the Redis broker";
 const KNOWN: ReadonlySet<string> = new Set(["client", "key", "maxLen", "blockingClient", "offlineTimeout", "onError"]);
 
 function logError(error: unknown): void {
-  console.error("edge-sse/redis: the live feed failed; it resumes after the last event it delivered (pass onError to handle this)", error);
+  console.error(
+    "edge-sse/redis: the live feed failed; it resumes after the last event it delivered (pass onError to handle this)",
+    error,
+  );
 }
 
 /**
@@ -64,14 +67,25 @@ function logError(error: unknown): void {
  */
 export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisOptions {
   checkKeys(options, KNOWN, CONTEXT);
-  const { client, key, maxLen = DEFAULT_MAX_LEN, blockingClient, offlineTimeout = DEFAULT_OFFLINE_TIMEOUT_MS, onError = logError } = options;
+  const {
+    client,
+    key,
+    maxLen = DEFAULT_MAX_LEN,
+    blockingClient,
+    offlineTimeout = DEFAULT_OFFLINE_TIMEOUT_MS,
+    onError = logError,
+  } = options;
   const connection = toConnection(client, "client", CONTEXT);
   if (typeof key !== "string" || key === "") throw refusal(CONTEXT, "key", "a non-empty string", key);
-  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1) throw refusal(CONTEXT, "maxLen", "a positive integer", maxLen);
+  if (typeof maxLen !== "number" || !Number.isSafeInteger(maxLen) || maxLen < 1)
+    throw refusal(CONTEXT, "maxLen", "a positive integer", maxLen);
   if (blockingClient !== undefined && blockingClient === client) {
-    throw new TypeError(`${CONTEXT}: \`blockingClient\` must be a connection of its own, not \`client\` (a blocking read would stall publishing)`);
+    throw new TypeError(
+      `${CONTEXT}: \`blockingClient\` must be a connection of its own, not \`client\` (a blocking read would stall publishing)`,
+    );
   }
-  const blockingConnection = blockingClient === undefined ? undefined : toConnection(blockingClient, "blockingClient", CONTEXT);
+  const blockingConnection =
+    blockingClient === undefined ? undefined : toConnection(blockingClient, "blockingClient", CONTEXT);
   // A bounded wait: a delay past what a timer takes would not wait at all.
   checkDelay("offlineTimeout", offlineTimeout, CONTEXT);
   checkFunction("onError", onError, CONTEXT);

@@ -15,7 +15,9 @@ export async function whenConnected(connection: RedisConnection, ms: number, con
   const deadline = Date.now() + ms;
   while (connection.connecting()) {
     if (Date.now() >= deadline) {
-      throw new Error(`${context}: Redis is not connected (the client has been reconnecting for ${ms} ms), so nothing was sent`);
+      throw new Error(
+        `${context}: Redis is not connected (the client has been reconnecting for ${ms} ms), so nothing was sent`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

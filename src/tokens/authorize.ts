@@ -4,7 +4,13 @@ import { describeValue } from "../core/describe-value.ts";
 import { patternsCover } from "./channel-pattern.ts";
 import { readToken, type TokenSource } from "./read-token.ts";
 import { refusalResponse, refusalStatus, type TokenRefusal } from "./refusal.ts";
-import { checkVerifyOptions, verifyChecked, VERIFY_OPTION_KEYS, type VerifiedToken, type VerifyOptions } from "./verify-token.ts";
+import {
+  checkVerifyOptions,
+  verifyChecked,
+  VERIFY_OPTION_KEYS,
+  type VerifiedToken,
+  type VerifyOptions,
+} from "./verify-token.ts";
 
 /** Options of `authorize`: what the request asks for, where its token may be, and how to verify it. */
 export interface AuthorizeOptions extends VerifyOptions {
@@ -58,7 +64,14 @@ export interface Unauthorized {
 export type Authorization = Authorized | Unauthorized;
 
 const CONTEXT = "Cannot authorize";
-const OPTION_KEYS: ReadonlySet<string> = new Set([...VERIFY_OPTION_KEYS, "keys", "channel", "publish", "cookie", "query"]);
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  ...VERIFY_OPTION_KEYS,
+  "keys",
+  "channel",
+  "publish",
+  "cookie",
+  "query",
+]);
 /** A cookie name is an HTTP token (RFC 6265, RFC 9110). */
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -102,17 +115,27 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export async function authorize(request: Request, options: AuthorizeOptions): Promise<Authorization> {
   const checked = checkVerifyOptions(options?.keys, options, CONTEXT, OPTION_KEYS);
   const { headers, url, method } = (request ?? {}) as Partial<Request>;
-  if (typeof request !== "object" || typeof headers?.get !== "function" || typeof url !== "string" || typeof method !== "string") {
+  if (
+    typeof request !== "object" ||
+    typeof headers?.get !== "function" ||
+    typeof url !== "string" ||
+    typeof method !== "string"
+  ) {
     throw new TypeError(`${CONTEXT}: \`request\` must be a Request (got ${describeValue(request)})`);
   }
   const { channel, publish = method !== "GET" && method !== "HEAD", cookie, query } = options;
   const names = typeof channel === "string" ? [channel] : channel;
   if (!Array.isArray(names) || names.length === 0 || names.some((name) => typeof name !== "string")) {
-    throw new TypeError(`${CONTEXT}: \`channel\` must be a channel name or a non-empty array of them (got ${describeValue(channel)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`channel\` must be a channel name or a non-empty array of them (got ${describeValue(channel)})`,
+    );
   }
-  if (typeof publish !== "boolean") throw new TypeError(`${CONTEXT}: \`publish\` must be a boolean (got ${describeValue(publish)})`);
+  if (typeof publish !== "boolean")
+    throw new TypeError(`${CONTEXT}: \`publish\` must be a boolean (got ${describeValue(publish)})`);
   if (cookie !== undefined && (typeof cookie !== "string" || !COOKIE_NAME.test(cookie))) {
-    throw new TypeError(`${CONTEXT}: \`cookie\` must be a cookie name: letters, digits and !#$%&'*+-.^_\`|~ (got ${describeValue(cookie)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`cookie\` must be a cookie name: letters, digits and !#$%&'*+-.^_\`|~ (got ${describeValue(cookie)})`,
+    );
   }
   if (query !== undefined && (typeof query !== "string" || query === "")) {
     throw new TypeError(`${CONTEXT}: \`query\` must be a non-empty parameter name (got ${describeValue(query)})`);
@@ -122,7 +145,8 @@ export async function authorize(request: Request, options: AuthorizeOptions): Pr
   const verified = await verifyChecked(found.token, checked);
   if (!verified.ok) return refused(verified.reason, verified.claims, found.source);
   const { claims } = verified;
-  if (!names.every((name: string) => patternsCover(claims.channels, name))) return refused("channel", claims, found.source);
+  if (!names.every((name: string) => patternsCover(claims.channels, name)))
+    return refused("channel", claims, found.source);
   if (publish && !claims.publish) return refused("publish", claims, found.source);
   return { ...verified, source: found.source };
 }

@@ -68,7 +68,8 @@ export function claimsFromJson(text: string): TokenClaims | undefined {
   if (typeof wire !== "object" || wire === null || Array.isArray(wire)) return undefined;
   const { ch, exp, iat, nbf, sub, pub } = wire as Record<string, unknown>;
   if (Object.keys(wire).some((key) => !WIRE_KEYS.has(key))) return undefined;
-  if (!Array.isArray(ch) || ch.length === 0 || ch.some((pattern) => patternProblem(pattern) !== undefined)) return undefined;
+  if (!Array.isArray(ch) || ch.length === 0 || ch.some((pattern) => patternProblem(pattern) !== undefined))
+    return undefined;
   if (!isInstant(exp) || !isInstant(iat) || (nbf !== undefined && !isInstant(nbf))) return undefined;
   if (sub !== undefined && (typeof sub !== "string" || sub === "")) return undefined;
   if (pub !== undefined && typeof pub !== "boolean") return undefined;

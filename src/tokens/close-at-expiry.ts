@@ -43,51 +43,57 @@ export function closeAtExpiry(response: Response, validUntil: number): Response 
     throw new TypeError(`${CONTEXT}: \`response\` must be a Response (got ${describeValue(response)})`);
   }
   if (!isInstant(validUntil)) {
-    throw new TypeError(`${CONTEXT}: \`validUntil\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(validUntil)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`validUntil\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(validUntil)})`,
+    );
   }
   if (body === null || !EVENT_STREAM.test(headers.get("content-type") ?? "")) return response;
-  if (response.bodyUsed || body.locked) throw new TypeError(`${CONTEXT}: the body of \`response\` is already read or locked`);
+  if (response.bodyUsed || body.locked)
+    throw new TypeError(`${CONTEXT}: the body of \`response\` is already read or locked`);
   const reader = body.getReader();
   const marker = new TextEncoder().encode(`event: ${EXPIRED_EVENT}\ndata: ${JSON.stringify({ validUntil })}\n\n`);
   /** The last two bytes passed on: the body is between events when both are LF (or nothing was sent yet). */
   let tail = [LF, LF];
   let expired = false;
   let cancelTimer = (): void => {};
-  const wrapped = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const expire = (): void => {
-        expired = true;
-        if (tail[0] === LF && tail[1] === LF) controller.enqueue(marker);
-        controller.close();
-        reader.cancel(new TokenExpiredError(validUntil)).catch(() => {});
-      };
-      if (validUntil <= Date.now()) expire();
-      else cancelTimer = atTime(validUntil, expire);
-    },
-    async pull(controller) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
+  const wrapped = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const expire = (): void => {
+          expired = true;
+          if (tail[0] === LF && tail[1] === LF) controller.enqueue(marker);
+          controller.close();
+          reader.cancel(new TokenExpiredError(validUntil)).catch(() => {});
+        };
+        if (validUntil <= Date.now()) expire();
+        else cancelTimer = atTime(validUntil, expire);
+      },
+      async pull(controller) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          cancelTimer();
+          if (!expired) controller.error(error);
+          return;
+        }
+        if (expired) return;
+        if (result.done) {
+          cancelTimer();
+          controller.close();
+          return;
+        }
+        const chunk = result.value;
+        if (chunk.length >= 2) tail = [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!];
+        else if (chunk.length === 1) tail = [tail[1]!, chunk[0]!];
+        controller.enqueue(chunk);
+      },
+      cancel(reason) {
         cancelTimer();
-        if (!expired) controller.error(error);
-        return;
-      }
-      if (expired) return;
-      if (result.done) {
-        cancelTimer();
-        controller.close();
-        return;
-      }
-      const chunk = result.value;
-      if (chunk.length >= 2) tail = [chunk[chunk.length - 2]!, chunk[chunk.length - 1]!];
-      else if (chunk.length === 1) tail = [tail[1]!, chunk[0]!];
-      controller.enqueue(chunk);
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      cancelTimer();
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return new Response(wrapped, { status: response.status, statusText: response.statusText, headers });
 }

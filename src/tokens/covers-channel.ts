@@ -22,6 +22,7 @@ import { patternsCover } from "./channel-pattern.ts";
  * ```
  */
 export function coversChannel(claims: Pick<TokenClaims, "channels">, name: string): boolean {
-  if (typeof name !== "string") throw new TypeError(`Cannot check channel: \`name\` must be a string (got ${describeValue(name)})`);
+  if (typeof name !== "string")
+    throw new TypeError(`Cannot check channel: \`name\` must be a string (got ${describeValue(name)})`);
   return patternsCover(claims.channels, name);
 }

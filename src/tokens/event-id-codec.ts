@@ -77,7 +77,9 @@ export function createEventIdCodec(keys: TokenKeys, options: EventIdCodecOptions
   checkOptionKeys(options, OPTION_KEYS, "Cannot create event id codec");
   const { scope = "", crypto } = options;
   if (typeof scope !== "string" || /[\uD800-\uDFFF]/u.test(scope)) {
-    throw new TypeError(`Cannot create event id codec: \`scope\` must be a string without lone surrogates (got ${describeValue(scope)})`);
+    throw new TypeError(
+      `Cannot create event id codec: \`scope\` must be a string without lone surrogates (got ${describeValue(scope)})`,
+    );
   }
   const list = checkKeys(keys, "keys", "sign", "Cannot create event id codec");
   const subtle = subtleCrypto(crypto, "Cannot create event id codec");
@@ -98,21 +100,26 @@ export function createEventIdCodec(keys: TokenKeys, options: EventIdCodecOptions
       }
       const bytes = encoder.encode(id);
       if (bytes.length > MAX_OPAQUE_SOURCE_BYTES) {
-        throw new TypeError(`${CONTEXT}: \`id\` must be at most ${MAX_OPAQUE_SOURCE_BYTES} bytes of UTF-8, so that its opaque id stays under 1024 bytes (got ${bytes.length} bytes)`);
+        throw new TypeError(
+          `${CONTEXT}: \`id\` must be at most ${MAX_OPAQUE_SOURCE_BYTES} bytes of UTF-8, so that its opaque id stays under 1024 bytes (got ${bytes.length} bytes)`,
+        );
       }
       const padded = new Uint8Array((Math.floor(bytes.length / BLOCK) + 1) * BLOCK);
       padded.set(bytes);
       padded[bytes.length] = 0x80;
       const { mac, cipher } = await keysOf(list[0]!);
       const tag = new Uint8Array(await subtle.sign("HMAC", mac, padded)).slice(0, BLOCK);
-      const sealed = new Uint8Array(await subtle.encrypt({ name: "AES-CTR", counter: counterOf(tag), length: 64 }, cipher, padded));
+      const sealed = new Uint8Array(
+        await subtle.encrypt({ name: "AES-CTR", counter: counterOf(tag), length: 64 }, cipher, padded),
+      );
       const out = new Uint8Array(BLOCK + sealed.length);
       out.set(tag);
       out.set(sealed, BLOCK);
       return OPAQUE_ID_PREFIX + encodeBase64Url(out);
     },
     async decode(opaqueId) {
-      if (typeof opaqueId !== "string") throw new TypeError(`Cannot decode event id: \`opaqueId\` must be a string (got ${describeValue(opaqueId)})`);
+      if (typeof opaqueId !== "string")
+        throw new TypeError(`Cannot decode event id: \`opaqueId\` must be a string (got ${describeValue(opaqueId)})`);
       if (!opaqueId.startsWith(OPAQUE_ID_PREFIX)) return undefined;
       const bytes = decodeBase64Url(opaqueId.slice(OPAQUE_ID_PREFIX.length));
       if (bytes === undefined || bytes.length < 2 * BLOCK || bytes.length % BLOCK !== 0) return undefined;
@@ -120,7 +127,9 @@ export function createEventIdCodec(keys: TokenKeys, options: EventIdCodecOptions
       const sealed = bytes.slice(BLOCK);
       for (const key of list) {
         const { mac, cipher } = await keysOf(key);
-        const padded = new Uint8Array(await subtle.decrypt({ name: "AES-CTR", counter: counterOf(tag), length: 64 }, cipher, sealed));
+        const padded = new Uint8Array(
+          await subtle.decrypt({ name: "AES-CTR", counter: counterOf(tag), length: 64 }, cipher, sealed),
+        );
         const expected = new Uint8Array(await subtle.sign("HMAC", mac, padded));
         if (!sameBytes(tag, expected.subarray(0, BLOCK))) continue;
         return unpad(padded);

@@ -38,7 +38,9 @@ const CONTEXT = "Cannot make expiry signal";
  */
 export function expirySignal(validUntil: number, options: ExpirySignalOptions = {}): AbortSignal {
   if (!isInstant(validUntil)) {
-    throw new TypeError(`${CONTEXT}: \`validUntil\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(validUntil)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`validUntil\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(validUntil)})`,
+    );
   }
   const parent = options?.signal;
   if (parent !== undefined && (typeof parent?.addEventListener !== "function" || typeof parent.aborted !== "boolean")) {

@@ -18,7 +18,14 @@ export interface SignOptions {
 }
 
 const CONTEXT = "Cannot sign token";
-const GRANT_KEYS: ReadonlySet<string> = new Set(["channels", "expiresAt", "expiresIn", "notBefore", "subject", "publish"]);
+const GRANT_KEYS: ReadonlySet<string> = new Set([
+  "channels",
+  "expiresAt",
+  "expiresIn",
+  "notBefore",
+  "subject",
+  "publish",
+]);
 const OPTION_KEYS: ReadonlySet<string> = new Set(["now", "crypto"]);
 const encoder = new TextEncoder();
 
@@ -47,9 +54,13 @@ const encoder = new TextEncoder();
 export async function signToken(grant: TokenGrant, key: TokenKey, options: SignOptions = {}): Promise<string> {
   checkOptionKeys(options, OPTION_KEYS, CONTEXT);
   const now = options.now ?? Date.now();
-  if (!isInstant(now)) throw new TypeError(`${CONTEXT}: \`now\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(now)})`);
+  if (!isInstant(now))
+    throw new TypeError(
+      `${CONTEXT}: \`now\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(now)})`,
+    );
   const claims = claimsOf(grant, now);
-  if (Array.isArray(key)) throw new TypeError(`${CONTEXT}: \`key\` must be one key, not a list: sign with the newest (got an array)`);
+  if (Array.isArray(key))
+    throw new TypeError(`${CONTEXT}: \`key\` must be one key, not a list: sign with the newest (got an array)`);
   checkKeys(key, "key", "sign", CONTEXT);
   const subtle = subtleCrypto(options.crypto, CONTEXT);
   const signingInput = `${TOKEN_VERSION}.${encodeBase64Url(encoder.encode(claimsToJson(claims)))}`;
@@ -66,27 +77,38 @@ export async function signToken(grant: TokenGrant, key: TokenKey, options: SignO
 /** The claims a grant signs, checked. */
 function claimsOf(grant: TokenGrant, now: number): TokenClaims {
   if (typeof grant !== "object" || grant === null || Array.isArray(grant)) {
-    throw new TypeError(`${CONTEXT}: \`grant\` must be an object with \`channels\` and \`expiresAt\` or \`expiresIn\` (got ${describeValue(grant)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`grant\` must be an object with \`channels\` and \`expiresAt\` or \`expiresIn\` (got ${describeValue(grant)})`,
+    );
   }
   for (const name of Object.keys(grant)) {
-    if (!GRANT_KEYS.has(name)) throw new TypeError(`${CONTEXT}: unknown claim \`${name}\` (known: ${[...GRANT_KEYS].join(", ")})`);
+    if (!GRANT_KEYS.has(name))
+      throw new TypeError(`${CONTEXT}: unknown claim \`${name}\` (known: ${[...GRANT_KEYS].join(", ")})`);
   }
   const { channels, expiresAt, expiresIn, notBefore, subject, publish = false } = grant;
   if (!Array.isArray(channels) || channels.length === 0) {
-    throw new TypeError(`${CONTEXT}: \`channels\` must be a non-empty array of channel names and prefixes (got ${describeValue(channels)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`channels\` must be a non-empty array of channel names and prefixes (got ${describeValue(channels)})`,
+    );
   }
   channels.forEach((pattern: unknown, index) => {
     const problem = patternProblem(pattern);
-    if (problem !== undefined) throw new TypeError(`${CONTEXT}: \`channels[${index}]\` ${problem} (got ${describeValue(pattern)})`);
+    if (problem !== undefined)
+      throw new TypeError(`${CONTEXT}: \`channels[${index}]\` ${problem} (got ${describeValue(pattern)})`);
   });
   const expiry = expiryOf(expiresAt, expiresIn, now);
   if (notBefore !== undefined && (!isInstant(notBefore) || notBefore >= expiry)) {
-    throw new TypeError(`${CONTEXT}: \`notBefore\` must be a time in milliseconds since the epoch before the expiry, ${expiry} (got ${describeValue(notBefore)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`notBefore\` must be a time in milliseconds since the epoch before the expiry, ${expiry} (got ${describeValue(notBefore)})`,
+    );
   }
   if (subject !== undefined && (typeof subject !== "string" || subject === "" || /[\uD800-\uDFFF]/u.test(subject))) {
-    throw new TypeError(`${CONTEXT}: \`subject\` must be a non-empty string without lone surrogates (got ${describeValue(subject)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`subject\` must be a non-empty string without lone surrogates (got ${describeValue(subject)})`,
+    );
   }
-  if (typeof publish !== "boolean") throw new TypeError(`${CONTEXT}: \`publish\` must be a boolean (got ${describeValue(publish)})`);
+  if (typeof publish !== "boolean")
+    throw new TypeError(`${CONTEXT}: \`publish\` must be a boolean (got ${describeValue(publish)})`);
   return {
     channels,
     expiresAt: expiry,
@@ -105,16 +127,27 @@ function expiryOf(expiresAt: unknown, expiresIn: unknown, now: number): number {
     throw new TypeError(`${CONTEXT}: give \`expiresAt\` or \`expiresIn\`, not both`);
   }
   if (expiresIn !== undefined) {
-    if (typeof expiresIn !== "number" || !Number.isSafeInteger(expiresIn) || expiresIn <= 0 || !isInstant(now + expiresIn)) {
-      throw new TypeError(`${CONTEXT}: \`expiresIn\` must be a positive whole number of milliseconds (got ${describeValue(expiresIn)})`);
+    if (
+      typeof expiresIn !== "number" ||
+      !Number.isSafeInteger(expiresIn) ||
+      expiresIn <= 0 ||
+      !isInstant(now + expiresIn)
+    ) {
+      throw new TypeError(
+        `${CONTEXT}: \`expiresIn\` must be a positive whole number of milliseconds (got ${describeValue(expiresIn)})`,
+      );
     }
     return now + expiresIn;
   }
   if (!isInstant(expiresAt)) {
-    throw new TypeError(`${CONTEXT}: \`expiresAt\` must be a time in milliseconds since the epoch, a safe integer such as Date.now() + 60_000 (got ${describeValue(expiresAt)})`);
+    throw new TypeError(
+      `${CONTEXT}: \`expiresAt\` must be a time in milliseconds since the epoch, a safe integer such as Date.now() + 60_000 (got ${describeValue(expiresAt)})`,
+    );
   }
   if (expiresAt <= now) {
-    throw new TypeError(`${CONTEXT}: \`expiresAt\` must be after \`now\` (${now}), or the token is expired when made (got ${expiresAt})`);
+    throw new TypeError(
+      `${CONTEXT}: \`expiresAt\` must be after \`now\` (${now}), or the token is expired when made (got ${expiresAt})`,
+    );
   }
   return expiresAt;
 }

@@ -28,8 +28,11 @@ export function checkKeys(keys: unknown, field: string, usage: KeyUsage, context
     checkKey(keys, field, usage, context);
     return [keys];
   }
-  if (keys.length === 0) throw new TypeError(`${context}: \`${field}\` must hold at least one key (got an empty array)`);
-  keys.forEach((key: unknown, index) => checkKey(key, `${field}[${index}]`, usage, context));
+  if (keys.length === 0)
+    throw new TypeError(`${context}: \`${field}\` must hold at least one key (got an empty array)`);
+  keys.forEach((key: unknown, index) => {
+    checkKey(key, `${field}[${index}]`, usage, context);
+  });
   return keys as readonly TokenKey[];
 }
 
@@ -46,7 +49,9 @@ function checkKey(key: unknown, field: string, usage: KeyUsage, context: string)
   const cryptoKey = key as Partial<CryptoKey> | null | undefined;
   const algorithm = cryptoKey?.algorithm as Partial<HmacKeyAlgorithm> | undefined;
   if (typeof cryptoKey !== "object" || cryptoKey === null || cryptoKey.type !== "secret" || algorithm === undefined) {
-    throw new TypeError(`${context}: \`${field}\` must be a string, a Uint8Array or a CryptoKey (got ${describeValue(key)})`);
+    throw new TypeError(
+      `${context}: \`${field}\` must be a string, a Uint8Array or a CryptoKey (got ${describeValue(key)})`,
+    );
   }
   if (algorithm.name !== "HMAC" || algorithm.hash?.name !== "SHA-256") {
     throw new TypeError(
@@ -54,10 +59,14 @@ function checkKey(key: unknown, field: string, usage: KeyUsage, context: string)
     );
   }
   if (!(Number(algorithm.length) >= MIN_KEY_BYTES * 8)) {
-    throw new TypeError(`${context}: \`${field}\` must be a CryptoKey of at least ${MIN_KEY_BYTES * 8} bits (got ${String(algorithm.length)} bits)`);
+    throw new TypeError(
+      `${context}: \`${field}\` must be a CryptoKey of at least ${MIN_KEY_BYTES * 8} bits (got ${String(algorithm.length)} bits)`,
+    );
   }
   if (!cryptoKey.usages?.includes(usage)) {
-    throw new TypeError(`${context}: \`${field}\` must be a CryptoKey whose usages include "${usage}" (got ${JSON.stringify(cryptoKey.usages ?? [])})`);
+    throw new TypeError(
+      `${context}: \`${field}\` must be a CryptoKey whose usages include "${usage}" (got ${JSON.stringify(cryptoKey.usages ?? [])})`,
+    );
   }
 }
 

@@ -77,9 +77,14 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * console.assert(!refused.ok && refused.reason === "signature");
  * ```
  */
-export async function verifyToken(token: string, keys: TokenKeys, options: VerifyOptions = {}): Promise<TokenVerification> {
+export async function verifyToken(
+  token: string,
+  keys: TokenKeys,
+  options: VerifyOptions = {},
+): Promise<TokenVerification> {
   const checked = checkVerifyOptions(keys, options, CONTEXT);
-  if (typeof token !== "string") throw new TypeError(`${CONTEXT}: \`token\` must be a string (got ${describeValue(token)})`);
+  if (typeof token !== "string")
+    throw new TypeError(`${CONTEXT}: \`token\` must be a string (got ${describeValue(token)})`);
   return verifyChecked(token, checked);
 }
 
@@ -105,17 +110,28 @@ export function checkVerifyOptions(
 ): CheckedVerify {
   checkOptionKeys(options, known, context);
   const { now = Date.now(), leeway = 0, maxLifetime } = options;
-  if (!isInstant(now)) throw new TypeError(`${context}: \`now\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(now)})`);
-  if (!isInstant(leeway)) throw new TypeError(`${context}: \`leeway\` must be a whole number of milliseconds >= 0 (got ${describeValue(leeway)})`);
+  if (!isInstant(now))
+    throw new TypeError(
+      `${context}: \`now\` must be a time in milliseconds since the epoch, a safe integer >= 0 (got ${describeValue(now)})`,
+    );
+  if (!isInstant(leeway))
+    throw new TypeError(
+      `${context}: \`leeway\` must be a whole number of milliseconds >= 0 (got ${describeValue(leeway)})`,
+    );
   if (maxLifetime !== undefined && (!isInstant(maxLifetime) || maxLifetime === 0)) {
-    throw new TypeError(`${context}: \`maxLifetime\` must be a positive whole number of milliseconds (got ${describeValue(maxLifetime)})`);
+    throw new TypeError(
+      `${context}: \`maxLifetime\` must be a positive whole number of milliseconds (got ${describeValue(maxLifetime)})`,
+    );
   }
   const checkedKeys = checkKeys(keys, "keys", "verify", context);
   return { keys: checkedKeys, subtle: subtleCrypto(options.crypto, context), now, leeway, maxLifetime };
 }
 
 /** Verifies a string token with checked keys and options. */
-export async function verifyChecked(token: string, { keys, subtle, now, leeway, maxLifetime }: CheckedVerify): Promise<TokenVerification> {
+export async function verifyChecked(
+  token: string,
+  { keys, subtle, now, leeway, maxLifetime }: CheckedVerify,
+): Promise<TokenVerification> {
   if (token.length > MAX_TOKEN_LENGTH) return refuse("too-long");
   const segments = token.split(".");
   if (segments.length !== 3) return refuse("malformed");

@@ -17,8 +17,14 @@ export interface CryptoLike {
 export function subtleCrypto(crypto: CryptoLike | undefined, context: string): SubtleCrypto {
   if (crypto !== undefined) {
     const subtle = (crypto as Partial<CryptoLike> | null)?.subtle;
-    if (typeof subtle?.sign !== "function" || typeof subtle.verify !== "function" || typeof subtle.importKey !== "function") {
-      throw new TypeError(`${context}: \`crypto\` must be a WebCrypto object with \`subtle\`, such as globalThis.crypto (got ${describeValue(crypto)})`);
+    if (
+      typeof subtle?.sign !== "function" ||
+      typeof subtle.verify !== "function" ||
+      typeof subtle.importKey !== "function"
+    ) {
+      throw new TypeError(
+        `${context}: \`crypto\` must be a WebCrypto object with \`subtle\`, such as globalThis.crypto (got ${describeValue(crypto)})`,
+      );
     }
     return subtle;
   }

@@ -79,13 +79,15 @@ export const FAILURE_CASES: readonly FailureCase[] = [
     name: "a header value holds \\x01",
     handler: () => new Response("never sent", { headers: { [LEAK_HEADER]: "yes", "x-bad": "a\x01b" } }),
     answer: 500,
-    reported: /^Cannot send the handler's Response: header `x-bad` holds a character HTTP does not allow in a field value \(got "a\\u0001b"\)$/,
+    reported:
+      /^Cannot send the handler's Response: header `x-bad` holds a character HTTP does not allow in a field value \(got "a\\u0001b"\)$/,
   },
   {
     name: "a header value holds \\x7f",
     handler: () => new Response("never sent", { headers: { [LEAK_HEADER]: "yes", "x-bad": "a\x7fb" } }),
     answer: 500,
-    reported: /^Cannot send the handler's Response: header `x-bad` holds a character HTTP does not allow in a field value \(got "a\u007fb"\)$/,
+    reported:
+      /^Cannot send the handler's Response: header `x-bad` holds a character HTTP does not allow in a field value \(got "a\u007fb"\)$/,
   },
   {
     name: "the Response's body is already locked",
@@ -113,10 +115,12 @@ export const FAILURE_CASES: readonly FailureCase[] = [
     name: "the Response's headers hold a name that is not a token",
     handler: () => {
       const response = new Response("never sent");
-      const headers = { forEach: (callback: (value: string, name: string) => void) => {
-        callback("yes", LEAK_HEADER);
-        callback("x", "bad name");
-      } };
+      const headers = {
+        forEach: (callback: (value: string, name: string) => void) => {
+          callback("yes", LEAK_HEADER);
+          callback("x", "bad name");
+        },
+      };
       Object.defineProperty(response, "headers", { value: headers });
       return response;
     },

@@ -25,7 +25,8 @@ const throwing = toNodeListener(route, {
     throw new Error("onError failed");
   },
 });
-const listener: NodeListener = (req, res) => (req.url?.startsWith("/throwing-on-error/") ? throwing : byDefault)(req, res);
+const listener: NodeListener = (req, res) =>
+  (req.url?.startsWith("/throwing-on-error/") ? throwing : byDefault)(req, res);
 
 const http1 = createHttp1Server({ requireHostHeader: false }, listener);
 const http2 = createHttp2Server(listener);

@@ -23,7 +23,14 @@ import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { DataStream, type StreamClosedError } from "edge-sse";
 import { toNodeListener, type FetchHandler, type NodeListener } from "edge-sse/node";
 import { requestUrl, type RequestHead } from "../../src/node/request-url.ts";
-import { exchange, PROTOCOLS, serveOver, type BridgeServer, type Exchange, type Protocol } from "../helpers/bridge-exchange.ts";
+import {
+  exchange,
+  PROTOCOLS,
+  serveOver,
+  type BridgeServer,
+  type Exchange,
+  type Protocol,
+} from "../helpers/bridge-exchange.ts";
 import { deferred } from "../helpers/deferred.ts";
 import { ProcessFaults } from "../helpers/process-faults.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
@@ -83,7 +90,12 @@ function expectAnswer(got: Exchange, failure: Pick<FailureCase, "answer">): void
 // --- 0. Construction ----------------------------------------------------------------------------
 
 test("toNodeListener throws a TypeError naming `handler` when it is not a function", () => {
-  for (const [handler, got] of [[null, "null"], [undefined, "undefined"], ["handler", '"handler"'], [{}, "an object"]] as const) {
+  for (const [handler, got] of [
+    [null, "null"],
+    [undefined, "undefined"],
+    ["handler", '"handler"'],
+    [{}, "an object"],
+  ] as const) {
     expect(() => toNodeListener(handler as unknown as FetchHandler)).toThrow(
       new TypeError(`Cannot make a Node listener: \`handler\` must be a function (got ${got})`),
     );
@@ -172,7 +184,10 @@ for (const protocol of PROTOCOLS) {
     const refusal = new TypeError("writeHead refused a header");
     const { listener: bridge, reports } = recording(() => new Response("never sent", { headers: { "x-fine": "yes" } }));
     const listener: NodeListener = (req, res) => {
-      const patched = res as unknown as { writeHead: (...args: unknown[]) => unknown; setHeader(name: string, value: string): unknown };
+      const patched = res as unknown as {
+        writeHead: (...args: unknown[]) => unknown;
+        setHeader(name: string, value: string): unknown;
+      };
       const writeHead = patched.writeHead;
       let calls = 0;
       patched.writeHead = function (this: unknown, ...args: unknown[]) {
@@ -208,7 +223,9 @@ for (const protocol of PROTOCOLS) {
       expect(got.body).not.toContain("from the handler");
     });
     expect(reports).toHaveLength(1);
-    expect((reports[0] as { code?: unknown }).code).toBe(protocol === "HTTP/1.1" ? "ERR_HTTP_HEADERS_SENT" : "ERR_HTTP2_HEADERS_SENT");
+    expect((reports[0] as { code?: unknown }).code).toBe(
+      protocol === "HTTP/1.1" ? "ERR_HTTP_HEADERS_SENT" : "ERR_HTTP2_HEADERS_SENT",
+    );
     await expectNoProcessFault();
   });
 }
@@ -240,16 +257,21 @@ test("Node bridge over HTTP/2 drops and reports each header when a Response carr
   });
   // In the order Headers lists them: sorted by name.
   expect(reports.map((error) => (error as Error).message)).toEqual(
-    Object.entries(CONNECTION_HEADERS).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) =>
-      `Cannot send header \`${name}\` over HTTP/2, which forbids connection-specific headers (got ${JSON.stringify(value)}); the response was sent without it`
-    ),
+    Object.entries(CONNECTION_HEADERS)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(
+        ([name, value]) =>
+          `Cannot send header \`${name}\` over HTTP/2, which forbids connection-specific headers (got ${JSON.stringify(value)}); the response was sent without it`,
+      ),
   );
   expect(reports.every((error) => error instanceof TypeError)).toBe(true);
   await expectNoProcessFault();
 });
 
 test("Node bridge over HTTP/1.1 passes them on to Node unreported when a Response carries connection-specific headers", async () => {
-  const { listener, reports } = recording(() => new Response("the body", { headers: { "keep-alive": "timeout=5", "x-kept": "yes" } }));
+  const { listener, reports } = recording(
+    () => new Response("the body", { headers: { "keep-alive": "timeout=5", "x-kept": "yes" } }),
+  );
   await withServer("HTTP/1.1", { listener }, async (server) => {
     const got = await exchange(server);
     expect(got).toMatchObject({ status: 200, body: "the body", outcome: "complete" });
@@ -266,12 +288,15 @@ for (const protocol of PROTOCOLS) {
   test(`Node bridge over ${protocol} sends only the status and headers and cancels the body when the request is HEAD`, async () => {
     const closes: StreamClosedError[] = [];
     const { listener, reports } = recording((request) =>
-      new DataStream(async function* ({ sleep }) {
-        for (;;) {
-          yield "tick";
-          await sleep(10);
-        }
-      }, { request, keepAlive: false, onClose: (reason) => void closes.push(reason) }).toResponse()
+      new DataStream(
+        async function* ({ sleep }) {
+          for (;;) {
+            yield "tick";
+            await sleep(10);
+          }
+        },
+        { request, keepAlive: false, onClose: (reason) => void closes.push(reason) },
+      ).toResponse(),
     );
     await withServer(protocol, { listener }, async (server) => {
       const got = await exchange(server, { method: "HEAD" });
@@ -305,10 +330,12 @@ for (const protocol of PROTOCOLS) {
       signal = request.signal;
       entered.resolve();
       await release.promise;
-      return new Response(new ReadableStream({
-        pull: (controller) => void controller.enqueue(new Uint8Array([++pulled])),
-        cancel: (reason) => cancelled.resolve(reason),
-      }));
+      return new Response(
+        new ReadableStream({
+          pull: (controller) => void controller.enqueue(new Uint8Array([++pulled])),
+          cancel: (reason) => cancelled.resolve(reason),
+        }),
+      );
     });
     await withServer(protocol, { listener }, async (server) => {
       const got = exchange(server, { onSent: (hangUp) => void entered.promise.then(hangUp) });
@@ -338,7 +365,9 @@ for (const protocol of PROTOCOLS) {
     await withServer(protocol, { listener }, async (server) => {
       const first = exchange(server, { onSent: (hangUp) => void entered.promise.then(hangUp) });
       expect((await first).outcome).toBe("cut");
-      const second = exchange(server, { onSent: (hangUp) => void until(() => requests === 2, "the second request").then(hangUp) });
+      const second = exchange(server, {
+        onSent: (hangUp) => void until(() => requests === 2, "the second request").then(hangUp),
+      });
       expect((await second).outcome).toBe("cut");
       release.resolve();
       await until(() => reports.length > 0, "onError");
@@ -373,7 +402,11 @@ interface TargetCase {
 }
 
 const RAW_TARGETS: readonly TargetCase[] = [
-  { head: "GET //evil.example/x HTTP/1.1\r\nHost: good.example", status: 200, url: "http://good.example//evil.example/x" },
+  {
+    head: "GET //evil.example/x HTTP/1.1\r\nHost: good.example",
+    status: 200,
+    url: "http://good.example//evil.example/x",
+  },
   { head: "GET //evil.example HTTP/1.1\r\nHost: good.example", status: 200, url: "http://good.example//evil.example" },
   { head: "GET /a/../b?q=1 HTTP/1.1\r\nHost: Good.Example:80", status: 200, url: "http://good.example/b?q=1" },
   { head: "GET /x HTTP/1.1\r\nHost: [::1]:8080", status: 200, url: "http://[::1]:8080/x" },
@@ -432,7 +465,10 @@ test("Node bridge over HTTP/1.1 answers 400 when a lenient parser lets a header 
   const { handler, calls } = echo();
   const server = await serveOver("HTTP/1.1", handler, {}, { insecureHTTPParser: true });
   try {
-    const got = await rawRequest(Number(new URL(server.url).port), "GET /x HTTP/1.1\r\nHost: good.example\r\nX-Bad: a\x00b\r\nConnection: close\r\n\r\n");
+    const got = await rawRequest(
+      Number(new URL(server.url).port),
+      "GET /x HTTP/1.1\r\nHost: good.example\r\nX-Bad: a\x00b\r\nConnection: close\r\n\r\n",
+    );
     expect(got).toMatchObject({ status: 400, body: "a request header has a value a fetch Request refuses\n" });
   } finally {
     await server.close();
@@ -458,10 +494,22 @@ interface Http2TargetCase {
 }
 
 const HTTP2_TARGETS: readonly Http2TargetCase[] = [
-  { headers: { ":path": "//evil.example/x", ":authority": "good.example" }, status: 200, url: "http://good.example//evil.example/x" },
-  { headers: { ":path": "/x", ":authority": "good.example", host: "good.example" }, status: 200, url: "http://good.example/x" },
+  {
+    headers: { ":path": "//evil.example/x", ":authority": "good.example" },
+    status: 200,
+    url: "http://good.example//evil.example/x",
+  },
+  {
+    headers: { ":path": "/x", ":authority": "good.example", host: "good.example" },
+    status: 200,
+    url: "http://good.example/x",
+  },
   { headers: { ":path": "/x", host: "good.example" }, status: 200, url: "http://good.example/x" }, // no :authority
-  { headers: { ":path": "/x", ":authority": "good.example", ":scheme": "https" }, status: 200, url: "http://good.example/x" },
+  {
+    headers: { ":path": "/x", ":authority": "good.example", ":scheme": "https" },
+    status: 200,
+    url: "http://good.example/x",
+  },
   { headers: { ":path": "/x", ":authority": "good.example", host: "evil.example" }, status: 400 },
   { headers: { ":path": "/x", ":authority": "user@evil.example" }, status: 400 },
   { headers: { ":method": "HEAD", ":path": "/x", ":authority": "user@evil.example" }, status: 400 },
@@ -513,7 +561,9 @@ test("requestUrl answers 400 for an authority-form target and for an HTTP/2 requ
 test("requestUrl takes the scheme from the connection and an HTTP/1.0 request's authority from its address", () => {
   const tls = requestUrl(head({ headers: { host: "good.example:443" }, socket: { encrypted: true } }));
   expect(String(tls)).toBe("https://good.example/x");
-  const ipv6 = requestUrl(head({ headers: {}, rawHeaders: [], httpVersionMinor: 0, socket: { localAddress: "::1", localPort: 8080 } }));
+  const ipv6 = requestUrl(
+    head({ headers: {}, rawHeaders: [], httpVersionMinor: 0, socket: { localAddress: "::1", localPort: 8080 } }),
+  );
   expect(String(ipv6)).toBe("http://[::1]:8080/x");
 });
 
@@ -529,7 +579,10 @@ test("Node bridge leaves a header out of the Request when it is connection-speci
         "Upgrade: websocket\r\nHTTP2-Settings: AAMAAABk\r\nX-Kept: yes\r\nConnection: close, TE\r\n\r\n",
     );
     expect(got.status).toBe(200);
-    expect((JSON.parse(got.body) as { headers: Record<string, string> }).headers).toEqual({ host: "good.example", "x-kept": "yes" });
+    expect((JSON.parse(got.body) as { headers: Record<string, string> }).headers).toEqual({
+      host: "good.example",
+      "x-kept": "yes",
+    });
   } finally {
     await server.close();
   }
@@ -555,7 +608,11 @@ for (const node of NODES) {
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     try {
-      await until(() => /^READY \d+ \d+$/m.test(output) || child.exitCode !== null, "the bridge server to start", 20_000);
+      await until(
+        () => /^READY \d+ \d+$/m.test(output) || child.exitCode !== null,
+        "the bridge server to start",
+        20_000,
+      );
       const [, http1Port, http2Port] = /^READY (\d+) (\d+)$/m.exec(output) ?? [];
       expect(http1Port, output).toBeDefined();
       const servers: Record<Protocol, BridgeServer> = {
@@ -576,7 +633,11 @@ for (const node of NODES) {
         expect(child.exitCode, `${JSON.stringify(target.head)}:\n${output}`).toBeNull();
       }
       for (const protocol of PROTOCOLS) {
-        expect(await exchange(servers[protocol], { path: "/ok" })).toMatchObject({ status: 200, body: "ok", outcome: "complete" });
+        expect(await exchange(servers[protocol], { path: "/ok" })).toMatchObject({
+          status: 200,
+          body: "ok",
+          outcome: "complete",
+        });
       }
       expect(output).not.toMatch(/unhandled|uncaught/i);
       expect(child.exitCode).toBeNull();

@@ -14,7 +14,6 @@
 import { EventSource } from "eventsource";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Channel, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
-import { Message } from "edge-sse";
 import { redisBroker, type IoRedisClient, type NodeRedisClient } from "edge-sse/redis";
 import { StorageBroker, type DurableObjectStorageLike } from "edge-sse/durable-object";
 import { datas, EventReader, parseWire } from "../helpers/event-reader.ts";
@@ -27,7 +26,9 @@ import { ChatRoom } from "../../examples/shared/chat-room.ts";
 /** A promise that fails the test when `promise` has not settled within `ms` (a bound, not a timing assertion). */
 async function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Timed out waiting for: ${what}`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`Timed out waiting for: ${what}`)), ms)),
+  );
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -78,7 +79,9 @@ describe("Broker outages: the channel", () => {
     await channel.ready;
     const [first] = [await channel.publish("a"), await channel.publish("b")];
     state.replayDown = true;
-    const response = await channel.response({ request: new Request("http://localhost/", { headers: { "last-event-id": first! } }) });
+    const response = await channel.response({
+      request: new Request("http://localhost/", { headers: { "last-event-id": first! } }),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(response.headers.get("last-event-id")).toBeNull();
@@ -124,7 +127,9 @@ describe("Broker outages: the channel", () => {
     const channel = new Channel({ broker, onError: (error) => errors.push(error) });
     const [first] = [await channel.publish("a"), await channel.publish("b")];
     state.failingReplays.add(2); // The first replay answers; the second one fails once.
-    const reader = new EventReader((await channel.stream({ lastEventId: first!, keepAlive: false })).toReadableStream());
+    const reader = new EventReader(
+      (await channel.stream({ lastEventId: first!, keepAlive: false })).toReadableStream(),
+    );
     await until(() => state.replays === 3, "the second replay, asked again");
     await channel.publish("c");
     expect(datas(await reader.until(2))).toEqual(["b", "c"]);
@@ -147,9 +152,12 @@ describe("Broker outages: the channel", () => {
     });
     await within(channel.ready, "the live feed to start after three failures");
     expect(state.subscribes).toBe(4);
-    expect(errors.map(String)).toEqual([100, 200, 400].map((ms) =>
-      `Error: Cannot start the channel's live feed: the broker's subscribe() failed; trying again in ${ms} ms`
-    ));
+    expect(errors.map(String)).toEqual(
+      [100, 200, 400].map(
+        (ms) =>
+          `Error: Cannot start the channel's live feed: the broker's subscribe() failed; trying again in ${ms} ms`,
+      ),
+    );
     expect(String((errors[0] as Error).cause)).toBe("Error: broker down: subscribe");
     const reader = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
     await reader.started();
@@ -173,7 +181,9 @@ describe("Broker outages: the channel", () => {
     const attempts = state.subscribes;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(state.subscribes).toBe(attempts);
-    await expect(channel.ready).rejects.toThrow(new TypeError("Cannot start the channel's live feed: the channel is closed"));
+    await expect(channel.ready).rejects.toThrow(
+      new TypeError("Cannot start the channel's live feed: the channel is closed"),
+    );
   });
 
   test("Channel.stream while the live feed cannot start answers with the retry hint instead of failing", async () => {
@@ -193,7 +203,13 @@ describe("Broker outages: the channel", () => {
   test("Channel.publish goes to the broker at once while the live feed is still starting", async () => {
     const inner = new MemoryBroker();
     const never = deferred<Unsubscribe>();
-    const channel = new Channel({ broker: { publish: (event) => inner.publish(event), subscribe: () => never.promise, replay: (id) => inner.replay(id) } });
+    const channel = new Channel({
+      broker: {
+        publish: (event) => inner.publish(event),
+        subscribe: () => never.promise,
+        replay: (id) => inner.replay(id),
+      },
+    });
     const id = await within(channel.publish("stored"), "the publish");
     expect(inner.events.map((event) => [event.id, event.data])).toEqual([[id, "stored"]]);
     await within(channel.close(), "close");
@@ -202,7 +218,9 @@ describe("Broker outages: the channel", () => {
   test("Channel.close() ends at once while the broker's subscribe hangs, and ends the subscription that comes late", async () => {
     const late = deferred<Unsubscribe>();
     const unsubscribed = deferred<void>();
-    const channel = new Channel({ broker: { publish: () => "1", subscribe: () => late.promise, replay: () => ({ found: false, events: [] }) } });
+    const channel = new Channel({
+      broker: { publish: () => "1", subscribe: () => late.promise, replay: () => ({ found: false, events: [] }) },
+    });
     await within(channel.close(), "close() while subscribe hangs");
     await expect(channel.ready).rejects.toThrow(TypeError);
     late.resolve(() => unsubscribed.resolve());
@@ -213,15 +231,29 @@ describe("Broker outages: the channel", () => {
   test("A broker whose subscribe gives no function is not retried: ready rejects with a TypeError that says so", async () => {
     const errors: unknown[] = [];
     const channel = new Channel({
-      broker: { publish: () => "1", subscribe: async () => "oops" as never, replay: () => ({ found: false, events: [] }) },
+      broker: {
+        publish: () => "1",
+        subscribe: async () => "oops" as never,
+        replay: () => ({ found: false, events: [] }),
+      },
       onError: (error) => errors.push(error),
     });
-    const expected = new TypeError('Cannot start the channel\'s live feed: the broker\'s subscribe() must return a function (got "oops")');
+    const expected = new TypeError(
+      "Cannot start the channel's live feed: the broker's subscribe() must return a function (got \"oops\")",
+    );
     await expect(channel.ready).rejects.toThrow(expected);
     expect(errors).toEqual([expected]);
     await expect(channel.stream()).rejects.toThrow(expected);
-    expect(() => new Channel({ broker: { publish: () => "1", subscribe: () => 7 as never, replay: () => ({ found: false, events: [] }) } }))
-      .toThrow(new TypeError("Cannot start the channel's live feed: the broker's subscribe() must return a function (got number 7)"));
+    expect(
+      () =>
+        new Channel({
+          broker: { publish: () => "1", subscribe: () => 7 as never, replay: () => ({ found: false, events: [] }) },
+        }),
+    ).toThrow(
+      new TypeError(
+        "Cannot start the channel's live feed: the broker's subscribe() must return a function (got number 7)",
+      ),
+    );
   });
 
   test("The eventsource client, told to retry during a replay outage, reconnects with the same Last-Event-ID and misses nothing", async () => {
@@ -284,10 +316,14 @@ describe("Broker outages: the Redis broker, with stand-in clients", () => {
     const { client, sent } = reconnectingNodeRedis();
     const broker = redisBroker({ client, key: "k", offlineTimeout: 50 });
     await expect(within(Promise.resolve(broker.publish({ data: "x" })), "publish")).rejects.toThrow(
-      new Error('Cannot publish to the Redis stream "k": Redis is not connected (the client has been reconnecting for 50 ms), so nothing was sent'),
+      new Error(
+        'Cannot publish to the Redis stream "k": Redis is not connected (the client has been reconnecting for 50 ms), so nothing was sent',
+      ),
     );
     await expect(within(Promise.resolve(broker.replay("1-0")), "replay")).rejects.toThrow(
-      new Error('Cannot replay the Redis stream "k": Redis is not connected (the client has been reconnecting for 50 ms), so nothing was sent'),
+      new Error(
+        'Cannot replay the Redis stream "k": Redis is not connected (the client has been reconnecting for 50 ms), so nothing was sent',
+      ),
     );
     expect(sent).toEqual([]);
   });
@@ -352,7 +388,9 @@ describe("Broker outages: a Durable Object's storage (StorageBroker, with stand-
     const channel = new Channel({ broker });
     const reader = new EventReader((await channel.stream({ keepAlive: false })).toReadableStream());
     control.put = "throws";
-    await expect(channel.publish("refused")).rejects.toThrow(new Error("Cannot publish: the Durable Object's storage failed (value too large)"));
+    await expect(channel.publish("refused")).rejects.toThrow(
+      new Error("Cannot publish: the Durable Object's storage failed (value too large)"),
+    );
     expect(broker.events).toEqual([]);
     control.put = "works";
     expect(await channel.publish("stored")).toBe("1");
@@ -365,7 +403,10 @@ describe("Broker outages: a Durable Object's storage (StorageBroker, with stand-
     const { storage, control } = flakyStorage();
     const channel = new Channel({ broker: new StorageBroker(storage) });
     control.put = "rejects";
-    const failure = await channel.publish("x").then(() => undefined, (error: unknown) => error);
+    const failure = await channel.publish("x").then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(String(failure)).toBe("Error: Cannot publish: the Durable Object's storage failed (disk full)");
     expect((failure as Error).cause).toEqual(new Error("disk full"));
     await channel.close();
@@ -389,19 +430,27 @@ describe("Bounded bodies: the chat demo", () => {
   /** A body of `total` bytes in 64 KiB pieces that counts how many bytes were pulled from it. */
   function countingBody(total: number): { body: ReadableStream<Uint8Array>; pulled(): number } {
     let pulled = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (pulled >= total) return controller.close();
-        const size = Math.min(65_536, total - pulled);
-        pulled += size;
-        controller.enqueue(new Uint8Array(size).fill(0x20));
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= total) return controller.close();
+          const size = Math.min(65_536, total - pulled);
+          pulled += size;
+          controller.enqueue(new Uint8Array(size).fill(0x20));
+        },
       },
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
     return { body, pulled: () => pulled };
   }
 
   function postRequest(body: ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
-    const init: RequestInit & { duplex: "half" } = { method: "POST", body, duplex: "half", headers: { "content-type": "application/json", ...headers } };
+    const init: RequestInit & { duplex: "half" } = {
+      method: "POST",
+      body,
+      duplex: "half",
+      headers: { "content-type": "application/json", ...headers },
+    };
     return new Request("http://localhost/chat/messages", init);
   }
 
@@ -432,7 +481,10 @@ describe("Presence in the chat's history", () => {
     const ids = [];
     for (const text of ["one", "two", "three"]) ids.push(await room.post({ name: "ada", text }));
     const events = (lastEventId?: string): Request =>
-      new Request("http://localhost/chat/events", lastEventId === undefined ? {} : { headers: { "last-event-id": lastEventId } });
+      new Request(
+        "http://localhost/chat/events",
+        lastEventId === undefined ? {} : { headers: { "last-event-id": lastEventId } },
+      );
     for (let n = 0; n < 1_000; n++) {
       // A client joins at its stream's first read: read once, then hang up.
       const reader = (await room.connect(events())).body!.getReader();
@@ -446,8 +498,16 @@ describe("Presence in the chat's history", () => {
     const reader = new EventReader(response.body!);
     const got = await reader.until(4); // two messages, the latest presence, then its own join (live)
     expect(got.filter((event) => event.event === "edge-sse-gap")).toEqual([]);
-    expect(got.filter((event) => event.event === "chat").map((event) => [event.id, JSON.parse(event.data).text])).toEqual([[ids[1], "two"], [ids[2], "three"]]);
-    expect(got.filter((event) => event.event === "presence").map((event) => JSON.parse(event.data))).toEqual([{ online: 0 }, { online: 1 }]);
+    expect(
+      got.filter((event) => event.event === "chat").map((event) => [event.id, JSON.parse(event.data).text]),
+    ).toEqual([
+      [ids[1], "two"],
+      [ids[2], "three"],
+    ]);
+    expect(got.filter((event) => event.event === "presence").map((event) => JSON.parse(event.data))).toEqual([
+      { online: 0 },
+      { online: 1 },
+    ]);
     await reader.cancel();
     await room.close();
   });

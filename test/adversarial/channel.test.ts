@@ -3,7 +3,7 @@
 // and serializers that throw. Each case names what it guards; the README's "Refusals" lists the rules.
 import { describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
-import { Message, StreamClosedError } from "edge-sse";
+import { Message, type StreamClosedError } from "edge-sse";
 import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
 import { ChannelObject, StorageBroker, type DurableObjectStorageLike } from "edge-sse/durable-object";
 import { EventReader, datas, ids } from "../helpers/event-reader.ts";
@@ -36,12 +36,17 @@ function channelObject(): ChannelObject {
   return new ChannelObject(ctx, {});
 }
 
-async function post(object: ChannelObject, body: object): Promise<{ status: number; body: { id?: string; error?: string } }> {
-  const response = await object.fetch(new Request("http://localhost/", {
-    method: "POST",
-    body: JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  }));
+async function post(
+  object: ChannelObject,
+  body: object,
+): Promise<{ status: number; body: { id?: string; error?: string } }> {
+  const response = await object.fetch(
+    new Request("http://localhost/", {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    }),
+  );
   return { status: response.status, body: (await response.json()) as { id?: string; error?: string } };
 }
 
@@ -334,25 +339,35 @@ describe("streams and close()", () => {
     ["a memory broker, with replay", false, "unknown"],
     ["a broker that answers later, no replay", true, undefined],
     ["a broker that answers later, with replay", true, "unknown"],
-  ])("stream() racing close() (%s) rejects with a TypeError or gives a stream that ends at once", async (_name, remote, lastEventId) => {
-    const inner = new MemoryBroker();
-    const broker: ChannelBroker = remote
-      ? { publish: (e) => inner.publish(e), subscribe: async (l) => inner.subscribe(l), replay: async (id) => inner.replay(id) }
-      : inner;
-    const channel = new Channel({ broker });
-    const streaming = channel.stream({ keepAlive: false, ...(lastEventId === undefined ? {} : { lastEventId }) });
-    const closing = channel.close();
-    const outcome = await streaming.then((stream) => stream, (error: unknown) => error);
-    await closing;
-    if (outcome instanceof TypeError) {
-      expect(outcome.message).toBe("Cannot subscribe: the channel is closed");
-    } else {
-      const reader = new EventReader((outcome as Awaited<typeof streaming>).toReadableStream());
-      await reader.rest();
-      expect(reader.done).toBe(true);
-    }
-    expect(channel.subscriberCount).toBe(0);
-  });
+  ])(
+    "stream() racing close() (%s) rejects with a TypeError or gives a stream that ends at once",
+    async (_name, remote, lastEventId) => {
+      const inner = new MemoryBroker();
+      const broker: ChannelBroker = remote
+        ? {
+            publish: (e) => inner.publish(e),
+            subscribe: async (l) => inner.subscribe(l),
+            replay: async (id) => inner.replay(id),
+          }
+        : inner;
+      const channel = new Channel({ broker });
+      const streaming = channel.stream({ keepAlive: false, ...(lastEventId === undefined ? {} : { lastEventId }) });
+      const closing = channel.close();
+      const outcome = await streaming.then(
+        (stream) => stream,
+        (error: unknown) => error,
+      );
+      await closing;
+      if (outcome instanceof TypeError) {
+        expect(outcome.message).toBe("Cannot subscribe: the channel is closed");
+      } else {
+        const reader = new EventReader((outcome as Awaited<typeof streaming>).toReadableStream());
+        await reader.rest();
+        expect(reader.done).toBe(true);
+      }
+      expect(channel.subscriberCount).toBe(0);
+    },
+  );
 
   test("a publish made while the broker's feed is starting goes to the broker at once, and one after close() is refused", async () => {
     const inner = new MemoryBroker();
@@ -377,7 +392,11 @@ describe("hooks, filters and serializers that throw", () => {
   test("a filter that throws is reported, and the other subscribers get every event", async () => {
     const onError = vi.fn();
     const channel = new Channel({ onError });
-    const throwing = await subscribe(channel, { filter: () => { throw new Error("bad filter"); } });
+    const throwing = await subscribe(channel, {
+      filter: () => {
+        throw new Error("bad filter");
+      },
+    });
     const other = await subscribe(channel);
     const published = [await channel.publish("a"), await channel.publish("b")];
     expect(ids(await other.until(2))).toEqual(published);
@@ -389,8 +408,16 @@ describe("hooks, filters and serializers that throw", () => {
   test("an onError that throws too does not stop the event from reaching the other subscribers", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
-      const channel = new Channel({ onError: () => { throw new Error("onError fails too"); } });
-      await subscribe(channel, { filter: () => { throw new Error("bad filter"); } });
+      const channel = new Channel({
+        onError: () => {
+          throw new Error("onError fails too");
+        },
+      });
+      await subscribe(channel, {
+        filter: () => {
+          throw new Error("bad filter");
+        },
+      });
       const other = await subscribe(channel);
       const id = await channel.publish("for everyone");
       expect(ids(await other.until(1))).toEqual([id]);
@@ -405,8 +432,12 @@ describe("hooks, filters and serializers that throw", () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const channel = new Channel({
-        onJoin: () => { throw new Error("onJoin fails"); },
-        onError: () => { throw new Error("onError fails"); },
+        onJoin: () => {
+          throw new Error("onJoin fails");
+        },
+        onError: () => {
+          throw new Error("onError fails");
+        },
       });
       const reader = await subscribe(channel);
       await reader.readOnce();
@@ -423,7 +454,12 @@ describe("hooks, filters and serializers that throw", () => {
 
   test("an onLeave that throws is reported; the channel goes on", async () => {
     const onError = vi.fn();
-    const channel = new Channel({ onError, onLeave: () => { throw new Error("onLeave fails"); } });
+    const channel = new Channel({
+      onError,
+      onLeave: () => {
+        throw new Error("onLeave fails");
+      },
+    });
     const leaving = await subscribe(channel);
     const staying = await subscribe(channel);
     await leaving.cancel();
@@ -444,7 +480,12 @@ describe("hooks, filters and serializers that throw", () => {
     };
     const onError = vi.fn();
     const channel = new Channel({ broker, onError });
-    await subscribe(channel, { filter: (event) => { (event as { event?: string }).event = "hidden"; return true; } });
+    await subscribe(channel, {
+      filter: (event) => {
+        (event as { event?: string }).event = "hidden";
+        return true;
+      },
+    });
     const chat = await subscribe(channel, { filter: "chat" });
     const id = await channel.publish(Message.data("hi").event("chat"));
     expect(ids(await chat.until(1))).toEqual([id]);
@@ -477,8 +518,16 @@ describe("hooks, filters and serializers that throw", () => {
     };
     const channel = new Channel({ serialize });
     const reader = await subscribe(channel);
-    await expect(channel.publish({ bad: true })).rejects.toThrow(/^Cannot encode message: `serialize` threw for an object \(cannot serialize\)/);
-    await expect(channel.publish({ toServerSentEvent: () => { throw new Error("no form"); } })).rejects.toThrow("no form");
+    await expect(channel.publish({ bad: true })).rejects.toThrow(
+      /^Cannot encode message: `serialize` threw for an object \(cannot serialize\)/,
+    );
+    await expect(
+      channel.publish({
+        toServerSentEvent: () => {
+          throw new Error("no form");
+        },
+      }),
+    ).rejects.toThrow("no form");
     const id = await channel.publish({ fine: true });
     expect(await reader.until(1)).toEqual([{ id, event: undefined, data: '{"fine":true}' }]);
     await channel.close();
@@ -487,7 +536,9 @@ describe("hooks, filters and serializers that throw", () => {
   test("publish(undefined) rejects with a TypeError and publishes nothing", async () => {
     const broker = new MemoryBroker();
     const channel = new Channel({ broker });
-    await expect(channel.publish(undefined)).rejects.toThrow(/^Cannot encode message: undefined has no event-stream form/);
+    await expect(channel.publish(undefined)).rejects.toThrow(
+      /^Cannot encode message: undefined has no event-stream form/,
+    );
     expect(broker.events).toEqual([]);
     await channel.close();
   });

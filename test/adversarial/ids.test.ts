@@ -147,7 +147,10 @@ test("Channel publish rejects each refused id, and a Message of another copy of 
     });
     const converted = { toServerSentEvent: () => foreign };
     for (const item of [foreign, converted]) {
-      const error = await channel.publish(item).then(() => undefined, (error: unknown) => error);
+      const error = await channel.publish(item).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(error, JSON.stringify(id).slice(0, 40)).toBeInstanceOf(TypeError);
       expect((error as TypeError).message).toMatch(/`id` must/);
     }
@@ -165,7 +168,9 @@ test("Channel never sends a forged Message's invalid id: publish checks it again
     value: Object.freeze({ data: "forged", id: "a\u0001b", event: undefined, retry: undefined, comment: undefined }),
   });
   await expect(channel.publish(forged)).rejects.toThrow(
-    new TypeError('Cannot create message: `id` must not contain control characters, which HTTP refuses or alters: U+0001 at 1 (got "a\\u0001b")'),
+    new TypeError(
+      'Cannot create message: `id` must not contain control characters, which HTTP refuses or alters: U+0001 at 1 (got "a\\u0001b")',
+    ),
   );
   await channel.publish("after");
   expect((await reader.until(1)).map((event) => event.data)).toEqual(["after"]);
@@ -182,8 +187,11 @@ function memoryState(): DurableObjectStateLike {
   return {
     storage: {
       get: async (key) => data.get(key),
-      list: async ({ prefix }) => new Map([...data].filter(([key]) => key.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1))),
-      put: async (entries) => void Object.entries(entries).forEach(([key, value]) => data.set(key, value)),
+      list: async ({ prefix }) =>
+        new Map([...data].filter(([key]) => key.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1))),
+      put: async (entries) => {
+        for (const [key, value] of Object.entries(entries)) data.set(key, value);
+      },
       delete: async (keys) => keys.filter((key) => data.delete(key)).length,
     },
     blockConcurrencyWhile: (callback) => callback(),
@@ -199,7 +207,10 @@ test("A Durable Object's POST body with a refused id gets 400 with an error that
   for (const [, id, rule] of REFUSED_IDS) {
     // JSON carries every one of them: control characters and lone surrogates as \u escapes.
     const body = JSON.stringify({ data: "x", id });
-    expect(await readPublishBody(postJson(body), 65_536)).toEqual({ status: 400, error: expect.stringContaining(`Cannot publish: \`id\` must`) });
+    expect(await readPublishBody(postJson(body), 65_536)).toEqual({
+      status: 400,
+      error: expect.stringContaining(`Cannot publish: \`id\` must`),
+    });
     const response = await object.fetch(postJson(body));
     expect(response.status, JSON.stringify(id).slice(0, 40)).toBe(400);
     const { error } = (await response.json()) as { error: string };
@@ -239,14 +250,23 @@ beforeAll(async () => {
   await channel.publish(Message.data("an id with …").id("\u2026"));
   await channel.publish(Message.data("after").id("last"));
   // A larger header limit than Node's 16 KiB default, so that 20 KB values reach the handler.
-  server = createServer({ maxHeaderSize: 256 * 1024 }, toNodeListener(async (request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/channel") return channel.response({ request, keepAlive: false });
-    if (pathname === "/echo") return echoChannel.response({ request, keepAlive: false });
-    return new DataStream(async function* ({ lastEventId }) {
-      yield Message.json({ lastEventId: lastEventId ?? null });
-    }, { request, keepAlive: false }).toResponse();
-  }, { onError: (error) => handlerErrors.push(error) }));
+  server = createServer(
+    { maxHeaderSize: 256 * 1024 },
+    toNodeListener(
+      async (request) => {
+        const { pathname } = new URL(request.url);
+        if (pathname === "/channel") return channel.response({ request, keepAlive: false });
+        if (pathname === "/echo") return echoChannel.response({ request, keepAlive: false });
+        return new DataStream(
+          async function* ({ lastEventId }) {
+            yield Message.json({ lastEventId: lastEventId ?? null });
+          },
+          { request, keepAlive: false },
+        ).toResponse();
+      },
+      { onError: (error) => handlerErrors.push(error) },
+    ),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -288,10 +308,14 @@ for (const [label, bytes, lastEventId] of HEADER_BYTES) {
 }
 
 test("A channel replays after a non-ASCII id sent as UTF-8 bytes, with no gap marker and the id percent-encoded in the header", async () => {
-  const response = await fetch(`http://127.0.0.1:${port}/channel`, { headers: { "last-event-id": "\u00E2\u0080\u00A6" } });
+  const response = await fetch(`http://127.0.0.1:${port}/channel`, {
+    headers: { "last-event-id": "\u00E2\u0080\u00A6" },
+  });
   expect(response.headers.get("last-event-id")).toBe("%E2%80%A6");
   const reader = new EventReader(response.body!);
-  expect((await reader.until(1)).map(({ event, id, data }) => ({ event, id, data }))).toEqual([{ event: undefined, id: "last", data: "after" }]);
+  expect((await reader.until(1)).map(({ event, id, data }) => ({ event, id, data }))).toEqual([
+    { event: undefined, id: "last", data: "after" },
+  ]);
   await reader.cancel();
 });
 
@@ -303,7 +327,10 @@ for (const [label, query, decoded] of QUERY_VALUES) {
     expect(value).toMatch(VALID_HEADER);
     expect(decodeURIComponent(value)).toBe(decoded);
     const unknown = await rawGet(port, `/channel?lastEventId=${query}`);
-    expect([unknown.status, unknown.headers.get("last-event-id")]).toEqual([200, query === "%E2%80%A6" ? "%E2%80%A6" : "earliest"]);
+    expect([unknown.status, unknown.headers.get("last-event-id")]).toEqual([
+      200,
+      query === "%E2%80%A6" ? "%E2%80%A6" : "earliest",
+    ]);
   });
 }
 
@@ -331,7 +358,7 @@ test("The last-event-id header is the id itself for ids made of what encodeURICo
   }
 });
 
-test("The query parameter is decoded from UTF-8 once: a percent-encoded \"Ã©\" stays \"Ã©\"", async () => {
+test('The query parameter is decoded from UTF-8 once: a percent-encoded "Ã©" stays "Ã©"', async () => {
   const head = await rawGet(port, "/echo?lastEventId=%C3%83%C2%A9"); // "Ã©" percent-encoded
   expect(decodeURIComponent(head.headers.get("last-event-id")!)).toBe("\u00C3\u00A9");
 });
@@ -354,7 +381,9 @@ test("A Last-Event-ID over Node's default 16 KiB header limit is refused with 43
   const plain = createServer(toNodeListener(() => new Response("never")));
   await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
   try {
-    const head = await rawGet((plain.address() as AddressInfo).port, "/", [headerLine("Last-Event-ID", [...Buffer.from("x".repeat(20_000))])]);
+    const head = await rawGet((plain.address() as AddressInfo).port, "/", [
+      headerLine("Last-Event-ID", [...Buffer.from("x".repeat(20_000))]),
+    ]);
     expect(head.status).toBe(431);
   } finally {
     plain.closeAllConnections();

@@ -20,7 +20,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const never = new Promise<never>(() => {});
 
 /** A request whose signal is `signal`, as Node's bridge and servers hand one over: no Request made. */
-const requestWith = (signal: AbortSignal, headers: Record<string, string> = {}) => ({ headers: new Headers(headers), signal });
+const requestWith = (signal: AbortSignal, headers: Record<string, string> = {}) => ({
+  headers: new Headers(headers),
+  signal,
+});
 
 describe("a body that is never read", () => {
   test("DataStream leaves no timer, no listener and no running producer when 2,000 responses are built and dropped unread", async () => {
@@ -30,15 +33,18 @@ describe("a body that is never read", () => {
     let producerStarts = 0;
     (() => {
       for (let i = 0; i < 2_000; i++) {
-        const response = new DataStream((ctx: StreamContext) => {
-          producerStarts++;
-          return (async function* () {
-            for (;;) {
-              yield "tick";
-              await ctx.sleep(1_000);
-            }
-          })();
-        }, { request: requestWith(client.signal) }).toResponse();
+        const response = new DataStream(
+          (ctx: StreamContext) => {
+            producerStarts++;
+            return (async function* () {
+              for (;;) {
+                yield "tick";
+                await ctx.sleep(1_000);
+              }
+            })();
+          },
+          { request: requestWith(client.signal) },
+        ).toResponse();
         counter.watch(response);
       }
     })();
@@ -55,15 +61,22 @@ describe("a body that is never read", () => {
     const client = new AbortController();
     const timersBefore = activeTimers();
     let producerStarts = 0;
-    const response = new DataStream(() => {
-      producerStarts++;
-      return ["a"];
-    }, { request: requestWith(client.signal) }).toResponse();
+    const response = new DataStream(
+      () => {
+        producerStarts++;
+        return ["a"];
+      },
+      { request: requestWith(client.signal) },
+    ).toResponse();
     await flushMicrotasks();
-    expect([producerStarts, activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([0, 0, 0]);
+    expect([producerStarts, activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([
+      0, 0, 0,
+    ]);
     const reader = response.body!.getReader();
     expect(await readChunk(reader)).toBe(":\n\n");
-    expect([producerStarts, activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([1, 1, 1]);
+    expect([producerStarts, activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([
+      1, 1, 1,
+    ]);
     expect(await readChunk(reader)).toBe("data: a\n\n");
     expect(await readChunk(reader)).toBeUndefined();
     expect([activeTimers() - timersBefore, getEventListeners(client.signal, "abort").length]).toEqual([0, 0]);
@@ -85,7 +98,9 @@ describe("a body that is never read", () => {
 
   test("DataStream never runs its producer when the request's signal aborts after the response is made and before the first read", async () => {
     const client = new AbortController();
-    const producer = vi.fn(async function* () { yield "never"; });
+    const producer = vi.fn(async function* () {
+      yield "never";
+    });
     const onClose = vi.fn();
     const response = new DataStream(producer, { request: requestWith(client.signal), onClose }).toResponse();
     client.abort(new Error("gone before reading"));
@@ -107,21 +122,29 @@ describe("a body that is never read", () => {
   });
 
   test("DataStream sends what a push producer sends while it starts after the first bytes, and in one chunk", async () => {
-    const chunks = await collectChunks(new DataStream((ctx: StreamContext) => {
-      ctx.send("a");
-      ctx.send(Message.data("b").id("2"));
-      ctx.close();
-    }, { retry: 100, keepAlive: false }).toReadableStream());
+    const chunks = await collectChunks(
+      new DataStream(
+        (ctx: StreamContext) => {
+          ctx.send("a");
+          ctx.send(Message.data("b").id("2"));
+          ctx.close();
+        },
+        { retry: 100, keepAlive: false },
+      ).toReadableStream(),
+    );
     expect(chunks).toEqual(["retry: 100\n\n", "data: a\n\nid: 2\ndata: b\n\n"]);
     expect(parseWire(chunks).events.map((event) => event.data)).toEqual(["a", "b"]);
   });
 
   test("DataStream gives a producer that starts at the first read the request's Last-Event-ID", async () => {
     const seen: Array<string | undefined> = [];
-    const response = new DataStream(async function* ({ lastEventId }) {
-      seen.push(lastEventId);
-      yield "x";
-    }, { request: { headers: { "last-event-id": "41" } }, keepAlive: false }).toResponse();
+    const response = new DataStream(
+      async function* ({ lastEventId }) {
+        seen.push(lastEventId);
+        yield "x";
+      },
+      { request: { headers: { "last-event-id": "41" } }, keepAlive: false },
+    ).toResponse();
     expect(seen).toEqual([]);
     expect(await response.text()).toBe(":\n\ndata: x\n\n");
     expect(seen).toEqual(["41"]);
@@ -135,10 +158,13 @@ describe("toResponse with an init that Response refuses", () => {
     for (const status of refusedStatuses) {
       let producerStarts = 0;
       const timersBefore = activeTimers();
-      const stream = new DataStream(() => {
-        producerStarts++;
-        return ["after the fix"];
-      }, { keepAlive: 1_000 });
+      const stream = new DataStream(
+        () => {
+          producerStarts++;
+          return ["after the fix"];
+        },
+        { keepAlive: 1_000 },
+      );
       expect(() => stream.toResponse({ status } as ResponseInit)).toThrow(
         /^Cannot make a Response: `init.status` must be an integer from 200 to 599, not 204, 205 or 304 \(got /,
       );
@@ -148,9 +174,11 @@ describe("toResponse with an init that Response refuses", () => {
       const text = await stream.toResponse({ status: 202 }).text();
       expect(text).toBe(":\n\ndata: after the fix\n\n");
     }
-    expect(() => new DataStream([]).toResponse({ status: 204 })).toThrow(new TypeError(
-      "Cannot make a Response: `init.status` must be an integer from 200 to 599, not 204, 205 or 304 (got number 204)",
-    ));
+    expect(() => new DataStream([]).toResponse({ status: 204 })).toThrow(
+      new TypeError(
+        "Cannot make a Response: `init.status` must be an integer from 200 to 599, not 204, 205 or 304 (got number 204)",
+      ),
+    );
   });
 
   test("toResponse throws a TypeError naming init.statusText when it is not a reason phrase", () => {
@@ -159,9 +187,11 @@ describe("toResponse with an init that Response refuses", () => {
         /^Cannot make a Response: `init.statusText` must be Latin-1 without control characters \(got /,
       );
     }
-    expect(() => new DataStream([]).toResponse({ statusText: "a\nb" })).toThrow(new TypeError(
-      'Cannot make a Response: `init.statusText` must be Latin-1 without control characters (got "a\\nb")',
-    ));
+    expect(() => new DataStream([]).toResponse({ statusText: "a\nb" })).toThrow(
+      new TypeError(
+        'Cannot make a Response: `init.statusText` must be Latin-1 without control characters (got "a\\nb")',
+      ),
+    );
   });
 
   test("toResponse refuses exactly the integer statuses and string status texts that Response refuses with a body", async () => {
@@ -175,7 +205,8 @@ describe("toResponse with an init that Response refuses", () => {
     for (const statusText of texts) {
       const ours = throws(() => new DataStream([]).toResponse({ statusText }));
       const platform = throws(() => new Response("body", { statusText }));
-      if (ours !== platform) mismatches.push(`statusText ${JSON.stringify(statusText)}: ours ${ours}, Response ${platform}`);
+      if (ours !== platform)
+        mismatches.push(`statusText ${JSON.stringify(statusText)}: ours ${ours}, Response ${platform}`);
     }
     expect(mismatches).toEqual([]);
   });
@@ -196,11 +227,16 @@ describe("a producer that does not finish when its stream ends", () => {
     `DataStream: the producer did not finish within ${ms} ms of the stream's end`;
 
   /** Cancels after reading `reads` chunks, and tracks when cancel() settles. */
-  async function cancelAfter(body: ReadableStream<Uint8Array>, reads: number): Promise<{ settled(): boolean; done: Promise<void> }> {
+  async function cancelAfter(
+    body: ReadableStream<Uint8Array>,
+    reads: number,
+  ): Promise<{ settled(): boolean; done: Promise<void> }> {
     const reader = body.getReader();
     for (let i = 0; i < reads; i++) await readChunk(reader);
     let settled = false;
-    const done = reader.cancel("bye").then(() => { settled = true; });
+    const done = reader.cancel("bye").then(() => {
+      settled = true;
+    });
     return { settled: () => settled, done };
   }
 
@@ -208,10 +244,13 @@ describe("a producer that does not finish when its stream ends", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const onError = vi.fn();
     const onClose = vi.fn();
-    const body = new DataStream(async function* () {
-      yield "a";
-      await never; // ignores ctx.signal
-    }, { keepAlive: false, cleanupTimeout: 1_000, onError, onClose }).toReadableStream();
+    const body = new DataStream(
+      async function* () {
+        yield "a";
+        await never; // ignores ctx.signal
+      },
+      { keepAlive: false, cleanupTimeout: 1_000, onError, onClose },
+    ).toReadableStream();
     const cancel = await cancelAfter(body, 2);
     await vi.advanceTimersByTimeAsync(999);
     expect([cancel.settled(), onClose.mock.calls.length, onError.mock.calls.length]).toEqual([false, 0, 0]);
@@ -227,14 +266,17 @@ describe("a producer that does not finish when its stream ends", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const onError = vi.fn();
     const onClose = vi.fn();
-    const body = new DataStream(async function* () {
-      try {
-        yield "a";
-        yield "b";
-      } finally {
-        await never;
-      }
-    }, { keepAlive: false, onError, onClose }).toReadableStream();
+    const body = new DataStream(
+      async function* () {
+        try {
+          yield "a";
+          yield "b";
+        } finally {
+          await never;
+        }
+      },
+      { keepAlive: false, onError, onClose },
+    ).toReadableStream();
     const cancel = await cancelAfter(body, 2);
     await vi.advanceTimersByTimeAsync(4_999);
     expect([cancel.settled(), onClose.mock.calls.length]).toEqual([false, 0]);
@@ -268,13 +310,24 @@ describe("a producer that does not finish when its stream ends", () => {
     const onError = vi.fn();
     const onClose = vi.fn();
     const failure = new RangeError("cannot serialize");
-    const body = new DataStream(async function* () {
-      try {
-        yield { bad: true };
-      } finally {
-        await never;
-      }
-    }, { keepAlive: false, cleanupTimeout: 100, onError, onClose, serialize: () => { throw failure; } }).toReadableStream();
+    const body = new DataStream(
+      async function* () {
+        try {
+          yield { bad: true };
+        } finally {
+          await never;
+        }
+      },
+      {
+        keepAlive: false,
+        cleanupTimeout: 100,
+        onError,
+        onClose,
+        serialize: () => {
+          throw failure;
+        },
+      },
+    ).toReadableStream();
     const reading = collectText(body);
     await vi.advanceTimersByTimeAsync(100);
     expect(await reading).toBe(":\n\n");
@@ -288,14 +341,17 @@ describe("a producer that does not finish when its stream ends", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const onError = vi.fn();
     const onClose = vi.fn();
-    const body = new DataStream(async function* ({ sleep }) {
-      try {
-        yield "a";
-        await sleep(60_000);
-      } finally {
-        await Promise.resolve();
-      }
-    }, { keepAlive: false, onError, onClose }).toReadableStream();
+    const body = new DataStream(
+      async function* ({ sleep }) {
+        try {
+          yield "a";
+          await sleep(60_000);
+        } finally {
+          await Promise.resolve();
+        }
+      },
+      { keepAlive: false, onError, onClose },
+    ).toReadableStream();
     const cancel = await cancelAfter(body, 2);
     await cancel.done;
     expect(onClose).toHaveBeenCalledTimes(1);
@@ -308,7 +364,14 @@ describe("delays past the longest timer", () => {
   test("ctx.sleep refuses a delay past 2^31 - 1 ms, which a timer would fire at once, and starts no timer", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     let context: StreamContext | undefined;
-    const reader = new DataStream((ctx) => { context = ctx; }, { keepAlive: false }).toReadableStream().getReader();
+    const reader = new DataStream(
+      (ctx) => {
+        context = ctx;
+      },
+      { keepAlive: false },
+    )
+      .toReadableStream()
+      .getReader();
     await readChunk(reader);
     for (const ms of [2 ** 31, 30 * 86_400_000, Infinity]) {
       await expect(context!.sleep(ms)).rejects.toThrow(
@@ -322,10 +385,19 @@ describe("delays past the longest timer", () => {
   test("ctx.sleep waits the whole of the longest delay a timer takes", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     let context: StreamContext | undefined;
-    const reader = new DataStream((ctx) => { context = ctx; }, { keepAlive: false }).toReadableStream().getReader();
+    const reader = new DataStream(
+      (ctx) => {
+        context = ctx;
+      },
+      { keepAlive: false },
+    )
+      .toReadableStream()
+      .getReader();
     await readChunk(reader);
     let woke = false;
-    void context!.sleep(MAX_TIMER_MS).then(() => { woke = true; });
+    void context!.sleep(MAX_TIMER_MS).then(() => {
+      woke = true;
+    });
     await vi.advanceTimersByTimeAsync(MAX_TIMER_MS - 1);
     expect(woke).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
@@ -335,22 +407,34 @@ describe("delays past the longest timer", () => {
 
   test("DataStream refuses a keepAlive or cleanupTimeout past the longest timer, which would fire at once", () => {
     expect(() => new DataStream([], { keepAlive: 2 ** 31 })).toThrow(
-      new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)"),
+      new TypeError(
+        "Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)",
+      ),
     );
     expect(() => new DataStream([], { cleanupTimeout: 30 * 86_400_000 })).toThrow(
-      new TypeError("Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got number 2592000000)"),
+      new TypeError(
+        "Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got number 2592000000)",
+      ),
     );
   });
 
   test("DataStream pings after keepAlive ms at the longest timer delay, not at once", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const reader = new DataStream(async function* ({ sleep }) {
-      await sleep(MAX_TIMER_MS);
-    }, { keepAlive: MAX_TIMER_MS }).toReadableStream().getReader();
+    const reader = new DataStream(
+      // biome-ignore lint/correctness/useYield: a source that only waits is what is tested
+      async function* ({ sleep }) {
+        await sleep(MAX_TIMER_MS);
+      },
+      { keepAlive: MAX_TIMER_MS },
+    )
+      .toReadableStream()
+      .getReader();
     expect(await readChunk(reader)).toBe(":\n\n");
     const next = readChunk(reader);
     let got: string | undefined;
-    void next.then((text) => { got = text; });
+    void next.then((text) => {
+      got = text;
+    });
     await vi.advanceTimersByTimeAsync(MAX_TIMER_MS - 1);
     expect(got).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
@@ -360,8 +444,16 @@ describe("delays past the longest timer", () => {
 });
 
 describe("Set-Cookie through the header merge", () => {
-  const optionCookies: HeadersInit = [["set-cookie", "a=1; Path=/"], ["Set-Cookie", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"], ["x-kept", "options"]];
-  const initCookies = new Headers([["set-cookie", "c=3"], ["set-cookie", "d=4; HttpOnly"], ["x-kept", "init"]]);
+  const optionCookies: HeadersInit = [
+    ["set-cookie", "a=1; Path=/"],
+    ["Set-Cookie", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"],
+    ["x-kept", "options"],
+  ];
+  const initCookies = new Headers([
+    ["set-cookie", "c=3"],
+    ["set-cookie", "d=4; HttpOnly"],
+    ["x-kept", "init"],
+  ]);
   const all = ["a=1; Path=/", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT", "c=3", "d=4; HttpOnly"];
 
   test("toResponse keeps every Set-Cookie of options.headers and init.headers, and later layers still win for other headers", () => {
@@ -379,7 +471,9 @@ describe("Set-Cookie through the header merge", () => {
   });
 
   test("toResponse sends every Set-Cookie over HTTP through edge-sse/node", async () => {
-    const server = await serveNode(() => new DataStream(["x"], { headers: optionCookies, keepAlive: false }).toResponse({ headers: initCookies }));
+    const server = await serveNode(() =>
+      new DataStream(["x"], { headers: optionCookies, keepAlive: false }).toResponse({ headers: initCookies }),
+    );
     try {
       const response = await fetch(server.url);
       expect(response.headers.getSetCookie()).toEqual(all);
@@ -392,19 +486,31 @@ describe("Set-Cookie through the header merge", () => {
 
 describe("a Message returned by onError", () => {
   const brand = Symbol.for("edge-sse.Message");
-  const fields = (init: Record<string, unknown>) => ({ data: undefined, event: undefined, id: undefined, retry: undefined, comment: undefined, ...init });
+  const fields = (init: Record<string, unknown>) => ({
+    data: undefined,
+    event: undefined,
+    id: undefined,
+    retry: undefined,
+    comment: undefined,
+    ...init,
+  });
 
   async function replyOf(reply: unknown, onErrorCalls: unknown[][] = []): Promise<string> {
-    return collectText(new DataStream(async function* () {
-      yield "before";
-      throw new Error("boom");
-    }, {
-      keepAlive: false,
-      onError: (error) => {
-        onErrorCalls.push([error]);
-        return onErrorCalls.length === 1 ? reply as Message : undefined;
-      },
-    }).toReadableStream());
+    return collectText(
+      new DataStream(
+        async function* () {
+          yield "before";
+          throw new Error("boom");
+        },
+        {
+          keepAlive: false,
+          onError: (error) => {
+            onErrorCalls.push([error]);
+            return onErrorCalls.length === 1 ? (reply as Message) : undefined;
+          },
+        },
+      ).toReadableStream(),
+    );
   }
 
   test("DataStream sends nothing of a forged Message whose fields would inject an event, and reports why", async () => {
@@ -414,13 +520,20 @@ describe("a Message returned by onError", () => {
     expect(text).toBe(":\n\ndata: before\n\n");
     expect(parseWire(text).events.map((event) => event.data)).toEqual(["before"]);
     expect(calls).toHaveLength(2);
-    expect(calls[1]![0]).toEqual(new TypeError(
-      'Cannot create message: `event` must not contain a line break (got "x\\ndata: injected\\n\\nevent: evil")',
-    ));
+    expect(calls[1]![0]).toEqual(
+      new TypeError(
+        'Cannot create message: `event` must not contain a line break (got "x\\ndata: injected\\n\\nevent: evil")',
+      ),
+    );
   });
 
   test("DataStream sends nothing of a forged Message with a bad id, retry or unknown field, and reports each", async () => {
-    for (const bad of [fields({ id: "1\r2", data: "x" }), fields({ retry: -1, data: "x" }), { data: "x", extra: "field" }, fields({})]) {
+    for (const bad of [
+      fields({ id: "1\r2", data: "x" }),
+      fields({ retry: -1, data: "x" }),
+      { data: "x", extra: "field" },
+      fields({}),
+    ]) {
       const calls: unknown[][] = [];
       expect(await replyOf({ [brand]: true, fields: bad }, calls)).toBe(":\n\ndata: before\n\n");
       expect(calls).toHaveLength(2);
@@ -430,7 +543,12 @@ describe("a Message returned by onError", () => {
 
   test("DataStream reports a forged Message whose fields getter throws, and sends nothing of it", async () => {
     const calls: unknown[][] = [];
-    const broken = { [brand]: true, get fields(): never { throw new Error("no fields"); } };
+    const broken = {
+      [brand]: true,
+      get fields(): never {
+        throw new Error("no fields");
+      },
+    };
     expect(await replyOf(broken, calls)).toBe(":\n\ndata: before\n\n");
     expect(calls[1]).toEqual([new Error("no fields")]);
   });
@@ -446,11 +564,27 @@ describe("listeners and waiters that could outlive their stream", () => {
     const shutdown = new AbortController();
     const request = requestWith(shutdown.signal);
     await collectText(new DataStream(["done"], { request }).toReadableStream());
-    const cancelled = new DataStream(async function* ({ sleep }) { yield "a"; await sleep(60_000); }, { request }).toReadableStream().getReader();
+    const cancelled = new DataStream(
+      async function* ({ sleep }) {
+        yield "a";
+        await sleep(60_000);
+      },
+      { request },
+    )
+      .toReadableStream()
+      .getReader();
     await readChunk(cancelled);
     expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(1);
     await cancelled.cancel();
-    await collectText(new DataStream(async function* () { yield "x"; throw new Error("failed"); }, { request, onError: () => {} }).toReadableStream());
+    await collectText(
+      new DataStream(
+        async function* () {
+          yield "x";
+          throw new Error("failed");
+        },
+        { request, onError: () => {} },
+      ).toReadableStream(),
+    );
     expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
   });
 
@@ -463,10 +597,15 @@ describe("listeners and waiters that could outlive their stream", () => {
 
   test("ctx.ready and ctx.sleep waiters reject, and the pending read ends, when the body is cancelled", async () => {
     let context: StreamContext | undefined;
-    const reader = new DataStream((ctx) => {
-      context = ctx;
-      ctx.send("x".repeat(100));
-    }, { keepAlive: false, highWaterMark: 10 }).toReadableStream().getReader();
+    const reader = new DataStream(
+      (ctx) => {
+        context = ctx;
+        ctx.send("x".repeat(100));
+      },
+      { keepAlive: false, highWaterMark: 10 },
+    )
+      .toReadableStream()
+      .getReader();
     await readChunk(reader);
     const ready = context!.ready;
     const sleeping = context!.sleep(60_000);

@@ -53,21 +53,26 @@ function serveChat(handler: FetchHandler): ChatServer {
   const resumes: Resume[] = [];
   const posts: Post[] = [];
   let gate: Deferred<void> | undefined;
-  const serveDoor = (door: string): FetchHandler => async (request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/chat/messages") {
+  const serveDoor =
+    (door: string): FetchHandler =>
+    async (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === "/chat/messages") {
+        const response = await handler(request);
+        const answer = (await response
+          .clone()
+          .json()
+          .catch(() => ({}))) as { id?: string };
+        posts.push({ door, status: response.status, id: answer.id });
+        return response;
+      }
+      const lastEventId = request.headers.get("last-event-id");
+      if (pathname !== "/chat/events" || lastEventId === null) return handler(request);
+      await gate?.promise;
       const response = await handler(request);
-      const answer = (await response.clone().json().catch(() => ({}))) as { id?: string };
-      posts.push({ door, status: response.status, id: answer.id });
+      resumes.push({ door, lastEventId, replayedFrom: response.headers.get("last-event-id") });
       return response;
-    }
-    const lastEventId = request.headers.get("last-event-id");
-    if (pathname !== "/chat/events" || lastEventId === null) return handler(request);
-    await gate?.promise;
-    const response = await handler(request);
-    resumes.push({ door, lastEventId, replayedFrom: response.headers.get("last-event-id") });
-    return response;
-  };
+    };
   return {
     resumes,
     posts,
@@ -156,32 +161,44 @@ async function post(url: string, name: string, text: string): Promise<void> {
 function linesOf(page: BrowserPage): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll("#messages li")].map((line) =>
-      line.classList.contains("gap") ? "(gap)" : line.querySelector(".text")?.textContent ?? "(no text)"
-    )
+      line.classList.contains("gap") ? "(gap)" : (line.querySelector(".text")?.textContent ?? "(no text)"),
+    ),
   );
 }
 
 /** Waits until the message list is exactly `expected`; on timeout, fails showing what the page shows. */
 async function waitForLines({ page }: ChatPage, expected: readonly string[], what: string): Promise<void> {
   try {
-    await page.waitFor((want) => {
-      const lines = [...document.querySelectorAll("#messages li")].map((line) =>
-        line.classList.contains("gap") ? "(gap)" : line.querySelector(".text")?.textContent ?? "(no text)"
-      );
-      return JSON.stringify(lines) === JSON.stringify(want);
-    }, expected, what);
+    await page.waitFor(
+      (want) => {
+        const lines = [...document.querySelectorAll("#messages li")].map((line) =>
+          line.classList.contains("gap") ? "(gap)" : (line.querySelector(".text")?.textContent ?? "(no text)"),
+        );
+        return JSON.stringify(lines) === JSON.stringify(want);
+      },
+      expected,
+      what,
+    );
   } catch (error) {
     const shown = await linesOf(page).catch(() => "(page gone)");
-    throw new Error(`${String(error)}: wanted ${JSON.stringify(expected)}, the page shows ${JSON.stringify(shown)}`, { cause: error });
+    throw new Error(`${String(error)}: wanted ${JSON.stringify(expected)}, the page shows ${JSON.stringify(shown)}`, {
+      cause: error,
+    });
   }
 }
 
 /** Waits until the element `selector` shows exactly `text`. */
 async function waitForText(page: BrowserPage, selector: string, text: string): Promise<void> {
   try {
-    await page.waitFor(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text] as const, `${selector} to show ${JSON.stringify(text)}`);
+    await page.waitFor(
+      ([s, t]) => document.querySelector(s)?.textContent === t,
+      [selector, text] as const,
+      `${selector} to show ${JSON.stringify(text)}`,
+    );
   } catch (error) {
-    const shown = await page.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector).catch(() => "(page gone)");
+    const shown = await page
+      .evaluate((s) => document.querySelector(s)?.textContent ?? null, selector)
+      .catch(() => "(page gone)");
     throw new Error(`${String(error)}; it shows ${JSON.stringify(shown)}`, { cause: error });
   }
 }
@@ -204,50 +221,51 @@ for (const engine of ENGINES) {
   describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
     const browser = useBrowser(engine);
 
-    test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", () => inDemoRoomTurn(async () => {
-      const server = serveChat(handleDemo);
-      servers.push(server);
-      const pages: BrowserPage[] = [];
-      try {
-        const alice = await openChat(browser(), server, "alice", pages);
-        const bob = await openChat(browser(), server, "bob", pages);
-        await waitForText(alice.page, "#online", "2 online");
-        await waitForText(bob.page, "#online", "2 online");
+    test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", () =>
+      inDemoRoomTurn(async () => {
+        const server = serveChat(handleDemo);
+        servers.push(server);
+        const pages: BrowserPage[] = [];
+        try {
+          const alice = await openChat(browser(), server, "alice", pages);
+          const bob = await openChat(browser(), server, "bob", pages);
+          await waitForText(alice.page, "#online", "2 online");
+          await waitForText(bob.page, "#online", "2 online");
 
-        const markup = '<img src="x" onerror="window.injected = true"><b>bold?</b>';
-        const before = ["hello from alice", markup];
-        await send(server, alice, before[0]!);
-        const lastSeenByBob = await send(server, alice, markup);
-        await waitForLines(bob, before, "alice's messages in bob's page");
-        expect(await bob.page.evaluate(() => document.querySelectorAll("#messages img, #messages b").length)).toBe(0);
-        expect(await bob.page.evaluate(() => "injected" in window)).toBe(false);
+          const markup = '<img src="x" onerror="window.injected = true"><b>bold?</b>';
+          const before = ["hello from alice", markup];
+          await send(server, alice, before[0]!);
+          const lastSeenByBob = await send(server, alice, markup);
+          await waitForLines(bob, before, "alice's messages in bob's page");
+          expect(await bob.page.evaluate(() => document.querySelectorAll("#messages img, #messages b").length)).toBe(0);
+          expect(await bob.page.evaluate(() => "injected" in window)).toBe(false);
 
-        server.hold();
-        server.cut(bob.name);
-        await waitForText(bob.page, "#state", "reconnecting…");
-        await waitForText(alice.page, "#online", "1 online");
-        const missed = ["missed 1", "missed 2 ✓ ünïcödé", "missed 3"];
-        for (const text of missed) await send(server, alice, text);
-        await waitForLines(alice, [...before, ...missed], "alice's own messages in her page");
-        server.release();
+          server.hold();
+          server.cut(bob.name);
+          await waitForText(bob.page, "#state", "reconnecting…");
+          await waitForText(alice.page, "#online", "1 online");
+          const missed = ["missed 1", "missed 2 ✓ ünïcödé", "missed 3"];
+          for (const text of missed) await send(server, alice, text);
+          await waitForLines(alice, [...before, ...missed], "alice's own messages in her page");
+          server.release();
 
-        await waitForLines(bob, [...before, ...missed], "the missed messages in bob's page after reconnecting");
-        await waitForText(bob.page, "#state", "connected");
-        await waitForText(alice.page, "#online", "2 online");
-        expect(server.resumes).toEqual([{ door: bob.name, lastEventId: lastSeenByBob, replayedFrom: lastSeenByBob }]);
+          await waitForLines(bob, [...before, ...missed], "the missed messages in bob's page after reconnecting");
+          await waitForText(bob.page, "#state", "connected");
+          await waitForText(alice.page, "#online", "2 online");
+          expect(server.resumes).toEqual([{ door: bob.name, lastEventId: lastSeenByBob, replayedFrom: lastSeenByBob }]);
 
-        // Events arrive in order, so once a later message shows, no duplicate of an earlier one can still come.
-        await send(server, bob, "back again");
-        const all = [...before, ...missed, "back again"];
-        await waitForLines(bob, all, "bob's message in his page");
-        await waitForLines(alice, all, "bob's message in alice's page");
-        expect(await alice.page.evaluate(() => window.chatErrors)).toEqual([]);
-        expect(await bob.page.evaluate(() => window.chatErrors)).toEqual([]);
-      } finally {
-        server.release();
-        await Promise.all(pages.map((page) => page.close()));
-      }
-    }));
+          // Events arrive in order, so once a later message shows, no duplicate of an earlier one can still come.
+          await send(server, bob, "back again");
+          const all = [...before, ...missed, "back again"];
+          await waitForLines(bob, all, "bob's message in his page");
+          await waitForLines(alice, all, "bob's message in alice's page");
+          expect(await alice.page.evaluate(() => window.chatErrors)).toEqual([]);
+          expect(await bob.page.evaluate(() => window.chatErrors)).toEqual([]);
+        } finally {
+          server.release();
+          await Promise.all(pages.map((page) => page.close()));
+        }
+      }));
 
     test("A page that missed more than the room holds shows the gap notice, then what the room still has", async () => {
       const room = new ChatRoom({ maxMessages: 3 });
@@ -270,7 +288,11 @@ for (const engine of ENGINES) {
 
         // The room holds the last 3 messages (presence takes no room in it).
         await post(dave, "dave", "after");
-        await waitForLines(carol, ["seen", "(gap)", "m4", "m5", "m6", "after"], "the gap notice, the messages the room holds, then a live one");
+        await waitForLines(
+          carol,
+          ["seen", "(gap)", "m4", "m5", "m6", "after"],
+          "the gap notice, the messages the room holds, then a live one",
+        );
         expect(server.resumes).toMatchObject([{ door: carol.name, replayedFrom: "earliest" }]);
         expect(await carol.page.evaluate(() => window.chatErrors)).toEqual([]);
       } finally {

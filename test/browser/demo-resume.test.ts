@@ -66,17 +66,25 @@ function countsOf(page: BrowserPage): Promise<number[]> {
       .map((line) => /^message: (\d+)$/.exec(line.textContent ?? "")?.[1])
       .filter((count) => count !== undefined)
       .map(Number)
-      .reverse()
+      .reverse(),
   );
 }
 
 /** Waits until the counter shows `value` or more. */
 async function waitForCounter(page: BrowserPage, value: number, what: string): Promise<void> {
-  await page.waitFor((v) => Number(document.querySelector("#counter")?.textContent) >= v, value, `the counter to reach ${value} (${what})`, 15_000);
+  await page.waitFor(
+    (v) => Number(document.querySelector("#counter")?.textContent) >= v,
+    value,
+    `the counter to reach ${value} (${what})`,
+    15_000,
+  );
 }
 
 /** Serves the demo, opens its page, runs `body`, then closes both. */
-async function withDemo(browser: Browser, body: (page: BrowserPage, server: DemoServer) => Promise<void>): Promise<void> {
+async function withDemo(
+  browser: Browser,
+  body: (page: BrowserPage, server: DemoServer) => Promise<void>,
+): Promise<void> {
   const server = await serveDemo();
   try {
     const page = await browser.open(`${server.url}/`);
@@ -101,12 +109,17 @@ for (const engine of ENGINES) {
         // The page's EventSource is the global `source` of its script; count its errors from here on.
         await page.evaluate(() => {
           window.demoErrors = 0;
-          ((0, eval)("source") as EventSource).addEventListener("error", () => window.demoErrors++);
+          // biome-ignore lint/security/noGlobalEval: reads the page's own top-level `source`
+          (window.eval("source") as EventSource).addEventListener("error", () => window.demoErrors++);
         });
 
         await server.stop();
         // The first error is the drop, the second a retry that found no server (every `retry` = 2 s).
-        await page.waitFor(() => window.demoErrors >= 2 && document.querySelector("#state")?.textContent === "reconnecting…", null, "a retry while the server is down");
+        await page.waitFor(
+          () => window.demoErrors >= 2 && document.querySelector("#state")?.textContent === "reconnecting…",
+          null,
+          "a retry while the server is down",
+        );
         const lastSeen = Number(await page.evaluate(() => document.querySelector("#last-id")?.textContent));
         await server.start();
 

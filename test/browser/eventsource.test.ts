@@ -59,7 +59,10 @@ function useOracleServer(browser: () => Browser): {
     });
   });
   afterAll(async () => {
-    await shared?.then((page) => page.close(), () => undefined);
+    await shared?.then(
+      (page) => page.close(),
+      () => undefined,
+    );
     await server?.close();
   });
   return {
@@ -89,13 +92,20 @@ async function logOf(page: BrowserPage, path: string): Promise<LogEntry[]> {
 
 /** Waits until `check(arg)` holds in the page; on timeout, fails showing the log of `path`. */
 async function waitInPage<A>(
-  page: BrowserPage, path: string, check: (arg: A) => boolean, arg: A, what: string, timeoutMs?: number,
+  page: BrowserPage,
+  path: string,
+  check: (arg: A) => boolean,
+  arg: A,
+  what: string,
+  timeoutMs?: number,
 ): Promise<void> {
   try {
     await page.waitFor(check, arg, `${what} on ${path}`, timeoutMs);
   } catch (error) {
     const log = await logOf(page, path).catch(() => "(page gone)");
-    throw new Error(`${error instanceof Error ? error.message : String(error)}; the page saw ${JSON.stringify(log)}`, { cause: error });
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; the page saw ${JSON.stringify(log)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -114,12 +124,14 @@ async function waitForEntries(page: BrowserPage, path: string, kind: LogEntry["k
 
 function eventsOf(log: readonly LogEntry[]): Array<{ type: string; data: string; lastEventId: string }> {
   return log.flatMap((entry) =>
-    entry.kind === "event" ? [{ type: entry.type, data: entry.data, lastEventId: entry.lastEventId }] : []
+    entry.kind === "event" ? [{ type: entry.type, data: entry.data, lastEventId: entry.lastEventId }] : [],
   );
 }
 
 function dataOfMessages(log: readonly LogEntry[]): string[] {
-  return eventsOf(log).filter((event) => event.type === "message").map((event) => event.data);
+  return eventsOf(log)
+    .filter((event) => event.type === "message")
+    .map((event) => event.data);
 }
 
 const DONE = Message.data("").event("done");
@@ -151,7 +163,10 @@ for (const engine of ENGINES) {
         ["", ""],
       ];
       routes.set("/multiline", (request) =>
-        new DataStream([...cases.map(([sent]) => sent), Message.data("x\r\ny"), DONE], { request, keepAlive: false }).toResponse()
+        new DataStream([...cases.map(([sent]) => sent), Message.data("x\r\ny"), DONE], {
+          request,
+          keepAlive: false,
+        }).toResponse(),
       );
       await withPage(async (page) => {
         await watch(page, "/multiline");
@@ -162,8 +177,10 @@ for (const engine of ENGINES) {
 
     test("EventSource fires exactly one event with empty data when the data is empty", async () => {
       routes.set("/empty", (request) =>
-        new DataStream(["", Message.data(""), new Message({ data: "" }).event("named"), DONE], { request, keepAlive: false })
-          .toResponse()
+        new DataStream(["", Message.data(""), new Message({ data: "" }).event("named"), DONE], {
+          request,
+          keepAlive: false,
+        }).toResponse(),
       );
       await withPage(async (page) => {
         await watch(page, "/empty", ["named"]);
@@ -198,7 +215,7 @@ for (const engine of ENGINES) {
         [big, big],
       ];
       routes.set("/unicode", (request) =>
-        new DataStream([...cases.map(([sent]) => sent), DONE], { request, keepAlive: false }).toResponse()
+        new DataStream([...cases.map(([sent]) => sent), DONE], { request, keepAlive: false }).toResponse(),
       );
       await withPage(async (page) => {
         await watch(page, "/unicode");
@@ -212,15 +229,34 @@ for (const engine of ENGINES) {
     });
 
     test("EventSource keeps the leading spaces of data that starts with a space", async () => {
-      const sent = [" one space", "  two spaces", " ", "  ", "line\n indented\r\n  more", ":colon first", "data: lookalike"];
+      const sent = [
+        " one space",
+        "  two spaces",
+        " ",
+        "  ",
+        "line\n indented\r\n  more",
+        ":colon first",
+        "data: lookalike",
+      ];
       routes.set("/spaces", (request) =>
-        new DataStream([...sent, Message.data(" named").event("spaced"), DONE], { request, keepAlive: false }).toResponse()
+        new DataStream([...sent, Message.data(" named").event("spaced"), DONE], {
+          request,
+          keepAlive: false,
+        }).toResponse(),
       );
       await withPage(async (page) => {
         await watch(page, "/spaces", ["spaced"]);
         const log = await waitForDone(page, "/spaces");
         expect(eventsOf(log).map((event) => event.data)).toEqual([
-          " one space", "  two spaces", " ", "  ", "line\n indented\n  more", ":colon first", "data: lookalike", " named", "",
+          " one space",
+          "  two spaces",
+          " ",
+          "  ",
+          "line\n indented\n  more",
+          ":colon first",
+          "data: lookalike",
+          " named",
+          "",
         ]);
         expect(eventsOf(log)[7]?.type).toBe("spaced");
       });
@@ -228,20 +264,23 @@ for (const engine of ENGINES) {
 
     test("EventSource dispatches named events by type, unnamed ones as message, with the last id sent", async () => {
       routes.set("/named", (request) =>
-        new DataStream([
-          Message.data("t1").event("tick").id("1"),
-          Message.data("m1"),
-          "plain string",
-          Message.json({ n: 2 }).event("tick").id("2"),
-          { a: 1 },
-          Message.data("with a comment").id("3").comment("a comment\nover two lines"),
-          Message.data("empty name").event(""),
-          Message.data("explicit").event("message"),
-          Message.data("r").event("tock").id(""), // resets the last event id
-          Message.data("m2"),
-          new Message({ data: "spaced id", id: "7 ü😀 8" }),
-          Message.data("bye").event("done"),
-        ], { request, keepAlive: false }).toResponse()
+        new DataStream(
+          [
+            Message.data("t1").event("tick").id("1"),
+            Message.data("m1"),
+            "plain string",
+            Message.json({ n: 2 }).event("tick").id("2"),
+            { a: 1 },
+            Message.data("with a comment").id("3").comment("a comment\nover two lines"),
+            Message.data("empty name").event(""),
+            Message.data("explicit").event("message"),
+            Message.data("r").event("tock").id(""), // resets the last event id
+            Message.data("m2"),
+            new Message({ data: "spaced id", id: "7 ü😀 8" }),
+            Message.data("bye").event("done"),
+          ],
+          { request, keepAlive: false },
+        ).toResponse(),
       );
       await withPage(async (page) => {
         await watch(page, "/named", ["tick", "tock"]);
@@ -270,9 +309,8 @@ for (const engine of ENGINES) {
         const connection = ++connections;
         const header = request.headers.get("last-event-id");
         // The first connection sets the reconnection delay with the `retry` option, the second with a Message.
-        const options: DataStreamOptions = connection === 1
-          ? { request, keepAlive: false, retry: 50 }
-          : { request, keepAlive: false };
+        const options: DataStreamOptions =
+          connection === 1 ? { request, keepAlive: false, retry: 50 } : { request, keepAlive: false };
         return new DataStream(async function* (ctx) {
           seen.push({ connection, header, fromContext: ctx.lastEventId });
           if (connection === 1) yield Message.data("first").id("42");
@@ -309,14 +347,17 @@ for (const engine of ENGINES) {
       let producerWaiting = false;
       let yielded = 0;
       routes.set("/open-first", (request) =>
-        new DataStream(async function* () {
-          producerWaiting = true;
-          await gate;
-          yielded++;
-          yield "after the gate";
-          yielded++;
-          yield DONE;
-        }, { request, keepAlive: false }).toResponse()
+        new DataStream(
+          async function* () {
+            producerWaiting = true;
+            await gate;
+            yielded++;
+            yield "after the gate";
+            yielded++;
+            yield DONE;
+          },
+          { request, keepAlive: false },
+        ).toResponse(),
       );
       try {
         await withPage(async (page) => {
@@ -347,24 +388,27 @@ for (const engine of ENGINES) {
       let yieldedAfterSleep = false;
       routes.set("/leave", (request) => {
         requests++;
-        return new DataStream(async function* (ctx) {
-          try {
-            yield "one";
-            yield "two";
-            await ctx.sleep(600_000); // only the end of the stream can end this wait
-            yieldedAfterSleep = true;
-            yield "never";
-          } finally {
-            finallyRan = true;
-            abortedInFinally = ctx.signal.aborted;
-          }
-        }, {
-          request,
-          keepAlive: false,
-          onClose: (reason) => {
-            closeType = reason.type;
+        return new DataStream(
+          async function* (ctx) {
+            try {
+              yield "one";
+              yield "two";
+              await ctx.sleep(600_000); // only the end of the stream can end this wait
+              yieldedAfterSleep = true;
+              yield "never";
+            } finally {
+              finallyRan = true;
+              abortedInFinally = ctx.signal.aborted;
+            }
           },
-        }).toResponse();
+          {
+            request,
+            keepAlive: false,
+            onClose: (reason) => {
+              closeType = reason.type;
+            },
+          },
+        ).toResponse();
       });
       await withOwnPage(async (page) => {
         await watch(page, "/leave");
@@ -382,28 +426,40 @@ for (const engine of ENGINES) {
       expect(requests).toBe(1);
     });
 
-    test(titleFor(engine, "EventSource keeps U+0000 in data", { Firefox: "drops every U+0000 from data" }), async () => {
-      routes.set("/nul", (request) =>
-        new DataStream(["NUL\u0000inside", "\u0000", DONE], { request, keepAlive: false }).toResponse()
-      );
-      await withPage(async (page) => {
-        await watch(page, "/nul");
-        const log = await waitForDone(page, "/nul");
-        expect(dataOfMessages(log)).toEqual(engine.name === "Firefox" ? ["NULinside", ""] : ["NUL\u0000inside", "\u0000"]);
-      });
-    });
+    test(
+      titleFor(engine, "EventSource keeps U+0000 in data", { Firefox: "drops every U+0000 from data" }),
+      async () => {
+        routes.set("/nul", (request) =>
+          new DataStream(["NUL\u0000inside", "\u0000", DONE], { request, keepAlive: false }).toResponse(),
+        );
+        await withPage(async (page) => {
+          await watch(page, "/nul");
+          const log = await waitForDone(page, "/nul");
+          expect(dataOfMessages(log)).toEqual(
+            engine.name === "Firefox" ? ["NULinside", ""] : ["NUL\u0000inside", "\u0000"],
+          );
+        });
+      },
+    );
 
     test(
-      titleFor(engine, "EventSource takes the id of a message without data as the last event id and sends it on reconnection", {
-        Firefox: "ignores an id that comes without data, for lastEventId and Last-Event-ID alike",
-      }),
+      titleFor(
+        engine,
+        "EventSource takes the id of a message without data as the last event id and sends it on reconnection",
+        {
+          Firefox: "ignores an id that comes without data, for lastEventId and Last-Event-ID alike",
+        },
+      ),
       async () => {
         const headers: Array<string | null> = [];
         routes.set("/id-only", (request) => {
           headers.push(request.headers.get("last-event-id"));
           return headers.length === 1
-            ? new DataStream([Message.data("x").id("1"), new Message({ id: "2" }), Message.data("y")], { request, keepAlive: false, retry: 50 })
-              .toResponse()
+            ? new DataStream([Message.data("x").id("1"), new Message({ id: "2" }), Message.data("y")], {
+                request,
+                keepAlive: false,
+                retry: 50,
+              }).toResponse()
             : new DataStream([DONE], { request, keepAlive: false }).toResponse();
         });
         await withPage(async (page) => {
@@ -446,7 +502,9 @@ for (const engine of ENGINES) {
 
     const defaultDelayMs = engine.name === "Firefox" ? 5_000 : 3_000;
     test(
-      titleFor(engine, "EventSource waits its default 3 s before reconnecting when the server sets no retry", { Firefox: "waits 5 s" }),
+      titleFor(engine, "EventSource waits its default 3 s before reconnecting when the server sets no retry", {
+        Firefox: "waits 5 s",
+      }),
       async () => {
         const times: { ended?: number; reconnected?: number } = {};
         let connections = 0;
@@ -466,7 +524,14 @@ for (const engine of ENGINES) {
         });
         await withPage(async (page) => {
           await watch(page, "/default-delay");
-          await waitInPage(page, "/default-delay", (p) => window.streams[p]?.done === true, "/default-delay", "the reconnection", defaultDelayMs + 10_000);
+          await waitInPage(
+            page,
+            "/default-delay",
+            (p) => window.streams[p]?.done === true,
+            "/default-delay",
+            "the reconnection",
+            defaultDelayMs + 10_000,
+          );
           expect(connections).toBe(2);
           // A lower bound only: a busy machine can only make the browser later, never earlier.
           expect((times.reconnected ?? 0) - (times.ended ?? Infinity)).toBeGreaterThanOrEqual(defaultDelayMs - 250);

@@ -84,11 +84,14 @@ async function checkBatch(browser: Browser, ids: readonly string[]): Promise<voi
       return new DataStream([Message.data("first").id(id)], { request, keepAlive: false, retry: 20 }).toResponse();
     }
     if (connection === 2) {
-      return new DataStream(({ lastEventId }) => {
-        seen[n]!.headerBytes = bytesOf(header);
-        seen[n]!.lastEventId = lastEventId;
-        return [];
-      }, { request, keepAlive: false }).toResponse();
+      return new DataStream(
+        ({ lastEventId }) => {
+          seen[n]!.headerBytes = bytesOf(header);
+          seen[n]!.lastEventId = lastEventId;
+          return [];
+        },
+        { request, keepAlive: false },
+      ).toResponse();
     }
     seen[n]!.channelHeaderBytes = bytesOf(header);
     return channels[n]!.response({ request, keepAlive: false });
@@ -135,9 +138,13 @@ for (const engine of ENGINES) {
     });
 
     // Sixty ids, three connections each: Firefox takes about a minute on a loaded machine.
-    test(`${engine.name}'s EventSource sends every accepted id back intact (fast-check: 2 batches of 30 ids in one page each)`, { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
+    test(`${engine.name}'s EventSource sends every accepted id back intact (fast-check: 2 batches of 30 ids in one page each)`, {
+      timeout: 2 * TEST_TIMEOUT_MS,
+    }, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(acceptedId(), { minLength: 30, maxLength: 30 }), (ids) => checkBatch(browser(), ids)),
+        fc.asyncProperty(fc.uniqueArray(acceptedId(), { minLength: 30, maxLength: 30 }), (ids) =>
+          checkBatch(browser(), ids),
+        ),
         { numRuns: 2, endOnFailure: true },
       );
     });

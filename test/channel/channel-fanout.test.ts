@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, test, vi } from "vitest";
-import { Message, StreamClosedError } from "edge-sse";
+import { Message, type StreamClosedError } from "edge-sse";
 import { Channel, MemoryBroker, type ChannelSubscriber, type SubscriberInfo } from "edge-sse/channel";
 import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
@@ -49,7 +49,11 @@ describe("Channel fan-out", () => {
     const named = await subscribe(channel, { filter: "tick" });
     const listed = await subscribe(channel, { filter: ["message", "tock"] });
     const odd = await subscribe(channel, { filter: (event) => Number(event.data) % 2 === 1 });
-    const throwing = await subscribe(channel, { filter: () => { throw new Error("bad filter"); } });
+    const throwing = await subscribe(channel, {
+      filter: () => {
+        throw new Error("bad filter");
+      },
+    });
     await channel.publish(Message.data("1").event("tick"));
     await channel.publish("2");
     await channel.publish(Message.data("3").event("tock"));
@@ -91,7 +95,9 @@ describe("Channel fan-out", () => {
     const joined: ChannelSubscriber[] = [];
     const channel = new Channel({ onJoin: (subscriber: ChannelSubscriber) => void joined.push(subscriber) });
     const reader = await subscribe(channel, { lastEventId: "unknown" });
-    expect(joined.map((subscriber) => [subscriber.lastEventId, subscriber.replayedFrom])).toEqual([["unknown", "earliest"]]);
+    expect(joined.map((subscriber) => [subscriber.lastEventId, subscriber.replayedFrom])).toEqual([
+      ["unknown", "earliest"],
+    ]);
     await reader.cancel();
     await channel.close();
   });
@@ -133,7 +139,8 @@ describe("Channel fan-out", () => {
     const onError = vi.fn();
     const inner = new MemoryBroker();
     const broker = {
-      publish: (event: { data?: string | undefined }) => inner.publish(event.data === "bad" ? { ...event, event: "a\nb" } : event),
+      publish: (event: { data?: string | undefined }) =>
+        inner.publish(event.data === "bad" ? { ...event, event: "a\nb" } : event),
       subscribe: inner.subscribe.bind(inner),
       replay: inner.replay.bind(inner),
     };
@@ -154,10 +161,16 @@ describe("Channel options", () => {
     [{ maxqueue: 1 }, /did you mean `maxQueue`/],
     [{ maxQueue: 0 }, /`maxQueue` must be a positive number of code units \(got number 0\)/],
     [{ keepAlive: -1 }, /`keepAlive` must be a positive number/],
-    [{ keepAlive: 2 ** 31 }, /^Cannot create Channel: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/],
+    [
+      { keepAlive: 2 ** 31 },
+      /^Cannot create Channel: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/,
+    ],
     [{ retry: 1.5 }, /`retry` must be a non-negative integer/],
     [{ onJoin: "x" }, /`onJoin` must be a function \(got "x"\)/],
-    [{ broker: {} }, /`broker` must have publish, subscribe and replay methods \(got an object, missing publish, subscribe, replay\)/],
+    [
+      { broker: {} },
+      /`broker` must have publish, subscribe and replay methods \(got an object, missing publish, subscribe, replay\)/,
+    ],
     [{ broker: new MemoryBroker(), history: { maxEvents: 1 } }, /with `broker`, bound the history in the broker/],
     [{ history: { maxEvents: -1 } }, /`history.maxEvents` must be a non-negative integer \(got number -1\)/],
     [{ history: { maxAge: "1h" } }, /`history.maxAge` must be a positive number \(got "1h"\)/],
@@ -173,9 +186,15 @@ describe("Channel options", () => {
     [{ filter: [] }, /`filter` must be an event name/],
     [{ lastEventId: 7 }, /`lastEventId` must be a string \(got number 7\)/],
     [{ maxQueue: Infinity }, /`maxQueue` must be a positive number/],
-    [{ keepAlive: 2 ** 31 }, /^Cannot subscribe: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/],
+    [
+      { keepAlive: 2 ** 31 },
+      /^Cannot subscribe: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/,
+    ],
     [{ since: "1" }, /unknown option `since`/],
-    [{ request: "/events" }, /Cannot subscribe: `request` must be a Request or an object with `headers` \(got "\/events"\)/],
+    [
+      { request: "/events" },
+      /Cannot subscribe: `request` must be a Request or an object with `headers` \(got "\/events"\)/,
+    ],
   ])("channel.stream(%o) rejects with a TypeError naming the option", async (options, message) => {
     const channel = new Channel();
     await expect(channel.stream(options as never)).rejects.toThrow(message);
@@ -183,12 +202,21 @@ describe("Channel options", () => {
   });
 
   test("Channel sends every Set-Cookie of the channel's and the stream's headers, and the last-event-id header", async () => {
-    const channel = new Channel({ headers: [["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-room", "lobby"]] });
+    const channel = new Channel({
+      headers: [
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+        ["x-room", "lobby"],
+      ],
+    });
     const id = await channel.publish("x");
     const response = await channel.response({
       lastEventId: id,
       keepAlive: false,
-      headers: [["Set-Cookie", "c=3"], ["x-room", "hall"]],
+      headers: [
+        ["Set-Cookie", "c=3"],
+        ["x-room", "hall"],
+      ],
     });
     expect(response.headers.getSetCookie()).toEqual(["a=1", "b=2", "c=3"]);
     expect(response.headers.get("x-room")).toBe("hall");

@@ -1,6 +1,14 @@
 import { describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
-import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type ChannelEvent, type ChannelEventInit, type ReplayResult } from "edge-sse/channel";
+import {
+  Channel,
+  GAP_EVENT,
+  MemoryBroker,
+  type ChannelBroker,
+  type ChannelEvent,
+  type ChannelEventInit,
+  type ReplayResult,
+} from "edge-sse/channel";
 import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { deferred, flushMicrotasks, type Deferred } from "../helpers/deferred.ts";
 
@@ -45,7 +53,10 @@ describe("Channel replay", () => {
   test("Last-Event-ID header: the events after it, then live ones; the response says where replay started", async () => {
     const channel = new Channel();
     const [, second] = await publishAll(channel, ["a", "b", "c", "d"]);
-    const stream = await channel.stream({ keepAlive: false, request: new Request("http://x/", { headers: { "last-event-id": second! } }) });
+    const stream = await channel.stream({
+      keepAlive: false,
+      request: new Request("http://x/", { headers: { "last-event-id": second! } }),
+    });
     const response = stream.toResponse();
     expect(response.headers.get("last-event-id")).toBe(second);
     const reader = new EventReader(response.body!);
@@ -66,7 +77,10 @@ describe("Channel replay", () => {
     // A Node request has a path, not a URL.
     const nodeLike = await subscribe(channel, { request: { headers: {}, url: `/events?lastEventId=${second}` } });
     expect(datas(await nodeLike.until(1))).toEqual(["c"]);
-    const option = await subscribe(channel, { lastEventId: first!, request: new Request("http://x/", { headers: { "last-event-id": second! } }) });
+    const option = await subscribe(channel, {
+      lastEventId: first!,
+      request: new Request("http://x/", { headers: { "last-event-id": second! } }),
+    });
     expect(datas(await option.until(2))).toEqual(["b", "c"]);
     await channel.close();
   });
@@ -78,7 +92,11 @@ describe("Channel replay", () => {
     expect(response.headers.get("last-event-id")).toBe("earliest");
     const reader = new EventReader(response.body!);
     const [marker, ...rest] = await reader.until(3);
-    expect(marker).toEqual({ event: GAP_EVENT, id: undefined, data: JSON.stringify({ lastEventId: first, firstId: third }) });
+    expect(marker).toEqual({
+      event: GAP_EVENT,
+      id: undefined,
+      data: JSON.stringify({ lastEventId: first, firstId: third }),
+    });
     expect(ids(rest)).toEqual([third, fourth]);
     await channel.close();
   });
@@ -127,7 +145,10 @@ describe("Channel replay", () => {
   test("a replay longer than maxQueue is paced by the client's reading, not closed as overflow", async () => {
     const left: string[] = [];
     const channel = new Channel({ maxQueue: 4096, onLeave: (_s, reason) => left.push(reason.type) });
-    const published = await publishAll(channel, Array.from({ length: 200 }, (_, n) => `event ${n} `.padEnd(100, ".")));
+    const published = await publishAll(
+      channel,
+      Array.from({ length: 200 }, (_, n) => `event ${n} `.padEnd(100, ".")),
+    );
     const reader = await subscribe(channel, { lastEventId: published[0]! });
     await channel.publish("live");
     const events = await reader.until(200);
@@ -167,31 +188,35 @@ describe("Channel replay races (no gap, no duplicate)", () => {
   test.each([
     ["without compare, a feed behind the replay only", false, 0],
     ["with compare, a feed behind even the id resumed after", true, 1],
-  ])("a live feed that lags behind the replay (%s): events it brings late are not sent again", async (_name, ordered, resumeIndex) => {
-    const inner = new MemoryBroker();
-    const late: Array<() => void> = [];
-    let lagging = false;
-    const broker: ChannelBroker = {
-      publish: (event) => inner.publish(event),
-      subscribe: (listener) => inner.subscribe((event) => (lagging ? late.push(() => listener(event)) : listener(event))),
-      replay: async (afterId) => inner.replay(afterId),
-      ...(ordered ? { compare: byCount } : {}),
-    };
-    const channel = new Channel({ broker });
-    const [first] = await publishAll(channel, ["e1"]);
-    lagging = true;
-    // Stored, and in any replay from now on; the feed brings them later.
-    const [second] = await publishAll(channel, ["e2", "e3"]);
-    const reader = await subscribe(channel, { lastEventId: [first, second][resumeIndex]! });
-    await flushMicrotasks();
-    lagging = false;
-    for (const deliver of late.splice(0)) deliver();
-    await channel.publish("e4");
-    const expected = ["e2", "e3", "e4"].slice(resumeIndex);
-    expect(datas(await reader.until(expected.length))).toEqual(expected);
-    await channel.close();
-    expect(datas(await reader.rest())).toEqual(expected);
-  });
+  ])(
+    "a live feed that lags behind the replay (%s): events it brings late are not sent again",
+    async (_name, ordered, resumeIndex) => {
+      const inner = new MemoryBroker();
+      const late: Array<() => void> = [];
+      let lagging = false;
+      const broker: ChannelBroker = {
+        publish: (event) => inner.publish(event),
+        subscribe: (listener) =>
+          inner.subscribe((event) => (lagging ? late.push(() => listener(event)) : listener(event))),
+        replay: async (afterId) => inner.replay(afterId),
+        ...(ordered ? { compare: byCount } : {}),
+      };
+      const channel = new Channel({ broker });
+      const [first] = await publishAll(channel, ["e1"]);
+      lagging = true;
+      // Stored, and in any replay from now on; the feed brings them later.
+      const [second] = await publishAll(channel, ["e2", "e3"]);
+      const reader = await subscribe(channel, { lastEventId: [first, second][resumeIndex]! });
+      await flushMicrotasks();
+      lagging = false;
+      for (const deliver of late.splice(0)) deliver();
+      await channel.publish("e4");
+      const expected = ["e2", "e3", "e4"].slice(resumeIndex);
+      expect(datas(await reader.until(expected.length))).toEqual(expected);
+      await channel.close();
+      expect(datas(await reader.rest())).toEqual(expected);
+    },
+  );
 
   test("live events held past their bound during a slow replay make it replay again, still exact", async () => {
     const { broker, gates } = gatedBroker();
@@ -227,18 +252,26 @@ describe("Channel replay races (no gap, no duplicate)", () => {
           const inner = new MemoryBroker();
           // A lagging feed brings events in order, each when the scheduler lets it.
           const lagged: Array<() => void> = [];
-          const lag = (listener: (event: ChannelEvent) => void) => (event: ChannelEvent): void => {
-            lagged.push(() => listener(event));
-            void s.schedule(Promise.resolve(), "the feed brings an event").then(() => lagged.shift()!());
-          };
-          const broker: ChannelBroker = kind === "memory" ? inner : {
-            publish: (event) => inner.publish(event),
-            subscribe: (listener) => inner.subscribe(kind === "remote" ? listener : lag(listener)),
-            replay: (afterId) => s.schedule(Promise.resolve()).then(() => inner.replay(afterId)),
-            ...(kind === "remote" ? {} : { compare: byCount }),
-          };
+          const lag =
+            (listener: (event: ChannelEvent) => void) =>
+            (event: ChannelEvent): void => {
+              lagged.push(() => listener(event));
+              void s.schedule(Promise.resolve(), "the feed brings an event").then(() => lagged.shift()!());
+            };
+          const broker: ChannelBroker =
+            kind === "memory"
+              ? inner
+              : {
+                  publish: (event) => inner.publish(event),
+                  subscribe: (listener) => inner.subscribe(kind === "remote" ? listener : lag(listener)),
+                  replay: (afterId) => s.schedule(Promise.resolve()).then(() => inner.replay(afterId)),
+                  ...(kind === "remote" ? {} : { compare: byCount }),
+                };
           const channel = new Channel({ broker });
-          const published = await publishAll(channel, Array.from({ length: before }, (_, n) => `before ${n}`));
+          const published = await publishAll(
+            channel,
+            Array.from({ length: before }, (_, n) => `before ${n}`),
+          );
           const lastEventId = published[Math.min(seenIndex, before - 1)]!;
           let reader: EventReader | undefined;
           const connecting = (async () => {
@@ -247,7 +280,10 @@ describe("Channel replay races (no gap, no duplicate)", () => {
             reader = new EventReader(stream.toReadableStream());
           })();
           const publishing = s.scheduleSequence(
-            Array.from({ length: racing }, (_, n) => ({ label: `publish ${n}`, builder: () => channel.publish(`racing ${n}`) })),
+            Array.from({ length: racing }, (_, n) => ({
+              label: `publish ${n}`,
+              builder: () => channel.publish(`racing ${n}`),
+            })),
           );
           // Settle every scheduled task, including replays asked once the stream starts.
           const settle = async (): Promise<void> => {

@@ -34,16 +34,29 @@ describe("MemoryBroker history", () => {
   });
 
   test("a saved history with a repeated id resumes after its latest event", () => {
-    const broker = new MemoryBroker({ events: [{ id: "same", data: "1" }, { id: "x", data: "2" }, { id: "same", data: "3" }, { id: "y", data: "4" }] });
+    const broker = new MemoryBroker({
+      events: [
+        { id: "same", data: "1" },
+        { id: "x", data: "2" },
+        { id: "same", data: "3" },
+        { id: "y", data: "4" },
+      ],
+    });
     expect(broker.replay("same").events.map((event) => event.data)).toEqual(["4"]);
   });
 
   test("a saved history is restored, oldest first, and replays as before", () => {
-    const saved = [{ id: "1", data: "a" }, { id: "2", data: "b" }, { id: "3", data: "c" }];
+    const saved = [
+      { id: "1", data: "a" },
+      { id: "2", data: "b" },
+      { id: "3", data: "c" },
+    ];
     const broker = new MemoryBroker({ events: saved, history: { maxEvents: 2 } });
     expect(broker.events).toEqual(saved.slice(1));
     expect(broker.replay("2").events).toEqual([saved[2]]);
-    expect(() => new MemoryBroker({ events: [{ data: "no id" }] as never })).toThrow(/`events\[0\]` must be an event with a string `id`/);
+    expect(() => new MemoryBroker({ events: [{ data: "no id" }] as never })).toThrow(
+      /`events\[0\]` must be an event with a string `id`/,
+    );
     expect(() => new MemoryBroker({ events: "x" as never })).toThrow(/`events` must be an array/);
     expect(() => new MemoryBroker({ size: 3 } as never)).toThrow(/unknown option `size`/);
   });
@@ -54,7 +67,9 @@ describe("MemoryBroker history", () => {
     broker.publish({ id: "b", data: "é😀" }); // 1 + 2 + 4 bytes (4 code units): 16 bytes together, 9 code units
     expect(broker.events.map((event) => event.id)).toEqual(["b"]);
     expect(() => broker.publish({ id: "c", data: "日本語日本", event: "x" })).toThrow(
-      new TypeError("Cannot publish: the event is 17 bytes, more than `history.maxBytes` (14): the history could not hold it"),
+      new TypeError(
+        "Cannot publish: the event is 17 bytes, more than `history.maxBytes` (14): the history could not hold it",
+      ),
     );
     // A lone surrogate counts as the U+FFFD it is sent as: 3 bytes.
     broker.publish({ id: "d", data: "\ud800".repeat(4) });

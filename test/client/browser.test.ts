@@ -64,7 +64,8 @@ beforeAll(async () => {
   server = await serveNode(async (request) => {
     const { pathname } = new URL(request.url);
     if (pathname === "/") return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
-    if (pathname === "/client.js") return new Response(clientBundle, { headers: { "content-type": "text/javascript" } });
+    if (pathname === "/client.js")
+      return new Response(clientBundle, { headers: { "content-type": "text/javascript" } });
     const route = routes.get(pathname);
     if (route === undefined) return new Response("not found", { status: 404 });
     const index = seen.filter((entry) => entry.path === pathname).length;
@@ -82,7 +83,9 @@ beforeAll(async () => {
     socket.on("close", () => sockets.delete(socket));
   });
   if (!existsSync(CHROMIUM)) {
-    launchError = new Error(`Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`);
+    launchError = new Error(
+      `Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`,
+    );
     return;
   }
   profileDir = await mkdtemp(join(tmpdir(), "edge-sse-client-chromium-"));
@@ -90,10 +93,21 @@ beforeAll(async () => {
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   } catch (error) {
-    launchError = new Error(`Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    launchError = new Error(
+      `Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
   }
 });
 
@@ -120,12 +134,15 @@ const requestsTo = (path: string): Seen[] => seen.filter((entry) => entry.path =
 
 test("subscribe in Chromium posts with fresh headers, resumes a cut stream with Last-Event-ID and stops at the end signal", async () => {
   routes.set("/chromium/job", (request, index) =>
-    new DataStream(async function* ({ sleep, lastEventId }) {
-      const after = Number(lastEventId ?? 0);
-      for (let n = after + 1; n <= after + 2; n++) yield Message.data(`step ${n} ✓`).id(String(n));
-      if (index > 0) yield END;
-      else await sleep(60_000);
-    }, { request, keepAlive: false }).toResponse()
+    new DataStream(
+      async function* ({ sleep, lastEventId }) {
+        const after = Number(lastEventId ?? 0);
+        for (let n = after + 1; n <= after + 2; n++) yield Message.data(`step ${n} ✓`).id(String(n));
+        if (index > 0) yield END;
+        else await sleep(60_000);
+      },
+      { request, keepAlive: false },
+    ).toResponse(),
   );
   await withPage(async (page) => {
     const running = page.evaluate(async () => {
@@ -147,7 +164,14 @@ test("subscribe in Chromium posts with fresh headers, resumes a cut stream with 
     expect(events).toEqual([1, 2, 3, 4].map((n) => ({ event: "message", data: `step ${n} ✓`, id: String(n) })));
     expect(lastEventId).toBe("4");
   });
-  expect(requestsTo("/chromium/job").map(({ method, body, authorization, lastEventId }) => ({ method, body, authorization, lastEventId }))).toEqual([
+  expect(
+    requestsTo("/chromium/job").map(({ method, body, authorization, lastEventId }) => ({
+      method,
+      body,
+      authorization,
+      lastEventId,
+    })),
+  ).toEqual([
     { method: "POST", body: '{"job":7}', authorization: "Bearer 1", lastEventId: null },
     { method: "POST", body: '{"job":7}', authorization: "Bearer 2", lastEventId: "2" },
   ]);
@@ -155,7 +179,10 @@ test("subscribe in Chromium posts with fresh headers, resumes a cut stream with 
 
 test("subscribe in Chromium ends at a 204 and throws an EventStreamError for a 404", async () => {
   routes.set("/chromium/gone", () => new Response(null, { status: 204 }));
-  routes.set("/chromium/missing", () => new Response("missing", { status: 404, headers: { "content-type": "text/plain" } }));
+  routes.set(
+    "/chromium/missing",
+    () => new Response("missing", { status: 404, headers: { "content-type": "text/plain" } }),
+  );
   await withPage(async (page) => {
     const outcome = await page.evaluate(async () => {
       const { subscribe, EventStreamError } = window.edgeSseClient;
@@ -165,7 +192,13 @@ test("subscribe in Chromium ends at a 204 and throws an EventStreamError for a 4
         for await (const event of subscribe("/chromium/missing")) none.push(event);
         return { none, error: null };
       } catch (error) {
-        return { none, error: error instanceof EventStreamError ? { type: error.type, status: error.status, contentType: error.contentType } : String(error) };
+        return {
+          none,
+          error:
+            error instanceof EventStreamError
+              ? { type: error.type, status: error.status, contentType: error.contentType }
+              : String(error),
+        };
       }
     });
     expect(outcome).toEqual({ none: [], error: { type: "response", status: 404, contentType: "text/plain" } });
@@ -176,7 +209,9 @@ test("subscribe in Chromium ends at a 204 and throws an EventStreamError for a 4
 
 test("EventSource in Chromium stops reconnecting at the end signal with the one line the README gives, and does not without it", async () => {
   for (const path of ["/chromium/es-obeys", "/chromium/es-ignores"]) {
-    routes.set(path, (request) => new DataStream([Message.data("the answer").id("1"), END], { request, keepAlive: false, retry: 50 }).toResponse());
+    routes.set(path, (request) =>
+      new DataStream([Message.data("the answer").id("1"), END], { request, keepAlive: false, retry: 50 }).toResponse(),
+    );
   }
   await withPage(async (page) => {
     await page.evaluate(() => {

@@ -20,7 +20,9 @@ export interface FakeFetch {
 }
 
 /** A fetch that answers request number `index` (0-based) with `respond(request, index)`. */
-export function fakeFetch(respond: (request: RecordedRequest, index: number) => Response | Promise<Response>): FakeFetch {
+export function fakeFetch(
+  respond: (request: RecordedRequest, index: number) => Response | Promise<Response>,
+): FakeFetch {
   const requests: RecordedRequest[] = [];
   const fetch: FetchLike = async (input, init) => {
     const request = new Request(input, init);

@@ -17,7 +17,21 @@ const RUNS = 300;
 const encoder = new TextEncoder();
 
 /** Field names: the spec's, near misses, and empty. */
-const fieldName = fc.constantFrom("data", "data", "data", "event", "id", "retry", "dat", "Data", "data ", " data", "foo", "", "\uFEFFdata");
+const fieldName = fc.constantFrom(
+  "data",
+  "data",
+  "data",
+  "event",
+  "id",
+  "retry",
+  "dat",
+  "Data",
+  "data ",
+  " data",
+  "foo",
+  "",
+  "\uFEFFdata",
+);
 /** What separates a field name from its value. */
 const separator = fc.constantFrom(":", ": ", ":  ", "", "::");
 /** Values rich in what parsers treat specially. */
@@ -29,22 +43,29 @@ const valueText = fc.oneof(
 const lineEnd = fc.constantFrom("\n", "\r", "\r\n");
 
 /** Bytes that are not (or not complete) UTF-8: lone continuation bytes, truncated sequences, surrogates, overlongs. */
-const invalidUtf8 = fc.constantFrom(
-  [0x80],
-  [0xbf],
-  [0xc3],
-  [0xe2, 0x82],
-  [0xf0, 0x9f, 0x98],
-  [0xff],
-  [0xfe],
-  [0xc0, 0x80],
-  [0xed, 0xa0, 0x80],
-  [0xf4, 0x90, 0x80, 0x80],
-).map((bytes): number[] => [...bytes]);
+const invalidUtf8 = fc
+  .constantFrom(
+    [0x80],
+    [0xbf],
+    [0xc3],
+    [0xe2, 0x82],
+    [0xf0, 0x9f, 0x98],
+    [0xff],
+    [0xfe],
+    [0xc0, 0x80],
+    [0xed, 0xa0, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+  )
+  .map((bytes): number[] => [...bytes]);
 
 /** One piece of a stream, as bytes. */
 const piece: fc.Arbitrary<number[]> = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(fieldName, separator, valueText, lineEnd).map(([name, sep, value, end]) => [...encoder.encode(name + sep + value + end)]) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fieldName, separator, valueText, lineEnd)
+      .map(([name, sep, value, end]) => [...encoder.encode(name + sep + value + end)]),
+  },
   { weight: 4, arbitrary: lineEnd.map((end) => [...encoder.encode(end)]) },
   { weight: 2, arbitrary: fc.tuple(valueText, lineEnd).map(([text, end]) => [...encoder.encode(`:${text}${end}`)]) },
   { weight: 1, arbitrary: fc.constant([0xef, 0xbb, 0xbf]).map((bytes): number[] => [...bytes]) },
@@ -54,12 +75,16 @@ const piece: fc.Arbitrary<number[]> = fc.oneof(
 
 /** A whole stream: pieces, maybe a BOM first, and often a final empty line. */
 const stream: fc.Arbitrary<Uint8Array> = fc
-  .tuple(fc.boolean(), fc.array(piece, { maxLength: 40 }), fc.constantFrom([], [0x0a], [0x0a, 0x0a], [0x0d], [0x0d, 0x0a, 0x0d, 0x0a]))
+  .tuple(
+    fc.boolean(),
+    fc.array(piece, { maxLength: 40 }),
+    fc.constantFrom([], [0x0a], [0x0a, 0x0a], [0x0d], [0x0d, 0x0a, 0x0d, 0x0a]),
+  )
   .map(([bom, pieces, tail]) => new Uint8Array([...(bom ? [0xef, 0xbb, 0xbf] : []), ...pieces.flat(), ...tail]));
 
 /** A stream and the points to cut it at. */
 const cutStream = stream.chain((bytes) =>
-  fc.tuple(fc.constant(bytes), fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 12 }))
+  fc.tuple(fc.constant(bytes), fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 12 })),
 );
 
 function split(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
@@ -99,7 +124,9 @@ test("createEventStreamParser gives what the WHATWG algorithm gives, for any str
       // parseSpec drops the one BOM itself: decode without dropping it.
       const spec = parseSpec(new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes));
       const ours = parseOurs(split(bytes, points));
-      expect(ours.events).toEqual(spec.events.map(({ type, data, lastEventId }) => ({ event: type, data, id: lastEventId })));
+      expect(ours.events).toEqual(
+        spec.events.map(({ type, data, lastEventId }) => ({ event: type, data, id: lastEventId })),
+      );
       expect(ours.retries).toEqual(spec.retries);
       expect(ours.lastEventId).toBe(spec.lastEventId);
     }),
@@ -123,7 +150,11 @@ test("createEventStreamParser gives what eventsource-parser gives, for any strea
         pieces.push("\n");
         chunks.push(new Uint8Array([0x0a]));
       }
-      const theirs = { events: [] as Array<{ event: string; data: string; id: string | undefined }>, comments: [] as string[], retries: [] as number[] };
+      const theirs = {
+        events: [] as Array<{ event: string; data: string; id: string | undefined }>,
+        comments: [] as string[],
+        retries: [] as number[],
+      };
       const parser = createParser({
         onEvent: ({ event, data, id }) => theirs.events.push({ event: event ?? "message", data, id }),
         onComment: (text) => theirs.comments.push(text),
@@ -132,7 +163,9 @@ test("createEventStreamParser gives what eventsource-parser gives, for any strea
       for (const text of pieces) parser.feed(text);
 
       const ours = parseOurs(chunks);
-      expect(ours.events.map(({ event, data }) => ({ event, data }))).toEqual(theirs.events.map(({ event, data }) => ({ event, data })));
+      expect(ours.events.map(({ event, data }) => ({ event, data }))).toEqual(
+        theirs.events.map(({ event, data }) => ({ event, data })),
+      );
       theirs.events.forEach(({ id }, index) => {
         if (id !== undefined) expect(ours.events[index]?.id).toBe(id);
       });

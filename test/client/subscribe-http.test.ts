@@ -45,7 +45,13 @@ async function serve(handle: (request: Request, index: number) => Response | Pro
     socket.on("close", () => sockets.delete(socket));
   });
   servers.push(server);
-  return { server, seen, cut: () => sockets.forEach((socket) => socket.destroy()) };
+  return {
+    server,
+    seen,
+    cut: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
 }
 
 const servers: TestServer[] = [];
@@ -58,7 +64,10 @@ function read<E>(iterable: AsyncIterable<E>): { events: E[]; done: Promise<unkno
   const events: E[] = [];
   const done = (async () => {
     for await (const event of iterable) events.push(event);
-  })().then(() => undefined, (error: unknown) => error);
+  })().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   return { events, done };
 }
 
@@ -94,19 +103,28 @@ test("subscribe resumes a Channel after the server cuts the connection and gets 
 
 test("subscribe stops at the end signal on the wire and makes no other request", async () => {
   const { server, seen } = await serve((request) =>
-    new DataStream([Message.data("a").id("1"), Message.json({ b: 2 }).event("json"), END, "never read"], { request, keepAlive: false }).toResponse()
+    new DataStream([Message.data("a").id("1"), Message.json({ b: 2 }).event("json"), END, "never read"], {
+      request,
+      keepAlive: false,
+    }).toResponse(),
   );
   const events: ServerSentEvent[] = [];
   for await (const event of subscribe(`${server.url}/answer`, { reconnect: FAST })) events.push(event);
-  expect(events).toEqual([{ event: "message", data: "a", id: "1" }, { event: "json", data: '{"b":2}', id: "1" }]);
+  expect(events).toEqual([
+    { event: "message", data: "a", id: "1" },
+    { event: "json", data: '{"b":2}', id: "1" },
+  ]);
   expect(seen.length).toBe(1);
 });
 
 test("subscribe reconnects a GET stream that ends without the end signal, and stops at a 204", async () => {
   const { server, seen } = await serve((request, index) =>
     index < 2
-      ? new DataStream([Message.data(`part ${index + 1}`).id(String(index + 1))], { request, keepAlive: false }).toResponse()
-      : new Response(null, { status: 204 })
+      ? new DataStream([Message.data(`part ${index + 1}`).id(String(index + 1))], {
+          request,
+          keepAlive: false,
+        }).toResponse()
+      : new Response(null, { status: 204 }),
   );
   const events: ServerSentEvent[] = [];
   for await (const event of subscribe(`${server.url}/parts`, { reconnect: FAST })) events.push(event);
@@ -117,13 +135,18 @@ test("subscribe reconnects a GET stream that ends without the end signal, and st
 test("subscribe calls the headers function once per request, and each request carries its fresh value", async () => {
   let token = 0;
   const { server, seen, cut } = await serve((request, index) =>
-    new DataStream(async function* ({ sleep }) {
-      yield Message.data(`hello ${index + 1}`).id(String(index + 1));
-      if (index === 1) yield END;
-      await sleep(60_000);
-    }, { request, keepAlive: false }).toResponse()
+    new DataStream(
+      async function* ({ sleep }) {
+        yield Message.data(`hello ${index + 1}`).id(String(index + 1));
+        if (index === 1) yield END;
+        await sleep(60_000);
+      },
+      { request, keepAlive: false },
+    ).toResponse(),
   );
-  const reading = read(subscribe(`${server.url}/auth`, { reconnect: FAST, headers: () => ({ authorization: `Bearer ${++token}` }) }));
+  const reading = read(
+    subscribe(`${server.url}/auth`, { reconnect: FAST, headers: () => ({ authorization: `Bearer ${++token}` }) }),
+  );
   await until(() => reading.events.length === 1, "the first event");
   cut();
   expect(await reading.done).toBeUndefined();
@@ -137,10 +160,13 @@ test("subscribe calls the headers function once per request, and each request ca
 
 test("subscribe sends a POST body once by default: a cut answer throws instead of running the request again", async () => {
   const { server, seen, cut } = await serve((request) =>
-    new DataStream(async function* ({ sleep }) {
-      yield "the first words";
-      await sleep(60_000);
-    }, { request, keepAlive: false }).toResponse()
+    new DataStream(
+      async function* ({ sleep }) {
+        yield "the first words";
+        await sleep(60_000);
+      },
+      { request, keepAlive: false },
+    ).toResponse(),
   );
   const reading = read(subscribe(`${server.url}/chat`, { body: '{"prompt":"hi"}' }));
   await until(() => reading.events.length === 1, "the first words");
@@ -154,11 +180,14 @@ test("subscribe sends a POST body once by default: a cut answer throws instead o
 
 test("subscribe sends a POST body again with Last-Event-ID when reconnect is on", async () => {
   const { server, seen, cut } = await serve((request, index) =>
-    new DataStream(async function* ({ sleep, lastEventId }) {
-      yield Message.data(`after ${lastEventId ?? "nothing"}`).id(String(index + 1));
-      if (index === 1) yield END;
-      await sleep(60_000);
-    }, { request, keepAlive: false }).toResponse()
+    new DataStream(
+      async function* ({ sleep, lastEventId }) {
+        yield Message.data(`after ${lastEventId ?? "nothing"}`).id(String(index + 1));
+        if (index === 1) yield END;
+        await sleep(60_000);
+      },
+      { request, keepAlive: false },
+    ).toResponse(),
   );
   const reading = read(subscribe(`${server.url}/job`, { method: "POST", body: "job 7", reconnect: FAST }));
   await until(() => reading.events.length === 1, "the first event");
@@ -174,16 +203,23 @@ test("subscribe sends a POST body again with Last-Event-ID when reconnect is on"
 test("stallTimeout: a server that stops sending anything is dropped and the client resumes after the last id", async () => {
   const retries: RetryInfo[] = [];
   const { server, seen } = await serve((request, index) =>
-    new DataStream(async function* ({ sleep }) {
-      if (index === 0) {
-        yield Message.data("then silence").id("1");
-        await sleep(60_000); // no events, no pings: keepAlive is off
-      }
-      yield END;
-    }, { request, keepAlive: false }).toResponse()
+    new DataStream(
+      async function* ({ sleep }) {
+        if (index === 0) {
+          yield Message.data("then silence").id("1");
+          await sleep(60_000); // no events, no pings: keepAlive is off
+        }
+        yield END;
+      },
+      { request, keepAlive: false },
+    ).toResponse(),
   );
   const events: ServerSentEvent[] = [];
-  for await (const event of subscribe(`${server.url}/quiet`, { stallTimeout: 300, reconnect: FAST, onRetry: (info) => void retries.push(info) })) {
+  for await (const event of subscribe(`${server.url}/quiet`, {
+    stallTimeout: 300,
+    reconnect: FAST,
+    onRetry: (info) => void retries.push(info),
+  })) {
     events.push(event);
   }
   expect(dataOf(events)).toEqual(["then silence"]);
@@ -193,22 +229,30 @@ test("stallTimeout: a server that stops sending anything is dropped and the clie
 
 test("stallTimeout: pings keep a quiet stream alive", async () => {
   const { server, seen } = await serve((request) =>
-    new DataStream(async function* ({ sleep }) {
-      await sleep(700);
-      yield "awake";
-      yield END;
-    }, { request, keepAlive: 50 }).toResponse()
+    new DataStream(
+      async function* ({ sleep }) {
+        await sleep(700);
+        yield "awake";
+        yield END;
+      },
+      { request, keepAlive: 50 },
+    ).toResponse(),
   );
   const events: ServerSentEvent[] = [];
-  for await (const event of subscribe(`${server.url}/pings`, { stallTimeout: 300, reconnect: FAST })) events.push(event);
+  for await (const event of subscribe(`${server.url}/pings`, { stallTimeout: 300, reconnect: FAST }))
+    events.push(event);
   expect(dataOf(events)).toEqual(["awake"]);
   expect(seen.length).toBe(1);
 });
 
 test("subscribe makes no further request once its signal aborts, and throws the abort reason", async () => {
   const abort = new AbortController();
-  const { server, seen } = await serve((request) => new DataStream([Message.data("x").id("1")], { request, keepAlive: false }).toResponse());
-  const reading = read(subscribe(`${server.url}/abort`, { signal: abort.signal, reconnect: { delay: 200, jitter: 0 } }));
+  const { server, seen } = await serve((request) =>
+    new DataStream([Message.data("x").id("1")], { request, keepAlive: false }).toResponse(),
+  );
+  const reading = read(
+    subscribe(`${server.url}/abort`, { signal: abort.signal, reconnect: { delay: 200, jitter: 0 } }),
+  );
   await until(() => reading.events.length === 1 && seen.length === 1, "the first event");
   abort.abort(new Error("left the page"));
   expect(await reading.done).toEqual(new Error("left the page"));
@@ -219,10 +263,13 @@ test("subscribe makes no further request once its signal aborts, and throws the 
 test("subscribe makes no further request after close(), and the server's stream ends", async () => {
   let closed = "";
   const { server, seen } = await serve((request) =>
-    new DataStream(async function* ({ sleep }) {
-      yield "one";
-      await sleep(60_000);
-    }, { request, keepAlive: false, onClose: (reason) => void (closed = reason.type) }).toResponse()
+    new DataStream(
+      async function* ({ sleep }) {
+        yield "one";
+        await sleep(60_000);
+      },
+      { request, keepAlive: false, onClose: (reason) => void (closed = reason.type) },
+    ).toResponse(),
   );
   const subscription = subscribe(`${server.url}/close`, { reconnect: FAST });
   expect((await subscription.next()).value?.data).toBe("one");
@@ -240,7 +287,10 @@ test("onGap hears a Channel's gap marker, which is yielded before the replayed e
   await channel.publish("kept 2");
   const { server } = await serve((request) => channel.response({ request }));
   const gaps: unknown[] = [];
-  const subscription = subscribe(`${server.url}/room`, { lastEventId: "from-before-a-restart", onGap: (gap) => void gaps.push(gap) });
+  const subscription = subscribe(`${server.url}/room`, {
+    lastEventId: "from-before-a-restart",
+    onGap: (gap) => void gaps.push(gap),
+  });
   const events: ServerSentEvent[] = [];
   for await (const event of subscription) {
     events.push(event);
@@ -255,9 +305,16 @@ test("onGap hears a Channel's gap marker, which is yielded before the replayed e
 test("subscribe waits what the server's retry field asks before it reconnects", async () => {
   const retries: RetryInfo[] = [];
   const { server, seen } = await serve((request, index) =>
-    new DataStream(index === 0 ? [Message.data("a").id("1")] : [END], { request, keepAlive: false, retry: 40 }).toResponse()
+    new DataStream(index === 0 ? [Message.data("a").id("1")] : [END], {
+      request,
+      keepAlive: false,
+      retry: 40,
+    }).toResponse(),
   );
-  for await (const _ of subscribe(`${server.url}/retry`, { reconnect: { delay: 10_000 }, onRetry: (info) => void retries.push(info) })) {
+  for await (const _ of subscribe(`${server.url}/retry`, {
+    reconnect: { delay: 10_000 },
+    onRetry: (info) => void retries.push(info),
+  })) {
     // read to the end
   }
   expect(retries.length).toBe(1);
@@ -274,7 +331,10 @@ test("subscribe backs off, bounded by maxDelay, while the server is down, then g
   const retries: RetryInfo[] = [];
   const error = await (async () => {
     try {
-      for await (const _ of subscribe(url, { reconnect: { delay: 5, maxDelay: 40, jitter: 0.5, maxRetries: 5 }, onRetry: (info) => void retries.push(info) })) {
+      for await (const _ of subscribe(url, {
+        reconnect: { delay: 5, maxDelay: 40, jitter: 0.5, maxRetries: 5 },
+        onRetry: (info) => void retries.push(info),
+      })) {
         // nothing arrives
       }
     } catch (error) {
@@ -283,7 +343,13 @@ test("subscribe backs off, bounded by maxDelay, while the server is down, then g
     return undefined;
   })();
   expect(error).toMatchObject({ type: "network" });
-  expect(retries.map((info) => [info.attempt, info.retries])).toEqual([[2, 1], [3, 2], [4, 3], [5, 4], [6, 5]]);
+  expect(retries.map((info) => [info.attempt, info.retries])).toEqual([
+    [2, 1],
+    [3, 2],
+    [4, 3],
+    [5, 4],
+    [6, 5],
+  ]);
   expect(retries[0]!.delay).toBeGreaterThanOrEqual(5);
   expect(retries[0]!.delay).toBeLessThanOrEqual(7.5);
   for (const { delay } of retries.slice(1)) expect(delay).toBe(40);

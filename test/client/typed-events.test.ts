@@ -41,17 +41,19 @@ const shout = {
   "~standard": {
     version: 1 as const,
     vendor: "test",
-    validate: async (value: unknown) => (typeof value === "string" ? { value: value.toUpperCase() } : { issues: [{ message: "expected a string" }] }),
+    validate: async (value: unknown) =>
+      typeof value === "string" ? { value: value.toUpperCase() } : { issues: [{ message: "expected a string" }] },
   },
 };
 
-
-
 test("events: data is decoded and validated, text events are not JSON, and the items are a typed union", async () => {
   const { fetch } = fakeFetch(() =>
-    sse(`id: 1\nevent: tick\ndata: {"n": 1, "extra": true}\n\ndata: "hi"\n\nevent: word\ndata: plain text\n\n${END}`)
+    sse(`id: 1\nevent: tick\ndata: {"n": 1, "extra": true}\n\ndata: "hi"\n\nevent: word\ndata: plain text\n\n${END}`),
   );
-  const subscription = subscribe(URL_, { fetch, events: { tick, message: shout, word: { schema: shout, encoding: "text" } } });
+  const subscription = subscribe(URL_, {
+    fetch,
+    events: { tick, message: shout, word: { schema: shout, encoding: "text" } },
+  });
   type Item = typeof subscription extends Subscription<infer E> ? E : never;
   expectTypeOf<Item>().toEqualTypeOf<
     ServerSentEvent<"tick", Tick> | ServerSentEvent<"message", string> | ServerSentEvent<"word", string> | GapEvent
@@ -93,7 +95,11 @@ test("events: an event that is not in the map, that is not JSON, or that does no
       `Cannot read the event "tock": the event map has no such event (it has "tick")`,
       { event: { event: "tock", data: "{}", id: "" } },
     ],
-    ["id: 4\nevent: tick\ndata: {n:1}\n\n", `Cannot read the event "tick" (id "4"): its data is not JSON (got "{n:1}")`, { cause: expect.any(SyntaxError) }],
+    [
+      "id: 4\nevent: tick\ndata: {n:1}\n\n",
+      `Cannot read the event "tick" (id "4"): its data is not JSON (got "{n:1}")`,
+      { cause: expect.any(SyntaxError) },
+    ],
     [
       'event: tick\ndata: {"n":"1"}\n\n',
       `Cannot read the event "tick": its data does not match the schema: expected a number at n`,

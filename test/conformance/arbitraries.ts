@@ -96,7 +96,9 @@ export const messageInit = (text: () => fc.Arbitrary<string> = dataText): fc.Arb
     .filter((init) => Object.keys(init).length > 0);
 
 /** Valid message fields that always carry data, so the frame always dispatches an event. */
-export const messageInitWithData = (text: () => fc.Arbitrary<string> = dataText): fc.Arbitrary<MessageInit & { data: string }> =>
+export const messageInitWithData = (
+  text: () => fc.Arbitrary<string> = dataText,
+): fc.Arbitrary<MessageInit & { data: string }> =>
   fc.record(
     { data: text(), event: eventName(), id: eventId(), retry: retryMs(), comment: text() },
     { requiredKeys: ["data"] },

@@ -2,7 +2,17 @@ import fc from "fast-check";
 import { expect, test } from "vitest";
 import { encodeMessage, Message } from "edge-sse";
 import { parseWire } from "../helpers/event-reader.ts";
-import { anyText, dataText, eventId, eventName, messageInit, messageInitWithData, model, retryMs, toModelEvent } from "./arbitraries.ts";
+import {
+  anyText,
+  dataText,
+  eventId,
+  eventName,
+  messageInit,
+  messageInitWithData,
+  model,
+  retryMs,
+  toModelEvent,
+} from "./arbitraries.ts";
 import { normalizeLineBreaks, parseSpec, splitLines, toWellFormed } from "./whatwg-parser.ts";
 import { catchError } from "../helpers/catch-error.ts";
 
@@ -23,7 +33,6 @@ function expectFrameShape(wire: string): void {
   for (const line of lines) expect(line).toMatch(ALLOWED_LINE);
 }
 
-
 /** Asserts a TypeError that names the field in backticks and shows the value JSON-quoted. */
 function expectFieldError(fn: () => unknown, field: string, value: string): void {
   const error = catchError(fn);
@@ -34,7 +43,8 @@ function expectFieldError(fn: () => unknown, field: string, value: string): void
   expect(message).toContain(`(got ${JSON.stringify(value)})`);
 }
 
-const optional = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arbitrary, { nil: undefined });
+const optional = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+  fc.option(arbitrary, { nil: undefined });
 
 test(`encodeMessage writes a frame that parses to exactly one event with the same data, event and id when given any data, comment and valid event and id (${RUNS_ONE_FRAME} runs)`, () => {
   fc.assert(
@@ -68,7 +78,11 @@ test(`encodeMessage writes a frame that parses to exactly one event with the sam
 
         const spec = parseSpec(wire);
         expect(spec.events).toStrictEqual([
-          { type: event === undefined || event === "" ? "message" : event, data: normalizeLineBreaks(data), lastEventId: id ?? "" },
+          {
+            type: event === undefined || event === "" ? "message" : event,
+            data: normalizeLineBreaks(data),
+            lastEventId: id ?? "",
+          },
         ]);
       },
     ),
@@ -94,20 +108,17 @@ test(`encodeMessage writes a frame that dispatches no event when the message has
 
 test(`concatenated frames parse to exactly one event per frame with data, in order, when given several arbitrary messages (${RUNS_CONCAT} runs)`, () => {
   fc.assert(
-    fc.property(
-      fc.array(fc.oneof(messageInitWithData(), messageInit()), { minLength: 1, maxLength: 10 }),
-      (inits) => {
-        const frames = inits.map((init) => new Message(init).toString());
-        for (const frame of frames) expectFrameShape(frame);
-        const wire = frames.join("");
-        const expected = model(inits);
-        const parsed = parseWire(wire);
-        expect(parsed.events.length).toBe(inits.filter((init) => init.data !== undefined).length);
-        expect(parsed.events.map(toModelEvent)).toStrictEqual(expected.events);
-        expect(parsed.comments).toStrictEqual(expected.comments);
-        expect(parsed.retries).toStrictEqual(expected.retries);
-      },
-    ),
+    fc.property(fc.array(fc.oneof(messageInitWithData(), messageInit()), { minLength: 1, maxLength: 10 }), (inits) => {
+      const frames = inits.map((init) => new Message(init).toString());
+      for (const frame of frames) expectFrameShape(frame);
+      const wire = frames.join("");
+      const expected = model(inits);
+      const parsed = parseWire(wire);
+      expect(parsed.events.length).toBe(inits.filter((init) => init.data !== undefined).length);
+      expect(parsed.events.map(toModelEvent)).toStrictEqual(expected.events);
+      expect(parsed.comments).toStrictEqual(expected.comments);
+      expect(parsed.retries).toStrictEqual(expected.retries);
+    }),
     { numRuns: RUNS_CONCAT },
   );
 });
@@ -187,9 +198,9 @@ test(`encodeMessage writes the retry in decimal digits that parse back to the sa
   );
 });
 
-const loneSurrogate = fc.oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff })).map((code) =>
-  String.fromCharCode(code),
-);
+const loneSurrogate = fc
+  .oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff }))
+  .map((code) => String.fromCharCode(code));
 
 const nativeToWellFormed = (String.prototype as { toWellFormed?: (this: string) => string }).toWellFormed;
 

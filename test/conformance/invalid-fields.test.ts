@@ -8,7 +8,6 @@ const ENCODE = "Cannot encode message";
 
 type Field = "data" | "event" | "id" | "retry" | "comment";
 
-
 interface ExpectedError {
   /** The start of the message, before ": ". */
   readonly context: string;
@@ -20,7 +19,11 @@ interface ExpectedError {
 function expectTypeError(fn: () => unknown, expected: ExpectedError): void {
   const error = catchError(fn);
   const message = error instanceof Error ? error.message : `(no Error thrown: ${String(error)})`;
-  expect({ isTypeError: error instanceof TypeError, name: error instanceof Error ? error.name : undefined, message }).toStrictEqual({
+  expect({
+    isTypeError: error instanceof TypeError,
+    name: error instanceof Error ? error.name : undefined,
+    message,
+  }).toStrictEqual({
     isTypeError: true,
     name: "TypeError",
     message: expect.stringMatching(new RegExp(`^${escapeRegExp(expected.context)}: `)),
@@ -144,7 +147,10 @@ test("new Message shows NUL escaped when id has one", () => {
 
 test("new Message throws a TypeError when given no field", () => {
   expectTypeError(() => new Message({}), { context: CREATE, contains: ["no field"] });
-  expectTypeError(() => new Message({ data: undefined } as unknown as MessageInit), { context: CREATE, contains: ["no field"] });
+  expectTypeError(() => new Message({ data: undefined } as unknown as MessageInit), {
+    context: CREATE,
+    contains: ["no field"],
+  });
 });
 
 test("new Message throws a TypeError naming the field when given an unknown field", () => {
@@ -186,7 +192,10 @@ test("encodeMessage throws a TypeError naming `serialize` when the serializer re
     [new Uint8Array(1), "(got an instance of Uint8Array for "],
   ];
   for (const [result, part] of cases) {
-    expectTypeError(() => encodeMessage({ a: 1 }, () => result as string), { context: ENCODE, contains: ["`serialize`", part] });
+    expectTypeError(() => encodeMessage({ a: 1 }, () => result as string), {
+      context: ENCODE,
+      contains: ["`serialize`", part],
+    });
   }
 });
 

@@ -63,9 +63,12 @@ function specModel(inits: readonly MessageInit[]): SpecParse {
   return { events, retries, lastEventId };
 }
 
-const encodeAll = (inits: readonly MessageInit[]): string => inits.map((init) => encodeMessage(new Message(init))).join("");
+const encodeAll = (inits: readonly MessageInit[]): string =>
+  inits.map((init) => encodeMessage(new Message(init))).join("");
 
-const VECTOR_INITS: readonly MessageInit[] = SPEC_VECTORS.flatMap((vector) => ("init" in vector.input ? [vector.input.init] : []));
+const VECTOR_INITS: readonly MessageInit[] = SPEC_VECTORS.flatMap((vector) =>
+  "init" in vector.input ? [vector.input.init] : [],
+);
 
 test("eventsource-parser reads every spec vector's events when the frames are concatenated and fed one character at a time", () => {
   const wire = encodeAll(VECTOR_INITS);
@@ -92,10 +95,14 @@ test("the WHATWG parsing algorithm reads every spec vector's events with the las
 
 test(`eventsource-parser reads the encoded events in order when random messages are split at random string boundaries (${RUNS_STRING_CHUNKS} runs)`, () => {
   fc.assert(
-    fc.property(fc.array(messageInit(), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (inits, points) => {
-      const wire = encodeAll(inits);
-      expect(parseModel(splitString(wire, points))).toStrictEqual(model(inits));
-    }),
+    fc.property(
+      fc.array(messageInit(), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      (inits, points) => {
+        const wire = encodeAll(inits);
+        expect(parseModel(splitString(wire, points))).toStrictEqual(model(inits));
+      },
+    ),
     { numRuns: RUNS_STRING_CHUNKS },
   );
 });
@@ -104,7 +111,10 @@ test(`eventsource-parser reads the encoded events in order when the UTF-8 bytes 
   const encoder = new TextEncoder();
   fc.assert(
     fc.property(
-      fc.array(messageInit(() => anyText()), { minLength: 1, maxLength: 8 }),
+      fc.array(
+        messageInit(() => anyText()),
+        { minLength: 1, maxLength: 8 },
+      ),
       fc.array(fc.nat(), { maxLength: 16 }),
       (inits, points) => {
         const bytes = encoder.encode(encodeAll(inits));
@@ -137,25 +147,27 @@ const itemCase: fc.Arbitrary<ItemCase> = fc.oneof(
   // A JSON string is a string item: its text is the data, not its JSON form.
   fc.jsonValue().map((value) => ({ item: value, data: typeof value === "string" ? value : JSON.stringify(value) })),
   fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ item: bytes, data: Buffer.from(bytes).toString("base64") })),
-  fc
-    .tuple(fc.uint8Array({ maxLength: 40 }), fc.nat(), fc.nat())
-    .map(([bytes, a, b]) => {
-      const start = a % (bytes.length + 1);
-      const end = start + (b % (bytes.length - start + 1));
-      const view = bytes.subarray(start, end);
-      return { item: view, data: Buffer.from(view).toString("base64") };
-    }),
+  fc.tuple(fc.uint8Array({ maxLength: 40 }), fc.nat(), fc.nat()).map(([bytes, a, b]) => {
+    const start = a % (bytes.length + 1);
+    const end = start + (b % (bytes.length - start + 1));
+    const view = bytes.subarray(start, end);
+    return { item: view, data: Buffer.from(view).toString("base64") };
+  }),
   dataText().map((text) => ({ item: { toServerSentEvent: () => text }, data: text })),
   dataText().map((text) => ({ item: { toServerSentEvent: () => Message.data(text) }, data: text })),
 );
 
 test(`eventsource-parser reads one event per item in order when strings, JSON, bytes and convertible objects are encoded together (${RUNS_MIXED_ITEMS} runs)`, () => {
   fc.assert(
-    fc.property(fc.array(itemCase, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), (cases, points) => {
-      const wire = cases.map(({ item }) => encodeMessage(item)).join("");
-      const events = parseWire(splitString(wire, points)).events.map((event) => event.data);
-      expect(events).toStrictEqual(cases.map(({ data }) => normalizeLineBreaks(data)));
-    }),
+    fc.property(
+      fc.array(itemCase, { minLength: 1, maxLength: 8 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      (cases, points) => {
+        const wire = cases.map(({ item }) => encodeMessage(item)).join("");
+        const events = parseWire(splitString(wire, points)).events.map((event) => event.data);
+        expect(events).toStrictEqual(cases.map(({ data }) => normalizeLineBreaks(data)));
+      },
+    ),
     { numRuns: RUNS_MIXED_ITEMS },
   );
 });

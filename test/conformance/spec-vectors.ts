@@ -19,9 +19,7 @@ export interface ExpectedEvent {
 }
 
 /** The input of a vector: fields for `new Message(...)`, or an item for `encodeMessage(...)`. */
-export type VectorInput =
-  | { readonly init: MessageInit }
-  | { readonly item: unknown; readonly serialize?: Serializer };
+export type VectorInput = { readonly init: MessageInit } | { readonly item: unknown; readonly serialize?: Serializer };
 
 export interface SpecVector {
   readonly name: string;
@@ -55,7 +53,12 @@ export const SPEC_VECTORS: readonly SpecVector[] = [
   { name: "plain data", input: { init: { data: "hello" } }, wire: "data: hello\n\n", events: [{ data: "hello" }] },
   { name: "data with LF", input: { init: { data: "a\nb" } }, wire: "data: a\ndata: b\n\n", events: [{ data: "a\nb" }] },
   { name: "data with CR", input: { init: { data: "a\rb" } }, wire: "data: a\ndata: b\n\n", events: [{ data: "a\nb" }] },
-  { name: "data with CRLF", input: { init: { data: "a\r\nb" } }, wire: "data: a\ndata: b\n\n", events: [{ data: "a\nb" }] },
+  {
+    name: "data with CRLF",
+    input: { init: { data: "a\r\nb" } },
+    wire: "data: a\ndata: b\n\n",
+    events: [{ data: "a\nb" }],
+  },
   {
     name: "data with mixed CRLF, CR and LF",
     input: { init: { data: "a\r\nb\rc\nd" } },
@@ -86,15 +89,30 @@ export const SPEC_VECTORS: readonly SpecVector[] = [
     wire: "data: \ndata: a\n\n",
     events: [{ data: "\na" }],
   },
-  { name: "data with a trailing LF", input: { init: { data: "a\n" } }, wire: "data: a\ndata: \n\n", events: [{ data: "a\n" }] },
+  {
+    name: "data with a trailing LF",
+    input: { init: { data: "a\n" } },
+    wire: "data: a\ndata: \n\n",
+    events: [{ data: "a\n" }],
+  },
   {
     name: "data with a trailing CRLF",
     input: { init: { data: "a\r\n" } },
     wire: "data: a\ndata: \n\n",
     events: [{ data: "a\n" }],
   },
-  { name: "data with a trailing CR", input: { init: { data: "a\r" } }, wire: "data: a\ndata: \n\n", events: [{ data: "a\n" }] },
-  { name: "data that is one LF", input: { init: { data: "\n" } }, wire: "data: \ndata: \n\n", events: [{ data: "\n" }] },
+  {
+    name: "data with a trailing CR",
+    input: { init: { data: "a\r" } },
+    wire: "data: a\ndata: \n\n",
+    events: [{ data: "a\n" }],
+  },
+  {
+    name: "data that is one LF",
+    input: { init: { data: "\n" } },
+    wire: "data: \ndata: \n\n",
+    events: [{ data: "\n" }],
+  },
   {
     name: "data that is two CRLFs",
     input: { init: { data: "\r\n\r\n" } },
@@ -103,7 +121,12 @@ export const SPEC_VECTORS: readonly SpecVector[] = [
   },
   { name: "empty data", input: { init: { data: "" } }, wire: "data: \n\n", events: [{ data: "" }] },
   // data: content the parser could misread
-  { name: "data starting with a space", input: { init: { data: " a" } }, wire: "data:  a\n\n", events: [{ data: " a" }] },
+  {
+    name: "data starting with a space",
+    input: { init: { data: " a" } },
+    wire: "data:  a\n\n",
+    events: [{ data: " a" }],
+  },
   { name: "data that is only spaces", input: { init: { data: "  " } }, wire: "data:   \n\n", events: [{ data: "  " }] },
   {
     name: "data whose second line starts with a space",
@@ -300,7 +323,12 @@ export const SPEC_VECTORS: readonly SpecVector[] = [
   { name: "the number 0", input: { item: 0 }, wire: "data: 0\n\n", events: [{ data: "0" }] },
   { name: "the number -1.5", input: { item: -1.5 }, wire: "data: -1.5\n\n", events: [{ data: "-1.5" }] },
   { name: "false", input: { item: false }, wire: "data: false\n\n", events: [{ data: "false" }] },
-  { name: "Message.json of an object", input: { item: Message.json({ x: 1 }) }, wire: 'data: {"x":1}\n\n', events: [{ data: '{"x":1}' }] },
+  {
+    name: "Message.json of an object",
+    input: { item: Message.json({ x: 1 }) },
+    wire: 'data: {"x":1}\n\n',
+    events: [{ data: '{"x":1}' }],
+  },
   {
     name: "Message.json of a string with a line break",
     input: { item: Message.json("a\nb") },
@@ -314,7 +342,12 @@ export const SPEC_VECTORS: readonly SpecVector[] = [
     events: [{ data: '{\n  "a": 1\n}' }],
   },
   // bytes
-  { name: "a Uint8Array", input: { item: new Uint8Array([104, 105]) }, wire: "data: aGk=\n\n", events: [{ data: "aGk=" }] },
+  {
+    name: "a Uint8Array",
+    input: { item: new Uint8Array([104, 105]) },
+    wire: "data: aGk=\n\n",
+    events: [{ data: "aGk=" }],
+  },
   { name: "an empty Uint8Array", input: { item: new Uint8Array(0) }, wire: "data: \n\n", events: [{ data: "" }] },
   {
     name: "bytes that use + and / in base64",

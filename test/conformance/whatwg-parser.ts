@@ -53,7 +53,7 @@ export function parseSpec(stream: string): SpecParse {
         eventTypeBuffer = value;
         break;
       case "data":
-        dataBuffer += value + "\n";
+        dataBuffer += `${value}\n`;
         break;
       case "id":
         if (!value.includes("\0")) lastEventIdBuffer = value;

@@ -23,14 +23,20 @@ function fencedBlocks(text: string, origin: string): Example[] {
 
 function jsDocText(source: string): string {
   return (source.match(/\/\*\*[\s\S]*?\*\//g) ?? [])
-    .map((comment) => comment.split("\n").map((line) => line.replace(/^\s*\/?\*+\/? ?/, "")).join("\n"))
+    .map((comment) =>
+      comment
+        .split("\n")
+        .map((line) => line.replace(/^\s*\/?\*+\/? ?/, ""))
+        .join("\n"),
+    )
     .join("\n");
 }
 
 const examples: Example[] = [
   ...fencedBlocks(readFileSync(`${root}README.md`, "utf8"), "README.md"),
-  ...readdirSync(`${root}src`, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts")).flatMap((file) =>
-    fencedBlocks(jsDocText(readFileSync(`${root}src/${file}`, "utf8")), `src/${file}`)),
+  ...readdirSync(`${root}src`, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .flatMap((file) => fencedBlocks(jsDocText(readFileSync(`${root}src/${file}`, "utf8")), `src/${file}`)),
 ];
 
 const PRELUDE = `const console = { ...globalThis.console, assert(condition: unknown, ...message: unknown[]): void {

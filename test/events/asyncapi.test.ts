@@ -4,7 +4,12 @@ import * as z from "zod";
 import { defineEvents } from "edge-sse";
 import { MAPS, zodEvents } from "./maps.ts";
 
-const OPTIONS = { title: "Market data", version: "1.0.0", server: "https://api.market.test", address: "/quotes" } as const;
+const OPTIONS = {
+  title: "Market data",
+  version: "1.0.0",
+  server: "https://api.market.test",
+  address: "/quotes",
+} as const;
 
 /** What @asyncapi/parser says of a document: its diagnostics by severity (0 error, 1 warning, 2 information, 3 hint). */
 async function parseAsyncAPI(document: object) {
@@ -41,7 +46,12 @@ test("toAsyncAPI describes one channel at the address, whose messages are the ev
             name: "message",
             title: "message",
             contentType: "application/json",
-            payload: { type: "object", properties: { text: { type: "string" } }, required: ["text"], additionalProperties: false },
+            payload: {
+              type: "object",
+              properties: { text: { type: "string" } },
+              required: ["text"],
+              additionalProperties: false,
+            },
           },
         },
       },
@@ -60,16 +70,26 @@ test("toAsyncAPI describes one channel at the address, whose messages are the ev
   });
 });
 
-test.each(MAPS)("@asyncapi/parser accepts the AsyncAPI document of a $vendor map with no error and no warning", async ({ events }) => {
-  const { parsed, diagnostics } = await parseAsyncAPI(events.toAsyncAPI(OPTIONS));
-  expect(diagnostics.filter((diagnostic) => diagnostic.severity <= 1)).toEqual([]);
-  // Information only: AsyncAPI 3.1 exists; 3.0 is what the document says it follows.
-  expect(diagnostics).toEqual([{ severity: 2, code: "asyncapi-latest-version", message: expect.stringContaining('"3.1.0"') }]);
-  const operation = parsed!.operations().all()[0]!;
-  expect(operation.action()).toBe("receive");
-  expect(operation.messages().all().map((message) => message.name())).toEqual(["quote", "status", "message"]);
-  expect(parsed!.channels().all()[0]!.address()).toBe("/quotes");
-});
+test.each(MAPS)(
+  "@asyncapi/parser accepts the AsyncAPI document of a $vendor map with no error and no warning",
+  async ({ events }) => {
+    const { parsed, diagnostics } = await parseAsyncAPI(events.toAsyncAPI(OPTIONS));
+    expect(diagnostics.filter((diagnostic) => diagnostic.severity <= 1)).toEqual([]);
+    // Information only: AsyncAPI 3.1 exists; 3.0 is what the document says it follows.
+    expect(diagnostics).toEqual([
+      { severity: 2, code: "asyncapi-latest-version", message: expect.stringContaining('"3.1.0"') },
+    ]);
+    const operation = parsed!.operations().all()[0]!;
+    expect(operation.action()).toBe("receive");
+    expect(
+      operation
+        .messages()
+        .all()
+        .map((message) => message.name()),
+    ).toEqual(["quote", "status", "message"]);
+    expect(parsed!.channels().all()[0]!.address()).toBe("/quotes");
+  },
+);
 
 test("toAsyncAPI escapes names in references, declares path parameters and keeps the server's base path", async () => {
   const events = defineEvents({ "user/joined": z.object({ who: z.string() }), "a b~c": z.string() });
@@ -88,30 +108,48 @@ test("toAsyncAPI escapes names in references, declares path parameters and keeps
   });
   const { parsed, diagnostics } = await parseAsyncAPI(document);
   expect(diagnostics.filter((diagnostic) => diagnostic.severity <= 1)).toEqual([]);
-  expect(parsed!.operations().all()[0]!.messages().all().map((message) => message.name())).toEqual(["user/joined", "a b~c"]);
+  expect(
+    parsed!
+      .operations()
+      .all()[0]!
+      .messages()
+      .all()
+      .map((message) => message.name()),
+  ).toEqual(["user/joined", "a b~c"]);
 });
 
 test("The AsyncAPI parser reports an error in a broken document, so its verdict can fail", async () => {
   const document = zodEvents.toAsyncAPI(OPTIONS);
-  const broken = { ...document, operations: { receiveEvents: { ...document.operations["receiveEvents"], action: "listen" } } };
+  const broken = {
+    ...document,
+    operations: { receiveEvents: { ...document.operations["receiveEvents"], action: "listen" } },
+  };
   const { diagnostics } = await parseAsyncAPI(broken);
   expect(diagnostics.some((diagnostic) => diagnostic.severity === 0)).toBe(true);
 });
 
 test("toAsyncAPI refuses missing and invalid options, naming them", () => {
   const call = (options: unknown) => () => zodEvents.toAsyncAPI(options as never);
-  expect(call(undefined)).toThrow(new TypeError("Cannot describe events for AsyncAPI: `options` must be an object (got undefined)"));
+  expect(call(undefined)).toThrow(
+    new TypeError("Cannot describe events for AsyncAPI: `options` must be an object (got undefined)"),
+  );
   expect(call({ ...OPTIONS, title: undefined })).toThrow(
     new TypeError("Cannot describe events for AsyncAPI: `title` must be a non-empty string (got undefined)"),
   );
   expect(call({ ...OPTIONS, server: "api.market.test" })).toThrow(
-    new TypeError('Cannot describe events for AsyncAPI: `server` must be a URL such as "https://api.example.com" (got "api.market.test")'),
+    new TypeError(
+      'Cannot describe events for AsyncAPI: `server` must be a URL such as "https://api.example.com" (got "api.market.test")',
+    ),
   );
   expect(call({ ...OPTIONS, server: "wss://api.market.test" })).toThrow(
-    new TypeError('Cannot describe events for AsyncAPI: `server` must be an https: or http: URL (got "wss://api.market.test")'),
+    new TypeError(
+      'Cannot describe events for AsyncAPI: `server` must be an https: or http: URL (got "wss://api.market.test")',
+    ),
   );
   expect(call({ ...OPTIONS, action: "publish" })).toThrow(
     new TypeError('Cannot describe events for AsyncAPI: `action` must be "receive" or "send" (got "publish")'),
   );
-  expect(call({ ...OPTIONS, adress: "/x" })).toThrow(new TypeError("Cannot describe events for AsyncAPI: unknown option `adress`"));
+  expect(call({ ...OPTIONS, adress: "/x" })).toThrow(
+    new TypeError("Cannot describe events for AsyncAPI: unknown option `adress`"),
+  );
 });

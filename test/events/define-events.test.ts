@@ -49,7 +49,8 @@ test("A builder throws a TypeError that names the event and lists each issue wit
 
 test("A builder lists at most ten issues and counts the rest", () => {
   const events = defineEvents({ many: z.array(z.string()) });
-  const message = (catchError(() => events.many(Array.from({ length: 13 }, (_, index) => index) as never)) as Error).message;
+  const message = (catchError(() => events.many(Array.from({ length: 13 }, (_, index) => index) as never)) as Error)
+    .message;
   expect(message).toContain("13 issues");
   expect(message).toContain("  - data[9]: ");
   expect(message).not.toContain("  - data[10]: ");
@@ -66,7 +67,7 @@ test("Builders validate with valibot and arktype, whose issues carry paths in th
   expect(events.described({ n: 1 }).fields.data).toBe('{"n":1}');
   expect(events.ark({ ok: true }).fields.data).toBe('{"ok":true}');
   expect(() => events.plain({ user: { name: 1 } } as never)).toThrow(
-    '  - data.user.name: Invalid type: Expected string but received 1',
+    "  - data.user.name: Invalid type: Expected string but received 1",
   );
   expect(() => events.ark({ ok: 1 } as never)).toThrow(
     'Cannot build event "ark": `data` does not match its schema (got an object; 1 issue):\n  - data.ok: ok must be boolean (was 1)',
@@ -81,7 +82,9 @@ test("A text event sends its string output as is, split into data lines", () => 
 });
 
 test("A text event whose schema outputs no string is a TypeError when data is built", () => {
-  const events = defineEvents({ count: { schema: z.string().transform((text) => text.length), encoding: "text" } as never });
+  const events = defineEvents({
+    count: { schema: z.string().transform((text) => text.length), encoding: "text" } as never,
+  });
   expect(() => (events as unknown as Record<string, (data: unknown) => Message>)["count"]!("abc")).toThrow(
     new TypeError('Cannot build event "count": a text event\'s schema must output a string (got number 3)'),
   );
@@ -114,7 +117,9 @@ test("A builder refuses output with no JSON form, naming the event", () => {
   expect(() => events.big(1n)).toThrow(
     new TypeError('Cannot build event "big": `data` is not JSON-serializable (Do not know how to serialize a BigInt)'),
   );
-  expect(() => events.nothing(undefined)).toThrow(new TypeError('Cannot build event "nothing": `data` has no JSON form (got undefined)'));
+  expect(() => events.nothing(undefined)).toThrow(
+    new TypeError('Cannot build event "nothing": `data` has no JSON form (got undefined)'),
+  );
 });
 
 test("A builder refuses invalid and unknown fields, naming the event", () => {
@@ -143,7 +148,9 @@ test("defineEvents refuses names the event-stream format or the map cannot carry
     new TypeError('Cannot define events: the event name "" is the default event; name it "message"'),
   );
   expect(() => defineEvents({ [GAP_EVENT]: schema })).toThrow(
-    new TypeError('Cannot define events: the event name "edge-sse-gap" is the gap marker channels send themselves; choose another name'),
+    new TypeError(
+      'Cannot define events: the event name "edge-sse-gap" is the gap marker channels send themselves; choose another name',
+    ),
   );
   for (const name of ["parse", "toOpenAPI", "toAsyncAPI", "toString", "constructor", "hasOwnProperty"]) {
     expect(() => defineEvents({ [name]: schema })).toThrow(
@@ -169,7 +176,9 @@ test("defineEvents refuses maps and entries that are not what it takes", () => {
     new TypeError('Cannot define events: event "tick": `encoding` must be "json" or "text" (got "xml")'),
   );
   expect(() => defineEvents({ tick: { schema: tick, title: "x" } } as never)).toThrow(
-    new TypeError('Cannot define events: event "tick" has an unknown key `title` (expected schema, encoding or description)'),
+    new TypeError(
+      'Cannot define events: event "tick" has an unknown key `title` (expected schema, encoding or description)',
+    ),
   );
   expect(() => defineEvents({ tick: { schema: {} } } as never)).toThrow(
     new TypeError('Cannot define events: event "tick": `schema` must be a Standard Schema validator (got an object)'),

@@ -13,7 +13,11 @@ test("The Hono example serves an OpenAPI 3.2 document that both validators accep
 
 test("The events the Hono example streams validate against the itemSchema of its own document", async () => {
   const document = (await (await app.request("/openapi.json")).json()) as {
-    paths: { "/prices": { get: { responses: { "200": { content: { "text/event-stream": { itemSchema: Record<string, unknown> } } } } } } };
+    paths: {
+      "/prices": {
+        get: { responses: { "200": { content: { "text/event-stream": { itemSchema: Record<string, unknown> } } } } };
+      };
+    };
   };
   const check = eventChecker(document.paths["/prices"].get.responses["200"].content["text/event-stream"].itemSchema);
   const response = await app.request("/prices", { headers: { "last-event-id": "41" } });

@@ -34,13 +34,23 @@ export const valibotEvents = defineEvents({
     ),
     description: "A new price for one symbol",
   },
-  status: { schema: toStandardJsonSchema(v.picklist(["open", "closed"])), encoding: "text", description: "The market opened or closed" },
+  status: {
+    schema: toStandardJsonSchema(v.picklist(["open", "closed"])),
+    encoding: "text",
+    description: "The market opened or closed",
+  },
   message: toStandardJsonSchema(v.object({ text: v.string() })),
 });
 
 export const arktypeEvents = defineEvents({
   quote: {
-    schema: type({ symbol: "string > 0", price: "number >= 0", size: "number.integer > 0", side: "'buy' | 'sell'", at: "string" }),
+    schema: type({
+      symbol: "string > 0",
+      price: "number >= 0",
+      size: "number.integer > 0",
+      side: "'buy' | 'sell'",
+      at: "string",
+    }),
     description: "A new price for one symbol",
   },
   status: { schema: type("'open' | 'closed'"), encoding: "text", description: "The market opened or closed" },
@@ -55,7 +65,10 @@ export const MAPS = [
 
 /** The builders every map above has. */
 export interface MarketBuilders {
-  quote(data: { symbol: string; price: number; size: number; side: "buy" | "sell"; at: string }, fields?: EventBuilderFields): Message;
+  quote(
+    data: { symbol: string; price: number; size: number; side: "buy" | "sell"; at: string },
+    fields?: EventBuilderFields,
+  ): Message;
   status(data: "open" | "closed", fields?: EventBuilderFields): Message;
   message(data: { text: string }, fields?: EventBuilderFields): Message;
 }

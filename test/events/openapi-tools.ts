@@ -35,7 +35,9 @@ export function openAPIDocument(mediaType: object, openapi = "3.2.0"): Record<st
 }
 
 /** What @seriousme/openapi-schema-validator says of a document. */
-export async function validateOpenAPI(document: object): Promise<{ valid: boolean; errors?: unknown; version: string }> {
+export async function validateOpenAPI(
+  document: object,
+): Promise<{ valid: boolean; errors?: unknown; version: string }> {
   const validator = new Validator();
   const result = await validator.validate(document as Parameters<Validator["validate"]>[0]);
   return { ...result, version: validator.version };
@@ -75,12 +77,16 @@ export function eventChecker(itemSchema: Record<string, unknown>): (item: Record
   const validateItem = ajv.compile(itemSchema);
   // A second instance for the data: a contentSchema with an $id is already known to the first.
   const contentAjv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
-  const branches = itemSchema["oneOf"] as Array<{ properties: { event: { const: string }; data: Record<string, unknown> } }>;
-  const validators = new Map(branches.flatMap((branch) => {
-    const data = branch.properties.data;
-    if (data["contentMediaType"] !== "application/json") return [];
-    return [[branch.properties.event.const, contentAjv.compile(data["contentSchema"] as object)] as const];
-  }));
+  const branches = itemSchema["oneOf"] as Array<{
+    properties: { event: { const: string }; data: Record<string, unknown> };
+  }>;
+  const validators = new Map(
+    branches.flatMap((branch) => {
+      const data = branch.properties.data;
+      if (data["contentMediaType"] !== "application/json") return [];
+      return [[branch.properties.event.const, contentAjv.compile(data["contentSchema"] as object)] as const];
+    }),
+  );
   return (item) => {
     const problems: string[] = [];
     if (!validateItem(item)) problems.push(ajv.errorsText(validateItem.errors));

@@ -107,7 +107,7 @@ test("toOpenAPI throws a TypeError naming the event whose schema offers no JSON 
   };
   expect(() => defineEvents({ tick: z.number(), plain }).toOpenAPI()).toThrow(
     new TypeError(
-      "Cannot describe events for OpenAPI: the schema of event \"plain\" offers no JSON Schema (`~standard.jsonSchema` of Standard JSON Schema V1); zod and arktype schemas have it, and valibot's get it from toStandardJsonSchema() in @valibot/to-json-schema",
+      'Cannot describe events for OpenAPI: the schema of event "plain" offers no JSON Schema (`~standard.jsonSchema` of Standard JSON Schema V1); zod and arktype schemas have it, and valibot\'s get it from toStandardJsonSchema() in @valibot/to-json-schema',
     ),
   );
   expect(() => defineEvents({ tick: v.number() }).toOpenAPI()).toThrow(
@@ -139,7 +139,12 @@ test("A recursive schema gets an $id, so that its references resolve within it",
     name: string;
     children: Node[];
   }
-  const node: z.ZodType<Node> = z.object({ name: z.string(), get children() { return z.array(node); } });
+  const node: z.ZodType<Node> = z.object({
+    name: z.string(),
+    get children() {
+      return z.array(node);
+    },
+  });
   const events = defineEvents({ tree: node });
   const { itemSchema } = events.toOpenAPI();
   const data = (itemSchema["oneOf"] as Array<{ properties: { data: { contentSchema: Record<string, unknown> } } }>)[0]!
@@ -149,15 +154,20 @@ test("A recursive schema gets an $id, so that its references resolve within it",
   const check = eventChecker(itemSchema);
   const good = { name: "a", children: [{ name: "b", children: [] }] };
   expect(check({ event: "tree", data: events.tree(good).fields.data! })).toEqual([]);
-  expect(check({ event: "tree", data: JSON.stringify({ name: "a", children: [{ name: 1, children: [] }] }) })).not.toEqual([]);
+  expect(
+    check({ event: "tree", data: JSON.stringify({ name: "a", children: [{ name: 1, children: [] }] }) }),
+  ).not.toEqual([]);
 });
 
-test.each(MAPS)("The OpenAPI 3.2 document of a $vendor map is valid for @seriousme/openapi-schema-validator", async ({ events }) => {
-  const result = await validateOpenAPI(openAPIDocument(events.toOpenAPI()));
-  expect(result).toEqual({ valid: true, version: "3.2" });
-  const document31 = openAPIDocument(events.toOpenAPI({ version: "3.1" }), "3.1.0");
-  expect(await validateOpenAPI(document31)).toEqual({ valid: true, version: "3.1" });
-});
+test.each(MAPS)(
+  "The OpenAPI 3.2 document of a $vendor map is valid for @seriousme/openapi-schema-validator",
+  async ({ events }) => {
+    const result = await validateOpenAPI(openAPIDocument(events.toOpenAPI()));
+    expect(result).toEqual({ valid: true, version: "3.2" });
+    const document31 = openAPIDocument(events.toOpenAPI({ version: "3.1" }), "3.1.0");
+    expect(await validateOpenAPI(document31)).toEqual({ valid: true, version: "3.1" });
+  },
+);
 
 test("The OpenAPI validator refuses a document whose media type is broken, so its verdict can fail", async () => {
   const broken = openAPIDocument({ itemSchema: zodEvents.toOpenAPI().itemSchema, encoding: "utf-8" });
@@ -188,19 +198,30 @@ test("Redocly's linter reports an error in a broken document, so its verdict can
   expect(problems.some((problem) => problem.severity === "error")).toBe(true);
 });
 
-test.each(MAPS)("Every event a DataStream sends from a $vendor map validates against itemSchema", async ({ events }) => {
-  const wire = await collectText(new DataStream(sampleMessages(events), { keepAlive: false }).toReadableStream());
-  const items = wireItems(wire);
-  expect(items).toEqual([
-    { event: "status", data: "open", retry: 3000 },
-    { event: "quote", data: '{"symbol":"ACME","price":12.5,"size":100,"side":"buy","at":"2026-01-01T00:00:00Z"}', id: "1" },
-    { data: '{"text":"two\\nlines"}' },
-    { event: "quote", data: '{"symbol":"BOLT","price":0,"size":1,"side":"sell","at":"2026-01-01T00:00:01Z"}', id: "2" },
-    { event: "status", data: "closed" },
-  ]);
-  const check = eventChecker(events.toOpenAPI().itemSchema);
-  for (const item of items) expect(check(item), JSON.stringify(item)).toEqual([]);
-});
+test.each(MAPS)(
+  "Every event a DataStream sends from a $vendor map validates against itemSchema",
+  async ({ events }) => {
+    const wire = await collectText(new DataStream(sampleMessages(events), { keepAlive: false }).toReadableStream());
+    const items = wireItems(wire);
+    expect(items).toEqual([
+      { event: "status", data: "open", retry: 3000 },
+      {
+        event: "quote",
+        data: '{"symbol":"ACME","price":12.5,"size":100,"side":"buy","at":"2026-01-01T00:00:00Z"}',
+        id: "1",
+      },
+      { data: '{"text":"two\\nlines"}' },
+      {
+        event: "quote",
+        data: '{"symbol":"BOLT","price":0,"size":1,"side":"sell","at":"2026-01-01T00:00:01Z"}',
+        id: "2",
+      },
+      { event: "status", data: "closed" },
+    ]);
+    const check = eventChecker(events.toOpenAPI().itemSchema);
+    for (const item of items) expect(check(item), JSON.stringify(item)).toEqual([]);
+  },
+);
 
 test.each(MAPS)("itemSchema of a $vendor map refuses events a map would not send", ({ events }) => {
   const check = eventChecker(events.toOpenAPI().itemSchema);

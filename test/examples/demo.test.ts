@@ -60,7 +60,11 @@ test.each([
   ["a name that is a number", { name: 7, text: "hi" }, /`name` must be a string \(got number\)/],
   ["a missing text", { name: "ada" }, /`text` must be a string \(got undefined\)/],
   ["a blank text", { name: "ada", text: "  \n " }, /`text` must be 1 to 500 characters \(got 0\)/],
-  ["a text over 500 characters", { name: "ada", text: "x".repeat(501) }, /`text` must be 1 to 500 characters \(got 501\)/],
+  [
+    "a text over 500 characters",
+    { name: "ada", text: "x".repeat(501) },
+    /`text` must be 1 to 500 characters \(got 501\)/,
+  ],
   ["a name over 40 characters", { name: "n".repeat(41), text: "hi" }, /`name` must be 1 to 40 characters \(got 41\)/],
   ["a name with a line break", { name: "a\nb", text: "hi" }, /`name` must be one line/],
   ["an unknown field", { name: "ada", text: "hi", admin: true }, /Unknown field `admin`/],
@@ -83,8 +87,15 @@ test("POST /chat/messages answers 413 over HTTP to a chunked body of 48 MB, once
   // Sent as fast as the server takes it, until the answer comes: the client sees 413, not a reset, and
   // has sent what the sockets' buffers hold by then, not the whole body.
   const total = 48 * 1024 * 1024;
-  const { status, answer, sentBeforeAnswer } = await new Promise<{ status: number; answer: string; sentBeforeAnswer: number }>((resolve, reject) => {
-    const post = httpRequest(`${server.url}/chat/messages`, { method: "POST", headers: { "content-type": "application/json" } });
+  const { status, answer, sentBeforeAnswer } = await new Promise<{
+    status: number;
+    answer: string;
+    sentBeforeAnswer: number;
+  }>((resolve, reject) => {
+    const post = httpRequest(`${server.url}/chat/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
     const chunk = Buffer.alloc(65_536, 0x20);
     let sent = 0;
     let answered = false;
@@ -127,7 +138,11 @@ test("Chat messages are chat events with JSON { name, text, at }; a client resum
   const chat = parsed.events.filter((event) => event.event === "chat");
   expect(chat.map((event) => event.id)).toEqual([second.answer.id, third.answer.id]);
   expect(parsed.events.slice(0, 2)).toEqual(chat);
-  expect(JSON.parse(chat[0]!.data)).toEqual({ name: "bo", text: 'line one\nline two <b>"quoted"</b>', at: expect.any(Number) });
+  expect(JSON.parse(chat[0]!.data)).toEqual({
+    name: "bo",
+    text: 'line one\nline two <b>"quoted"</b>',
+    at: expect.any(Number),
+  });
   expect(JSON.parse(chat[1]!.data)).toMatchObject({ name: "ada", text: "third" });
 });
 

@@ -12,7 +12,10 @@ import { StreamProbe } from "./stream-probe.ts";
 import { trackSockets } from "./node-sockets.ts";
 
 const probe = new StreamProbe();
-app.get("/probe", toNodeListener((request) => probe.respond(request, request.url)));
+app.get(
+  "/probe",
+  toNodeListener((request) => probe.respond(request, request.url)),
+);
 
 let server: Server;
 let target: FrameworkTarget;

@@ -42,11 +42,14 @@ export const frameworkCases: readonly FrameworkCase[] = [
       const response = await fetch(probeUrl(target, `key=${key}&mode=frames`));
       assert.equal(response.status, 200);
       const parsed = parseWire(await response.text());
-      assert.deepEqual(parsed.events, PROBE_FRAMES.map((message) => ({
-        id: message.fields.id,
-        event: message.fields.event,
-        data: message.fields.data,
-      })));
+      assert.deepEqual(
+        parsed.events,
+        PROBE_FRAMES.map((message) => ({
+          id: message.fields.id,
+          event: message.fields.event,
+          data: message.fields.data,
+        })),
+      );
       assert.deepEqual(parsed.comments, [""]);
       const [connection] = target.probe.connections(key);
       assert.equal(await within(connection!.closed, "onClose"), "done");
@@ -57,7 +60,10 @@ export const frameworkCases: readonly FrameworkCase[] = [
     async run(target) {
       const key = newKey("gated");
       const abort = new AbortController();
-      const response = await within(fetch(probeUrl(target, `key=${key}&mode=gated`), { signal: abort.signal }), "the headers");
+      const response = await within(
+        fetch(probeUrl(target, `key=${key}&mode=gated`), { signal: abort.signal }),
+        "the headers",
+      );
       const reader = response.body!.getReader();
       try {
         // The producer is held at its gate: what arrives now is the stream's opening comment alone.
@@ -108,7 +114,10 @@ export const frameworkCases: readonly FrameworkCase[] = [
     async run(target) {
       const key = newKey("last-event-id");
       const abort = new AbortController();
-      const response = await fetch(probeUrl(target, `key=${key}`), { headers: { "last-event-id": "41" }, signal: abort.signal });
+      const response = await fetch(probeUrl(target, `key=${key}`), {
+        headers: { "last-event-id": "41" },
+        signal: abort.signal,
+      });
       const reader = response.body!.getReader();
       let text = "";
       try {
@@ -120,7 +129,12 @@ export const frameworkCases: readonly FrameworkCase[] = [
       } finally {
         abort.abort();
       }
-      assert.deepEqual(parseWire(text).events.slice(0, 2).map((event) => event.id), ["42", "43"]);
+      assert.deepEqual(
+        parseWire(text)
+          .events.slice(0, 2)
+          .map((event) => event.id),
+        ["42", "43"],
+      );
       assert.equal(target.probe.connections(key)[0]?.lastEventId, "41");
     },
   },
@@ -138,7 +152,10 @@ export const frameworkCases: readonly FrameworkCase[] = [
       }
       assert.deepEqual(seen.slice(0, 3), ["1:tick 1", "2:tick 2", "3:tick 3"]);
       const connections = target.probe.connections(key);
-      assert.deepEqual(connections.slice(0, 2).map((connection) => connection.lastEventId), [undefined, "2"]);
+      assert.deepEqual(
+        connections.slice(0, 2).map((connection) => connection.lastEventId),
+        [undefined, "2"],
+      );
       assert.equal(await within(connections[0]!.closed, "the first stream's onClose"), "done");
     },
   },

@@ -21,16 +21,20 @@ const finallyRan = deferred<boolean>();
 const probe = new Hono();
 probe.route("/", app);
 probe.get("/probe", (c) =>
-  new DataStream(async function* ({ signal, sleep }) {
-    try {
-      for (let n = 1; ; n++) {
-        yield n;
-        await sleep(20);
+  new DataStream(
+    async function* ({ signal, sleep }) {
+      try {
+        for (let n = 1; ; n++) {
+          yield n;
+          await sleep(20);
+        }
+      } finally {
+        finallyRan.resolve(signal.aborted);
       }
-    } finally {
-      finallyRan.resolve(signal.aborted);
-    }
-  }, { request: c.req.raw, onClose: (reason: StreamClosedError) => closed.resolve(reason.type) }).toResponse());
+    },
+    { request: c.req.raw, onClose: (reason: StreamClosedError) => closed.resolve(reason.type) },
+  ).toResponse(),
+);
 // The route the framework cases check (framework-cases.ts), written like the example's /events.
 const streamProbe = new StreamProbe();
 probe.get("/stream-probe", (c) => streamProbe.respond(c.req.raw, c.req.url));
@@ -44,7 +48,12 @@ beforeAll(async () => {
     server = serve({ fetch: probe.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve());
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  target = { base, probePath: "/stream-probe", probe: streamProbe, holdsConnectionFrom: trackSockets(server as Server) };
+  target = {
+    base,
+    probePath: "/stream-probe",
+    probe: streamProbe,
+    holdsConnectionFrom: trackSockets(server as Server),
+  };
 });
 
 afterAll(async () => {
@@ -59,7 +68,7 @@ test("The Hono example serves the demo page", async () => {
 });
 
 test("The Hono example's DataStream route sends retry, numbered events and JSON price events", async () => {
-  const { parsed, response } = await readEvents(base + "/events", 2);
+  const { parsed, response } = await readEvents(`${base}/events`, 2);
   expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
   expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
   expect(parsed.retries).toEqual([2000]);
@@ -69,18 +78,21 @@ test("The Hono example's DataStream route sends retry, numbered events and JSON 
 });
 
 test("The Hono example's DataStream route resumes after the Last-Event-ID", async () => {
-  const { parsed } = await readEvents(base + "/events", 1, { "last-event-id": "41" });
+  const { parsed } = await readEvents(`${base}/events`, 1, { "last-event-id": "41" });
   expect(parsed.events[0]).toMatchObject({ id: "42", data: "42" });
 });
 
 test("The Hono example's streamSSE route streams numbered events and reads Last-Event-ID too", async () => {
-  const { parsed, response } = await readEvents(base + "/hono-sse", 2, { "last-event-id": "7" });
+  const { parsed, response } = await readEvents(`${base}/hono-sse`, 2, { "last-event-id": "7" });
   expect(response.headers.get("content-type")).toBe("text/event-stream");
-  expect(parsed.events.slice(0, 2)).toMatchObject([{ id: "8", data: "8" }, { id: "9", data: "9" }]);
+  expect(parsed.events.slice(0, 2)).toMatchObject([
+    { id: "8", data: "8" },
+    { id: "9", data: "9" },
+  ]);
 });
 
 test("Through @hono/node-server, a client hang-up ends a DataStream given c.req.raw", async () => {
-  const { parsed } = await readEvents(base + "/probe", 2);
+  const { parsed } = await readEvents(`${base}/probe`, 2);
   expect(parsed.events.length).toBeGreaterThanOrEqual(2);
   expect(await finallyRan.promise).toBe(true);
   expect(await closed.promise).toBe("client-gone");

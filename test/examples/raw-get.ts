@@ -47,10 +47,13 @@ export class RawGet {
   static async open(url: string, headers: Record<string, string> = {}): Promise<RawGet> {
     const { hostname, port, pathname, search } = new URL(url);
     const socket = connect(Number(port), hostname);
-    await within(new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("error", reject);
-    }), `a TCP connection to ${url}`);
+    await within(
+      new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("error", reject);
+      }),
+      `a TCP connection to ${url}`,
+    );
     const lines = [`GET ${pathname}${search} HTTP/1.1`, `Host: ${hostname}:${port}`, "Accept: text/event-stream"];
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     socket.write(`${lines.join("\r\n")}\r\n\r\n`);

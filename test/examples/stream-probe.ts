@@ -12,7 +12,7 @@ import { deferred, type Deferred } from "../helpers/deferred.ts";
 export const PROBE_FRAMES: readonly Message[] = [
   Message.data("hello").event("greet").id("1"),
   Message.data("line one\nline two\n\nline four").id("2"),
-  Message.json({ price: 42, text: "é ✓ \"quoted\" 😀" }).event("price"),
+  Message.json({ price: 42, text: 'é ✓ "quoted" 😀' }).event("price"),
   Message.data(" leading and trailing space ").id("3"),
   Message.data("").event("empty"),
 ];
@@ -49,43 +49,46 @@ export class StreamProbe {
     this.#connections.set(key, list);
     const gate = this.#gate(key);
     const arrived = this.#arrival(key);
-    return new DataStream(async function* (ctx) {
-      const connection: Connection = {
-        lastEventId: ctx.lastEventId,
-        finallyRan: false,
-        signalAbortedInFinally: undefined,
-        closed: closedDeferred.promise,
-        closedDeferred,
-      };
-      list.push(connection);
-      arrived.resolve();
-      try {
-        if (mode === "frames") {
-          yield* PROBE_FRAMES;
-          return;
+    return new DataStream(
+      async function* (ctx) {
+        const connection: Connection = {
+          lastEventId: ctx.lastEventId,
+          finallyRan: false,
+          signalAbortedInFinally: undefined,
+          closed: closedDeferred.promise,
+          closedDeferred,
+        };
+        list.push(connection);
+        arrived.resolve();
+        try {
+          if (mode === "frames") {
+            yield* PROBE_FRAMES;
+            return;
+          }
+          if (mode === "gated") {
+            await gate.promise;
+            yield Message.data("after the gate").id("1");
+            await ctx.sleep(60_000);
+            return;
+          }
+          let n = Number(ctx.lastEventId ?? 0) || 0;
+          for (let sent = 0; sent < end; sent++) {
+            n++;
+            yield Message.data(`tick ${n}`).id(String(n));
+            await ctx.sleep(20);
+          }
+        } finally {
+          connection.finallyRan = true;
+          connection.signalAbortedInFinally = ctx.signal.aborted;
         }
-        if (mode === "gated") {
-          await gate.promise;
-          yield Message.data("after the gate").id("1");
-          await ctx.sleep(60_000);
-          return;
-        }
-        let n = Number(ctx.lastEventId ?? 0) || 0;
-        for (let sent = 0; sent < end; sent++) {
-          n++;
-          yield Message.data(`tick ${n}`).id(String(n));
-          await ctx.sleep(20);
-        }
-      } finally {
-        connection.finallyRan = true;
-        connection.signalAbortedInFinally = ctx.signal.aborted;
-      }
-    }, {
-      request,
-      // A stream that ends by itself asks the client to come back soon (the reconnection case).
-      ...(end === Infinity ? {} : { retry: 50 }),
-      onClose: (reason: StreamClosedError) => closedDeferred.resolve(reason.type),
-    }).toResponse();
+      },
+      {
+        request,
+        // A stream that ends by itself asks the client to come back soon (the reconnection case).
+        ...(end === Infinity ? {} : { retry: 50 }),
+        onClose: (reason: StreamClosedError) => closedDeferred.resolve(reason.type),
+      },
+    ).toResponse();
   }
 
   /** The connections made with `key` so far, in order. */
@@ -105,13 +108,13 @@ export class StreamProbe {
 
   #gate(key: string): Deferred<void> {
     let gate = this.#gates.get(key);
-    if (gate === undefined) this.#gates.set(key, gate = deferred());
+    if (gate === undefined) this.#gates.set(key, (gate = deferred()));
     return gate;
   }
 
   #arrival(key: string): Deferred<void> {
     let arrival = this.#arrivals.get(key);
-    if (arrival === undefined) this.#arrivals.set(key, arrival = deferred());
+    if (arrival === undefined) this.#arrivals.set(key, (arrival = deferred()));
     return arrival;
   }
 }

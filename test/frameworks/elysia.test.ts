@@ -18,7 +18,12 @@ beforeAll(() => {
   app.listen({ hostname: "127.0.0.1", port: 0 });
   const port = app.server!.port!;
   // Bun shows how many requests are in flight, not which connections it holds: ask the kernel.
-  target = { base: `http://127.0.0.1:${port}`, probePath: "/probe", probe, holdsConnectionFrom: (client) => serverHoldsConnection(port, client) };
+  target = {
+    base: `http://127.0.0.1:${port}`,
+    probePath: "/probe",
+    probe,
+    holdsConnectionFrom: (client) => serverHoldsConnection(port, client),
+  };
 });
 
 afterAll(async () => {

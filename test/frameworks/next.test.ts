@@ -35,27 +35,36 @@ function linesAfter(marker: string): string[] {
   return at < 0 ? [] : lines.slice(at + 1);
 }
 
-before(async () => {
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  // Its own process group, so that the build's and the server's processes stop with it.
-  server = spawn("bash", ["scripts/run-example.sh", "next"], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  server.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  server.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  let exited = false;
-  server.once("exit", () => (exited = true));
-  const deadline = Date.now() + START_MS;
-  for (;;) {
-    if (exited) throw new Error(`npm run example:next stopped before it served:\n${log}`);
-    if (await fetch(`${base}/`).then((response) => response.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error(`npm run example:next did not serve within ${START_MS} ms:\n${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}, { timeout: START_MS + 10_000 });
+before(
+  async () => {
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // Its own process group, so that the build's and the server's processes stop with it.
+    server = spawn("bash", ["scripts/run-example.sh", "next"], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    server.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    server.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    let exited = false;
+    server.once("exit", () => (exited = true));
+    const deadline = Date.now() + START_MS;
+    for (;;) {
+      if (exited) throw new Error(`npm run example:next stopped before it served:\n${log}`);
+      if (
+        await fetch(`${base}/`).then(
+          (response) => response.ok,
+          () => false,
+        )
+      )
+        break;
+      if (Date.now() > deadline) throw new Error(`npm run example:next did not serve within ${START_MS} ms:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  },
+  { timeout: START_MS + 10_000 },
+);
 
 after(async () => {
   if (server.exitCode === null && server.pid !== undefined) {
@@ -73,7 +82,10 @@ test("The Next.js example serves the demo page from a route handler", async () =
 });
 
 test("The Next.js example's /events sends uncompressed event-stream frames with no length, resuming after Last-Event-ID", async () => {
-  const get = await RawGet.open(`${base}/events`, { "Accept-Encoding": "gzip, deflate, br, zstd", "Last-Event-ID": "41" });
+  const get = await RawGet.open(`${base}/events`, {
+    "Accept-Encoding": "gzip, deflate, br, zstd",
+    "Last-Event-ID": "41",
+  });
   try {
     await get.waitFor(() => parseWire(get.body()).events.length >= 2, "two events");
     const pairs = headerPairs(get.head()!);
@@ -94,7 +106,10 @@ test("The Next.js example's /events sends uncompressed event-stream frames with 
   } finally {
     get.socket.destroy();
   }
-  await until(() => linesAfter("(Last-Event-ID: 41)").some((line) => line.includes("the stream closed")), "the stream to close");
+  await until(
+    () => linesAfter("(Last-Event-ID: 41)").some((line) => line.includes("the stream closed")),
+    "the stream to close",
+  );
 });
 
 test("The Next.js example's stream ends when the client hangs up: the producer stops, onClose says client-gone, request.signal aborted", async () => {
@@ -103,7 +118,10 @@ test("The Next.js example's stream ends when the client hangs up: the producer s
   await get.waitFor(() => parseWire(get.body()).events.length >= 2, "two events");
   assert.equal(serverHoldsConnection(port, clientPort), true, "the server holds the open stream's connection");
   get.socket.destroy();
-  await until(() => linesAfter("(Last-Event-ID: 7000)").some((line) => line.includes("the stream closed")), "the stream to close");
+  await until(
+    () => linesAfter("(Last-Event-ID: 7000)").some((line) => line.includes("the stream closed")),
+    "the stream to close",
+  );
   const lines = linesAfter("(Last-Event-ID: 7000)").filter((line) => line.startsWith("GET /events:"));
   assert.deepEqual(lines.slice(0, 2), [
     "GET /events: the producer stopped",

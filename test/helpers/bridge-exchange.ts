@@ -22,7 +22,8 @@ export async function serveOver(
   options: NodeListenerOptions = {},
   serverOptions: ServerOptions = {},
 ): Promise<BridgeServer> {
-  const server = protocol === "HTTP/1.1" ? await serveNode(served, options, serverOptions) : await serveHttp2(served, options);
+  const server =
+    protocol === "HTTP/1.1" ? await serveNode(served, options, serverOptions) : await serveHttp2(served, options);
   return { protocol, url: server.url, close: () => server.close() };
 }
 
@@ -47,7 +48,10 @@ export function exchange(server: BridgeServer, init: ExchangeInit = {}, ms = 5_0
   const run = server.protocol === "HTTP/1.1" ? exchangeHttp1(server.url, init) : exchangeHttp2(server.url, init);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out waiting for the response to ${init.method ?? "GET"} ${init.path ?? "/"}`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`Timed out waiting for the response to ${init.method ?? "GET"} ${init.path ?? "/"}`)),
+      ms,
+    );
   });
   return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
 }
@@ -55,7 +59,14 @@ export function exchange(server: BridgeServer, init: ExchangeInit = {}, ms = 5_0
 function exchangeHttp1(url: string, init: ExchangeInit): Promise<Exchange> {
   return new Promise((resolve) => {
     const { hostname, port } = new URL(url);
-    const request = http1Request({ host: hostname, port, method: init.method ?? "GET", path: init.path ?? "/", headers: init.headers, agent: false });
+    const request = http1Request({
+      host: hostname,
+      port,
+      method: init.method ?? "GET",
+      path: init.path ?? "/",
+      headers: init.headers,
+      agent: false,
+    });
     let body = "";
     const settle = (outcome: Exchange["outcome"], status?: number, headers: Exchange["headers"] = {}): void =>
       resolve({ status, headers, body, outcome });
@@ -76,7 +87,10 @@ function exchangeHttp2(url: string, init: ExchangeInit): Promise<Exchange> {
   return new Promise((resolve) => {
     const session = http2Connect(url);
     session.on("error", () => {});
-    const stream = session.request({ ":method": init.method ?? "GET", ":path": init.path ?? "/", ...init.headers }, { endStream: true });
+    const stream = session.request(
+      { ":method": init.method ?? "GET", ":path": init.path ?? "/", ...init.headers },
+      { endStream: true },
+    );
     let body = "";
     let status: number | undefined;
     let headers: Exchange["headers"] = {};

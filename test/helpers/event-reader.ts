@@ -111,9 +111,12 @@ export class EventReader implements Parsed {
       if (this.done) throw new Error(`The stream ended before ${what} arrived; it sent ${shown(this.text)}`);
       const read = (this.#read ??= this.#reader.read());
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()))));
+      const late = new Promise<"late">(
+        (resolve) => (timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()))),
+      );
       const step = await Promise.race([read, late]).finally(() => clearTimeout(timer));
-      if (step === "late") throw new Error(`Timed out after ${this.#waitMs} ms waiting for ${what}; the stream sent ${shown(this.text)}`);
+      if (step === "late")
+        throw new Error(`Timed out after ${this.#waitMs} ms waiting for ${what}; the stream sent ${shown(this.text)}`);
       this.#read = undefined;
       this.#take(step);
     }
@@ -133,7 +136,10 @@ export class EventReader implements Parsed {
   /** The next `count` events that `next` has not handed out yet. */
   async next(count: number): Promise<ReadEvent[]> {
     const end = this.#taken + count;
-    await this.waitFor(() => this.events.length >= end, `${count} more events (${this.events.length - this.#taken} so far)`);
+    await this.waitFor(
+      () => this.events.length >= end,
+      `${count} more events (${this.events.length - this.#taken} so far)`,
+    );
     this.#taken = end;
     return this.events.slice(end - count, end);
   }
@@ -167,7 +173,11 @@ export class EventReader implements Parsed {
  *
  * @returns what arrived, and the response (its headers)
  */
-export async function readEvents(url: string, count: number, headers: Record<string, string> = {}): Promise<{ parsed: Parsed; response: Response }> {
+export async function readEvents(
+  url: string,
+  count: number,
+  headers: Record<string, string> = {},
+): Promise<{ parsed: Parsed; response: Response }> {
   const reader = await EventReader.fetch(url, { headers });
   try {
     await reader.waitFor(() => reader.events.length >= count || reader.done, `${count} events`);

@@ -68,7 +68,9 @@ const idUnit: fc.Arbitrary<string> = fc.oneof(
 /** Ids near the length cap: one character repeated to just under or over `MAX_EVENT_ID_BYTES`. */
 const longId: fc.Arbitrary<string> = fc
   .tuple(fc.constantFrom("a", "\u00E9", "\u65E5", "\u{1F600}", "e\u0301"), fc.integer({ min: -8, max: 8 }))
-  .map(([unit, delta]) => unit.repeat(Math.max(1, Math.floor(MAX_EVENT_ID_BYTES / new TextEncoder().encode(unit).length) + delta)));
+  .map(([unit, delta]) =>
+    unit.repeat(Math.max(1, Math.floor(MAX_EVENT_ID_BYTES / new TextEncoder().encode(unit).length) + delta)),
+  );
 
 /**
  * Non-empty ids the library accepts, from a wide mix in which many are refused (the refused ones are
@@ -77,7 +79,10 @@ const longId: fc.Arbitrary<string> = fc
  */
 export const acceptedId = (): fc.Arbitrary<string> =>
   fc
-    .oneof({ arbitrary: fc.string({ unit: idUnit, minLength: 1, maxLength: 24 }), weight: 9 }, { arbitrary: longId, weight: 1 })
+    .oneof(
+      { arbitrary: fc.string({ unit: idUnit, minLength: 1, maxLength: 24 }), weight: 9 },
+      { arbitrary: longId, weight: 1 },
+    )
     .filter((id) => id !== "" && isAcceptedId(id));
 
 /**

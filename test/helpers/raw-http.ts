@@ -13,11 +13,19 @@ export interface RawResponseHead {
  * can send what fetch refuses: control characters, invalid UTF-8, raw bytes), reads the response
  * head, and hangs up. Fails when no full head arrives within `ms`.
  */
-export function rawGet(port: number, target: string, headerLines: readonly Uint8Array[] = [], ms = 10_000): Promise<RawResponseHead> {
+export function rawGet(
+  port: number,
+  target: string,
+  headerLines: readonly Uint8Array[] = [],
+  ms = 10_000,
+): Promise<RawResponseHead> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => finish(new Error(`No response head within ${ms} ms for GET ${target.slice(0, 80)}`)), ms);
+    const timer = setTimeout(
+      () => finish(new Error(`No response head within ${ms} ms for GET ${target.slice(0, 80)}`)),
+      ms,
+    );
     const finish = (error: Error | undefined, head?: RawResponseHead): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -25,7 +33,9 @@ export function rawGet(port: number, target: string, headerLines: readonly Uint8
       else reject(error);
     };
     socket.on("error", (error) => finish(error));
-    socket.on("close", () => finish(new Error(`The connection closed before a full response head for GET ${target.slice(0, 80)}`)));
+    socket.on("close", () =>
+      finish(new Error(`The connection closed before a full response head for GET ${target.slice(0, 80)}`)),
+    );
     socket.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       const text = Buffer.concat(chunks).toString("latin1");
@@ -40,11 +50,13 @@ export function rawGet(port: number, target: string, headerLines: readonly Uint8
       finish(undefined, { status: Number(statusLine.split(" ")[1]), headers });
     });
     const crlf = Buffer.from("\r\n");
-    socket.write(Buffer.concat([
-      Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`, "latin1"),
-      ...headerLines.flatMap((line) => [line, crlf]),
-      crlf,
-    ]));
+    socket.write(
+      Buffer.concat([
+        Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`, "latin1"),
+        ...headerLines.flatMap((line) => [line, crlf]),
+        crlf,
+      ]),
+    );
   });
 }
 
@@ -73,7 +85,11 @@ export function rawRequest(port: number, text: string, ms = 5_000): Promise<RawR
     let received = "";
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`Timed out waiting for the server to answer ${JSON.stringify(text.split("\r\n")[0])}; got ${JSON.stringify(received)}`));
+      reject(
+        new Error(
+          `Timed out waiting for the server to answer ${JSON.stringify(text.split("\r\n")[0])}; got ${JSON.stringify(received)}`,
+        ),
+      );
     }, ms);
     socket.setEncoding("latin1");
     socket.on("data", (chunk: string) => (received += chunk));

@@ -24,7 +24,11 @@ export async function listenLocally(server: NetServer): Promise<string> {
 }
 
 /** Serves `served` (a handler with `options`, or a listener) with `http.createServer(serverOptions)`. */
-export async function serveNode(served: Served, options: NodeListenerOptions = {}, serverOptions: ServerOptions = {}): Promise<TestServer> {
+export async function serveNode(
+  served: Served,
+  options: NodeListenerOptions = {},
+  serverOptions: ServerOptions = {},
+): Promise<TestServer> {
   const server = createServer(serverOptions, listenerFor(served, options));
   return {
     url: await listenLocally(server),

@@ -99,14 +99,20 @@ async function expectEndedByClient(state: ReturnType<typeof ticker>["state"]): P
 
 test("DataStream ends the producer with client-gone when the fetch reading it is aborted", async () => {
   const { state, producer, onClose } = ticker();
-  const server = await serveNode((request) => new DataStream(producer, { request, keepAlive: false, onClose }).toResponse());
+  const server = await serveNode((request) =>
+    new DataStream(producer, { request, keepAlive: false, onClose }).toResponse(),
+  );
   try {
     const abort = new AbortController();
     const response = await fetch(`${server.url}/ticks`, { signal: abort.signal });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     const text = await readUntil(reader, (t) => parseWire(t).events.length >= 3);
-    expect(parseWire(text).events.slice(0, 3).map((event) => event.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+    expect(
+      parseWire(text)
+        .events.slice(0, 3)
+        .map((event) => event.data),
+    ).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
     expect(state.closes).toHaveLength(0);
 
     abort.abort();
@@ -119,7 +125,9 @@ test("DataStream ends the producer with client-gone when the fetch reading it is
 
 test("DataStream ends the producer with client-gone when a raw TCP client destroys its socket", async () => {
   const { state, producer, onClose } = ticker();
-  const server = await serveNode((request) => new DataStream(producer, { request, keepAlive: false, onClose }).toResponse());
+  const server = await serveNode((request) =>
+    new DataStream(producer, { request, keepAlive: false, onClose }).toResponse(),
+  );
   try {
     const socket = await rawGet(server.url, "/ticks");
     let received = "";
@@ -146,12 +154,15 @@ test("DataStream sends its first bytes over HTTP before the producer yields its 
   let waiting = false;
   let yielded = false;
   const server = await serveNode((request) =>
-    new DataStream(async function* () {
-      waiting = true;
-      await gate;
-      yielded = true;
-      yield "first";
-    }, { request, keepAlive: false }).toResponse()
+    new DataStream(
+      async function* () {
+        waiting = true;
+        await gate;
+        yielded = true;
+        yield "first";
+      },
+      { request, keepAlive: false },
+    ).toResponse(),
   );
   try {
     const response = await withDeadline(fetch(`${server.url}/slow`), "the response headers");
@@ -178,10 +189,13 @@ test("DataStream sends retry as its first bytes over HTTP when the retry option 
     release = resolve;
   });
   const server = await serveNode((request) =>
-    new DataStream(async function* () {
-      await gate;
-      yield "first";
-    }, { request, keepAlive: false, retry: 2500 }).toResponse()
+    new DataStream(
+      async function* () {
+        await gate;
+        yield "first";
+      },
+      { request, keepAlive: false, retry: 2500 },
+    ).toResponse(),
   );
   try {
     const reader = (await withDeadline(fetch(`${server.url}/slow`), "the response headers")).body!.getReader();
@@ -189,7 +203,11 @@ test("DataStream sends retry as its first bytes over HTTP when the retry option 
     expect(head).toBe("retry: 2500\n\n");
     release();
     const text = await readUntil(reader, (t) => t.includes("data: first\n\n"), head);
-    expect(parseWire(text)).toEqual({ events: [{ data: "first", event: undefined, id: undefined }], retries: [2500], comments: [] });
+    expect(parseWire(text)).toEqual({
+      events: [{ data: "first", event: undefined, id: undefined }],
+      retries: [2500],
+      comments: [],
+    });
   } finally {
     release();
     await server.close();
@@ -230,23 +248,26 @@ test("DataStream holds a push producer back while an HTTP client reads nothing",
   const closes: StreamClosedError[] = [];
   let producerEnded = false;
   const server = await serveNode((request) =>
-    new DataStream(async (ctx) => {
-      try {
-        // The cap only matters if backpressure is broken: the producer would then run away on
-        // microtasks alone, starving the test's timers, so it stops there and the bound below fails.
-        while (!ctx.signal.aborted && counts.sent < RUNAWAY_CAP) {
-          counts.sent++;
-          if (!ctx.send(payload)) {
-            counts.refused++;
-            await ctx.ready;
+    new DataStream(
+      async (ctx) => {
+        try {
+          // The cap only matters if backpressure is broken: the producer would then run away on
+          // microtasks alone, starving the test's timers, so it stops there and the bound below fails.
+          while (!ctx.signal.aborted && counts.sent < RUNAWAY_CAP) {
+            counts.sent++;
+            if (!ctx.send(payload)) {
+              counts.refused++;
+              await ctx.ready;
+            }
           }
+        } catch (error) {
+          if (error !== ctx.signal.reason) throw error;
+        } finally {
+          producerEnded = true;
         }
-      } catch (error) {
-        if (error !== ctx.signal.reason) throw error;
-      } finally {
-        producerEnded = true;
-      }
-    }, { request, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+      },
+      { request, keepAlive: false, onClose: (reason) => closes.push(reason) },
+    ).toResponse(),
   );
   let socket: Socket | undefined;
   try {
@@ -256,13 +277,17 @@ test("DataStream holds a push producer back while an HTTP client reads nothing",
     // Wait until the producer has been stopped: no item for 300 ms in a row.
     let last = -1;
     let quietSince = Date.now();
-    await until(() => {
-      if (counts.sent !== last) {
-        last = counts.sent;
-        quietSince = Date.now();
-      }
-      return counts.sent > 0 && Date.now() - quietSince >= 300;
-    }, "the producer to be held back", 15_000);
+    await until(
+      () => {
+        if (counts.sent !== last) {
+          last = counts.sent;
+          quietSince = Date.now();
+        }
+        return counts.sent > 0 && Date.now() - quietSince >= 300;
+      },
+      "the producer to be held back",
+      15_000,
+    );
     const held = counts.sent;
     expect(counts.refused).toBeGreaterThan(0);
     // What the kernel, Node and the send queue hold is a few MB at most; a producer that ran away
@@ -281,7 +306,7 @@ test("DataStream holds a push producer back while an HTTP client reads nothing",
     });
     socket.resume();
     await until(() => counts.sent > held + 2_000, "the producer to resume once the client reads");
-    expect(bytes).toBeGreaterThan(held * 1_008 / 2);
+    expect(bytes).toBeGreaterThan((held * 1_008) / 2);
 
     socket.destroy();
     await until(() => closes.length > 0 && producerEnded, "the stream to end after the client left");
@@ -297,17 +322,20 @@ test("DataStream sends the events before a generator's error then ends the HTTP 
   const errors: unknown[] = [];
   const closes: StreamClosedError[] = [];
   const server = await serveNode((request) =>
-    new DataStream(async function* (ctx) {
-      yield Message.data("a").id("1");
-      await ctx.sleep(5);
-      yield "b";
-      throw failure;
-    }, {
-      request,
-      keepAlive: false,
-      onError: (error) => void errors.push(error),
-      onClose: (reason) => closes.push(reason),
-    }).toResponse()
+    new DataStream(
+      async function* (ctx) {
+        yield Message.data("a").id("1");
+        await ctx.sleep(5);
+        yield "b";
+        throw failure;
+      },
+      {
+        request,
+        keepAlive: false,
+        onError: (error) => void errors.push(error),
+        onClose: (reason) => closes.push(reason),
+      },
+    ).toResponse(),
   );
   try {
     const response = await fetch(`${server.url}/fails`);
@@ -332,21 +360,24 @@ test("node:http response ends with the last chunk when a push producer rejects m
   const errors: unknown[] = [];
   const closes: StreamClosedError[] = [];
   const server = await serveNode((request) =>
-    new DataStream(async (ctx) => {
-      ctx.send({ step: 1 });
-      await ctx.sleep(5);
-      ctx.send({ step: 2 });
-      await ctx.sleep(5);
-      throw failure;
-    }, {
-      request,
-      keepAlive: false,
-      onError: (error) => {
-        errors.push(error);
-        return Message.data("please retry later").event("failed");
+    new DataStream(
+      async (ctx) => {
+        ctx.send({ step: 1 });
+        await ctx.sleep(5);
+        ctx.send({ step: 2 });
+        await ctx.sleep(5);
+        throw failure;
       },
-      onClose: (reason) => closes.push(reason),
-    }).toResponse()
+      {
+        request,
+        keepAlive: false,
+        onError: (error) => {
+          errors.push(error);
+          return Message.data("please retry later").event("failed");
+        },
+        onClose: (reason) => closes.push(reason),
+      },
+    ).toResponse(),
   );
   try {
     const socket = await rawGet(server.url, "/fails");

@@ -21,16 +21,19 @@ function record(into: Seen[]): (event: MessageEvent<string>) => void {
 test("EventSource receives named events, ids, multi-line data and JSON exactly as sent", async () => {
   const closes: StreamClosedError[] = [];
   const server = await serveNode((request) =>
-    new DataStream(async function* (ctx) {
-      yield Message.data("hello").event("greet").id("1");
-      yield Message.data("line one\nline two\n\nline four").id("2");
-      yield { price: 42, tags: ["a", "b"], nested: { ok: true }, text: "é ✓ \"quoted\"" };
-      yield Message.json([1, null, "x"]).event("list").id("3");
-      yield " leading space and trailing space ";
-      yield Message.data("").event("empty");
-      // Stay open, so the client does not reconnect while we look at what it got.
-      await ctx.sleep(60_000);
-    }, { request, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+    new DataStream(
+      async function* (ctx) {
+        yield Message.data("hello").event("greet").id("1");
+        yield Message.data("line one\nline two\n\nline four").id("2");
+        yield { price: 42, tags: ["a", "b"], nested: { ok: true }, text: 'é ✓ "quoted"' };
+        yield Message.json([1, null, "x"]).event("list").id("3");
+        yield " leading space and trailing space ";
+        yield Message.data("").event("empty");
+        // Stay open, so the client does not reconnect while we look at what it got.
+        await ctx.sleep(60_000);
+      },
+      { request, keepAlive: false, onClose: (reason) => closes.push(reason) },
+    ).toResponse(),
   );
   const source = new EventSource(`${server.url}/events`);
   const seen: Seen[] = [];
@@ -45,12 +48,21 @@ test("EventSource receives named events, ids, multi-line data and JSON exactly a
     expect(seen).toEqual([
       { type: "greet", data: "hello", lastEventId: "1" },
       { type: "message", data: "line one\nline two\n\nline four", lastEventId: "2" },
-      { type: "message", data: '{"price":42,"tags":["a","b"],"nested":{"ok":true},"text":"é ✓ \\"quoted\\""}', lastEventId: "" },
+      {
+        type: "message",
+        data: '{"price":42,"tags":["a","b"],"nested":{"ok":true},"text":"é ✓ \\"quoted\\""}',
+        lastEventId: "",
+      },
       { type: "list", data: '[1,null,"x"]', lastEventId: "3" },
       { type: "message", data: " leading space and trailing space ", lastEventId: "" },
       { type: "empty", data: "", lastEventId: "" },
     ]);
-    expect(JSON.parse(seen[2]!.data)).toEqual({ price: 42, tags: ["a", "b"], nested: { ok: true }, text: "é ✓ \"quoted\"" });
+    expect(JSON.parse(seen[2]!.data)).toEqual({
+      price: 42,
+      tags: ["a", "b"],
+      nested: { ok: true },
+      text: 'é ✓ "quoted"',
+    });
     expect(source.readyState).toBe(EventSource.OPEN);
   } finally {
     source.close();
@@ -69,21 +81,26 @@ test("EventSource reconnects by itself after the stream ends and resumes with La
   const closes: string[] = [];
   const server = await serveNode((request) => {
     const number = connections.length + 1;
-    return new DataStream(async function* (ctx) {
-      connections.push({ header: request.headers.get("last-event-id"), lastEventId: ctx.lastEventId });
-      if (number === 1) {
-        yield Message.data("first connection").event("note").id("7");
-        return; // The stream ends; the client reconnects after `retry` ms.
-      }
-      yield Message.data(`resumed after ${ctx.lastEventId ?? "nothing"}`).event("note").id("8");
-      yield "plain message on the second connection";
-      await ctx.sleep(60_000);
-    }, {
-      request,
-      retry: 20,
-      keepAlive: false,
-      onClose: (reason) => closes.push(`${number}:${reason.type}`),
-    }).toResponse();
+    return new DataStream(
+      async function* (ctx) {
+        connections.push({ header: request.headers.get("last-event-id"), lastEventId: ctx.lastEventId });
+        if (number === 1) {
+          yield Message.data("first connection").event("note").id("7");
+          return; // The stream ends; the client reconnects after `retry` ms.
+        }
+        yield Message.data(`resumed after ${ctx.lastEventId ?? "nothing"}`)
+          .event("note")
+          .id("8");
+        yield "plain message on the second connection";
+        await ctx.sleep(60_000);
+      },
+      {
+        request,
+        retry: 20,
+        keepAlive: false,
+        onClose: (reason) => closes.push(`${number}:${reason.type}`),
+      },
+    ).toResponse();
   });
   const source = new EventSource(`${server.url}/feed`);
   const seen: Seen[] = [];

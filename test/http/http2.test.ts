@@ -33,13 +33,16 @@ test("http2 server sends status 200, the event-stream headers and no hop-by-hop 
 test("http2 client receives every event of a finite stream and the stream ends cleanly", async () => {
   const closes: StreamClosedError[] = [];
   const server = await serveHttp2((request) =>
-    new DataStream(async function* ({ lastEventId }) {
-      yield Message.data("hello").event("greet").id("1");
-      yield Message.data("two\nlines").id("2");
-      yield { n: 3, resumedFrom: lastEventId ?? null };
-      yield "x".repeat(40_000); // more than one chunk budget and one HTTP/2 frame
-      yield Message.data("bye").event("end");
-    }, { request, retry: 1500, keepAlive: false, onClose: (reason) => closes.push(reason) }).toResponse()
+    new DataStream(
+      async function* ({ lastEventId }) {
+        yield Message.data("hello").event("greet").id("1");
+        yield Message.data("two\nlines").id("2");
+        yield { n: 3, resumedFrom: lastEventId ?? null };
+        yield "x".repeat(40_000); // more than one chunk budget and one HTTP/2 frame
+        yield Message.data("bye").event("end");
+      },
+      { request, retry: 1500, keepAlive: false, onClose: (reason) => closes.push(reason) },
+    ).toResponse(),
   );
   const client = await connectClient(server.url);
   try {
@@ -78,19 +81,28 @@ interface TickState {
 
 /** An HTTP/2 server whose every stream yields {n} every 10 ms until it is stopped. */
 async function serveTicks(): Promise<{ server: Awaited<ReturnType<typeof serveHttp2>>; state: TickState }> {
-  const state: TickState = { closes: [], produced: 0, finallyRan: 0, signalAbortedInFinally: undefined, openStreams: 0 };
+  const state: TickState = {
+    closes: [],
+    produced: 0,
+    finallyRan: 0,
+    signalAbortedInFinally: undefined,
+    openStreams: 0,
+  };
   const server = await serveHttp2((request) =>
-    new DataStream(async function* (ctx) {
-      try {
-        for (;;) {
-          yield { n: state.produced++ };
-          await ctx.sleep(10);
+    new DataStream(
+      async function* (ctx) {
+        try {
+          for (;;) {
+            yield { n: state.produced++ };
+            await ctx.sleep(10);
+          }
+        } finally {
+          state.finallyRan++;
+          state.signalAbortedInFinally = ctx.signal.aborted;
         }
-      } finally {
-        state.finallyRan++;
-        state.signalAbortedInFinally = ctx.signal.aborted;
-      }
-    }, { request, keepAlive: false, onClose: (reason) => state.closes.push(reason) }).toResponse()
+      },
+      { request, keepAlive: false, onClose: (reason) => state.closes.push(reason) },
+    ).toResponse(),
   );
   server.server.on("stream", (stream) => {
     state.openStreams++;
@@ -118,7 +130,11 @@ test("http2 client closing its stream mid-way ends the producer and onClose gets
     const headers = await responseHeaders(request);
     expect(headers[":status"]).toBe(200);
     await until(() => parseWire(text()).events.length >= 3, "three events over HTTP/2");
-    expect(parseWire(text()).events.slice(0, 3).map((event) => event.data)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
+    expect(
+      parseWire(text())
+        .events.slice(0, 3)
+        .map((event) => event.data),
+    ).toEqual(['{"n":0}', '{"n":1}', '{"n":2}']);
     request.close(); // RST_STREAM (NGHTTP2_CANCEL) from the client; the session stays open
 
     await until(() => state.closes.length > 0, "onClose after the client closed its stream");

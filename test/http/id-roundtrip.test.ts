@@ -27,9 +27,12 @@ beforeAll(async () => {
       case "/send": // the id as `id:`, then the stream ends
         return new DataStream([Message.data("x").id(ids.get(token)!)], { request, keepAlive: false }).toResponse();
       case "/resume": // what the producer sees
-        return new DataStream(async function* ({ lastEventId }) {
-          yield Message.json({ lastEventId: lastEventId ?? null, header: request.headers.get("last-event-id") });
-        }, { request, keepAlive: false }).toResponse();
+        return new DataStream(
+          async function* ({ lastEventId }) {
+            yield Message.json({ lastEventId: lastEventId ?? null, header: request.headers.get("last-event-id") });
+          },
+          { request, keepAlive: false },
+        ).toResponse();
       case "/channel":
         return channels.get(token)!.channel.response({ request, keepAlive: false });
       default:
@@ -61,7 +64,9 @@ async function roundTrip(id: string): Promise<void> {
   const header = asHeaderBytes(sent[0]!.id!);
 
   // 2. It sends the id back as UTF-8 bytes; the producer's ctx.lastEventId is the id.
-  const resumed = parseWire(await (await fetch(`${server.url}/resume?token=${token}`, { headers: { "last-event-id": header } })).text());
+  const resumed = parseWire(
+    await (await fetch(`${server.url}/resume?token=${token}`, { headers: { "last-event-id": header } })).text(),
+  );
   expect(JSON.parse(resumed.events[0]!.data)).toEqual({ lastEventId: id, header });
 
   // 3. A channel finds the id: it replays what came after, once, then goes live.
@@ -87,7 +92,12 @@ async function roundTrip(id: string): Promise<void> {
   }
 }
 
-test.each(HARD_IDS.map((id) => [id.length > 40 ? `${JSON.stringify(id.slice(0, 12))}… (${id.length} code units)` : JSON.stringify(id), id]))(
+test.each(
+  HARD_IDS.map((id) => [
+    id.length > 40 ? `${JSON.stringify(id.slice(0, 12))}… (${id.length} code units)` : JSON.stringify(id),
+    id,
+  ]),
+)(
   "An id comes back intact through node:http, Last-Event-ID, ctx.lastEventId and a channel replay when it is %s",
   async (_label, id) => {
     await roundTrip(id);
@@ -108,10 +118,13 @@ test("Node's IncomingMessage as the request (no bridge): its header record is de
       const stream = req.url?.startsWith("/channel")
         ? // The cast: ChannelStreamOptions types `url` as `string`, IncomingMessage as `string | undefined`.
           await channel.stream({ request: req as IncomingMessage & { readonly url: string }, keepAlive: false })
-        : new DataStream(({ lastEventId }) => {
-          seen.push(lastEventId);
-          return [];
-        }, { request: req, keepAlive: false });
+        : new DataStream(
+            ({ lastEventId }) => {
+              seen.push(lastEventId);
+              return [];
+            },
+            { request: req, keepAlive: false },
+          );
       res.writeHead(200, { "content-type": "text/event-stream" });
       const reader = stream.toReadableStream().getReader();
       res.on("close", () => void reader.cancel());
@@ -125,7 +138,10 @@ test("Node's IncomingMessage as the request (no bridge): its header record is de
     const header = asHeaderBytes("\u65E5\u672C \u{1F600}");
     await (await fetch(`${base}/stream`, { headers: { "last-event-id": header } })).text();
     expect(seen).toEqual(["\u65E5\u672C \u{1F600}"]);
-    for (const init of [{ url: `${base}/channel`, headers: { "last-event-id": header } }, { url: `${base}/channel?lastEventId=%E6%97%A5%E6%9C%AC%20%F0%9F%98%80`, headers: {} }]) {
+    for (const init of [
+      { url: `${base}/channel`, headers: { "last-event-id": header } },
+      { url: `${base}/channel?lastEventId=%E6%97%A5%E6%9C%AC%20%F0%9F%98%80`, headers: {} },
+    ]) {
       const reader = new EventReader((await fetch(init.url, { headers: init.headers })).body!);
       expect((await reader.until(1)).map(({ id, data }) => ({ id, data }))).toEqual([{ id: after, data: "after" }]);
       await reader.cancel();

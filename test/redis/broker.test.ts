@@ -71,7 +71,13 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
       [third, ["empty", ""]],
     ]);
     expect(await broker.replay(first)).toEqual({ found: true, events: [{ id: second, data: "" }, { id: third }] });
-    expect((await broker.replay("0-1")).events[0]).toEqual({ id: first, event: "greet", data: "hello\nworld ✓", comment: "c", retry: 1500 });
+    expect((await broker.replay("0-1")).events[0]).toEqual({
+      id: first,
+      event: "greet",
+      data: "hello\nworld ✓",
+      comment: "c",
+      retry: 1500,
+    });
   });
 
   test("replays after a held id; after the last one, nothing", async () => {
@@ -91,9 +97,22 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     const broker = redisBroker({ client, key: nextKey() });
     expect(await broker.replay("1-0")).toEqual({ found: false, events: [] });
     const ids = [await broker.publish({ data: "a" }), await broker.publish({ data: "b" })];
-    const all = [{ id: ids[0], data: "a" }, { id: ids[1], data: "b" }];
+    const all = [
+      { id: ids[0], data: "a" },
+      { id: ids[1], data: "b" },
+    ];
     const [ms, seq] = ids[0]!.split("-");
-    for (const afterId of ["", "abc", ms!, `${ms}-*`, `0${ms}-${seq}`, `${ms}-${seq}-0`, "1-0", "99999999999999-0", "18446744073709551616-0"]) {
+    for (const afterId of [
+      "",
+      "abc",
+      ms!,
+      `${ms}-*`,
+      `0${ms}-${seq}`,
+      `${ms}-${seq}-0`,
+      "1-0",
+      "99999999999999-0",
+      "18446744073709551616-0",
+    ]) {
       expect(await broker.replay(afterId), afterId).toEqual({ found: false, events: all });
     }
   });
@@ -106,9 +125,13 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await expect(broker.publish({ id: "5-2", data: "again" })).rejects.toThrow(
       /Cannot publish to the Redis stream "edge-sse:test:\d+": the event's id "5-2" must be greater than the stream's last id \(Redis: .*equal or smaller/,
     );
-    await expect(broker.publish({ id: "4-0", data: "older" })).rejects.toThrow(/"4-0" must be greater than the stream's last id/);
+    await expect(broker.publish({ id: "4-0", data: "older" })).rejects.toThrow(
+      /"4-0" must be greater than the stream's last id/,
+    );
     await expect(broker.publish({ id: "7", data: "short" })).rejects.toThrow(TypeError);
-    await expect(broker.publish({ id: "*", data: "auto" })).rejects.toThrow(/must be a Redis stream id "<ms>-<seq>".*\(got "\*"\)/);
+    await expect(broker.publish({ id: "*", data: "auto" })).rejects.toThrow(
+      /must be a Redis stream id "<ms>-<seq>".*\(got "\*"\)/,
+    );
     expect(await broker.publish({ data: "c" })).toMatch(/^\d+-\d+$/);
     expect((await broker.replay("5-1")).events.map((event) => event.data)).toEqual(["b", "c"]);
   });
@@ -141,7 +164,10 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await broker.publish({ data: "before" });
     const first = collector();
     const second = collector();
-    const stops = [await subscribe(broker, first.listener), await subscribe(redisBroker({ client, key }), second.listener)];
+    const stops = [
+      await subscribe(broker, first.listener),
+      await subscribe(redisBroker({ client, key }), second.listener),
+    ];
     const ids: string[] = [];
     for (let n = 0; n < 250; n++) ids.push(await broker.publish({ data: String(n) }));
     await waitFor(() => first.events.length >= 250 && second.events.length >= 250, "250 events on both subscribers");
@@ -189,7 +215,8 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     const { client } = await connect();
     const blocking = await connect();
     await blocking.send(["CLIENT", "SETNAME", "given-blocking"]);
-    const given = async (): Promise<string> => (await clientList()).find((line) => line.includes(" name=given-blocking ")) ?? "";
+    const given = async (): Promise<string> =>
+      (await clientList()).find((line) => line.includes(" name=given-blocking ")) ?? "";
     const broker = redisBroker({ client, key: nextKey(), blockingClient: blocking.client });
     const { events, listener } = collector();
     const stop = await subscribe(broker, listener);
@@ -224,7 +251,10 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await waitFor(() => events.length >= 20, "20 events");
     expect(events.map((event) => event.id)).toEqual(ids);
     await stop();
-    for (const error of errors) expect(String(error)).toMatch(/Cannot read the Redis stream .*: the read failed; resuming after|Socket closed|closed/i);
+    for (const error of errors)
+      expect(String(error)).toMatch(
+        /Cannot read the Redis stream .*: the read failed; resuming after|Socket closed|closed/i,
+      );
   });
 
   test("reports read errors to onError, backs off and resumes after the last delivered event", async () => {
@@ -248,7 +278,9 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     for (let n = 1; n < 5; n++) ids.push(await broker.publish({ data: String(n) }));
     await waitFor(() => events.length >= 5, "the events after the failure");
     expect(events.map((event) => event.id)).toEqual(ids);
-    expect(String(errors[0])).toMatch(new RegExp(`Cannot read the Redis stream "${key}": the read failed; resuming after ${ids[0]}`));
+    expect(String(errors[0])).toMatch(
+      new RegExp(`Cannot read the Redis stream "${key}": the read failed; resuming after ${ids[0]}`),
+    );
     expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
     expect(String((errors[1] as Error).cause)).toMatch(/WRONGTYPE/);
     await stop();

@@ -46,7 +46,9 @@ async function handle(request: Request): Promise<Response> {
   if (request.method === "POST" && pathname === "/publish") {
     const { data, event, id } = (await request.json()) as { data: string; event?: string; id?: string };
     try {
-      return Response.json({ id: await channel.publish(new Message({ data, ...(event ? { event } : {}), ...(id ? { id } : {}) })) });
+      return Response.json({
+        id: await channel.publish(new Message({ data, ...(event ? { event } : {}), ...(id ? { id } : {}) })),
+      });
     } catch (error) {
       return Response.json({ error: String(error) }, { status: 400 });
     }

@@ -25,7 +25,12 @@ function nodeRedis(resp: 2 | 3): ClientKind {
       const client = createClient({ url, RESP: resp });
       client.on("error", () => {}); // The tests that break connections check the broker's onError.
       await client.connect();
-      return { client, send: (args) => client.sendCommand(args), isOpen: () => client.isOpen, close: async () => client.destroy() };
+      return {
+        client,
+        send: (args) => client.sendCommand(args),
+        isOpen: () => client.isOpen,
+        close: async () => client.destroy(),
+      };
     },
   };
 }
@@ -37,16 +42,29 @@ function ioredis(protocol: 2 | 3, replyMapping?: "resp3"): ClientKind {
       const client = new Redis(url, { protocol, ...(replyMapping ? { replyMapping } : {}), lazyConnect: true });
       client.on("error", () => {});
       await client.connect();
-      return { client, send: ([command, ...args]) => client.call(command!, ...args), isOpen: () => client.status === "ready", close: async () => client.disconnect() };
+      return {
+        client,
+        send: ([command, ...args]) => client.call(command!, ...args),
+        isOpen: () => client.status === "ready",
+        close: async () => client.disconnect(),
+      };
     },
   };
 }
 
 /** Every client the broker supports, in the protocols each speaks. */
-export const CLIENT_KINDS: readonly ClientKind[] = [nodeRedis(2), nodeRedis(3), ioredis(2), ioredis(3), ioredis(3, "resp3")];
+export const CLIENT_KINDS: readonly ClientKind[] = [
+  nodeRedis(2),
+  nodeRedis(3),
+  ioredis(2),
+  ioredis(3),
+  ioredis(3, "resp3"),
+];
 
 /** A plain client for the test's own checks (CLIENT LIST, DEL), RESP2 so that replies are strings. */
-export async function adminClient(url: string): Promise<{ send(args: string[]): Promise<unknown>; close(): Promise<void> }> {
+export async function adminClient(
+  url: string,
+): Promise<{ send(args: string[]): Promise<unknown>; close(): Promise<void> }> {
   const client = createClient({ url, RESP: 2 });
   client.on("error", () => {});
   await client.connect();

@@ -17,7 +17,9 @@ describe("redisBroker options", () => {
       expect(typeof broker.replay).toBe("function");
       expect(typeof broker.subscribe).toBe("function");
     }
-    expect(() => redisBroker({ client: nodeRedisLike, key: "k", maxLen: 1, blockingClient: ioRedisLike, onError: () => {} })).not.toThrow();
+    expect(() =>
+      redisBroker({ client: nodeRedisLike, key: "k", maxLen: 1, blockingClient: ioRedisLike, onError: () => {} }),
+    ).not.toThrow();
   });
 
   test.each([
@@ -90,7 +92,9 @@ describe("redisBroker options", () => {
     [2 ** 31, "number 2147483648"],
   ])("rejects offlineTimeout %j", (offlineTimeout, got) => {
     expect(() => make({ client: nodeRedisLike, key: "k", offlineTimeout })).toThrow(
-      new TypeError(`Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds up to 2147483647 (got ${got})`),
+      new TypeError(
+        `Cannot create the Redis broker: \`offlineTimeout\` must be a positive number of milliseconds up to 2147483647 (got ${got})`,
+      ),
     );
   });
 

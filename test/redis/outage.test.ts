@@ -77,7 +77,12 @@ async function serveChannel(channel: Channel): Promise<ChannelServer> {
   const server: TestServer = await serveNode(async (request) => {
     const client = new URL(request.url).searchParams.get("client") ?? "";
     const response = await channel.response({ request });
-    served.push({ client, lastEventId: request.headers.get("last-event-id"), status: response.status, replayedFrom: response.headers.get("last-event-id") });
+    served.push({
+      client,
+      lastEventId: request.headers.get("last-event-id"),
+      status: response.status,
+      replayedFrom: response.headers.get("last-event-id"),
+    });
     return response;
   });
   server.server.on("request", (req) => {
@@ -127,7 +132,12 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
     cleanups.push(() => opened.close());
     const errors: unknown[] = [];
     const channel = new Channel({
-      broker: redisBroker({ client: opened.client, key: nextKey(), offlineTimeout: OFFLINE_TIMEOUT, onError: (error) => errors.push(error) }),
+      broker: redisBroker({
+        client: opened.client,
+        key: nextKey(),
+        offlineTimeout: OFFLINE_TIMEOUT,
+        onError: (error) => errors.push(error),
+      }),
       retry: RETRY,
       keepAlive: 1_000,
       onError: (error) => errors.push(error),
@@ -139,13 +149,18 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
   }
 
   for (const persistence of [true, false]) {
-    const kept = persistence ? "with persistence: nothing is lost" : "without persistence: the resuming client gets the gap marker";
+    const kept = persistence
+      ? "with persistence: nothing is lost"
+      : "without persistence: the resuming client gets the gap marker";
     test(`Subscribers live through the outage get every later event; a client reconnecting meanwhile is told to retry, then resumes (${kept})`, async () => {
       const { redis, client, channel, server, errors } = await setUp({ persistence });
       await channel.ready;
       const live = listen(server, "live");
       const resuming = listen(server, "resuming");
-      cleanups.push(() => live.source.close(), () => resuming.source.close());
+      cleanups.push(
+        () => live.source.close(),
+        () => resuming.source.close(),
+      );
       await waitFor(() => channel.subscriberCount === 2, "both subscribers");
       const before = [await channel.publish("before 1"), await channel.publish("before 2")];
       await waitFor(() => live.events.length === 2 && resuming.events.length === 2, "the events before the outage");
@@ -157,7 +172,10 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
       );
       server.cut("resuming");
       // Its reconnections get 200 and a retry hint while Redis is down (each failed replay is reported).
-      await waitFor(() => server.served.filter((served) => served.client === "resuming" && served.lastEventId !== null).length >= 2, "two reconnections during the outage");
+      await waitFor(
+        () => server.served.filter((served) => served.client === "resuming" && served.lastEventId !== null).length >= 2,
+        "two reconnections during the outage",
+      );
 
       await redis.up();
       await waitFor(() => client.ready(), "the client to reconnect", 15_000);
@@ -177,13 +195,19 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
         expect(JSON.parse(resuming.events[2]!.data)).toMatchObject({ lastEventId: before[1] });
         expect(resuming.events.slice(3)).toEqual(live.events.slice(2));
       }
-      const reconnections = server.served.filter((served) => served.client === "resuming" && served.lastEventId !== null);
+      const reconnections = server.served.filter(
+        (served) => served.client === "resuming" && served.lastEventId !== null,
+      );
       expect(new Set(server.served.map((served) => served.status))).toEqual(new Set([200]));
       expect(new Set(reconnections.map((served) => served.lastEventId))).toEqual(new Set([before[1]]));
       const hints = reconnections.filter((served) => served.replayedFrom === null);
       expect(hints.length).toBeGreaterThanOrEqual(2);
       expect(reconnections.at(-1)!.replayedFrom).toBe(persistence ? before[1] : "earliest");
-      expect(errors.some((error) => /^Cannot replay after "[\d-]+": the broker failed 3 times$/.test((error as Error).message))).toBe(true);
+      expect(
+        errors.some((error) =>
+          /^Cannot replay after "[\d-]+": the broker failed 3 times$/.test((error as Error).message),
+        ),
+      ).toBe(true);
       expect(live.source.readyState).toBe(EventSource.OPEN);
       expect(resuming.source.readyState).toBe(EventSource.OPEN);
     }, 60_000);
@@ -194,21 +218,33 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
     await expect(channel.publish("too early")).rejects.toThrow(/Redis is not connected/);
     const early = await channel.response();
     expect(early.status).toBe(200);
-    expect(await early.text()).toBe(`retry: ${RETRY}\n\n: the channel cannot reach its broker now; reconnect in ${RETRY} ms\n\n`);
+    expect(await early.text()).toBe(
+      `retry: ${RETRY}\n\n: the channel cannot reach its broker now; reconnect in ${RETRY} ms\n\n`,
+    );
 
     const reader = listen(server, "early");
     cleanups.push(() => reader.source.close());
     await waitFor(() => server.served.length >= 2, "the EventSource told to retry");
     await redis.up();
-    await waitFor(async () => {
-      await Promise.race([channel.ready, new Promise((resolve) => setTimeout(resolve, 100))]);
-      return channel.subscriberCount === 1;
-    }, "the channel to start and the EventSource to join", 20_000);
+    await waitFor(
+      async () => {
+        await Promise.race([channel.ready, new Promise((resolve) => setTimeout(resolve, 100))]);
+        return channel.subscriberCount === 1;
+      },
+      "the channel to start and the EventSource to join",
+      20_000,
+    );
     const id = await channel.publish("first");
     await waitFor(() => reader.events.length === 1, "the first event");
     expect(reader.events).toEqual([{ id, data: "first", event: "message" }]);
     expect(new Set(server.served.map((served) => served.status))).toEqual(new Set([200]));
-    expect(errors.some((error) => /^Cannot start the channel's live feed: the broker's subscribe\(\) failed; trying again in \d+ ms$/.test((error as Error).message))).toBe(true);
+    expect(
+      errors.some((error) =>
+        /^Cannot start the channel's live feed: the broker's subscribe\(\) failed; trying again in \d+ ms$/.test(
+          (error as Error).message,
+        ),
+      ),
+    ).toBe(true);
     expect(reader.source.readyState).toBe(EventSource.OPEN);
   }, 60_000);
 
@@ -226,7 +262,9 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
 
     const starting = await setUp({ persistence: false, down: true });
     await withinBound(starting.channel.close(), "close() of a channel still starting during the outage");
-    await expect(starting.channel.ready).rejects.toThrow(new TypeError("Cannot start the channel's live feed: the channel is closed"));
+    await expect(starting.channel.ready).rejects.toThrow(
+      new TypeError("Cannot start the channel's live feed: the channel is closed"),
+    );
   }, 60_000);
 });
 
@@ -234,7 +272,12 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
 async function withinBound(promise: Promise<unknown>, what: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`Timed out waiting for: ${what}`)), 5_000)))]);
+    await Promise.race([
+      promise,
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`Timed out waiting for: ${what}`)), 5_000)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }

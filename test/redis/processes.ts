@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./wait.ts";
 import { kill } from "../runtimes/redis-server.ts";
@@ -41,7 +41,11 @@ export async function startChannelProcess(env: Record<string, string>): Promise<
     url,
     output: () => output,
     async publish(body) {
-      const response = await fetch(`${url}/publish`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${url}/publish`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
       const answer = (await response.json()) as { id?: string; error?: string };
       if (answer.id === undefined) throw new Error(`publish failed: ${answer.error}`);
       return answer.id;

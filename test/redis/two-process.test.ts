@@ -40,7 +40,10 @@ describe("a Channel on redisBroker in two processes", () => {
     const onFirst = await EventReader.fetch(`${first.url}/events`);
     const onSecond = await EventReader.fetch(`${second.url}/events`);
     try {
-      await waitFor(async () => (await first.subscribers()) === 1 && (await second.subscribers()) === 1, "a subscriber on each process");
+      await waitFor(
+        async () => (await first.subscribers()) === 1 && (await second.subscribers()) === 1,
+        "a subscriber on each process",
+      );
       const id = await publish(first, "hello from the first");
       expect(id).toMatch(/^\d+-\d+$/);
       const other = await publish(second, "hello from the second");
@@ -63,13 +66,17 @@ describe("a Channel on redisBroker in two processes", () => {
     published = [];
     const watcher = await EventReader.fetch(`${second.url}/events`);
     const leaving = await EventReader.fetch(`${first.url}/events`);
-    await waitFor(async () => (await first.subscribers()) === 1 && (await second.subscribers()) === 1, "a subscriber on each process");
+    await waitFor(
+      async () => (await first.subscribers()) === 1 && (await second.subscribers()) === 1,
+      "a subscriber on each process",
+    );
 
     // Publishing goes on, alternating between the processes, through the disconnect and the reconnect.
     let publishing = true;
     let back: EventReader | undefined;
     const publisher = (async () => {
-      while (publishing && published.length < 500) await publish(published.length % 2 === 0 ? first : second, `event ${published.length}`);
+      while (publishing && published.length < 500)
+        await publish(published.length % 2 === 0 ? first : second, `event ${published.length}`);
     })();
     try {
       await leaving.until(5);
@@ -89,7 +96,9 @@ describe("a Channel on redisBroker in two processes", () => {
       await watcher.until(published.length);
       // No gap, no duplicate: exactly the events after lastSeen, in the stream's order.
       expect(back.events.map((event) => event.id)).toEqual(missedThenLive);
-      expect(back.events.map((event) => event.data)).toEqual(missedThenLive.map((id) => `event ${published.indexOf(id)}`));
+      expect(back.events.map((event) => event.data)).toEqual(
+        missedThenLive.map((id) => `event ${published.indexOf(id)}`),
+      );
       expect(leaving.events.slice(0, 5).map((event) => event.id)).toEqual(published.slice(0, 5));
       expect(watcher.events.map((event) => event.id)).toEqual(published);
     } finally {

@@ -34,27 +34,34 @@ export const FRAMES: ReadonlyArray<unknown> = [
 const hono = new Hono();
 hono.get("/hono/frames", (c) => new DataStream(FRAMES, { request: c.req.raw, keepAlive: false }).toResponse());
 hono.get("/hono/last-event-id", (c) =>
-  new DataStream(async function* ({ lastEventId }) {
-    yield `resume after ${lastEventId ?? "nothing"}`;
-  }, { request: c.req.raw, keepAlive: false }).toResponse());
+  new DataStream(
+    async function* ({ lastEventId }) {
+      yield `resume after ${lastEventId ?? "nothing"}`;
+    },
+    { request: c.req.raw, keepAlive: false },
+  ).toResponse(),
+);
 
 /** Passes a byte stream on chunk by chunk, and reports how many chunks it had when it ends. */
 function countChunks(body: ReadableStream<Uint8Array>, onEnd: (chunks: number) => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let chunks = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        onEnd(chunks);
-        controller.close();
-      } else {
-        chunks++;
-        controller.enqueue(value);
-      }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) {
+          onEnd(chunks);
+          controller.close();
+        } else {
+          chunks++;
+          controller.enqueue(value);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
     },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /** The handler every runtime serves. */
@@ -69,47 +76,61 @@ export function handleSuite(request: Request): Response | Promise<Response> {
 
     case "/first-bytes":
       // The producer waits before its first item: the first bytes must come before it.
-      return new DataStream(async function* ({ sleep }) {
-        await sleep(Number(url.searchParams.get("ms") ?? 1_000));
-        yield "first item";
-      }, { request, keepAlive: false }).toResponse();
+      return new DataStream(
+        async function* ({ sleep }) {
+          await sleep(Number(url.searchParams.get("ms") ?? 1_000));
+          yield "first item";
+        },
+        { request, keepAlive: false },
+      ).toResponse();
 
     case "/quiet":
       // Silent for a long time, with the default keep-alive.
-      return new DataStream(async function* ({ sleep }) {
-        await sleep(Number(url.searchParams.get("ms") ?? 25_000));
-        yield "awake";
-      }, { request }).toResponse();
+      return new DataStream(
+        async function* ({ sleep }) {
+          await sleep(Number(url.searchParams.get("ms") ?? 25_000));
+          yield "awake";
+        },
+        { request },
+      ).toResponse();
 
     case "/disconnect":
-      return new DataStream(async function* ({ signal, sleep }) {
-        try {
-          for (let n = 1; ; n++) {
-            yield n;
-            await sleep(20);
+      return new DataStream(
+        async function* ({ signal, sleep }) {
+          try {
+            for (let n = 1; ; n++) {
+              yield n;
+              await sleep(20);
+            }
+          } finally {
+            record(key, `finally:${signal.aborted ? "aborted" : "open"}`);
           }
-        } finally {
-          record(key, `finally:${signal.aborted ? "aborted" : "open"}`);
-        }
-      }, { request, onClose, keepAlive: 200 }).toResponse();
+        },
+        { request, onClose, keepAlive: 200 },
+      ).toResponse();
 
     case "/backpressure": {
       const item = "x".repeat(4_096);
-      return new DataStream(function* () {
-        for (;;) {
-          counters.set(key, (counters.get(key) ?? 0) + 1);
-          yield item;
-        }
-      }, { request, onClose, keepAlive: false }).toResponse();
+      return new DataStream(
+        function* () {
+          for (;;) {
+            counters.set(key, (counters.get(key) ?? 0) + 1);
+            yield item;
+          }
+        },
+        { request, onClose, keepAlive: false },
+      ).toResponse();
     }
 
     case "/error":
-      return new DataStream(async function* () {
-        yield "a";
-        yield "b";
-        throw new Error("secret-internal-detail");
-      }, { request, onClose, keepAlive: false, onError: (error) => record(key, `error:${(error as Error).message}`) })
-        .toResponse();
+      return new DataStream(
+        async function* () {
+          yield "a";
+          yield "b";
+          throw new Error("secret-internal-detail");
+        },
+        { request, onClose, keepAlive: false, onError: (error) => record(key, `error:${(error as Error).message}`) },
+      ).toResponse();
 
     case "/burst": {
       // Items that are all ready at once; the server counts the chunks the stream writes for them.
@@ -118,29 +139,38 @@ export function handleSuite(request: Request): Response | Promise<Response> {
       const stream = new DataStream(
         push
           ? (ctx) => {
-            for (let n = 1; n <= count; n++) ctx.send(`item ${n}`);
-            ctx.close();
-          }
+              for (let n = 1; n <= count; n++) ctx.send(`item ${n}`);
+              ctx.close();
+            }
           : async function* () {
-            for (let n = 1; n <= count; n++) yield `item ${n}`;
-          },
+              for (let n = 1; n <= count; n++) yield `item ${n}`;
+            },
         { request, keepAlive: false },
       );
-      return new Response(countChunks(stream.toReadableStream(), (chunks) => record(key, `chunks:${chunks}`)), {
-        headers: { "content-type": "text/event-stream" },
-      });
+      return new Response(
+        countChunks(stream.toReadableStream(), (chunks) => record(key, `chunks:${chunks}`)),
+        {
+          headers: { "content-type": "text/event-stream" },
+        },
+      );
     }
 
     case "/last-event-id":
-      return new DataStream(async function* ({ lastEventId }) {
-        yield `resume after ${lastEventId ?? "nothing"}`;
-      }, { request, keepAlive: false }).toResponse();
+      return new DataStream(
+        async function* ({ lastEventId }) {
+          yield `resume after ${lastEventId ?? "nothing"}`;
+        },
+        { request, keepAlive: false },
+      ).toResponse();
 
     case "/ids/last-event-id":
       // What the producer sees of the id a client resumes after, and what the query parameter decodes to.
-      return new DataStream(async function* ({ lastEventId }) {
-        yield Message.json({ lastEventId: lastEventId ?? null, query: url.searchParams.get("lastEventId") });
-      }, { request, keepAlive: false }).toResponse();
+      return new DataStream(
+        async function* ({ lastEventId }) {
+          yield Message.json({ lastEventId: lastEventId ?? null, query: url.searchParams.get("lastEventId") });
+        },
+        { request, keepAlive: false },
+      ).toResponse();
 
     case "/ids/channel": {
       // A channel of this request only (so it works in a Worker too) that published ?id= between two events.
@@ -160,9 +190,9 @@ export function handleSuite(request: Request): Response | Promise<Response> {
     case "/channel/publish": {
       const channel = channels.get(key);
       if (channel === undefined) return new Response("No such channel", { status: 404 });
-      return channel.publish(url.searchParams.get("data") ?? "").then((id) =>
-        Response.json({ id, subscribers: channel.subscriberCount })
-      );
+      return channel
+        .publish(url.searchParams.get("data") ?? "")
+        .then((id) => Response.json({ id, subscribers: channel.subscriberCount }));
     }
 
     case "/log":

@@ -57,8 +57,12 @@ afterAll(async () => {
 });
 
 for (const redisCase of redisCases) {
-  test(`bun ${Bun.version}: ${redisCase.name}`, () => {
-    if (redis === undefined) throw redisFailure;
-    return redisCase.run(redis.url);
-  }, redisCase.timeoutMs);
+  test(
+    `bun ${Bun.version}: ${redisCase.name}`,
+    () => {
+      if (redis === undefined) throw redisFailure;
+      return redisCase.run(redis.url);
+    },
+    redisCase.timeoutMs,
+  );
 }

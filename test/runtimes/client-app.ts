@@ -71,7 +71,7 @@ export async function handleClientSuite(request: Request): Promise<Response> {
 
     case "/client/cut": {
       const keyCutters = cutters.get(key) ?? new Set();
-      keyCutters.forEach((cut) => cut());
+      for (const cut of keyCutters) cut();
       keyCutters.clear();
       return Response.json({ cut: true });
     }
@@ -95,22 +95,28 @@ export async function handleClientSuite(request: Request): Promise<Response> {
   switch (url.pathname) {
     case "/client/finite":
       // Named and unnamed events, multi-line and multibyte data, then the end signal.
-      return new DataStream([
-        Message.data("first").id("1"),
-        Message.data("two\nlines").event("multi"),
-        Message.json({ emoji: "😀", cjk: "漢字" }).event("json").id("2"),
-        END,
-      ], { request, keepAlive: false }).toResponse();
+      return new DataStream(
+        [
+          Message.data("first").id("1"),
+          Message.data("two\nlines").event("multi"),
+          Message.json({ emoji: "😀", cjk: "漢字" }).event("json").id("2"),
+          END,
+        ],
+        { request, keepAlive: false },
+      ).toResponse();
 
     case "/client/numbers": {
       // Events with ids from 1, after the Last-Event-ID: the first connection sends 1 to 3 and stays open
       // (POST /client/cut cuts it); a reconnection sends the rest up to 6, then the end signal.
       const after = Number(request.headers.get("last-event-id") ?? 0);
-      const stream = new DataStream(async function* ({ sleep }) {
-        for (let n = after + 1; n <= (index === 0 ? 3 : 6); n++) yield Message.data(`event ${n}`).id(String(n));
-        if (index === 0) await sleep(60_000);
-        yield END;
-      }, { request, keepAlive: false });
+      const stream = new DataStream(
+        async function* ({ sleep }) {
+          for (let n = after + 1; n <= (index === 0 ? 3 : 6); n++) yield Message.data(`event ${n}`).id(String(n));
+          if (index === 0) await sleep(60_000);
+          yield END;
+        },
+        { request, keepAlive: false },
+      );
       return eventStream(register(key, cuttable(stream.toReadableStream())));
     }
 

@@ -58,7 +58,9 @@ export const clientCases: readonly ClientCase[] = [
     timeoutMs: 15_000,
     async run(target) {
       const key = newKey();
-      const events = await collect(subscribe(`${target.url}/client/finite?key=${key}`, { fetch: fetchOf(target), reconnect: FAST }));
+      const events = await collect(
+        subscribe(`${target.url}/client/finite?key=${key}`, { fetch: fetchOf(target), reconnect: FAST }),
+      );
       assert.deepEqual(events, [
         { event: "message", data: "first", id: "1" },
         { event: "multi", data: "two\nlines", id: "1" },
@@ -85,9 +87,15 @@ export const clientCases: readonly ClientCase[] = [
       await until(() => events.length === 3, "the first three events");
       await fetchOf(target)(`${target.url}/client/cut?key=${key}`, { method: "POST" });
       await reading;
-      assert.deepEqual(dataOf(events), [1, 2, 3, 4, 5, 6].map((n) => `event ${n}`));
+      assert.deepEqual(
+        dataOf(events),
+        [1, 2, 3, 4, 5, 6].map((n) => `event ${n}`),
+      );
       assert.equal(subscription.lastEventId, "6");
-      assert.deepEqual((await requestsOf(target, key)).map((request) => request.lastEventId), [null, "3"]);
+      assert.deepEqual(
+        (await requestsOf(target, key)).map((request) => request.lastEventId),
+        [null, "3"],
+      );
       assert.equal(errors.length, 1);
       assert.ok(errors[0] instanceof EventStreamError && errors[0].type === "network", String(errors[0]));
     },
@@ -99,7 +107,11 @@ export const clientCases: readonly ClientCase[] = [
       const key = newKey();
       const fetcher = fetchOf(target);
       const publish = async (data: string): Promise<string> =>
-        ((await (await fetcher(`${target.url}/client/channel/publish?key=${key}&data=${data}`, { method: "POST" })).json()) as { id: string }).id;
+        (
+          (await (
+            await fetcher(`${target.url}/client/channel/publish?key=${key}&data=${data}`, { method: "POST" })
+          ).json()) as { id: string }
+        ).id;
       const ids: string[] = [];
       const subscription = subscribe(`${target.url}/client/channel/events?key=${key}`, {
         fetch: fetcher,
@@ -113,7 +125,11 @@ export const clientCases: readonly ClientCase[] = [
         for await (const event of subscription) events.push(event);
       })();
       const subscribers = async (): Promise<number> =>
-        ((await (await fetcher(`${target.url}/client/channel/subscribers?key=${key}`)).json()) as { subscribers: number }).subscribers;
+        (
+          (await (await fetcher(`${target.url}/client/channel/subscribers?key=${key}`)).json()) as {
+            subscribers: number;
+          }
+        ).subscribers;
       const deadline = Date.now() + 10_000;
       while ((await subscribers()) === 0) {
         if (Date.now() > deadline) throw new Error("Timed out waiting for the client to subscribe");
@@ -130,8 +146,14 @@ export const clientCases: readonly ClientCase[] = [
       await reading;
       await fetcher(`${target.url}/client/channel/close?key=${key}`, { method: "POST" });
       assert.deepEqual(dataOf(events), ["one", "two", "three", "four", "five"]);
-      assert.deepEqual(events.map((event) => event.id), ids);
-      assert.deepEqual((await requestsOf(target, key)).map((request) => request.lastEventId), [null, ids[1]]);
+      assert.deepEqual(
+        events.map((event) => event.id),
+        ids,
+      );
+      assert.deepEqual(
+        (await requestsOf(target, key)).map((request) => request.lastEventId),
+        [null, ids[1]],
+      );
     },
   },
   {
@@ -139,10 +161,17 @@ export const clientCases: readonly ClientCase[] = [
     timeoutMs: 15_000,
     async run(target) {
       const key = newKey();
-      assert.deepEqual(await collect(subscribe(`${target.url}/client/no-content?key=${key}`, { fetch: fetchOf(target), reconnect: FAST })), []);
+      assert.deepEqual(
+        await collect(
+          subscribe(`${target.url}/client/no-content?key=${key}`, { fetch: fetchOf(target), reconnect: FAST }),
+        ),
+        [],
+      );
       let error: unknown;
       try {
-        await collect(subscribe(`${target.url}/client/missing?key=${key}`, { fetch: fetchOf(target), reconnect: FAST }));
+        await collect(
+          subscribe(`${target.url}/client/missing?key=${key}`, { fetch: fetchOf(target), reconnect: FAST }),
+        );
       } catch (caught) {
         error = caught;
       }
@@ -159,21 +188,31 @@ export const clientCases: readonly ClientCase[] = [
     async run(target) {
       const key = newKey();
       let token = 0;
-      const events = await collect(subscribe(`${target.url}/client/parts?key=${key}`, {
-        fetch: fetchOf(target),
-        reconnect: FAST,
-        headers: () => ({ authorization: `Bearer ${++token}` }),
-      }));
+      const events = await collect(
+        subscribe(`${target.url}/client/parts?key=${key}`, {
+          fetch: fetchOf(target),
+          reconnect: FAST,
+          headers: () => ({ authorization: `Bearer ${++token}` }),
+        }),
+      );
       assert.deepEqual(dataOf(events), ["part 1", "part 2"]);
-      assert.deepEqual((await requestsOf(target, key)).map(({ authorization, lastEventId }) => ({ authorization, lastEventId })), [
-        { authorization: "Bearer 1", lastEventId: null },
-        { authorization: "Bearer 2", lastEventId: "1" },
-      ]);
+      assert.deepEqual(
+        (await requestsOf(target, key)).map(({ authorization, lastEventId }) => ({ authorization, lastEventId })),
+        [
+          { authorization: "Bearer 1", lastEventId: null },
+          { authorization: "Bearer 2", lastEventId: "1" },
+        ],
+      );
 
       const postKey = newKey();
-      const answer = await collect(subscribe(`${target.url}/client/answer?key=${postKey}`, { fetch: fetchOf(target), body: "hello" }));
+      const answer = await collect(
+        subscribe(`${target.url}/client/answer?key=${postKey}`, { fetch: fetchOf(target), body: "hello" }),
+      );
       assert.deepEqual(dataOf(answer), ["you said hello"]);
-      assert.deepEqual((await requestsOf(target, postKey)).map(({ method, body }) => ({ method, body })), [{ method: "POST", body: "hello" }]);
+      assert.deepEqual(
+        (await requestsOf(target, postKey)).map(({ method, body }) => ({ method, body })),
+        [{ method: "POST", body: "hello" }],
+      );
     },
   },
 ];

@@ -34,7 +34,10 @@ const clientShutdown = new AbortController();
 let clientServer: Deno.HttpServer<Deno.NetAddr> | undefined;
 const clientTarget: { url: string } & ClientTarget = { url: "" };
 Deno.test.beforeAll(() => {
-  clientServer = Deno.serve({ hostname: "127.0.0.1", port: 0, signal: clientShutdown.signal, onListen() {} }, handleClientSuite);
+  clientServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: clientShutdown.signal, onListen() {} },
+    handleClientSuite,
+  );
   clientTarget.url = `http://127.0.0.1:${clientServer.addr.port}`;
 });
 Deno.test.afterAll(async () => {

@@ -68,12 +68,11 @@ class MissingRedisError extends Error {}
 
 async function startOnce(port: number, dir: string | undefined): Promise<ChildProcess> {
   // Without a directory, no persistence, so nothing is written to the working directory.
-  const storage = dir === undefined ? ["--appendonly", "no"] : ["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"];
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...storage],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const storage =
+    dir === undefined ? ["--appendonly", "no"] : ["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"];
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...storage], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout?.on("data", (chunk: Uint8Array) => (output += new TextDecoder().decode(chunk)));
   child.stderr?.on("data", (chunk: Uint8Array) => (output += new TextDecoder().decode(chunk)));
@@ -81,10 +80,15 @@ async function startOnce(port: number, dir: string | undefined): Promise<ChildPr
     child.once("error", (error: Error & { code?: string }) =>
       resolve(
         error.code === "ENOENT"
-          ? new MissingRedisError("redis-server is not installed: run `npm run setup` (it installs Debian's redis-server package)")
+          ? new MissingRedisError(
+              "redis-server is not installed: run `npm run setup` (it installs Debian's redis-server package)",
+            )
           : error,
-      ));
-    child.once("exit", (code, signal) => resolve(new Error(`redis-server exited (${code ?? signal}) before it was ready:\n${output}`)));
+      ),
+    );
+    child.once("exit", (code, signal) =>
+      resolve(new Error(`redis-server exited (${code ?? signal}) before it was ready:\n${output}`)),
+    );
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {

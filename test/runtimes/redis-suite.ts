@@ -51,7 +51,10 @@ async function connect(library: RedisLibrary, url: string, errors: unknown[]): P
   }
   try {
     // A client that cannot connect retries for ever, reporting each attempt on its "error" event.
-    await bounded(connected.ready, () => `${library} to connect (its errors: ${[...new Set(errors.map(String))].join("; ") || "none"})`);
+    await bounded(
+      connected.ready,
+      () => `${library} to connect (its errors: ${[...new Set(errors.map(String))].join("; ") || "none"})`,
+    );
   } catch (error) {
     await connected.close();
     throw error;
@@ -63,7 +66,10 @@ async function connect(library: RedisLibrary, url: string, errors: unknown[]): P
 async function bounded<T>(promise: Promise<T>, what: string | (() => string), ms = WAIT_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`Timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -134,19 +140,22 @@ class Pair {
     const close = (): Promise<void> => reader.cancel();
     this.#closers.push(close);
     await reader.started();
-    await waitFor(() => channel.subscriberCount > before || reader.done, () => "the subscriber to start");
+    await waitFor(
+      () => channel.subscriberCount > before || reader.done,
+      () => "the subscriber to start",
+    );
     return {
       response,
       events: reader.events,
       close,
-      waitForId: (id) =>
-        reader.waitFor(() => reader.events.some((event) => event.id === id), `the event ${id}`),
+      waitForId: (id) => reader.waitFor(() => reader.events.some((event) => event.id === id), `the event ${id}`),
     };
   }
 
   /** Closes what was opened, last first: readers, then each channel before its client. */
   async close(): Promise<void> {
-    for (const close of this.#closers.splice(0).reverse()) await bounded(close(), "a reader, channel or client to close");
+    for (const close of this.#closers.splice(0).reverse())
+      await bounded(close(), "a reader, channel or client to close");
   }
 
   /** Nothing reported an error: no client "error" event, no broker or channel `onError`. */
@@ -161,7 +170,12 @@ function newKey(library: RedisLibrary): string {
 }
 
 /** Runs `body` on a fresh pair of channels, then closes everything and checks that nothing failed. */
-async function withPair(library: RedisLibrary, url: string, body: (pair: Pair) => Promise<void>, maxLen?: number): Promise<void> {
+async function withPair(
+  library: RedisLibrary,
+  url: string,
+  body: (pair: Pair) => Promise<void>,
+  maxLen?: number,
+): Promise<void> {
   const pair = await Pair.open(library, url, newKey(library), maxLen);
   try {
     await body(pair);
@@ -192,7 +206,10 @@ function casesFor(library: RedisLibrary): RedisCase[] {
           for (const reader of [onA, onB]) {
             await reader.waitForId(fromB);
             assert.equal(reader.response.headers.get("last-event-id"), null);
-            assert.deepEqual(summary(reader.events), [{ id: fromA, data: "from a" }, { id: fromB, data: "from b" }]);
+            assert.deepEqual(summary(reader.events), [
+              { id: fromA, data: "from a" },
+              { id: fromB, data: "from b" },
+            ]);
           }
         }),
     },
@@ -219,7 +236,10 @@ function casesFor(library: RedisLibrary): RedisCase[] {
             { id: missed[1], data: "four" },
             { id: live, data: "five" },
           ]);
-          assert.deepEqual(summary(leaving.events), [{ id: seen[0], data: "one" }, { id: seen[1], data: "two" }]);
+          assert.deepEqual(summary(leaving.events), [
+            { id: seen[0], data: "one" },
+            { id: seen[1], data: "two" },
+          ]);
         }),
     },
     {
@@ -227,38 +247,46 @@ function casesFor(library: RedisLibrary): RedisCase[] {
       library,
       timeoutMs: 30_000,
       run: (url) =>
-        withPair(library, url, async (pair) => {
-          const { a, b } = pair;
-          // Redis trims whole nodes of 100 entries (MAXLEN ~): 250 events push the first ones out.
-          const published: Array<{ id: string; data: string }> = [];
-          const publish = async (channel: Channel, data: string): Promise<string> => {
-            const id = await channel.publish(data);
-            published.push({ id, data });
-            return id;
-          };
-          for (let n = 0; n < 250; n++) await publish(n % 2 === 0 ? a : b, `bulk ${n}`);
-          const first = published[0]!.id;
+        withPair(
+          library,
+          url,
+          async (pair) => {
+            const { a, b } = pair;
+            // Redis trims whole nodes of 100 entries (MAXLEN ~): 250 events push the first ones out.
+            const published: Array<{ id: string; data: string }> = [];
+            const publish = async (channel: Channel, data: string): Promise<string> => {
+              const id = await channel.publish(data);
+              published.push({ id, data });
+              return id;
+            };
+            for (let n = 0; n < 250; n++) await publish(n % 2 === 0 ? a : b, `bulk ${n}`);
+            const first = published[0]!.id;
 
-          // A trimmed id on the other channel, then one that was never a stream id.
-          for (const [channel, lastEventId] of [[b, first], [a, "not-a-stream-id"]] as const) {
-            const reader = await pair.subscribe(channel, lastEventId);
-            assert.equal(reader.response.headers.get("last-event-id"), "earliest", lastEventId);
-            await reader.waitForId(published[published.length - 1]!.id);
-            const [marker, ...replayed] = reader.events;
-            assert.ok(marker !== undefined && replayed[0] !== undefined);
-            assert.deepEqual(marker, { id: undefined, event: GAP_EVENT, data: marker.data });
-            assert.deepEqual(JSON.parse(marker.data), { lastEventId, firstId: replayed[0].id });
-            const held = published.findIndex(({ id }) => id === replayed[0]!.id);
-            assert.ok(held > 0, `the oldest events were trimmed away (the first one held is #${held})`);
-            assert.ok(published.length - held >= 10, `at least maxLen events are held (${published.length - held})`);
-            assert.deepEqual(summary(replayed), published.slice(held));
+            // A trimmed id on the other channel, then one that was never a stream id.
+            for (const [channel, lastEventId] of [
+              [b, first],
+              [a, "not-a-stream-id"],
+            ] as const) {
+              const reader = await pair.subscribe(channel, lastEventId);
+              assert.equal(reader.response.headers.get("last-event-id"), "earliest", lastEventId);
+              await reader.waitForId(published[published.length - 1]!.id);
+              const [marker, ...replayed] = reader.events;
+              assert.ok(marker !== undefined && replayed[0] !== undefined);
+              assert.deepEqual(marker, { id: undefined, event: GAP_EVENT, data: marker.data });
+              assert.deepEqual(JSON.parse(marker.data), { lastEventId, firstId: replayed[0].id });
+              const held = published.findIndex(({ id }) => id === replayed[0]!.id);
+              assert.ok(held > 0, `the oldest events were trimmed away (the first one held is #${held})`);
+              assert.ok(published.length - held >= 10, `at least maxLen events are held (${published.length - held})`);
+              assert.deepEqual(summary(replayed), published.slice(held));
 
-            const live = await publish(a, `after the gap for ${lastEventId}`);
-            await reader.waitForId(live);
-            assert.deepEqual(summary(reader.events.slice(1 + replayed.length)), [published[published.length - 1]]);
-            await reader.close();
-          }
-        }, 10),
+              const live = await publish(a, `after the gap for ${lastEventId}`);
+              await reader.waitForId(live);
+              assert.deepEqual(summary(reader.events.slice(1 + replayed.length)), [published[published.length - 1]]);
+              await reader.close();
+            }
+          },
+          10,
+        ),
     },
   ];
 }

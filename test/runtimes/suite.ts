@@ -53,7 +53,12 @@ async function readLog(target: SuiteTarget, key: string): Promise<ServerLog> {
 }
 
 /** Polls the server's log until `check` holds; fails with the last log after `ms`. */
-async function waitForLog(target: SuiteTarget, key: string, check: (log: ServerLog) => boolean, ms = 10_000): Promise<ServerLog> {
+async function waitForLog(
+  target: SuiteTarget,
+  key: string,
+  check: (log: ServerLog) => boolean,
+  ms = 10_000,
+): Promise<ServerLog> {
   const deadline = Date.now() + ms;
   for (;;) {
     const log = await readLog(target, key);
@@ -64,7 +69,10 @@ async function waitForLog(target: SuiteTarget, key: string, check: (log: ServerL
 }
 
 /** Reads from `reader` until the text so far satisfies `enough`. */
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, enough: (text: string) => boolean): Promise<string> {
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  enough: (text: string) => boolean,
+): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
   while (!enough(text)) {
@@ -88,7 +96,7 @@ const NON_ASCII_IDS: readonly string[] = [
   "\u00E9", // é
   "\u00C3\u00A9", // "Ã©": reads as "é" if decoded twice
   "a\u00A0b c", // inner no-break space and space
-  "100% \"sure\"",
+  '100% "sure"',
   `${"\u65E5".repeat(341)}a`, // 1024 bytes, the longest id
 ];
 
@@ -123,7 +131,8 @@ export const cases: readonly SuiteCase[] = [
       await response.body?.cancel();
       // The server adds its own HTTP/1.1 framing; the library's Response itself must carry none.
       const own = await handleSuite(new Request("http://localhost/frames"));
-      for (const name of ["connection", "keep-alive", "transfer-encoding"]) assert.equal(own.headers.get(name), null, name);
+      for (const name of ["connection", "keep-alive", "transfer-encoding"])
+        assert.equal(own.headers.get(name), null, name);
       await own.body?.cancel();
     },
   },
@@ -137,7 +146,10 @@ export const cases: readonly SuiteCase[] = [
       assert.equal(first.startsWith(":"), true, JSON.stringify(first));
       assert.equal(first.includes("first item"), false, JSON.stringify(first));
       const rest = await readUntil(reader, (text) => text.includes("\n\n") && text.includes("first item"));
-      assert.deepEqual(parseWire(first + rest).events.map((event) => event.data), ["first item"]);
+      assert.deepEqual(
+        parseWire(first + rest).events.map((event) => event.data),
+        ["first item"],
+      );
       await reader.cancel();
     },
   },
@@ -147,7 +159,10 @@ export const cases: readonly SuiteCase[] = [
     async run(target) {
       const text = await (await target.fetch("/quiet?ms=25000")).text();
       const parsed = parseWire(text);
-      assert.deepEqual(parsed.events.map((event) => event.data), ["awake"]);
+      assert.deepEqual(
+        parsed.events.map((event) => event.data),
+        ["awake"],
+      );
       assert.ok(parsed.comments.filter((comment) => comment === "ping").length >= 4, JSON.stringify(parsed.comments));
     },
   },
@@ -199,7 +214,10 @@ export const cases: readonly SuiteCase[] = [
     async run(target) {
       const key = newKey();
       const text = await (await target.fetch(`/error?key=${key}`)).text();
-      assert.deepEqual(parseWire(text).events.map((event) => event.data), ["a", "b"]);
+      assert.deepEqual(
+        parseWire(text).events.map((event) => event.data),
+        ["a", "b"],
+      );
       assert.equal(text.includes("secret"), false);
       const { log } = await waitForLog(target, key, ({ log }) => log.includes("close:error"));
       assert.deepEqual(log, ["error:secret-internal-detail", "close:error"]);
@@ -212,7 +230,10 @@ export const cases: readonly SuiteCase[] = [
       for (const mode of ["pull", "push"]) {
         const key = newKey();
         const text = await (await target.fetch(`/burst?key=${key}&n=200&mode=${mode}`)).text();
-        assert.deepEqual(parseWire(text).events.map((event) => event.data), Array.from({ length: 200 }, (_, i) => `item ${i + 1}`));
+        assert.deepEqual(
+          parseWire(text).events.map((event) => event.data),
+          Array.from({ length: 200 }, (_, i) => `item ${i + 1}`),
+        );
         const { log } = await waitForLog(target, key, ({ log }) => log.some((entry) => entry.startsWith("chunks:")));
         // 200 frames of about 16 bytes fit one chunk; the first bytes are another. One chunk per item would be 201.
         const chunks = Number(log.find((entry) => entry.startsWith("chunks:"))!.slice("chunks:".length));
@@ -225,7 +246,10 @@ export const cases: readonly SuiteCase[] = [
     timeoutMs: 10_000,
     async run(target) {
       const text = await (await target.fetch("/last-event-id", { headers: { "last-event-id": "41" } })).text();
-      assert.deepEqual(parseWire(text).events.map((event) => event.data), ["resume after 41"]);
+      assert.deepEqual(
+        parseWire(text).events.map((event) => event.data),
+        ["resume after 41"],
+      );
     },
   },
   {
@@ -235,16 +259,25 @@ export const cases: readonly SuiteCase[] = [
       for (const id of NON_ASCII_IDS) {
         const query = encodeURIComponent(id);
         const headers = { "last-event-id": utf8HeaderValue(id) };
-        const seen = parseWire(await (await target.fetch(`/ids/last-event-id?lastEventId=${query}`, { headers })).text());
+        const seen = parseWire(
+          await (await target.fetch(`/ids/last-event-id?lastEventId=${query}`, { headers })).text(),
+        );
         assert.deepEqual(JSON.parse(seen.events[0]!.data), { lastEventId: id, query: id }, JSON.stringify(id));
 
         for (const init of [{ headers }, {}]) {
-          const response = await target.fetch(`/ids/channel?id=${query}${"headers" in init ? "" : `&lastEventId=${query}`}`, init);
+          const response = await target.fetch(
+            `/ids/channel?id=${query}${"headers" in init ? "" : `&lastEventId=${query}`}`,
+            init,
+          );
           assert.equal(response.headers.get("last-event-id"), query, JSON.stringify(id));
           const reader = response.body!.getReader();
           const text = await readUntil(reader, (text) => parseWire(text).events.length >= 1);
           await reader.cancel();
-          assert.deepEqual(parseWire(text).events.map(({ event, data }) => ({ event, data })), [{ event: undefined, data: "after" }], JSON.stringify(id));
+          assert.deepEqual(
+            parseWire(text).events.map(({ event, data }) => ({ event, data })),
+            [{ event: undefined, data: "after" }],
+            JSON.stringify(id),
+          );
         }
       }
     },
@@ -255,7 +288,10 @@ export const cases: readonly SuiteCase[] = [
     async run(target) {
       checkFrames(await (await target.fetch("/hono/frames")).text());
       const text = await (await target.fetch("/hono/last-event-id", { headers: { "last-event-id": "9" } })).text();
-      assert.deepEqual(parseWire(text).events.map((event) => event.data), ["resume after 9"]);
+      assert.deepEqual(
+        parseWire(text).events.map((event) => event.data),
+        ["resume after 9"],
+      );
     },
   },
   {
@@ -271,7 +307,11 @@ export const cases: readonly SuiteCase[] = [
         return { response, reader, text };
       };
       const publish = async (data: string): Promise<string> =>
-        ((await (await target.fetch(`/channel/publish?key=${key}&data=${data}`, { method: "POST" })).json()) as { id: string }).id;
+        (
+          (await (await target.fetch(`/channel/publish?key=${key}&data=${data}`, { method: "POST" })).json()) as {
+            id: string;
+          }
+        ).id;
       const next = async (client: { reader: ReadableStreamDefaultReader<Uint8Array>; text: string }, count: number) => {
         client.text += await readUntil(client.reader, (text) => parseWire(client.text + text).events.length >= count);
         return parseWire(client.text).events;
@@ -281,7 +321,10 @@ export const cases: readonly SuiteCase[] = [
       const b = await subscribe();
       const first = await publish("one");
       const second = await publish("two");
-      const both = [{ data: "one", event: undefined, id: first }, { data: "two", event: undefined, id: second }];
+      const both = [
+        { data: "one", event: undefined, id: first },
+        { data: "two", event: undefined, id: second },
+      ];
       assert.deepEqual(await next(a, 2), both);
       assert.deepEqual(await next(b, 2), both);
       await b.reader.cancel();
@@ -290,14 +333,23 @@ export const cases: readonly SuiteCase[] = [
       const again = await subscribe({ "last-event-id": second });
       assert.equal(again.response.headers.get("last-event-id"), second);
       const fourth = await publish("four");
-      assert.deepEqual(await next(again, 2), [{ data: "three", event: undefined, id: third }, { data: "four", event: undefined, id: fourth }]);
-      assert.deepEqual((await next(a, 4)).map((event) => event.data), ["one", "two", "three", "four"]);
+      assert.deepEqual(await next(again, 2), [
+        { data: "three", event: undefined, id: third },
+        { data: "four", event: undefined, id: fourth },
+      ]);
+      assert.deepEqual(
+        (await next(a, 4)).map((event) => event.data),
+        ["one", "two", "three", "four"],
+      );
 
       const lost = await subscribe({ "last-event-id": "unknown" });
       assert.equal(lost.response.headers.get("last-event-id"), "earliest");
       const events = await next(lost, 5);
       assert.equal(events[0]!.event, "edge-sse-gap");
-      assert.deepEqual(events.slice(1).map((event) => event.data), ["one", "two", "three", "four"]);
+      assert.deepEqual(
+        events.slice(1).map((event) => event.data),
+        ["one", "two", "three", "four"],
+      );
       await Promise.all([a.reader.cancel(), again.reader.cancel(), lost.reader.cancel()]);
     },
   },

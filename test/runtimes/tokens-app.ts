@@ -36,7 +36,11 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
   const url = new URL(request.url);
   const crypto = await cryptoOption();
   if (url.pathname === "/tokens/channel/events" || url.pathname === "/tokens/channel/publish") {
-    const auth = await authorize(request, { keys: SUITE_TOKEN_KEY, channel: url.searchParams.get("channel") ?? "", ...crypto });
+    const auth = await authorize(request, {
+      keys: SUITE_TOKEN_KEY,
+      channel: url.searchParams.get("channel") ?? "",
+      ...crypto,
+    });
     if (!auth.ok) return auth.response;
     const inner = new Request(new URL(`${url.pathname.slice("/tokens".length)}${url.search}`, url), {
       method: request.method,
@@ -51,7 +55,8 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
     const opaque = await ids.encode(url.searchParams.get("id") ?? "");
     return Response.json({ opaque, back: (await ids.decode(opaque)) ?? null });
   }
-  if (url.pathname !== "/tokens/events" && url.pathname !== "/tokens/q/events") return new Response("Not found", { status: 404 });
+  if (url.pathname !== "/tokens/events" && url.pathname !== "/tokens/q/events")
+    return new Response("Not found", { status: 404 });
   const auth = await authorize(request, {
     keys: SUITE_TOKEN_KEY,
     channel: url.searchParams.get("channel") ?? "",
@@ -66,7 +71,10 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
   const channel: Channel = new Channel({
     keepAlive: false,
     onJoin: () => {
-      void channel.publish("one").then(() => channel.publish("two")).then(() => (open ? undefined : channel.close()));
+      void channel
+        .publish("one")
+        .then(() => channel.publish("two"))
+        .then(() => (open ? undefined : channel.close()));
     },
   });
   return closeAtExpiry(await channel.response({ request }), auth.validUntil);

@@ -37,9 +37,15 @@ export const tokenCases: readonly SuiteCase[] = [
     async run() {
       const crypto = await cryptoOption();
       assert.equal(await signToken(VECTOR.grant, VECTOR.key, { now: VECTOR.now, ...crypto }), VECTOR.token);
-      const verified = await verifyToken(VECTOR.token, ["another key of at least 32 bytes!", VECTOR.key], { now: VECTOR.now, ...crypto });
+      const verified = await verifyToken(VECTOR.token, ["another key of at least 32 bytes!", VECTOR.key], {
+        now: VECTOR.now,
+        ...crypto,
+      });
       assert.deepEqual(verified.ok && [verified.keyIndex, verified.claims.subject], [1, "42"]);
-      const tampered = await verifyToken(`${VECTOR.token.slice(0, 10)}x${VECTOR.token.slice(11)}`, VECTOR.key, { now: VECTOR.now, ...crypto });
+      const tampered = await verifyToken(`${VECTOR.token.slice(0, 10)}x${VECTOR.token.slice(11)}`, VECTOR.key, {
+        now: VECTOR.now,
+        ...crypto,
+      });
       assert.deepEqual(tampered, { ok: false, reason: "signature" });
     },
   },
@@ -53,8 +59,14 @@ export const tokenCases: readonly SuiteCase[] = [
         return [response.status, await response.text()];
       };
       assert.deepEqual(await answer("/tokens/events?channel=room:1"), [401, "Unauthorized\n"]);
-      assert.deepEqual(await answer("/tokens/events?channel=room:1", { headers: { authorization: `Bearer ${room.slice(0, -1)}` } }), [401, "Unauthorized\n"]);
-      assert.deepEqual(await answer("/tokens/events?channel=room:10", { headers: { authorization: `Bearer ${room}` } }), [403, "Forbidden\n"]);
+      assert.deepEqual(
+        await answer("/tokens/events?channel=room:1", { headers: { authorization: `Bearer ${room.slice(0, -1)}` } }),
+        [401, "Unauthorized\n"],
+      );
+      assert.deepEqual(
+        await answer("/tokens/events?channel=room:10", { headers: { authorization: `Bearer ${room}` } }),
+        [403, "Forbidden\n"],
+      );
       assert.deepEqual(await answer(`/tokens/events?channel=room:1&token=${room}`), [401, "Unauthorized\n"]);
       for (const [path, headers] of [
         ["/tokens/events?channel=room:1", { authorization: `Bearer ${room}` }],
@@ -63,10 +75,18 @@ export const tokenCases: readonly SuiteCase[] = [
       ] as const) {
         const [status, text] = await answer(path, { headers });
         assert.equal(status, 200, path);
-        assert.deepEqual(events(text).map((event) => event.data), ["one", "two"], path);
+        assert.deepEqual(
+          events(text).map((event) => event.data),
+          ["one", "two"],
+          path,
+        );
       }
       const post = (bearer: string): Promise<[number, string]> =>
-        answer("/tokens/events?channel=room:1", { method: "POST", body: "x", headers: { authorization: `Bearer ${bearer}` } });
+        answer("/tokens/events?channel=room:1", {
+          method: "POST",
+          body: "x",
+          headers: { authorization: `Bearer ${bearer}` },
+        });
       assert.deepEqual(await post(room), [403, "Forbidden\n"]);
       assert.deepEqual(await post(await token({ publish: true, subject: "ada" })), [201, '{"subject":"ada"}']);
     },
@@ -76,10 +96,15 @@ export const tokenCases: readonly SuiteCase[] = [
     timeoutMs: 20_000,
     async run(target) {
       const shortLived = await token({ expiresIn: 1_500 });
-      const response = await target.fetch("/tokens/events?channel=room:1&open", { headers: { authorization: `Bearer ${shortLived}` } });
+      const response = await target.fetch("/tokens/events?channel=room:1&open", {
+        headers: { authorization: `Bearer ${shortLived}` },
+      });
       assert.equal(response.status, 200);
       const text = await response.text(); // the server ends it at the expiry
-      assert.deepEqual(events(text).map(({ event, data }) => event ?? data), ["one", "two", EXPIRED_EVENT]);
+      assert.deepEqual(
+        events(text).map(({ event, data }) => event ?? data),
+        ["one", "two", EXPIRED_EVENT],
+      );
     },
   },
   {
@@ -88,7 +113,10 @@ export const tokenCases: readonly SuiteCase[] = [
     async run(target) {
       const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...(await cryptoOption()) });
       for (const id of ["lz3k9a-12", "1700000000000-0", "日本 😀", "x".repeat(700)]) {
-        const { opaque, back } = (await (await target.fetch(`/tokens/opaque?id=${encodeURIComponent(id)}`)).json()) as { opaque: string; back: string };
+        const { opaque, back } = (await (await target.fetch(`/tokens/opaque?id=${encodeURIComponent(id)}`)).json()) as {
+          opaque: string;
+          back: string;
+        };
         assert.equal(back, id);
         assert.equal(opaque, await ids.encode(id));
         assert.equal(await ids.decode(opaque), id);
@@ -103,7 +131,8 @@ export const tokenCases: readonly SuiteCase[] = [
       const channel = `room:${key}`;
       const reader = await token({ channels: [channel], expiresIn: 2_000 });
       const writer = await token({ channels: ["room:*"], publish: true });
-      const path = (route: string, extra = ""): string => `/tokens/channel/${route}?channel=${encodeURIComponent(channel)}&key=${key}${extra}`;
+      const path = (route: string, extra = ""): string =>
+        `/tokens/channel/${route}?channel=${encodeURIComponent(channel)}&key=${key}${extra}`;
       const auth = (bearer: string): RequestInit => ({ headers: { authorization: `Bearer ${bearer}` } });
       const stream = await target.fetch(path("events"), auth(reader));
       assert.equal(stream.status, 200);
@@ -116,8 +145,12 @@ export const tokenCases: readonly SuiteCase[] = [
       const published = await target.fetch(path("publish", "&data=hello"), { method: "POST", ...auth(writer) });
       assert.equal(published.status, 200);
       await published.body?.cancel();
-      for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) text += decoder.decode(chunk.value, { stream: true });
-      assert.deepEqual(events(text).map(({ event, data }) => event ?? data), ["hello", EXPIRED_EVENT]);
+      for (let chunk = await body.read(); !chunk.done; chunk = await body.read())
+        text += decoder.decode(chunk.value, { stream: true });
+      assert.deepEqual(
+        events(text).map(({ event, data }) => event ?? data),
+        ["hello", EXPIRED_EVENT],
+      );
     },
   },
 ];

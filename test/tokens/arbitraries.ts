@@ -2,12 +2,18 @@ import fc from "fast-check";
 import type { TokenGrant } from "edge-sse/tokens";
 
 /** Channel names: any well-formed text without `*`, at least one character. */
-export const channelName: fc.Arbitrary<string> = fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }).filter((name) => !name.includes("*"));
+export const channelName: fc.Arbitrary<string> = fc
+  .string({ unit: "grapheme", minLength: 1, maxLength: 12 })
+  .filter((name) => !name.includes("*"));
 
 /** Grantable patterns: exact names, prefixes ending in a separator and `*`, and `*` alone. */
 export const channelPattern: fc.Arbitrary<string> = fc.oneof(
   channelName,
-  fc.tuple(fc.string({ unit: "grapheme", maxLength: 8 }).filter((prefix) => !prefix.includes("*")), fc.constantFrom(":", "/", ".", "-", "_", " ", "😀"))
+  fc
+    .tuple(
+      fc.string({ unit: "grapheme", maxLength: 8 }).filter((prefix) => !prefix.includes("*")),
+      fc.constantFrom(":", "/", ".", "-", "_", " ", "😀"),
+    )
     .map(([prefix, separator]) => `${prefix}${separator}*`),
   fc.constant("*"),
 );

@@ -150,21 +150,37 @@ test("authorize takes a token signed with an older key while keys rotate", async
 });
 
 test("authorize rejects a bad request or bad options with a TypeError that names them, even when no token came", async () => {
-  await expect(authorize({} as Request, BASE)).rejects.toThrow(new TypeError("Cannot authorize: `request` must be a Request (got an object)"));
-  await expect(authorize(request(), undefined as never)).rejects.toThrow(new TypeError("Cannot authorize: `options` must be an object (got undefined)"));
+  await expect(authorize({} as Request, BASE)).rejects.toThrow(
+    new TypeError("Cannot authorize: `request` must be a Request (got an object)"),
+  );
+  await expect(authorize(request(), undefined as never)).rejects.toThrow(
+    new TypeError("Cannot authorize: `options` must be an object (got undefined)"),
+  );
   await expect(authorize(request(), { channel: "a" } as never)).rejects.toThrow(
     new TypeError("Cannot authorize: `keys` must be a string, a Uint8Array or a CryptoKey (got undefined)"),
   );
-  await expect(authorize(request(), { keys: "short", channel: "a" })).rejects.toThrow("Cannot authorize: `keys` must be a secret of at least 32 bytes");
+  await expect(authorize(request(), { keys: "short", channel: "a" })).rejects.toThrow(
+    "Cannot authorize: `keys` must be a secret of at least 32 bytes",
+  );
   await expect(authorize(request(), { keys: KEY } as never)).rejects.toThrow(
     new TypeError("Cannot authorize: `channel` must be a channel name or a non-empty array of them (got undefined)"),
   );
-  await expect(authorize(request(), { keys: KEY, channel: [] })).rejects.toThrow("`channel` must be a channel name or a non-empty array of them (got an array)");
-  await expect(authorize(request(), { keys: KEY, channel: ["a", 1 as unknown as string] })).rejects.toThrow("`channel` must be a channel name");
-  await expect(authorize(request(), { ...BASE, publish: "yes" as never })).rejects.toThrow(new TypeError('Cannot authorize: `publish` must be a boolean (got "yes")'));
-  await expect(authorize(request(), { ...BASE, cookie: "a b" })).rejects.toThrow(
-    new TypeError("Cannot authorize: `cookie` must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ (got \"a b\")"),
+  await expect(authorize(request(), { keys: KEY, channel: [] })).rejects.toThrow(
+    "`channel` must be a channel name or a non-empty array of them (got an array)",
   );
-  await expect(authorize(request(), { ...BASE, query: "" })).rejects.toThrow(new TypeError('Cannot authorize: `query` must be a non-empty parameter name (got "")'));
-  await expect(authorize(request(), { ...BASE, Cookie: "x" } as never)).rejects.toThrow(new TypeError("Cannot authorize: unknown option `Cookie` (did you mean `cookie`?)"));
+  await expect(authorize(request(), { keys: KEY, channel: ["a", 1 as unknown as string] })).rejects.toThrow(
+    "`channel` must be a channel name",
+  );
+  await expect(authorize(request(), { ...BASE, publish: "yes" as never })).rejects.toThrow(
+    new TypeError('Cannot authorize: `publish` must be a boolean (got "yes")'),
+  );
+  await expect(authorize(request(), { ...BASE, cookie: "a b" })).rejects.toThrow(
+    new TypeError('Cannot authorize: `cookie` must be a cookie name: letters, digits and !#$%&\'*+-.^_`|~ (got "a b")'),
+  );
+  await expect(authorize(request(), { ...BASE, query: "" })).rejects.toThrow(
+    new TypeError('Cannot authorize: `query` must be a non-empty parameter name (got "")'),
+  );
+  await expect(authorize(request(), { ...BASE, Cookie: "x" } as never)).rejects.toThrow(
+    new TypeError("Cannot authorize: unknown option `Cookie` (did you mean `cookie`?)"),
+  );
 });

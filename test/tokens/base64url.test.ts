@@ -33,10 +33,16 @@ test("decodeBase64Url refuses non-canonical text, whose unused low bits are not 
   for (const text of ["QR", "QS", "Qf", "QUF", "QUG"]) expect(decodeBase64Url(text), text).toBeUndefined();
   expect(decodeBase64Url("QUE")).toEqual(new Uint8Array([0x41, 0x41]));
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), maxLength: 30 }), (text) => {
-      const bytes = decodeBase64Url(text);
-      if (bytes !== undefined) expect(encodeBase64Url(bytes)).toBe(text);
-    }),
+    fc.property(
+      fc.string({
+        unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        maxLength: 30,
+      }),
+      (text) => {
+        const bytes = decodeBase64Url(text);
+        if (bytes !== undefined) expect(encodeBase64Url(bytes)).toBe(text);
+      },
+    ),
     { numRuns: 1000 },
   );
 });

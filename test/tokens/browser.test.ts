@@ -79,7 +79,10 @@ beforeAll(async () => {
       const ms = Number(url.searchParams.get("ms"));
       logins.push(ms);
       const token = await signToken({ channels: ["room:1"], expiresIn: ms, subject: "ada" }, KEY);
-      return new Response(null, { status: 204, headers: { "set-cookie": `sse-token=${token}; Path=/; HttpOnly; SameSite=Strict` } });
+      return new Response(null, {
+        status: 204,
+        headers: { "set-cookie": `sse-token=${token}; Path=/; HttpOnly; SameSite=Strict` },
+      });
     }
     if (url.pathname === "/token" && request.method === "POST") {
       return Response.json({ token: await signToken({ channels: ["room:2"], expiresIn: 30_000 }, KEY) });
@@ -87,7 +90,12 @@ beforeAll(async () => {
     const match = /^(\/q)?\/events\/(.+)$/.exec(url.pathname);
     if (match === null) return new Response("Not found", { status: 404 });
     const name = decodeURIComponent(match[2]!);
-    const auth = await authorize(request, { keys: KEY, channel: name, cookie: "sse-token", ...(match[1] ? { query: "token" } : {}) });
+    const auth = await authorize(request, {
+      keys: KEY,
+      channel: name,
+      cookie: "sse-token",
+      ...(match[1] ? { query: "token" } : {}),
+    });
     if (!auth.ok) {
       refusals.push(auth.reason);
       return auth.response;
@@ -95,7 +103,9 @@ beforeAll(async () => {
     return closeAtExpiry(await channelNamed(name).response({ request }), auth.validUntil);
   });
   if (!existsSync(CHROMIUM)) {
-    launchError = new Error(`Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`);
+    launchError = new Error(
+      `Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`,
+    );
     return;
   }
   profileDir = await mkdtemp(join(tmpdir(), "edge-sse-tokens-"));
@@ -103,11 +113,21 @@ beforeAll(async () => {
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    launchError = new Error(`Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${detail})`, { cause: error });
+    launchError = new Error(`Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${detail})`, {
+      cause: error,
+    });
   }
 });
 
@@ -120,12 +140,18 @@ afterAll(async () => {
 
 type Flow = "cookieFlow" | "queryFlow" | "noToken";
 
-async function runFlow(flow: Flow, ...args: unknown[]): Promise<{ result: Promise<FlowResult>; close: () => Promise<void> }> {
+async function runFlow(
+  flow: Flow,
+  ...args: unknown[]
+): Promise<{ result: Promise<FlowResult>; close: () => Promise<void> }> {
   if (browser === undefined) throw launchError ?? new Error("Chromium did not start: run `npm run setup`");
   const page = await browser.newPage();
   await page.goto(`${server!.url}/`);
   const result = page.evaluate(
-    ([name, rest]) => (window as unknown as Record<string, (...a: unknown[]) => Promise<FlowResult>>)[name as string]!(...(rest as unknown[])),
+    ([name, rest]) =>
+      (window as unknown as Record<string, (...a: unknown[]) => Promise<FlowResult>>)[name as string]!(
+        ...(rest as unknown[]),
+      ),
     [flow, args] as const,
   );
   return { result, close: () => page.close() };

@@ -17,18 +17,25 @@ function handMade(chunks: readonly string[]): { response: Response; cancelled: u
   const cancelled: unknown[] = [];
   let pulls = 0;
   let next = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      pulls++;
-      const chunk = chunks[next++];
-      if (chunk !== undefined) controller.enqueue(encoder.encode(chunk));
-      else return new Promise<void>(() => {}); // stays open, silent
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        pulls++;
+        const chunk = chunks[next++];
+        if (chunk !== undefined) controller.enqueue(encoder.encode(chunk));
+        else return new Promise<void>(() => {}); // stays open, silent
+      },
+      cancel(reason) {
+        cancelled.push(reason);
+      },
     },
-    cancel(reason) {
-      cancelled.push(reason);
-    },
-  }, { highWaterMark: 0 });
-  return { response: new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8" } }), cancelled, pulls: () => pulls };
+    { highWaterMark: 0 },
+  );
+  return {
+    response: new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8" } }),
+    cancelled,
+    pulls: () => pulls,
+  };
 }
 
 test("closeAtExpiry passes a channel's events, then sends EXPIRED_EVENT and ends, and the channel's stream closes with the TokenExpiredError", async () => {
@@ -60,7 +67,9 @@ test("closeAtExpiry passes a channel's events, then sends EXPIRED_EVENT and ends
 test("closeAtExpiry keeps the response's status and headers", async () => {
   const channel = new Channel({ keepAlive: false });
   await channel.publish("x");
-  const inner = await channel.response({ request: new Request("http://localhost/", { headers: { "last-event-id": "gone" } }) });
+  const inner = await channel.response({
+    request: new Request("http://localhost/", { headers: { "last-event-id": "gone" } }),
+  });
   const response = closeAtExpiry(inner, Date.now() + 60_000);
   expect(response.status).toBe(200);
   expect(Object.fromEntries(response.headers)).toEqual(Object.fromEntries(inner.headers));
@@ -127,11 +136,17 @@ test("closeAtExpiry returns a response that is not an event stream, or has no bo
 });
 
 test("closeAtExpiry rejects a bad response, a read body or a bad validUntil with a TypeError", async () => {
-  expect(() => closeAtExpiry({} as Response, Date.now())).toThrow(new TypeError("Cannot close at expiry: `response` must be a Response (got an object)"));
+  expect(() => closeAtExpiry({} as Response, Date.now())).toThrow(
+    new TypeError("Cannot close at expiry: `response` must be a Response (got an object)"),
+  );
   expect(() => closeAtExpiry(new Response("x", { headers: { "content-type": "text/event-stream" } }), -1)).toThrow(
-    new TypeError("Cannot close at expiry: `validUntil` must be a time in milliseconds since the epoch, a safe integer >= 0 (got number -1)"),
+    new TypeError(
+      "Cannot close at expiry: `validUntil` must be a time in milliseconds since the epoch, a safe integer >= 0 (got number -1)",
+    ),
   );
   const read = new Response("data: x\n\n", { headers: { "content-type": "text/event-stream" } });
   await read.text();
-  expect(() => closeAtExpiry(read, Date.now())).toThrow(new TypeError("Cannot close at expiry: the body of `response` is already read or locked"));
+  expect(() => closeAtExpiry(read, Date.now())).toThrow(
+    new TypeError("Cannot close at expiry: the body of `response` is already read or locked"),
+  );
 });

@@ -53,20 +53,29 @@ test("An exact pattern covers exactly its own name, for any names", () => {
 
 test("A prefix pattern covers the names that start with its prefix and go on, for any names", () => {
   fc.assert(
-    fc.property(channelPattern.filter((pattern) => pattern.endsWith("*")), fc.string({ unit: "grapheme", maxLength: 12 }), channelName, (pattern, rest, other) => {
-      const prefix = pattern.slice(0, -1);
-      expect(coversChannel({ channels: [pattern] }, prefix + rest)).toBe(rest !== "");
-      expect(coversChannel({ channels: [pattern] }, prefix)).toBe(false);
-      // Any other name: covered exactly when the prefix is a proper start of it.
-      expect(coversChannel({ channels: [pattern] }, other)).toBe(other.length > prefix.length && other.slice(0, prefix.length) === prefix);
-    }),
+    fc.property(
+      channelPattern.filter((pattern) => pattern.endsWith("*")),
+      fc.string({ unit: "grapheme", maxLength: 12 }),
+      channelName,
+      (pattern, rest, other) => {
+        const prefix = pattern.slice(0, -1);
+        expect(coversChannel({ channels: [pattern] }, prefix + rest)).toBe(rest !== "");
+        expect(coversChannel({ channels: [pattern] }, prefix)).toBe(false);
+        // Any other name: covered exactly when the prefix is a proper start of it.
+        expect(coversChannel({ channels: [pattern] }, other)).toBe(
+          other.length > prefix.length && other.slice(0, prefix.length) === prefix,
+        );
+      },
+    ),
     { numRuns: 2000 },
   );
 });
 
 test("signToken refuses prefixes whose last character before * is a letter or digit, in any script", async () => {
   for (const pattern of ["doc1*", "doc*", "日本*", "a٣*", "Ω*"]) {
-    await expect(signToken({ channels: [pattern], expiresIn: 5 }, KEY), pattern).rejects.toThrow(/must have a separator before `\*`/);
+    await expect(signToken({ channels: [pattern], expiresIn: 5 }, KEY), pattern).rejects.toThrow(
+      /must have a separator before `\*`/,
+    );
   }
   for (const pattern of ["doc:*", "doc/*", "doc-*", "doc.*", "doc_*", "😀*", "*"]) {
     await expect(signToken({ channels: [pattern], expiresIn: 5 }, KEY), pattern).resolves.toMatch(/^v1\./);
@@ -74,5 +83,7 @@ test("signToken refuses prefixes whose last character before * is a letter or di
 });
 
 test("coversChannel rejects a name that is not a string with a TypeError", () => {
-  expect(() => coversChannel({ channels: ["a"] }, 1 as unknown as string)).toThrow(new TypeError("Cannot check channel: `name` must be a string (got number 1)"));
+  expect(() => coversChannel({ channels: ["a"] }, 1 as unknown as string)).toThrow(
+    new TypeError("Cannot check channel: `name` must be a string (got number 1)"),
+  );
 });

@@ -111,9 +111,13 @@ test("signal: expirySignal is aborted at once, with no timer, when the signal it
 
 test("expirySignal rejects a bad validUntil or signal with a TypeError that names it", () => {
   expect(() => expirySignal(Number.NaN)).toThrow(
-    new TypeError("Cannot make expiry signal: `validUntil` must be a time in milliseconds since the epoch, a safe integer >= 0 (got number NaN)"),
+    new TypeError(
+      "Cannot make expiry signal: `validUntil` must be a time in milliseconds since the epoch, a safe integer >= 0 (got number NaN)",
+    ),
   );
-  expect(() => expirySignal(new Date() as unknown as number)).toThrow("`validUntil` must be a time in milliseconds since the epoch");
+  expect(() => expirySignal(new Date() as unknown as number)).toThrow(
+    "`validUntil` must be a time in milliseconds since the epoch",
+  );
   expect(() => expirySignal(NOW, { signal: {} as AbortSignal })).toThrow(
     new TypeError("Cannot make expiry signal: `signal` must be an AbortSignal (got an object)"),
   );

@@ -7,7 +7,15 @@ import { EventSource } from "eventsource";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { Channel } from "edge-sse/channel";
 import type { StreamClosedError } from "edge-sse";
-import { authorize, closeAtExpiry, EXPIRED_EVENT, signToken, TokenExpiredError, type TokenGrant, type TokenRefusal } from "edge-sse/tokens";
+import {
+  authorize,
+  closeAtExpiry,
+  EXPIRED_EVENT,
+  signToken,
+  TokenExpiredError,
+  type TokenGrant,
+  type TokenRefusal,
+} from "edge-sse/tokens";
 import { parseWire, readEvents } from "../helpers/event-reader.ts";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { KEY } from "./oracle.ts";
@@ -34,13 +42,19 @@ beforeAll(async () => {
     const url = new URL(request.url);
     const byQuery = url.pathname.startsWith("/q/");
     const name = decodeURIComponent(url.pathname.replace(/^(\/q)?\/channels\//, ""));
-    const auth = await authorize(request, { keys: KEY, channel: name, cookie: "sse-token", ...(byQuery ? { query: "token" } : {}) });
+    const auth = await authorize(request, {
+      keys: KEY,
+      channel: name,
+      cookie: "sse-token",
+      ...(byQuery ? { query: "token" } : {}),
+    });
     if (!auth.ok) {
       refusals.push(auth.reason);
       return auth.response;
     }
     const channel = channelNamed(name);
-    if (request.method === "POST") return Response.json({ id: await channel.publish(await request.text()) }, { status: 201 });
+    if (request.method === "POST")
+      return Response.json({ id: await channel.publish(await request.text()) }, { status: 201 });
     return closeAtExpiry(await channel.response({ request }), auth.validUntil);
   });
 });
@@ -62,8 +76,15 @@ test("Over node:http, authorize answers 401 without a token or with a bad one, 4
   };
   refusals.length = 0;
   expect(await status("/channels/room:1")).toEqual([401, "Unauthorized\n"]);
-  expect(await status("/channels/room:1", { authorization: `Bearer ${good.slice(0, -1)}` })).toEqual([401, "Unauthorized\n"]);
-  expect(await status("/channels/room:1", { authorization: `Bearer ${await token({ expiresIn: 1, channels: ["room:1"] })}` })).toEqual([401, "Unauthorized\n"]);
+  expect(await status("/channels/room:1", { authorization: `Bearer ${good.slice(0, -1)}` })).toEqual([
+    401,
+    "Unauthorized\n",
+  ]);
+  expect(
+    await status("/channels/room:1", {
+      authorization: `Bearer ${await token({ expiresIn: 1, channels: ["room:1"] })}`,
+    }),
+  ).toEqual([401, "Unauthorized\n"]);
   expect(await status("/channels/room:10", { authorization: `Bearer ${good}` })).toEqual([403, "Forbidden\n"]);
   expect(await status("/channels/doc:", { authorization: `Bearer ${good}` })).toEqual([403, "Forbidden\n"]);
   expect(await status(`/channels/room:1?token=${good}`)).toEqual([401, "Unauthorized\n"]);
@@ -71,7 +92,10 @@ test("Over node:http, authorize answers 401 without a token or with a bad one, 4
 
   const room = channelNamed("room:1");
   const ids = [await room.publish("before")];
-  const reading = readEvents(`${server.url}/channels/room:1`, 2, { authorization: `Bearer ${good}`, "last-event-id": ids[0]! });
+  const reading = readEvents(`${server.url}/channels/room:1`, 2, {
+    authorization: `Bearer ${good}`,
+    "last-event-id": ids[0]!,
+  });
   await until(() => room.subscriberCount === 1, "the subscriber to join");
   ids.push(await room.publish("one"), await room.publish("two"));
   const { parsed, response } = await reading;
@@ -87,7 +111,10 @@ test("Over node:http, a token in the cookie, or in the query where the route all
   const good = await token({ channels: ["room:2"] });
   const first = await channelNamed("room:2").publish("hello");
   await channelNamed("room:2").publish("again");
-  const byCookie = await readEvents(`${server.url}/channels/room:2`, 3, { cookie: `theme=dark; sse-token=${good}`, "last-event-id": "gone" });
+  const byCookie = await readEvents(`${server.url}/channels/room:2`, 3, {
+    cookie: `theme=dark; sse-token=${good}`,
+    "last-event-id": "gone",
+  });
   expect(byCookie.parsed.events.map((event) => event.event ?? event.data)).toEqual(["edge-sse-gap", "hello", "again"]);
   const byQuery = await readEvents(`${server.url}/q/channels/room:2?token=${good}&lastEventId=${first}`, 1);
   expect(byQuery.parsed.events.map((event) => event.data)).toEqual(["again"]);
@@ -100,7 +127,11 @@ test("Over node:http, POST publishes only with a token that may publish", async 
   const reader = await token();
   const writer = await token({ publish: true });
   const post = (bearer: string): Promise<Response> =>
-    fetch(`${server.url}/channels/room:1`, { method: "POST", body: "posted", headers: { authorization: `Bearer ${bearer}` } });
+    fetch(`${server.url}/channels/room:1`, {
+      method: "POST",
+      body: "posted",
+      headers: { authorization: `Bearer ${bearer}` },
+    });
   const refused = await post(reader);
   expect([refused.status, await refused.text()]).toEqual([403, "Forbidden\n"]);
   const accepted = await post(writer);
@@ -127,7 +158,8 @@ test("The eventsource client gets the events with a Bearer header set through it
 
   const before = requests;
   const refused = new EventSource(`${server.url}/channels/room:3`, {
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, authorization: "Bearer v1.forged.token" } }),
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...init?.headers, authorization: "Bearer v1.forged.token" } }),
   });
   const errors: unknown[] = [];
   refused.onerror = (event) => errors.push(event);
@@ -146,7 +178,8 @@ test("Over node:http, a stream ends at its token's expiry with the expired event
   const seen: Array<{ type: string; data: string }> = [];
   left.length = 0;
   const source = new EventSource(`${server.url}/channels/room:4`, {
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${current}` } }),
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${current}` } }),
   });
   const record = (event: MessageEvent<string>): number => seen.push({ type: event.type, data: event.data });
   source.onmessage = record;
@@ -158,10 +191,18 @@ test("Over node:http, a stream ends at its token's expiry with the expired event
   try {
     await until(() => room.subscriberCount === 1, "the client to subscribe");
     await room.publish("before expiry");
-    await until(() => seen.some((event) => event.data === "while away"), "the event published while the client was away", 10_000);
+    await until(
+      () => seen.some((event) => event.data === "while away"),
+      "the event published while the client was away",
+      10_000,
+    );
     await room.publish("after reconnect");
-    await until(() => seen.some((event) => event.data === "after reconnect"), "the live event after the reconnect", 10_000);
-    expect(seen.map((event) => event.type === "message" ? event.data : event.type)).toEqual([
+    await until(
+      () => seen.some((event) => event.data === "after reconnect"),
+      "the live event after the reconnect",
+      10_000,
+    );
+    expect(seen.map((event) => (event.type === "message" ? event.data : event.type))).toEqual([
       "before expiry",
       EXPIRED_EVENT,
       "while away",

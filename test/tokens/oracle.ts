@@ -28,7 +28,8 @@ export function oracleSigned(input: string, key: string | Uint8Array = KEY): str
  * cleared) as the counter block, "o1" + base64url(tag ‖ ciphertext).
  */
 export function oracleOpaqueId(id: string, key: string = KEY, scope = ""): string {
-  const derive = (use: string): Buffer => createHmac("sha256", key).update(`edge-sse/event-id/v1/${use}\u0000${scope}`, "utf8").digest();
+  const derive = (use: string): Buffer =>
+    createHmac("sha256", key).update(`edge-sse/event-id/v1/${use}\u0000${scope}`, "utf8").digest();
   const bytes = Buffer.from(id, "utf8");
   const padded = Buffer.alloc((Math.floor(bytes.length / 16) + 1) * 16);
   bytes.copy(padded);

@@ -18,7 +18,11 @@ function countingCrypto(): CryptoLike & { verifies: number } {
     subtle: new Proxy(webcrypto.subtle, {
       get(target, name) {
         const value = Reflect.get(target, name, target) as unknown;
-        if (name === "verify") return (...args: unknown[]) => (counter.verifies++, (value as (...a: unknown[]) => unknown).apply(target, args));
+        if (name === "verify")
+          return (...args: unknown[]) => {
+            counter.verifies++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
         return typeof value === "function" ? value.bind(target) : value;
       },
     }) as SubtleCrypto,
@@ -65,12 +69,18 @@ test("verifyToken refuses a payload that is changed, swapped for another signed 
 test("verifyToken refuses a signature that is changed, cut, lengthened, or taken from another key", async () => {
   const flipped = (SIGNATURE[0] === "A" ? "B" : "A") + SIGNATURE.slice(1);
   expect(reasonOf(await verifyToken(`${VERSION}.${PAYLOAD}.${flipped}`, KEY, { now: NOW }))).toBe("signature");
-  expect(reasonOf(await verifyToken(`${VERSION}.${PAYLOAD}.${SIGNATURE.slice(0, -1)}`, KEY, { now: NOW }))).toBe("malformed");
+  expect(reasonOf(await verifyToken(`${VERSION}.${PAYLOAD}.${SIGNATURE.slice(0, -1)}`, KEY, { now: NOW }))).toBe(
+    "malformed",
+  );
   expect(reasonOf(await verifyToken(`${VERSION}.${PAYLOAD}.${SIGNATURE}A`, KEY, { now: NOW }))).toBe("malformed");
   expect(reasonOf(await verifyToken(`${VERSION}.${PAYLOAD}.`, KEY, { now: NOW }))).toBe("malformed");
   expect(reasonOf(await verifyToken(oracleToken(CLAIMS, OTHER_KEY), KEY, { now: NOW }))).toBe("signature");
   // A truncated HMAC (16 bytes, as some formats allow) is not taken.
-  const short = createHmac("sha256", KEY).update(`${VERSION}.${PAYLOAD}`).digest().subarray(0, 16).toString("base64url");
+  const short = createHmac("sha256", KEY)
+    .update(`${VERSION}.${PAYLOAD}`)
+    .digest()
+    .subarray(0, 16)
+    .toString("base64url");
   expect(reasonOf(await verifyToken(`${VERSION}.${PAYLOAD}.${short}`, KEY, { now: NOW }))).toBe("malformed");
 });
 
@@ -86,7 +96,10 @@ test("verifyToken refuses a non-canonical signature that decodes to the same byt
 
 test("verifyToken refuses every truncation of a valid token", async () => {
   for (let length = 0; length < TOKEN.length; length++) {
-    expect(reasonOf(await verifyToken(TOKEN.slice(0, length), KEY, { now: NOW })), `first ${length} characters`).not.toBe("ok");
+    expect(
+      reasonOf(await verifyToken(TOKEN.slice(0, length), KEY, { now: NOW })),
+      `first ${length} characters`,
+    ).not.toBe("ok");
   }
 });
 
@@ -148,9 +161,14 @@ test("verifyToken refuses signed payloads that are not claims: bad JSON, bad UTF
     '{"ch":["a"],"exp":1700000060000,"iat":1700000000000,"aud":"other-app"}',
     '{"ch":["a"],"exp":1700000060000,"iat":1700000000000,"__proto__":{"pub":true}}',
   ];
-  for (const json of cases) expect(reasonOf(await verifyToken(oracleToken(json), KEY, { now: NOW })), json).toBe("malformed");
-  expect(reasonOf(await verifyToken(signedBytes(new Uint8Array([0x7b, 0xff, 0x7d])), KEY, { now: NOW }))).toBe("malformed");
-  expect(reasonOf(await verifyToken(signedBytes(new TextEncoder().encode(`\ufeff${CLAIMS}`)), KEY, { now: NOW }))).toBe("malformed");
+  for (const json of cases)
+    expect(reasonOf(await verifyToken(oracleToken(json), KEY, { now: NOW })), json).toBe("malformed");
+  expect(reasonOf(await verifyToken(signedBytes(new Uint8Array([0x7b, 0xff, 0x7d])), KEY, { now: NOW }))).toBe(
+    "malformed",
+  );
+  expect(reasonOf(await verifyToken(signedBytes(new TextEncoder().encode(`\ufeff${CLAIMS}`)), KEY, { now: NOW }))).toBe(
+    "malformed",
+  );
 });
 
 test("verifyToken refuses a token at and after its expiry, and takes it until then", async () => {
@@ -191,10 +209,16 @@ test("verifyToken tries each key in order, for key rotation, and says which one 
 });
 
 test("verifyToken rejects a non-string token, bad keys and bad options with a TypeError that names them", async () => {
-  await expect(verifyToken(undefined as unknown as string, KEY)).rejects.toThrow(new TypeError("Cannot verify token: `token` must be a string (got undefined)"));
-  await expect(verifyToken(TOKEN, [])).rejects.toThrow(new TypeError("Cannot verify token: `keys` must hold at least one key (got an empty array)"));
+  await expect(verifyToken(undefined as unknown as string, KEY)).rejects.toThrow(
+    new TypeError("Cannot verify token: `token` must be a string (got undefined)"),
+  );
+  await expect(verifyToken(TOKEN, [])).rejects.toThrow(
+    new TypeError("Cannot verify token: `keys` must hold at least one key (got an empty array)"),
+  );
   await expect(verifyToken(TOKEN, [KEY, "short"])).rejects.toThrow(
-    new TypeError("Cannot verify token: `keys[1]` must be a secret of at least 32 bytes, such as 32 random bytes from crypto.getRandomValues (got 5 bytes)"),
+    new TypeError(
+      "Cannot verify token: `keys[1]` must be a secret of at least 32 bytes, such as 32 random bytes from crypto.getRandomValues (got 5 bytes)",
+    ),
   );
   await expect(verifyToken(TOKEN, KEY, { leeway: -1 })).rejects.toThrow(
     new TypeError("Cannot verify token: `leeway` must be a whole number of milliseconds >= 0 (got number -1)"),
@@ -203,10 +227,20 @@ test("verifyToken rejects a non-string token, bad keys and bad options with a Ty
     new TypeError("Cannot verify token: `maxLifetime` must be a positive whole number of milliseconds (got number 0)"),
   );
   await expect(verifyToken(TOKEN, KEY, { now: "now" } as never)).rejects.toThrow(
-    new TypeError('Cannot verify token: `now` must be a time in milliseconds since the epoch, a safe integer >= 0 (got "now")'),
+    new TypeError(
+      'Cannot verify token: `now` must be a time in milliseconds since the epoch, a safe integer >= 0 (got "now")',
+    ),
   );
-  await expect(verifyToken(TOKEN, KEY, { leway: 5 } as never)).rejects.toThrow(new TypeError("Cannot verify token: unknown option `leway`"));
-  const signOnly = await webcrypto.subtle.importKey("raw", new TextEncoder().encode(KEY), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  await expect(verifyToken(TOKEN, KEY, { leway: 5 } as never)).rejects.toThrow(
+    new TypeError("Cannot verify token: unknown option `leway`"),
+  );
+  const signOnly = await webcrypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(KEY),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   await expect(verifyToken(TOKEN, signOnly as CryptoKey)).rejects.toThrow(
     new TypeError('Cannot verify token: `keys` must be a CryptoKey whose usages include "verify" (got ["sign"])'),
   );

@@ -14,8 +14,14 @@ test("toResponse returns status 200 with the event-stream headers and no hop-by-
 });
 
 test("toResponse merges options.headers, then init.headers, over the defaults", () => {
-  const response = new DataStream(["x"], { headers: { "x-a": "1", "cache-control": "no-store" } })
-    .toResponse({ status: 201, statusText: "Made", headers: [["x-a", "2"], ["x-b", "3"]] });
+  const response = new DataStream(["x"], { headers: { "x-a": "1", "cache-control": "no-store" } }).toResponse({
+    status: 201,
+    statusText: "Made",
+    headers: [
+      ["x-a", "2"],
+      ["x-b", "3"],
+    ],
+  });
   expect(response.status).toBe(201);
   expect(response.statusText).toBe("Made");
   expect(response.headers.get("x-a")).toBe("2");
@@ -27,10 +33,14 @@ test("toResponse merges options.headers, then init.headers, over the defaults", 
 
 test("toResponse refuses hop-by-hop headers, which break HTTP/2", () => {
   expect(() => new DataStream(["x"]).toResponse({ headers: { Connection: "keep-alive" } })).toThrow(
-    new TypeError('Cannot make a Response: header `connection` is not allowed (got "keep-alive"); hop-by-hop headers break HTTP/2 and HTTP/3'),
+    new TypeError(
+      'Cannot make a Response: header `connection` is not allowed (got "keep-alive"); hop-by-hop headers break HTTP/2 and HTTP/3',
+    ),
   );
   expect(() => new DataStream(["x"], { headers: { "transfer-encoding": "chunked" } })).toThrow(
-    new TypeError('Cannot create DataStream: header `transfer-encoding` is not allowed (got "chunked"); hop-by-hop headers break HTTP/2 and HTTP/3'),
+    new TypeError(
+      'Cannot create DataStream: header `transfer-encoding` is not allowed (got "chunked"); hop-by-hop headers break HTTP/2 and HTTP/3',
+    ),
   );
 });
 

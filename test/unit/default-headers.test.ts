@@ -15,17 +15,23 @@ test("mergeHeaderSet throws a TypeError naming each connection-specific header, 
   expect([...CONNECTION_SPECIFIC_HEADERS].sort()).toEqual(Object.keys(values).sort());
   for (const [name, value] of Object.entries(values)) {
     expect(() => mergeHeaderSet("Cannot make a Response", { "x-fine": "yes", [name.toUpperCase()]: value })).toThrow(
-      new TypeError(`Cannot make a Response: header \`${name}\` is not allowed (got "${value}"); hop-by-hop headers break HTTP/2 and HTTP/3`),
+      new TypeError(
+        `Cannot make a Response: header \`${name}\` is not allowed (got "${value}"); hop-by-hop headers break HTTP/2 and HTTP/3`,
+      ),
     );
   }
 });
 
 test("DataStream refuses te and http2-settings in its headers option and in toResponse's", () => {
   expect(() => new DataStream(["x"], { headers: { TE: "trailers" } })).toThrow(
-    new TypeError('Cannot create DataStream: header `te` is not allowed (got "trailers"); hop-by-hop headers break HTTP/2 and HTTP/3'),
+    new TypeError(
+      'Cannot create DataStream: header `te` is not allowed (got "trailers"); hop-by-hop headers break HTTP/2 and HTTP/3',
+    ),
   );
   expect(() => new DataStream(["x"]).toResponse({ headers: [["HTTP2-Settings", "AAMAAABk"]] })).toThrow(
-    new TypeError('Cannot make a Response: header `http2-settings` is not allowed (got "AAMAAABk"); hop-by-hop headers break HTTP/2 and HTTP/3'),
+    new TypeError(
+      'Cannot make a Response: header `http2-settings` is not allowed (got "AAMAAABk"); hop-by-hop headers break HTTP/2 and HTTP/3',
+    ),
   );
 });
 
@@ -41,13 +47,27 @@ test("mergeHeaderSet gives back the shared defaults when there is nothing to mer
 });
 
 test("mergeHeaderSet gives a plain record when no Set-Cookie is present, later layers winning", () => {
-  const merged = mergeHeaderSet(CONTEXT, { "X-A": "1", "cache-control": "no-store" }, [["x-a", "2"], ["x-b", "3"]]);
+  const merged = mergeHeaderSet(CONTEXT, { "X-A": "1", "cache-control": "no-store" }, [
+    ["x-a", "2"],
+    ["x-b", "3"],
+  ]);
   expect(Array.isArray(merged)).toBe(false);
   expect(merged).toEqual({ ...DEFAULT_HEADERS, "cache-control": "no-store", "x-a": "2", "x-b": "3" });
 });
 
 test("mergeHeaderSet gives name/value pairs that keep every Set-Cookie when one is present, in order", () => {
-  const merged = mergeHeaderSet(CONTEXT, [["set-cookie", "a=1"], ["x-a", "1"]], [["Set-Cookie", "b=2"], ["set-cookie", "c=3"], ["x-a", "2"]]);
+  const merged = mergeHeaderSet(
+    CONTEXT,
+    [
+      ["set-cookie", "a=1"],
+      ["x-a", "1"],
+    ],
+    [
+      ["Set-Cookie", "b=2"],
+      ["set-cookie", "c=3"],
+      ["x-a", "2"],
+    ],
+  );
   expect(merged).toEqual([
     ...Object.entries({ ...DEFAULT_HEADERS, "x-a": "2" }),
     ["set-cookie", "a=1"],
@@ -55,6 +75,7 @@ test("mergeHeaderSet gives name/value pairs that keep every Set-Cookie when one 
     ["set-cookie", "c=3"],
   ]);
   // Pairs merge again as a layer without loss, as toResponse merges options.headers with init.headers.
-  expect(new Headers(mergeHeaderSet(CONTEXT, merged as HeadersInit, { "set-cookie": "d=4" }) as HeadersInit).getSetCookie())
-    .toEqual(["a=1", "b=2", "c=3", "d=4"]);
+  expect(
+    new Headers(mergeHeaderSet(CONTEXT, merged as HeadersInit, { "set-cookie": "d=4" }) as HeadersInit).getSetCookie(),
+  ).toEqual(["a=1", "b=2", "c=3", "d=4"]);
 });

@@ -20,14 +20,19 @@ afterEach(() => {
 
 test("decodeHeaderValue gives back any text from its UTF-8 bytes as Latin-1 characters (fast-check)", () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.string()), (text) =>
-      decodeHeaderValue(asLatin1Bytes(text)) === wellFormed(text)),
+    fc.property(
+      fc.oneof(fc.string({ unit: "binary" }), fc.string()),
+      (text) => decodeHeaderValue(asLatin1Bytes(text)) === wellFormed(text),
+    ),
     { numRuns: 1000 },
   );
 });
 
 test("decodeHeaderValue keeps bytes that are not UTF-8 as Latin-1, losing none (fast-check)", () => {
-  const latin1 = fc.string({ unit: fc.integer({ min: 0, max: 0xff }).map((code) => String.fromCharCode(code)), minLength: 1 });
+  const latin1 = fc.string({
+    unit: fc.integer({ min: 0, max: 0xff }).map((code) => String.fromCharCode(code)),
+    minLength: 1,
+  });
   fc.assert(
     fc.property(latin1, (value) => {
       const bytes = Buffer.from(value, "latin1");
@@ -59,7 +64,7 @@ test("readLastEventId decodes the header of a Headers object and of a plain reco
   expect(readLastEventId({ headers: { "last-event-id": "" } })).toBe("");
 });
 
-test("readLastEventId takes a Workers header as it is: workerd decodes UTF-8 itself, so \"Ã©\" must not become \"é\"", () => {
+test('readLastEventId takes a Workers header as it is: workerd decodes UTF-8 itself, so "Ã©" must not become "é"', () => {
   vi.stubGlobal("navigator", { userAgent: "Cloudflare-Workers" });
   const workerdHeaders = { get: (name: string) => (name === "last-event-id" ? "\u00C3\u00A9" : null) };
   expect(readLastEventId({ headers: workerdHeaders })).toBe("\u00C3\u00A9");
@@ -68,7 +73,9 @@ test("readLastEventId takes a Workers header as it is: workerd decodes UTF-8 its
 });
 
 test("readResumeId decodes the header and reads the query parameter's percent-escapes as UTF-8", () => {
-  expect(readResumeId(new Request("http://x/?lastEventId=q", { headers: { "last-event-id": asLatin1Bytes("\u65E5") } }))).toBe("\u65E5");
+  expect(
+    readResumeId(new Request("http://x/?lastEventId=q", { headers: { "last-event-id": asLatin1Bytes("\u65E5") } })),
+  ).toBe("\u65E5");
   expect(readResumeId(new Request("http://x/?lastEventId=%E6%97%A5%20%F0%9F%98%80"))).toBe("\u65E5 \u{1F600}");
   expect(readResumeId({ headers: {}, url: "/events?lastEventId=%E2%80%A6" })).toBe("\u2026");
   expect(readResumeId({ headers: {}, url: "/events?lastEventId=%FF" })).toBe("\uFFFD");
@@ -76,18 +83,29 @@ test("readResumeId decodes the header and reads the query parameter's percent-es
 
 test("encodeIdForHeader writes any string as visible ASCII that decodeURIComponent reads back, and never throws (fast-check)", () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) })), (id) => {
-      const value = encodeIdForHeader(id);
-      expect(value).toMatch(/^[\x21-\x7E]*$/);
-      expect(decodeURIComponent(value)).toBe(wellFormed(id));
-      if (id === wellFormed(id)) expect(value).toBe(encodeURIComponent(id));
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: "binary" }),
+        fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)) }),
+      ),
+      (id) => {
+        const value = encodeIdForHeader(id);
+        expect(value).toMatch(/^[\x21-\x7E]*$/);
+        expect(decodeURIComponent(value)).toBe(wellFormed(id));
+        if (id === wellFormed(id)) expect(value).toBe(encodeURIComponent(id));
+      },
+    ),
     { numRuns: 2000 },
   );
 });
 
 test("encodeIdForHeader leaves stream ids and counters as they are, and escapes what could break a header", () => {
-  expect(["1700000000000-0", "lz3k9a-12", "7", "earliest"].map(encodeIdForHeader)).toEqual(["1700000000000-0", "lz3k9a-12", "7", "earliest"]);
+  expect(["1700000000000-0", "lz3k9a-12", "7", "earliest"].map(encodeIdForHeader)).toEqual([
+    "1700000000000-0",
+    "lz3k9a-12",
+    "7",
+    "earliest",
+  ]);
   expect(encodeIdForHeader("a\r\nSet-Cookie: x")).toBe("a%0D%0ASet-Cookie%3A%20x");
   expect(encodeIdForHeader(" \u2026 ")).toBe("%20%E2%80%A6%20");
   expect(encodeIdForHeader("\uD800")).toBe("%EF%BF%BD");

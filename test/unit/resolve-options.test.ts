@@ -5,16 +5,22 @@ const bad = (options: unknown) => () => new DataStream([], options as DataStream
 
 test("DataStream refuses a source of no supported kind, with a hint for strings", () => {
   expect(() => new DataStream("hello" as never)).toThrow(
-    new TypeError('Cannot create DataStream: `source` must be an async iterable, an iterable, a ReadableStream or a function (got "hello"); wrap it: ["hello"]'),
+    new TypeError(
+      'Cannot create DataStream: `source` must be an async iterable, an iterable, a ReadableStream or a function (got "hello"); wrap it: ["hello"]',
+    ),
   );
   expect(() => new DataStream(42 as never)).toThrow(
-    new TypeError("Cannot create DataStream: `source` must be an async iterable, an iterable, a ReadableStream or a function (got number 42)"),
+    new TypeError(
+      "Cannot create DataStream: `source` must be an async iterable, an iterable, a ReadableStream or a function (got number 42)",
+    ),
   );
   expect(() => new DataStream(null as never)).toThrow(TypeError);
 });
 
 test("DataStream refuses unknown options and suggests the right spelling", () => {
-  expect(bad({ keepalive: 10 })).toThrow(new TypeError("Cannot create DataStream: unknown option `keepalive` (did you mean `keepAlive`?)"));
+  expect(bad({ keepalive: 10 })).toThrow(
+    new TypeError("Cannot create DataStream: unknown option `keepalive` (did you mean `keepAlive`?)"),
+  );
   expect(bad({ colour: 1 })).toThrow(new TypeError("Cannot create DataStream: unknown option `colour`"));
   expect(bad("fast")).toThrow(new TypeError('Cannot create DataStream: `options` must be an object (got "fast")'));
 });
@@ -26,10 +32,14 @@ test("keepAlive: DataStream refuses anything but a positive number up to the lon
     );
   }
   expect(bad({ keepAlive: 0 })).toThrow(
-    new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 0)"),
+    new TypeError(
+      "Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 0)",
+    ),
   );
   expect(bad({ keepAlive: 2 ** 31 })).toThrow(
-    new TypeError("Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)"),
+    new TypeError(
+      "Cannot create DataStream: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false (got number 2147483648)",
+    ),
   );
   expect(() => new DataStream([], { keepAlive: false })).not.toThrow();
   expect(() => new DataStream([], { keepAlive: 0.5 })).not.toThrow();
@@ -43,22 +53,34 @@ test("cleanupTimeout: DataStream refuses anything but a positive number up to th
     );
   }
   expect(bad({ cleanupTimeout: false })).toThrow(
-    new TypeError("Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got boolean false)"),
+    new TypeError(
+      "Cannot create DataStream: `cleanupTimeout` must be a positive number of milliseconds up to 2147483647 (got boolean false)",
+    ),
   );
   expect(() => new DataStream([], { cleanupTimeout: 1 })).not.toThrow();
   expect(() => new DataStream([], { cleanupTimeout: 2 ** 31 - 1 })).not.toThrow();
 });
 
 test("retry: DataStream refuses a value that is not a non-negative integer", () => {
-  expect(bad({ retry: 1.5 })).toThrow(new TypeError("Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got number 1.5)"));
+  expect(bad({ retry: 1.5 })).toThrow(
+    new TypeError("Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got number 1.5)"),
+  );
   expect(bad({ retry: -1 })).toThrow(TypeError);
-  expect(bad({ retry: "100" })).toThrow(new TypeError('Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got "100")'));
+  expect(bad({ retry: "100" })).toThrow(
+    new TypeError('Cannot create DataStream: `retry` must be a non-negative integer of milliseconds (got "100")'),
+  );
 });
 
 test("DataStream refuses hooks and serializers that are not functions", () => {
-  expect(bad({ serialize: "json" })).toThrow(new TypeError('Cannot create DataStream: `serialize` must be a function (got "json")'));
-  expect(bad({ onError: {} })).toThrow(new TypeError("Cannot create DataStream: `onError` must be a function (got an object)"));
-  expect(bad({ onClose: 1 })).toThrow(new TypeError("Cannot create DataStream: `onClose` must be a function (got number 1)"));
+  expect(bad({ serialize: "json" })).toThrow(
+    new TypeError('Cannot create DataStream: `serialize` must be a function (got "json")'),
+  );
+  expect(bad({ onError: {} })).toThrow(
+    new TypeError("Cannot create DataStream: `onError` must be a function (got an object)"),
+  );
+  expect(bad({ onClose: 1 })).toThrow(
+    new TypeError("Cannot create DataStream: `onClose` must be a function (got number 1)"),
+  );
 });
 
 test("DataStream refuses a request without headers or with a signal that is not an AbortSignal", () => {
@@ -72,19 +94,29 @@ test("DataStream refuses a request without headers or with a signal that is not 
 });
 
 test("lastEventId: DataStream refuses a value that is not a string", () => {
-  expect(bad({ lastEventId: 5 })).toThrow(new TypeError("Cannot create DataStream: `lastEventId` must be a string (got number 5)"));
+  expect(bad({ lastEventId: 5 })).toThrow(
+    new TypeError("Cannot create DataStream: `lastEventId` must be a string (got number 5)"),
+  );
 });
 
 test("highWaterMark and maxQueue: DataStream refuses bad bounds", () => {
-  expect(bad({ highWaterMark: 0 })).toThrow(new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number of code units (got number 0)"));
+  expect(bad({ highWaterMark: 0 })).toThrow(
+    new TypeError("Cannot create DataStream: `highWaterMark` must be a positive number of code units (got number 0)"),
+  );
   expect(bad({ highWaterMark: 100, maxQueue: 50 })).toThrow(
-    new TypeError("Cannot create DataStream: `maxQueue` must be a number of code units >= highWaterMark (100) (got number 50)"),
+    new TypeError(
+      "Cannot create DataStream: `maxQueue` must be a number of code units >= highWaterMark (100) (got number 50)",
+    ),
   );
   expect(bad({ maxQueue: "1e6" })).toThrow(
-    new TypeError('Cannot create DataStream: `maxQueue` must be a number of code units >= highWaterMark (65536) (got "1e6")'),
+    new TypeError(
+      'Cannot create DataStream: `maxQueue` must be a number of code units >= highWaterMark (65536) (got "1e6")',
+    ),
   );
   expect(bad({ highWaterMark: 100, bufferLimit: 50 })).toThrow(
-    new TypeError("Cannot create DataStream: `bufferLimit` must be a number of code units >= highWaterMark (100) (got number 50)"),
+    new TypeError(
+      "Cannot create DataStream: `bufferLimit` must be a number of code units >= highWaterMark (100) (got number 50)",
+    ),
   );
   expect(() => new DataStream([], { highWaterMark: 2_000_000 })).not.toThrow();
 });
@@ -92,10 +124,15 @@ test("highWaterMark and maxQueue: DataStream refuses bad bounds", () => {
 test("bufferLimit: DataStream takes the deprecated name of maxQueue as maxQueue, and refuses both together", async () => {
   const closedBy = async (options: DataStreamOptions): Promise<string | undefined> => {
     let signal: AbortSignal | undefined;
-    const reader = new DataStream((ctx) => {
-      signal = ctx.signal;
-      for (let i = 0; i < 10 && !ctx.signal.aborted; i++) ctx.send("x".repeat(100));
-    }, { keepAlive: false, highWaterMark: 100, ...options }).toReadableStream().getReader();
+    const reader = new DataStream(
+      (ctx) => {
+        signal = ctx.signal;
+        for (let i = 0; i < 10 && !ctx.signal.aborted; i++) ctx.send("x".repeat(100));
+      },
+      { keepAlive: false, highWaterMark: 100, ...options },
+    )
+      .toReadableStream()
+      .getReader();
     await reader.read(); // the first bytes: the producer runs and sends 10 frames of 108 code units
     await reader.read().catch(() => {});
     const type = (signal!.reason as StreamClosedError | undefined)?.type;

@@ -13,19 +13,29 @@ export const chromium: Engine = {
   name: "Chromium",
   async launch(): Promise<Browser> {
     const executablePath = requireFile(process.env["CHROMIUM"] ?? "/usr/bin/chromium", "Chromium", "CHROMIUM");
-    const server = await playwright.launchServer({
-      executablePath,
-      headless: true,
-      host: "127.0.0.1",
-      port: 0,
-      timeout: LAUNCH_MS,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    }).catch((error: unknown) => {
-      throw new Error(`Could not launch Chromium at ${executablePath}: ${SETUP_HINT}`, { cause: error });
-    });
+    const server = await playwright
+      .launchServer({
+        executablePath,
+        headless: true,
+        host: "127.0.0.1",
+        port: 0,
+        timeout: LAUNCH_MS,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      })
+      .catch((error: unknown) => {
+        throw new Error(`Could not launch Chromium at ${executablePath}: ${SETUP_HINT}`, { cause: error });
+      });
     const stop = async (): Promise<void> => {
       await withDeadline(server.close(), 5_000, "Chromium to close").catch(() => undefined);
       await stopProcess(server.process());

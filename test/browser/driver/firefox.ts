@@ -15,18 +15,20 @@ export const firefox: Engine = {
   name: "Firefox",
   async launch(): Promise<Browser> {
     const executablePath = requireFile(process.env["FIREFOX"] ?? "/usr/bin/firefox-esr", "Firefox", "FIREFOX");
-    const browser = await puppeteer.launch({
-      browser: "firefox",
-      protocol: "webDriverBiDi",
-      executablePath,
-      headless: true,
-      timeout: LAUNCH_MS,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    }).catch((error: unknown) => {
-      throw new Error(`Could not launch Firefox at ${executablePath}: ${SETUP_HINT}`, { cause: error });
-    });
+    const browser = await puppeteer
+      .launch({
+        browser: "firefox",
+        protocol: "webDriverBiDi",
+        executablePath,
+        headless: true,
+        timeout: LAUNCH_MS,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      })
+      .catch((error: unknown) => {
+        throw new Error(`Could not launch Firefox at ${executablePath}: ${SETUP_HINT}`, { cause: error });
+      });
     const version = (await browser.version()).replace(/^firefox\//, "");
     return {
       engine: "Firefox",

@@ -10,7 +10,9 @@ const POLL_MS = 50;
  */
 export function pageOf(driver: PageDriver): BrowserPage {
   const evaluate = <R, A>(fn: (arg: A) => R, arg?: A): Promise<Awaited<R>> =>
-    driver.evaluateExpression(`(${fn.toString()})(${arg === undefined ? "" : JSON.stringify(arg)})`) as Promise<Awaited<R>>;
+    driver.evaluateExpression(`(${fn.toString()})(${arg === undefined ? "" : JSON.stringify(arg)})`) as Promise<
+      Awaited<R>
+    >;
   let closing: Promise<void> | undefined;
   return {
     evaluate,

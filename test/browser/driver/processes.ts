@@ -9,7 +9,8 @@ import { delimiter, join } from "node:path";
 import { kill } from "../../runtimes/redis-server.ts";
 
 /** What `npm run setup` installs, for the message when something is missing. */
-export const SETUP_HINT = "run `npm run setup` (it installs Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and xauth)";
+export const SETUP_HINT =
+  "run `npm run setup` (it installs Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb and xauth)";
 
 /** Every child started here that has not exited yet, killed when this process exits anyway. */
 const running = new Set<ChildProcess>();
@@ -129,7 +130,9 @@ export async function startXvfb(): Promise<XServer> {
       if (written.includes("\n")) resolve(written.trim());
     });
     child.once("error", reject);
-    child.once("exit", (code, signal) => reject(new Error(`Xvfb exited (${code ?? signal}) before it was ready:\n${output()}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`Xvfb exited (${code ?? signal}) before it was ready:\n${output()}`)),
+    );
   });
   try {
     const number = await withDeadline(displayNumber, 10_000, "Xvfb to pick a display");

@@ -9,7 +9,16 @@
 import { Builder, type WebDriver } from "selenium-webdriver";
 import { pageOf, WAIT_MS } from "./page.ts";
 import {
-  collectOutput, findMiniBrowser, freePort, onPath, requireFile, spawnOwned, startXvfb, stopProcess, withDeadline, type XServer,
+  collectOutput,
+  findMiniBrowser,
+  freePort,
+  onPath,
+  requireFile,
+  spawnOwned,
+  startXvfb,
+  stopProcess,
+  withDeadline,
+  type XServer,
 } from "./processes.ts";
 import type { Browser, Engine, PageDriver } from "./types.ts";
 
@@ -18,7 +27,10 @@ const LAUNCH_MS = 60_000;
 export const webkit: Engine = {
   name: "WebKit",
   async launch(): Promise<Browser> {
-    const miniBrowser = requireFile(findMiniBrowser(), "WebKitGTK's MiniBrowser (/usr/lib/*/webkit2gtk-4.*/MiniBrowser)");
+    const miniBrowser = requireFile(
+      findMiniBrowser(),
+      "WebKitGTK's MiniBrowser (/usr/lib/*/webkit2gtk-4.*/MiniBrowser)",
+    );
     const webDriver = requireFile(onPath("WebKitWebDriver"), "WebKitWebDriver");
     const display = await startXvfb();
     try {
@@ -26,10 +38,12 @@ export const webkit: Engine = {
       for (let attempt = 1; ; attempt++) {
         const started = await startDriver(webDriver, miniBrowser, display).catch((error: unknown) => error as Error);
         if (!(started instanceof Error)) {
-          return await webkitBrowser(started.driver, () => started.stop().then(() => display.stop())).catch(async (error: unknown) => {
-            await started.stop();
-            throw error;
-          });
+          return await webkitBrowser(started.driver, () => started.stop().then(() => display.stop())).catch(
+            async (error: unknown) => {
+              await started.stop();
+              throw error;
+            },
+          );
         }
         if (!(started instanceof DriverExited) || attempt === 3) throw started;
       }
@@ -44,7 +58,9 @@ class DriverExited extends Error {}
 
 /** Starts WebKitWebDriver on a free port of 127.0.0.1 and opens a session with MiniBrowser on `display`. */
 async function startDriver(
-  webDriver: string, miniBrowser: string, display: XServer,
+  webDriver: string,
+  miniBrowser: string,
+  display: XServer,
 ): Promise<{ driver: WebDriver; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawnOwned(webDriver, [`--port=${port}`, "--host=127.0.0.1"], {
@@ -66,13 +82,19 @@ async function startDriver(
     await untilListening(url, () => gone);
     const driver = new Builder()
       .usingServer(url)
-      .withCapabilities({ browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: miniBrowser, args: ["--automation"] } })
+      .withCapabilities({
+        browserName: "MiniBrowser",
+        "webkitgtk:browserOptions": { binary: miniBrowser, args: ["--automation"] },
+      })
       .build();
     await driver.getSession();
     return driver;
   };
   try {
-    return { driver: await withDeadline(Promise.race([session(), exited]), LAUNCH_MS, "a WebKitWebDriver session"), stop };
+    return {
+      driver: await withDeadline(Promise.race([session(), exited]), LAUNCH_MS, "a WebKitWebDriver session"),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -83,11 +105,16 @@ async function startDriver(
 async function untilListening(url: string, gone: () => boolean): Promise<void> {
   const deadline = Date.now() + LAUNCH_MS;
   while (Date.now() < deadline && !gone()) {
-    const ready = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
+    const ready = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(gone() ? "WebKitWebDriver exited" : `WebKitWebDriver did not answer at ${url} within ${LAUNCH_MS} ms`);
+  throw new Error(
+    gone() ? "WebKitWebDriver exited" : `WebKitWebDriver did not answer at ${url} within ${LAUNCH_MS} ms`,
+  );
 }
 
 /** The browser on a WebDriver session; `stop` ends the driver and the display. */

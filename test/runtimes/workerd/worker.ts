@@ -7,7 +7,12 @@
 // an object, one per test key, and every request of that key reaches it.
 import { handleSuite } from "../app.ts";
 import { handleTokens } from "../tokens-app.ts";
-import { ChannelObject, routeToChannel, type ChannelObjectOptions, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
+import {
+  ChannelObject,
+  routeToChannel,
+  type ChannelObjectOptions,
+  type DurableObjectNamespaceLike,
+} from "edge-sse/durable-object";
 
 interface Env {
   readonly SUITE_CHANNELS: DurableObjectNamespaceLike;
@@ -38,7 +43,9 @@ export default {
     }
     if (url.pathname.startsWith("/tokens/channel/")) {
       // authorize in the Worker, then the object: as the README's Workers example does.
-      return handleTokens(request, (inner) => routeToChannel(inner, env.SUITE_CHANNELS, url.searchParams.get("key") || "no-key"));
+      return handleTokens(request, (inner) =>
+        routeToChannel(inner, env.SUITE_CHANNELS, url.searchParams.get("key") || "no-key"),
+      );
     }
     return handleSuite(request);
   },

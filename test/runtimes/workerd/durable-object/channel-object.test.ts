@@ -6,7 +6,7 @@ import { evictDurableObject, runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
-import { ChannelObject, routeToChannel, type DurableObjectStubLike } from "edge-sse/durable-object";
+import { type ChannelObject, routeToChannel, type DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader, WAIT_MS } from "../../../helpers/event-reader.ts";
 import { MAX_AGE_MS, MAX_BODY_BYTES, MAX_EVENTS, type Env, type FlakyChannels, type WriteMode } from "./worker.ts";
 
@@ -42,7 +42,11 @@ afterEach(async () => {
 });
 
 /** Subscribes and waits until the stream has started (so the subscriber has joined). */
-async function subscribe(name: string, headers: Record<string, string> = {}, path = `/channels/${name}`): Promise<{ response: Response; reader: EventReader }> {
+async function subscribe(
+  name: string,
+  headers: Record<string, string> = {},
+  path = `/channels/${name}`,
+): Promise<{ response: Response; reader: EventReader }> {
   const response = await SELF.fetch(`http://example.com${path}`, { headers });
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
@@ -52,7 +56,12 @@ async function subscribe(name: string, headers: Record<string, string> = {}, pat
   return { response, reader };
 }
 
-function post(name: string, body: BodyInit, contentType = "application/json", path = `/channels/${name}`): Promise<Response> {
+function post(
+  name: string,
+  body: BodyInit,
+  contentType = "application/json",
+  path = `/channels/${name}`,
+): Promise<Response> {
   return SELF.fetch(`http://example.com${path}`, { method: "POST", body, headers: { "content-type": contentType } });
 }
 
@@ -66,7 +75,9 @@ async function publish(name: string, fields: Record<string, unknown>, path?: str
 }
 
 async function storedKeys(name: string, namespace = CHANNELS): Promise<string[]> {
-  return runInDurableObject(stubOf(name, namespace), async (_, state) => [...(await state.storage.list({ prefix: EVENT_KEYS })).keys()]);
+  return runInDurableObject(stubOf(name, namespace), async (_, state) => [
+    ...(await state.storage.list({ prefix: EVENT_KEYS })).keys(),
+  ]);
 }
 
 async function subscriberCount(name: string): Promise<number> {
@@ -226,7 +237,10 @@ test("durable-object: POST of the gap marker's name or of an id the history hold
   const name = newChannel();
   expect(await publish(name, { data: "a", id: "order-7" })).toBe("order-7");
   const cases: Array<[body: object, message: string]> = [
-    [{ data: "{}", event: GAP_EVENT }, 'Cannot publish: `event` must not be "edge-sse-gap", the name of the gap marker'],
+    [
+      { data: "{}", event: GAP_EVENT },
+      'Cannot publish: `event` must not be "edge-sse-gap", the name of the gap marker',
+    ],
     [{ data: "b", id: "order-7" }, "Cannot publish: `id` must be unique"],
   ];
   for (const [body, message] of cases) {
@@ -241,7 +255,9 @@ test("durable-object: POST refuses other content types with 415 and bodies over 
   const name = newChannel();
   const form = await post(name, "data=x", "application/x-www-form-urlencoded");
   expect(form.status).toBe(415);
-  expect(((await form.json()) as { error: string }).error).toContain("send JSON (content-type: application/json) or text");
+  expect(((await form.json()) as { error: string }).error).toContain(
+    "send JSON (content-type: application/json) or text",
+  );
   const latin1 = await post(name, "x", "text/plain; charset=iso-8859-1");
   expect(latin1.status).toBe(415);
   await latin1.body?.cancel();
@@ -249,8 +265,16 @@ test("durable-object: POST refuses other content types with 415 and bodies over 
   expect(large.status).toBe(413);
   expect(await large.json()).toEqual({ error: `Cannot publish: the body is larger than ${MAX_BODY_BYTES} bytes` });
   // Streamed, without content-length: the limit holds while reading.
-  const chunks = ["x".repeat(MAX_BODY_BYTES / 2), "x".repeat(MAX_BODY_BYTES / 2), "x"].map((text) => new TextEncoder().encode(text));
-  const streamed = await post(name, new ReadableStream({ pull: (controller) => void (chunks.length ? controller.enqueue(chunks.shift()!) : controller.close()) }), "text/plain");
+  const chunks = ["x".repeat(MAX_BODY_BYTES / 2), "x".repeat(MAX_BODY_BYTES / 2), "x"].map((text) =>
+    new TextEncoder().encode(text),
+  );
+  const streamed = await post(
+    name,
+    new ReadableStream({
+      pull: (controller) => void (chunks.length ? controller.enqueue(chunks.shift()!) : controller.close()),
+    }),
+    "text/plain",
+  );
   expect(streamed.status).toBe(413);
   await streamed.body?.cancel();
   const fits = await post(name, "x".repeat(MAX_BODY_BYTES), "text/plain");
@@ -262,14 +286,17 @@ test("durable-object: POST refuses other content types with 415 and bodies over 
 /** A body of `total` bytes in `chunk`-byte pieces that counts how many bytes were pulled from it. */
 function countingBody(total: number, chunk = 65_536): { body: ReadableStream<Uint8Array>; pulled(): number } {
   let pulled = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (pulled >= total) return controller.close();
-      const size = Math.min(chunk, total - pulled);
-      pulled += size;
-      controller.enqueue(new Uint8Array(size).fill(0x78));
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        const size = Math.min(chunk, total - pulled);
+        pulled += size;
+        controller.enqueue(new Uint8Array(size).fill(0x78));
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { body, pulled: () => pulled };
 }
 
@@ -299,11 +326,14 @@ test("durable-object: a publish whose storage write fails gets 503 and is report
     const name = newChannel();
     const path = `/flaky/${name}`;
     const stub = stubOf(name, FLAKY_CHANNELS);
-    const setWrites = (writes: WriteMode): Promise<void> => runInDurableObject(stub, (instance) => void ((instance as FlakyChannels).writes = writes));
+    const setWrites = (writes: WriteMode): Promise<void> =>
+      runInDurableObject(stub, (instance) => void ((instance as FlakyChannels).writes = writes));
     await setWrites(mode);
     const refused = await post(name, JSON.stringify({ data: "lost" }), "application/json", path);
     expect(refused.status, mode).toBe(503);
-    expect(await refused.json(), mode).toEqual({ error: "Cannot publish: the channel could not store the event; try again" });
+    expect(await refused.json(), mode).toEqual({
+      error: "Cannot publish: the channel could not store the event; try again",
+    });
     const reported = await runInDurableObject(stub, (instance) => (instance as FlakyChannels).reported);
     expect(reported, mode).toEqual([
       `Error: Cannot publish: the Durable Object's storage failed (${mode === "throws" ? "storage refused the write" : "storage failed the write"})`,
@@ -313,10 +343,14 @@ test("durable-object: a publish whose storage write fails gets 503 and is report
       // Refused at once: nothing kept, the id not used.
       expect(await publish(name, { data: "stored" }, path)).toBe("1");
       const { reader } = await subscribe(name, { "last-event-id": "0" }, path);
-      expect(await reader.next(1)).toEqual([{ id: undefined, event: GAP_EVENT, data: JSON.stringify({ lastEventId: "0", firstId: "1" }) }]);
+      expect(await reader.next(1)).toEqual([
+        { id: undefined, event: GAP_EVENT, data: JSON.stringify({ lastEventId: "0", firstId: "1" }) },
+      ]);
       expect(await reader.next(1)).toEqual([{ id: "1", event: undefined, data: "stored" }]);
     }
-    expect(await storedKeys(name, FLAKY_CHANNELS), mode).toEqual(mode === "throws" ? [`${EVENT_KEYS}${"1".padStart(16, "0")}`] : []);
+    expect(await storedKeys(name, FLAKY_CHANNELS), mode).toEqual(
+      mode === "throws" ? [`${EVENT_KEYS}${"1".padStart(16, "0")}`] : [],
+    );
   }
 });
 
@@ -333,7 +367,9 @@ test("durable-object: other methods get 405 with Allow: GET, POST", async () => 
     const response = await SELF.fetch(`http://example.com/channels/${name}`, { method, body: "ignored" });
     expect(response.status, method).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, POST");
-    expect(((await response.json()) as { error: string }).error).toBe(`Cannot ${method} a channel: GET subscribes, POST publishes`);
+    expect(((await response.json()) as { error: string }).error).toBe(
+      `Cannot ${method} a channel: GET subscribes, POST publishes`,
+    );
   }
 });
 
@@ -353,12 +389,24 @@ test("durable-object: a subscriber that hangs up leaves the channel", async () =
 
 test("routeToChannel throws a TypeError naming the bad argument", () => {
   const request = new Request("http://example.com/channels/x");
-  expectTypeError(() => routeToChannel(undefined as never, CHANNELS, "x"), "Cannot route to channel: `request` must be a Request (got undefined)");
-  expectTypeError(() => routeToChannel("http://example.com/" as never, CHANNELS, "x"), 'Cannot route to channel: `request` must be a Request (got "http://example.com/")');
+  expectTypeError(
+    () => routeToChannel(undefined as never, CHANNELS, "x"),
+    "Cannot route to channel: `request` must be a Request (got undefined)",
+  );
+  expectTypeError(
+    () => routeToChannel("http://example.com/" as never, CHANNELS, "x"),
+    'Cannot route to channel: `request` must be a Request (got "http://example.com/")',
+  );
   expectTypeError(
     () => routeToChannel(request, {} as never, "x"),
     /^Cannot route to channel: `namespace` must be a Durable Object namespace with idFromName and get \(got an object\); bind the class/,
   );
-  expectTypeError(() => routeToChannel(request, CHANNELS, ""), 'Cannot route to channel: `name` must be a non-empty string (got "")');
-  expectTypeError(() => routeToChannel(request, CHANNELS, 7 as never), "Cannot route to channel: `name` must be a non-empty string (got number 7)");
+  expectTypeError(
+    () => routeToChannel(request, CHANNELS, ""),
+    'Cannot route to channel: `name` must be a non-empty string (got "")',
+  );
+  expectTypeError(
+    () => routeToChannel(request, CHANNELS, 7 as never),
+    "Cannot route to channel: `name` must be a non-empty string (got number 7)",
+  );
 });

@@ -43,21 +43,22 @@ export class FlakyChannels extends ChannelObject<Env> {
 
   constructor(ctx: DurableObjectStateLike, env: Env) {
     const storage = ctx.storage;
-    let object: FlakyChannels | undefined;
-    super({
-      storage: {
-        get: (key) => storage.get(key),
-        list: (options) => storage.list(options),
-        delete: (keys) => storage.delete(keys),
-        put: (entries) => {
-          if (object?.writes === "throws") throw new RangeError("storage refused the write");
-          if (object?.writes === "rejects") return Promise.reject(new Error("storage failed the write"));
-          return storage.put(entries);
+    super(
+      {
+        storage: {
+          get: (key) => storage.get(key),
+          list: (options) => storage.list(options),
+          delete: (keys) => storage.delete(keys),
+          put: (entries) => {
+            if (this?.writes === "throws") throw new RangeError("storage refused the write");
+            if (this?.writes === "rejects") return Promise.reject(new Error("storage failed the write"));
+            return storage.put(entries);
+          },
         },
+        blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
       },
-      blockConcurrencyWhile: (callback) => ctx.blockConcurrencyWhile(callback),
-    }, env);
-    object = this;
+      env,
+    );
   }
 
   protected override channelOptions(): ChannelObjectOptions {
