@@ -207,7 +207,8 @@ for (const workload of workloads()) {
     for (const name of names) {
       const ms = median(times.get(name));
       console.log(
-        `  ${name.padEnd(56)} ${ms.toFixed(1).padStart(8)} ms  ${(mb / (ms / 1000)).toFixed(0).padStart(5)} MB/s  ${(events / (ms / 1000) / 1e6).toFixed(2).padStart(5)} M events/s  ×${(base / ms).toFixed(2)}`,
+        `  ${name.padEnd(56)} ${ms.toFixed(1).padStart(8)} ms  ${(mb / (ms / 1000)).toFixed(0).padStart(5)} ` +
+          `MB/s  ${(events / (ms / 1000) / 1e6).toFixed(2).padStart(5)} M events/s  ×${(base / ms).toFixed(2)}`,
       );
     }
     console.log("");

@@ -208,7 +208,8 @@ export async function runG({ runtime, round, config, dist, results, log, measure
     const f = (x) => (typeof x === "number" ? x.toFixed(1) : "–");
     log(
       r.ok
-        ? `G ${runtime.id} ${contender}: RSS/conn ${(r.rssPerConnection / 1024).toFixed(1)} KiB, p50 ${f(r.p50Ms)} p99 ${f(r.p99Ms)} last ${f(r.lastMs)} ms, cpu ${f(r.cpuMsPerPublish)} ms/publish`
+        ? `G ${runtime.id} ${contender}: RSS/conn ${(r.rssPerConnection / 1024).toFixed(1)} KiB, p50 ` +
+            `${f(r.p50Ms)} p99 ${f(r.p99Ms)} last ${f(r.lastMs)} ms, cpu ${f(r.cpuMsPerPublish)} ms/publish`
         : `G ${runtime.id} ${contender}: ${r.failed ? "FAILED" : "WRONG"} ${r.detail}`,
     );
   }

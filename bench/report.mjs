@@ -488,7 +488,8 @@ function fmtCpuSpread(row) {
 
 function renderB(out, rows, c, id, from) {
   const server = id.startsWith("node")
-    ? "node:http: `edge-sse (edge-sse/node)` is edge-sse behind its own bridge; every other server (and `edge-sse` for comparison) behind @hono/node-server's listener"
+    ? "node:http: `edge-sse (edge-sse/node)` is edge-sse behind its own bridge; every other server (and " +
+      "`edge-sse` for comparison) behind @hono/node-server's listener"
     : id === "deno"
       ? "`Deno.serve`"
       : id === "bun"
@@ -593,7 +594,8 @@ function renderDEF(out, summary, config, from) {
   if (summary.E.length > 0) {
     const c = config.E;
     out.push(
-      `#### E. Push mode into a slow reader (${fmtInt(c.n)} events of shape b pushed at full speed; reader ${(c.rate / 1e6).toFixed(1)} MB/s; median of ${c.rounds}${from.E})`,
+      `#### E. Push mode into a slow reader (${fmtInt(c.n)} events of shape b pushed at full speed; reader ` +
+        `${(c.rate / 1e6).toFixed(1)} MB/s; median of ${c.rounds}${from.E})`,
       "",
     );
     out.push(
@@ -627,12 +629,14 @@ function renderDEF(out, summary, config, from) {
   if (summary.F.length > 0) {
     const c = config.F;
     out.push(
-      `#### F. Fan-out (one publish to ${fmtInt(c.subscribers)} subscribers in one process; ${c.publishes} timed publishes a round; median of ${c.rounds}${from.F})`,
+      `#### F. Fan-out (one publish to ${fmtInt(c.subscribers)} subscribers in one process; ${c.publishes} ` +
+        `timed publishes a round; median of ${c.rounds}${from.F})`,
       "",
     );
     out.push(
       "Per publish: the time from `publish` until every subscriber's reader has read the event (the median publish of a round, then the median over rounds; " +
-        "`gc()` runs before each publish), and the process CPU time meanwhile. × edge-sse: that time divided by edge-sse's in the same round (lower is better). " +
+        "`gc()` runs before each publish), and the process CPU time meanwhile. × edge-sse: that time divided " +
+        "by edge-sse's in the same round (lower is better). " +
         "Serialize: calls of the serializer each library is given; UTF-8: `TextEncoder` encodes, counted on the untimed publishes; " +
         "Uint8Arrays: distinct chunk objects the subscribers read, all together. Heap: heapUsed after gc with every subscriber live and idle, " +
         "minus the same before, per subscriber. The floor is no library (one Uint8Array enqueued into every stream) and is not ranked.",
@@ -691,7 +695,8 @@ function renderG(out, rows, c, id, from) {
       ? "`Bun.serve`"
       : "node:http (edge-sse through `edge-sse/node`, Hono through @hono/node-server, better-sse in its node:http mode)";
   out.push(
-    `#### G. ${fmtInt(c.connections)} live connections, one process (${server}; ${c.clients} client processes; ${c.publishes} timed publishes; median of ${c.rounds}${from}`,
+    `#### G. ${fmtInt(c.connections)} live connections, one process (${server}; ${c.clients} client ` +
+      `processes; ${c.publishes} timed publishes; median of ${c.rounds}${from}`,
     "",
   );
   out.push(
@@ -775,7 +780,8 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
   out.push("| | |", "|---|---|");
   out.push(`| date | ${meta.date} |`);
   out.push(
-    `| machine | ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB.toFixed(1)} GiB, ${meta.platform}; load average ${meta.startLoad.map((x) => x.toFixed(1)).join(", ")} at the start |`,
+    `| machine | ${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB.toFixed(1)} GiB, ${meta.platform}; ` +
+      `load average ${meta.startLoad.map((x) => x.toFixed(1)).join(", ")} at the start |`,
   );
   out.push(
     `| other processes' CPU | ${fmtCores(meta.otherCoresBefore)} in the 2 s before the run, ${fmtCores(meta.otherCoresDuring)} on average during it |`,
@@ -809,7 +815,10 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
           ...new Set(
             workloads.map((w) => {
               const p = from(id, w);
-              return `${p.date === meta.date ? "this run" : p.date}: commit ${p.commit ?? "?"}${p.srcChanged ? "+" : ""}, dist ${p.dist}${p.quick ? ", quick" : ""}, other load ${fmtCores(p.otherCoresDuring)}`;
+              return (
+                `${p.date === meta.date ? "this run" : p.date}: commit ${p.commit ?? "?"}${p.srcChanged ? "+" : ""}, ` +
+                `dist ${p.dist}${p.quick ? ", quick" : ""}, other load ${fmtCores(p.otherCoresDuring)}`
+              );
             }),
           ),
         ];
@@ -1007,17 +1016,26 @@ export function renderSvg(summaries, meta) {
   const hi = Math.log10(50);
   const parts = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ` +
+      `${height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">`,
   );
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(
-    `<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers on every runtime: CPU time per event, × thin (thin's ÷ contender's)</text>`,
+    `<text x="15" y="26" font-size="18" font-weight="bold" fill="#111">edge-sse vs peers on every ` +
+      `runtime: CPU time per event, × thin (thin's ÷ contender's)</text>`,
   );
   parts.push(
-    `<text x="15" y="46" font-size="12" fill="#555">${esc(`${meta.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · log scale, higher is better · dashed: thin (1×) · median of rounds, same runtime and round · hatched: WRONG or FAILED${meta.quick ? " · QUICK RUN" : ""}`)}</text>`,
+    `<text x="15" y="46" font-size="12" ` +
+      `fill="#555">${esc(
+        `${meta.date.slice(0, 10)} · ${meta.cpu}, ${meta.cores} cores · log scale, higher is better · ` +
+          "dashed: thin (1×) · median of rounds, same runtime and round · hatched: WRONG or FAILED" +
+          (meta.quick ? " · QUICK RUN" : ""),
+      )}</text>`,
   );
   parts.push(
-    `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#c00" stroke-width="2"/></pattern></defs>`,
+    `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" ` +
+      `patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" ` +
+      `y2="6" stroke="#c00" stroke-width="2"/></pattern></defs>`,
   );
   ids.forEach((id, i) => {
     const x = 15 + (i % 3) * 300;
@@ -1036,7 +1054,8 @@ export function renderSvg(summaries, meta) {
     const bottom = top + contenders.length * groupH;
     for (const tick of [0.1, 0.3, 1, 3, 10, 30]) {
       parts.push(
-        `<line x1="${sx(tick)}" y1="${top - 4}" x2="${sx(tick)}" y2="${bottom}" stroke="${tick === 1 ? "#777" : "#e5e5e5"}"${tick === 1 ? ' stroke-dasharray="4 3"' : ""}/>`,
+        `<line x1="${sx(tick)}" y1="${top - 4}" x2="${sx(tick)}" y2="${bottom}" ` +
+          `stroke="${tick === 1 ? "#777" : "#e5e5e5"}"${tick === 1 ? ' stroke-dasharray="4 3"' : ""}/>`,
       );
       parts.push(
         `<text x="${sx(tick)}" y="${bottom + 14}" font-size="10" fill="#555" text-anchor="middle">${tick}×</text>`,
@@ -1045,7 +1064,8 @@ export function renderSvg(summaries, meta) {
     contenders.forEach((name, g) => {
       const gy = top + g * groupH;
       parts.push(
-        `<text x="${x0 + labelW - 8}" y="${gy + (ids.length * barH) / 2 + 4}" font-size="12" text-anchor="end" fill="#111"${name === "edge-sse" ? ' font-weight="bold"' : ""}>${esc(name)}</text>`,
+        `<text x="${x0 + labelW - 8}" y="${gy + (ids.length * barH) / 2 + 4}" font-size="12" ` +
+          `text-anchor="end" fill="#111"${name === "edge-sse" ? ' font-weight="bold"' : ""}>${esc(name)}</text>`,
       );
       ids.forEach((id, k) => {
         const row = panel.pick(summaries[id])?.find((r) => r.name === name);

@@ -41,7 +41,11 @@ export const DEMO_PAGE = `<!doctype html>
   source.onopen = () => { $("state").textContent = "open"; $("state").className = "state open"; };
   source.onerror = () => { $("state").textContent = "reconnecting…"; $("state").className = "state closed"; };
   source.onmessage = (event) => { $("counter").textContent = event.data; $("last-id").textContent = event.lastEventId; log("message", event.data); };
-  source.addEventListener("price", (event) => { const { symbol, price } = JSON.parse(event.data); $("price").textContent = price.toFixed(2); log("price", symbol + " " + price.toFixed(2)); });
+  source.addEventListener("price", (event) => {
+    const { symbol, price } = JSON.parse(event.data);
+    $("price").textContent = price.toFixed(2);
+    log("price", symbol + " " + price.toFixed(2));
+  });
   source.addEventListener("clock", (event) => { $("clock").textContent = event.data; log("clock", event.data); });
 </script>
 </body>

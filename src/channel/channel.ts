@@ -218,7 +218,8 @@ export class Channel {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
-        `${SUBSCRIBE}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may take half of that (got ${describeValue(options.maxQueue)})`,
+        `${SUBSCRIBE}: \`maxQueue\` must not be below the channel's (${this.#maxQueue}), whose events may ` +
+          `take half of that (got ${describeValue(options.maxQueue)})`,
       );
     }
     const accepts = toPredicate(options.filter, SUBSCRIBE);

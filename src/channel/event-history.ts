@@ -67,7 +67,8 @@ export class EventHistory {
     this.#expire();
     if (this.#positions.has(event.id)) {
       throw new TypeError(
-        `${context}: \`id\` must be unique, and the history holds an event with this id (got ${describeValue(event.id)}): a client that saw the first would resume after the second`,
+        `${context}: \`id\` must be unique, and the history holds an event with this id (got ` +
+          `${describeValue(event.id)}): a client that saw the first would resume after the second`,
       );
     }
     const size = eventSize(event);

@@ -86,7 +86,8 @@ export class MemoryBroker implements ChannelBroker {
     const given = init.id;
     if (given !== undefined && hasOwnIdForm(given)) {
       throw new TypeError(
-        `${PUBLISH}: \`id\` must not have the form of the ids the memory broker gives (15 or more lowercase letters and digits, a dash, a number) (got ${describeValue(given)}): leave it unset to get one`,
+        `${PUBLISH}: \`id\` must not have the form of the ids the memory broker gives (15 or more lowercase ` +
+          `letters and digits, a dash, a number) (got ${describeValue(given)}): leave it unset to get one`,
       );
     }
     const event: ChannelEvent = Object.freeze({

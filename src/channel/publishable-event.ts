@@ -37,7 +37,9 @@ export function publishableEvent(fields: EventFields, maxQueue: number): Channel
   const size = formatFrame(fields).length;
   if (size > maxQueue / 2) {
     throw new TypeError(
-      `${CONTEXT}: the event's frame is ${size} code units, more than ${Math.floor(maxQueue / 2)}, half of \`maxQueue\` (${maxQueue}): every subscriber's queue must have room for it while a replay fills the rest; raise maxQueue or send less`,
+      `${CONTEXT}: the event's frame is ${size} code units, more than ${Math.floor(maxQueue / 2)}, half of ` +
+        `\`maxQueue\` (${maxQueue}): every subscriber's queue must have room for it while a replay fills the ` +
+        `rest; raise maxQueue or send less`,
     );
   }
   return { id, event, data, comment, retry };

@@ -234,7 +234,9 @@ export class Subscriber {
     this.#channel.reportOnce(
       event,
       new TypeError(
-        `${DELIVER} ${describeValue(event.id)}: its frame is ${frame.text.length} code units, more than a subscriber with maxQueue ${this.#maxQueue} can take (${this.#largestFrame}); it was skipped for such subscribers. Give every channel that shares the broker the same maxQueue`,
+        `${DELIVER} ${describeValue(event.id)}: its frame is ${frame.text.length} code units, more than a ` +
+          `subscriber with maxQueue ${this.#maxQueue} can take (${this.#largestFrame}); it was skipped for such ` +
+          `subscribers. Give every channel that shares the broker the same maxQueue`,
       ),
     );
   }

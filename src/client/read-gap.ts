@@ -25,7 +25,8 @@ export function readGap(event: ServerSentEvent): GapInfo {
   }
   throw new EventStreamError(
     "invalid-event",
-    `Cannot read the gap marker ${describeValue(event.event)}: its data must be JSON {"lastEventId": string, "firstId": string | null} (got ${describeValue(event.data)})`,
+    `Cannot read the gap marker ${describeValue(event.event)}: its data must be JSON {"lastEventId": ` +
+      `string, "firstId": string | null} (got ${describeValue(event.data)})`,
     { event },
   );
 }

@@ -156,7 +156,8 @@ export function resolveSubscribeOptions(input: unknown, options: unknown): Subsc
     isInstance<ReadableStream>(body, "ReadableStream")
   ) {
     throw new TypeError(
-      `${CONTEXT}: a ReadableStream \`body\` can be sent once, so it cannot be sent again on reconnection; pass a function that returns a fresh body, or set \`reconnect: false\``,
+      `${CONTEXT}: a ReadableStream \`body\` can be sent once, so it cannot be sent again on reconnection; ` +
+        `pass a function that returns a fresh body, or set \`reconnect: false\``,
     );
   }
 

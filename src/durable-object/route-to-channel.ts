@@ -38,7 +38,9 @@ export function routeToChannel<Id>(
   const methods = namespace as Partial<DurableObjectNamespaceLike<Id>> | null | undefined;
   if (typeof methods?.idFromName !== "function" || typeof methods.get !== "function") {
     throw new TypeError(
-      `${CONTEXT}: \`namespace\` must be a Durable Object namespace with idFromName and get (got ${describeValue(namespace)}); bind the class under [[durable_objects.bindings]] in wrangler.toml and pass env.<NAME>`,
+      `${CONTEXT}: \`namespace\` must be a Durable Object namespace with idFromName and get (got ` +
+        `${describeValue(namespace)}); bind the class under [[durable_objects.bindings]] in wrangler.toml and ` +
+        `pass env.<NAME>`,
     );
   }
   if (typeof name !== "string" || name === "") {

@@ -48,7 +48,8 @@ function validatedOutput(entry: EventEntry, data: unknown): unknown {
     // Nobody awaits it: keep a rejection from being reported as unhandled.
     (result as Promise<unknown>).then(undefined, () => {});
     throw new TypeError(
-      `${context}: its schema validates asynchronously (\`~standard.validate\` returned a promise), and builders are synchronous; give this event a schema without async checks or transforms`,
+      `${context}: its schema validates asynchronously (\`~standard.validate\` returned a promise), and ` +
+        `builders are synchronous; give this event a schema without async checks or transforms`,
     );
   }
   const { issues } = result as { issues?: ReadonlyArray<{ message: string }> };

@@ -105,7 +105,8 @@ function checkEventName(name: string): void {
   }
   if ((MEMBERS as readonly string[]).includes(name) || name in Object.prototype) {
     throw new TypeError(
-      `${CONTEXT}: the event name ${describeValue(name)} is taken by a member of the event map (${MEMBERS.join(", ")}, or one of Object.prototype); choose another name`,
+      `${CONTEXT}: the event name ${describeValue(name)} is taken by a member of the event map ` +
+        `(${MEMBERS.join(", ")}, or one of Object.prototype); choose another name`,
     );
   }
 }

@@ -68,7 +68,8 @@ export function responseHead(response: ResponseLike, http2: boolean): ResponseHe
     if (http2 && CONNECTION_SPECIFIC_HEADERS.has(lower)) {
       dropped.push(
         new TypeError(
-          `Cannot send header \`${lower}\` over HTTP/2, which forbids connection-specific headers (got ${describeValue(value)}); the response was sent without it`,
+          `Cannot send header \`${lower}\` over HTTP/2, which forbids connection-specific headers (got ` +
+            `${describeValue(value)}); the response was sent without it`,
         ),
       );
     } else if (lower === "set-cookie") cookies.push(value);

@@ -101,7 +101,8 @@ export function createEventIdCodec(keys: TokenKeys, options: EventIdCodecOptions
       const bytes = encoder.encode(id);
       if (bytes.length > MAX_OPAQUE_SOURCE_BYTES) {
         throw new TypeError(
-          `${CONTEXT}: \`id\` must be at most ${MAX_OPAQUE_SOURCE_BYTES} bytes of UTF-8, so that its opaque id stays under 1024 bytes (got ${bytes.length} bytes)`,
+          `${CONTEXT}: \`id\` must be at most ${MAX_OPAQUE_SOURCE_BYTES} bytes of UTF-8, so that its opaque id ` +
+            `stays under 1024 bytes (got ${bytes.length} bytes)`,
         );
       }
       const padded = new Uint8Array((Math.floor(bytes.length / BLOCK) + 1) * BLOCK);

@@ -67,7 +67,8 @@ export async function signToken(grant: TokenGrant, key: TokenKey, options: SignO
   const length = signingInput.length + 1 + SIGNATURE_LENGTH;
   if (length > MAX_TOKEN_LENGTH) {
     throw new TypeError(
-      `${CONTEXT}: the token would be ${length} characters, over MAX_TOKEN_LENGTH (${MAX_TOKEN_LENGTH}): grant fewer channels (a prefix such as "doc:*" covers many) or a shorter subject`,
+      `${CONTEXT}: the token would be ${length} characters, over MAX_TOKEN_LENGTH (${MAX_TOKEN_LENGTH}): ` +
+        `grant fewer channels (a prefix such as "doc:*" covers many) or a shorter subject`,
     );
   }
   const signature = await subtle.sign("HMAC", await importHmacKey(subtle, key, "sign"), encoder.encode(signingInput));

@@ -41,7 +41,8 @@ function checkKey(key: unknown, field: string, usage: KeyUsage, context: string)
     const length = typeof key === "string" ? encoder.encode(key).length : key.length;
     if (length < MIN_KEY_BYTES) {
       throw new TypeError(
-        `${context}: \`${field}\` must be a secret of at least ${MIN_KEY_BYTES} bytes, such as 32 random bytes from crypto.getRandomValues (got ${length} bytes)`,
+        `${context}: \`${field}\` must be a secret of at least ${MIN_KEY_BYTES} bytes, such as 32 random ` +
+          `bytes from crypto.getRandomValues (got ${length} bytes)`,
       );
     }
     return;
@@ -55,7 +56,8 @@ function checkKey(key: unknown, field: string, usage: KeyUsage, context: string)
   }
   if (algorithm.name !== "HMAC" || algorithm.hash?.name !== "SHA-256") {
     throw new TypeError(
-      `${context}: \`${field}\` must be a CryptoKey for HMAC with SHA-256 (got one for ${String(algorithm.name)}${algorithm.hash ? ` with ${String(algorithm.hash.name)}` : ""})`,
+      `${context}: \`${field}\` must be a CryptoKey for HMAC with SHA-256 (got one for ` +
+        `${String(algorithm.name)}${algorithm.hash ? ` with ${String(algorithm.hash.name)}` : ""})`,
     );
   }
   if (!(Number(algorithm.length) >= MIN_KEY_BYTES * 8)) {

@@ -31,7 +31,8 @@ export function subtleCrypto(crypto: CryptoLike | undefined, context: string): S
   const subtle = (globalThis as { crypto?: Partial<CryptoLike> }).crypto?.subtle;
   if (subtle === undefined) {
     throw new TypeError(
-      `${context}: this runtime has no global WebCrypto (\`globalThis.crypto\`, missing on Node 18): pass the \`crypto\` option, on Node 18 \`webcrypto\` from "node:crypto"`,
+      `${context}: this runtime has no global WebCrypto (\`globalThis.crypto\`, missing on Node 18): pass ` +
+        `the \`crypto\` option, on Node 18 \`webcrypto\` from "node:crypto"`,
     );
   }
   return subtle;

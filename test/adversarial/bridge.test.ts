@@ -261,7 +261,8 @@ test("Node bridge over HTTP/2 drops and reports each header when a Response carr
       .sort(([a], [b]) => a.localeCompare(b))
       .map(
         ([name, value]) =>
-          `Cannot send header \`${name}\` over HTTP/2, which forbids connection-specific headers (got ${JSON.stringify(value)}); the response was sent without it`,
+          `Cannot send header \`${name}\` over HTTP/2, which forbids connection-specific headers (got ` +
+          `${JSON.stringify(value)}); the response was sent without it`,
       ),
   );
   expect(reports.every((error) => error instanceof TypeError)).toBe(true);

@@ -508,7 +508,8 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
     ],
     [
       () => subscribe(URL_, { fetch, method: "POST", body: new ReadableStream(), reconnect: true }),
-      "Cannot subscribe: a ReadableStream `body` can be sent once, so it cannot be sent again on reconnection; pass a function that returns a fresh body, or set `reconnect: false`",
+      "Cannot subscribe: a ReadableStream `body` can be sent once, so it cannot be sent again on " +
+        "reconnection; pass a function that returns a fresh body, or set `reconnect: false`",
     ],
     [
       () => subscribe(new Request(URL_), { fetch, method: "POST" }),

@@ -46,49 +46,53 @@ function expectFieldError(fn: () => unknown, field: string, value: string): void
 const optional = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
   fc.option(arbitrary, { nil: undefined });
 
-test(`encodeMessage writes a frame that parses to exactly one event with the same data, event and id when given any data, comment and valid event and id (${RUNS_ONE_FRAME} runs)`, () => {
-  fc.assert(
-    fc.property(
-      dataText(60),
-      optional(dataText(30)),
-      optional(eventName()),
-      optional(eventId()),
-      optional(retryMs()),
-      (data, comment, event, id, retry) => {
-        const message = new Message({
-          data,
-          ...(comment === undefined ? {} : { comment }),
-          ...(event === undefined ? {} : { event }),
-          ...(id === undefined ? {} : { id }),
-          ...(retry === undefined ? {} : { retry }),
-        });
-        const wire = encodeMessage(message);
-        expectFrameShape(wire);
-
-        const parsed = parseWire(wire);
-        expect(parsed.events.map(toModelEvent)).toStrictEqual([
-          {
-            data: normalizeLineBreaks(data),
-            ...(event === undefined || event === "" ? {} : { event }),
+test(
+  `encodeMessage writes a frame that parses to exactly one event with the same data, event and id when ` +
+    `given any data, comment and valid event and id (${RUNS_ONE_FRAME} runs)`,
+  () => {
+    fc.assert(
+      fc.property(
+        dataText(60),
+        optional(dataText(30)),
+        optional(eventName()),
+        optional(eventId()),
+        optional(retryMs()),
+        (data, comment, event, id, retry) => {
+          const message = new Message({
+            data,
+            ...(comment === undefined ? {} : { comment }),
+            ...(event === undefined ? {} : { event }),
             ...(id === undefined ? {} : { id }),
-          },
-        ]);
-        expect(parsed.comments).toStrictEqual(comment === undefined ? [] : splitLines(comment));
-        expect(parsed.retries).toStrictEqual(retry === undefined ? [] : [retry]);
+            ...(retry === undefined ? {} : { retry }),
+          });
+          const wire = encodeMessage(message);
+          expectFrameShape(wire);
 
-        const spec = parseSpec(wire);
-        expect(spec.events).toStrictEqual([
-          {
-            type: event === undefined || event === "" ? "message" : event,
-            data: normalizeLineBreaks(data),
-            lastEventId: id ?? "",
-          },
-        ]);
-      },
-    ),
-    { numRuns: RUNS_ONE_FRAME },
-  );
-});
+          const parsed = parseWire(wire);
+          expect(parsed.events.map(toModelEvent)).toStrictEqual([
+            {
+              data: normalizeLineBreaks(data),
+              ...(event === undefined || event === "" ? {} : { event }),
+              ...(id === undefined ? {} : { id }),
+            },
+          ]);
+          expect(parsed.comments).toStrictEqual(comment === undefined ? [] : splitLines(comment));
+          expect(parsed.retries).toStrictEqual(retry === undefined ? [] : [retry]);
+
+          const spec = parseSpec(wire);
+          expect(spec.events).toStrictEqual([
+            {
+              type: event === undefined || event === "" ? "message" : event,
+              data: normalizeLineBreaks(data),
+              lastEventId: id ?? "",
+            },
+          ]);
+        },
+      ),
+      { numRuns: RUNS_ONE_FRAME },
+    );
+  },
+);
 
 test(`encodeMessage writes a frame that dispatches no event when the message has no data (${RUNS_NO_DATA} runs)`, () => {
   fc.assert(
@@ -186,17 +190,21 @@ test(`Message throws a TypeError naming \`retry\` when the retry is not a non-ne
   );
 });
 
-test(`encodeMessage writes the retry in decimal digits that parse back to the same number when given any non-negative safe integer (${RUNS_RETRY} runs)`, () => {
-  fc.assert(
-    fc.property(fc.oneof(fc.maxSafeNat(), fc.nat()), (retry) => {
-      const wire = new Message({ retry }).toString();
-      expect(wire).toMatch(/^retry: (?:0|[1-9][0-9]*)\n\n$/);
-      expect(parseWire(wire).retries).toStrictEqual([retry]);
-      expect(parseSpec(wire).retries).toStrictEqual([retry]);
-    }),
-    { numRuns: RUNS_RETRY },
-  );
-});
+test(
+  `encodeMessage writes the retry in decimal digits that parse back to the same number when given any ` +
+    `non-negative safe integer (${RUNS_RETRY} runs)`,
+  () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.maxSafeNat(), fc.nat()), (retry) => {
+        const wire = new Message({ retry }).toString();
+        expect(wire).toMatch(/^retry: (?:0|[1-9][0-9]*)\n\n$/);
+        expect(parseWire(wire).retries).toStrictEqual([retry]);
+        expect(parseSpec(wire).retries).toStrictEqual([retry]);
+      }),
+      { numRuns: RUNS_RETRY },
+    );
+  },
+);
 
 const loneSurrogate = fc
   .oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff }))

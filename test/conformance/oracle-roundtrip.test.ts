@@ -107,25 +107,29 @@ test(`eventsource-parser reads the encoded events in order when random messages 
   );
 });
 
-test(`eventsource-parser reads the encoded events in order when the UTF-8 bytes are split at random points, also inside characters (${RUNS_BYTE_CHUNKS} runs)`, () => {
-  const encoder = new TextEncoder();
-  fc.assert(
-    fc.property(
-      fc.array(
-        messageInit(() => anyText()),
-        { minLength: 1, maxLength: 8 },
+test(
+  `eventsource-parser reads the encoded events in order when the UTF-8 bytes are split at random ` +
+    `points, also inside characters (${RUNS_BYTE_CHUNKS} runs)`,
+  () => {
+    const encoder = new TextEncoder();
+    fc.assert(
+      fc.property(
+        fc.array(
+          messageInit(() => anyText()),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.array(fc.nat(), { maxLength: 16 }),
+        (inits, points) => {
+          const bytes = encoder.encode(encodeAll(inits));
+          const pieces = decodeStreaming(splitBytes(bytes, points));
+          // TextEncoder writes each lone surrogate as U+FFFD; everything else arrives unchanged.
+          expect(parseModel(pieces)).toStrictEqual(model(inits, toWellFormed));
+        },
       ),
-      fc.array(fc.nat(), { maxLength: 16 }),
-      (inits, points) => {
-        const bytes = encoder.encode(encodeAll(inits));
-        const pieces = decodeStreaming(splitBytes(bytes, points));
-        // TextEncoder writes each lone surrogate as U+FFFD; everything else arrives unchanged.
-        expect(parseModel(pieces)).toStrictEqual(model(inits, toWellFormed));
-      },
-    ),
-    { numRuns: RUNS_BYTE_CHUNKS },
-  );
-});
+      { numRuns: RUNS_BYTE_CHUNKS },
+    );
+  },
+);
 
 test(`the WHATWG parsing algorithm reads the encoded events, ids and retries when random messages are concatenated (${RUNS_SPEC_ORACLE} runs)`, () => {
   fc.assert(
@@ -157,17 +161,21 @@ const itemCase: fc.Arbitrary<ItemCase> = fc.oneof(
   dataText().map((text) => ({ item: { toServerSentEvent: () => Message.data(text) }, data: text })),
 );
 
-test(`eventsource-parser reads one event per item in order when strings, JSON, bytes and convertible objects are encoded together (${RUNS_MIXED_ITEMS} runs)`, () => {
-  fc.assert(
-    fc.property(
-      fc.array(itemCase, { minLength: 1, maxLength: 8 }),
-      fc.array(fc.nat(), { maxLength: 8 }),
-      (cases, points) => {
-        const wire = cases.map(({ item }) => encodeMessage(item)).join("");
-        const events = parseWire(splitString(wire, points)).events.map((event) => event.data);
-        expect(events).toStrictEqual(cases.map(({ data }) => normalizeLineBreaks(data)));
-      },
-    ),
-    { numRuns: RUNS_MIXED_ITEMS },
-  );
-});
+test(
+  `eventsource-parser reads one event per item in order when strings, JSON, bytes and convertible ` +
+    `objects are encoded together (${RUNS_MIXED_ITEMS} runs)`,
+  () => {
+    fc.assert(
+      fc.property(
+        fc.array(itemCase, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (cases, points) => {
+          const wire = cases.map(({ item }) => encodeMessage(item)).join("");
+          const events = parseWire(splitString(wire, points)).events.map((event) => event.data);
+          expect(events).toStrictEqual(cases.map(({ data }) => normalizeLineBreaks(data)));
+        },
+      ),
+      { numRuns: RUNS_MIXED_ITEMS },
+    );
+  },
+);

@@ -101,7 +101,8 @@ test("A builder refuses a schema that validates asynchronously, and leaves no un
     const events = defineEvents({ zodAsync: z.string().refine(async () => true), failing });
     expect(() => events.zodAsync("x")).toThrow(
       new TypeError(
-        'Cannot build event "zodAsync": its schema validates asynchronously (`~standard.validate` returned a promise), and builders are synchronous; give this event a schema without async checks or transforms',
+        'Cannot build event "zodAsync": its schema validates asynchronously (`~standard.validate` returned a ' +
+          "promise), and builders are synchronous; give this event a schema without async checks or transforms",
       ),
     );
     expect(() => events.failing("x")).toThrow(/^Cannot build event "failing": its schema validates asynchronously/);
@@ -155,7 +156,8 @@ test("defineEvents refuses names the event-stream format or the map cannot carry
   for (const name of ["parse", "toOpenAPI", "toAsyncAPI", "toString", "constructor", "hasOwnProperty"]) {
     expect(() => defineEvents({ [name]: schema })).toThrow(
       new TypeError(
-        `Cannot define events: the event name "${name}" is taken by a member of the event map (parse, toOpenAPI, toAsyncAPI, or one of Object.prototype); choose another name`,
+        `Cannot define events: the event name "${name}" is taken by a member of the event map (parse, ` +
+          `toOpenAPI, toAsyncAPI, or one of Object.prototype); choose another name`,
       ),
     );
   }
@@ -169,7 +171,8 @@ test("defineEvents refuses maps and entries that are not what it takes", () => {
   );
   expect(() => defineEvents({ tick: { n: "number" } } as never)).toThrow(
     new TypeError(
-      'Cannot define events: event "tick" must map to a Standard Schema validator (zod, valibot, arktype, …) or to { schema, encoding?, description? } (got an object)',
+      'Cannot define events: event "tick" must map to a Standard Schema validator (zod, valibot, arktype, ' +
+        "…) or to { schema, encoding?, description? } (got an object)",
     ),
   );
   expect(() => defineEvents({ tick: { schema: tick, encoding: "xml" } } as never)).toThrow(

@@ -107,17 +107,22 @@ test("toOpenAPI throws a TypeError naming the event whose schema offers no JSON 
   };
   expect(() => defineEvents({ tick: z.number(), plain }).toOpenAPI()).toThrow(
     new TypeError(
-      'Cannot describe events for OpenAPI: the schema of event "plain" offers no JSON Schema (`~standard.jsonSchema` of Standard JSON Schema V1); zod and arktype schemas have it, and valibot\'s get it from toStandardJsonSchema() in @valibot/to-json-schema',
+      'Cannot describe events for OpenAPI: the schema of event "plain" offers no JSON Schema ' +
+        "(`~standard.jsonSchema` of Standard JSON Schema V1); zod and arktype schemas have it, and valibot's " +
+        "get it from toStandardJsonSchema() in @valibot/to-json-schema",
     ),
   );
   expect(() => defineEvents({ tick: v.number() }).toOpenAPI()).toThrow(
     new TypeError(
-      'Cannot describe events for OpenAPI: the schema of event "tick" offers no JSON Schema (`~standard.jsonSchema` of Standard JSON Schema V1); wrap valibot schemas with toStandardJsonSchema() from @valibot/to-json-schema',
+      'Cannot describe events for OpenAPI: the schema of event "tick" offers no JSON Schema ' +
+        "(`~standard.jsonSchema` of Standard JSON Schema V1); wrap valibot schemas with " +
+        "toStandardJsonSchema() from @valibot/to-json-schema",
     ),
   );
   expect(() => defineEvents({ size: z.string().transform(Number) }).toOpenAPI()).toThrow(
     new TypeError(
-      'Cannot describe events for OpenAPI: the schema of event "size" has no draft-2020-12 JSON Schema for its output (Transforms cannot be represented in JSON Schema)',
+      'Cannot describe events for OpenAPI: the schema of event "size" has no draft-2020-12 JSON Schema for ' +
+        "its output (Transforms cannot be represented in JSON Schema)",
     ),
   );
 });

@@ -168,7 +168,10 @@ describe.each(LIBRARIES)("a Channel on redisBroker with $name through a Redis ou
       await redis.down();
       await waitFor(() => !client.ready(), "the client to notice the outage");
       await expect(channel.publish("during")).rejects.toThrow(
-        /^Cannot publish to the Redis stream "edge-sse:outage:\d+": Redis is not connected \(the client has been reconnecting for 300 ms\), so nothing was sent$/,
+        new RegExp(
+          '^Cannot publish to the Redis stream "edge-sse:outage:\\d+": Redis is not connected ' +
+            "\\(the client has been reconnecting for 300 ms\\), so nothing was sent$",
+        ),
       );
       server.cut("resuming");
       // Its reconnections get 200 and a retry hint while Redis is down (each failed replay is reported).
