@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -1088,10 +1088,17 @@ export function renderSvg(summaries, meta) {
   return `${parts.join("\n")}\n`;
 }
 
+/** Marks where the sections that other scripts' figures fill begin in RESULTS.md. */
+const KEPT_MARK = "<!-- sections below are kept when the report is written again -->";
+
 export function writeReport({ meta, results }) {
   const summaries = Object.fromEntries(runtimeIdsOf(results).map((id) => [id, summarize(results[id])]));
   const targets = summaries.node20 === undefined ? [] : computeTargets(summaries.node20);
-  writeFileSync(join(HERE, "RESULTS.md"), `${renderMarkdown({ meta, results }, summaries, targets)}\n`);
+  const file = join(HERE, "RESULTS.md");
+  // The sections after KEPT_MARK come from other scripts (client-parse.mjs): a new report keeps them.
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const kept = previous.includes(KEPT_MARK) ? `\n${previous.slice(previous.indexOf(KEPT_MARK))}` : "";
+  writeFileSync(file, `${renderMarkdown({ meta, results }, summaries, targets)}\n${kept}`);
   writeFileSync(join(HERE, "results.svg"), renderSvg(summaries, meta));
   return { summaries, targets };
 }

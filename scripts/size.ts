@@ -21,15 +21,18 @@ import { build } from "esbuild";
  * accident; the figure and the per-module table are printed on every run. Raised from 5,632 when the
  * hardening round took the core from 5,085 to 6,127 bytes: ids that survive the HTTP round trip (rules
  * with named errors, UTF-8 decoding of Last-Event-ID), checks of `toResponse` init, the bound on a stuck
- * producer's cleanup, and header merging that keeps every Set-Cookie.
+ * producer's cleanup, and header merging that keeps every Set-Cookie. Raised from 6,432 when ending on
+ * purpose and relaying took it from 6,159 to 6,564 bytes: the `finite` option, `ctx.end()`, the end
+ * event, and the relay of a client subscription (its mark, the field checks with named errors, ids
+ * written only when they change).
  */
-const BUDGET_GZIP_BYTES = 6432;
+const BUDGET_GZIP_BYTES = 6892;
 /**
  * Budget for the core with `defineEvents` imported as well (typed events: builders, parse, the
  * OpenAPI and AsyncAPI output, their error texts): about 5 % above the measured figure (9,064 bytes
- * after the hardening round).
+ * after the hardening round; 9,485 with ending on purpose and relaying).
  */
-const BUDGET_WITH_EVENTS_GZIP_BYTES = 9536;
+const BUDGET_WITH_EVENTS_GZIP_BYTES = 9960;
 /**
  * Budget for edge-sse/tokens with every export imported (signing, verifying, authorize, the expiry
  * helpers, the opaque id codec, their error texts): about 10 % above the measured figure (6,180

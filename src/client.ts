@@ -20,7 +20,7 @@ export {
   type EventStreamErrorDetails,
   type EventStreamErrorType,
 } from "./client/event-stream-error.ts";
-export { END_EVENT } from "./client/end-event.ts";
+export { END_EVENT } from "./core/end-event.ts";
 export {
   EVENT_MAP,
   type EventMapHolder,

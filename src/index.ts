@@ -11,6 +11,7 @@ export type { EventFields } from "./core/frame.ts";
 export { encodeMessage, type Serializer, type ServerSentEventConvertible } from "./core/encode-message.ts";
 export { StreamClosedError, type CloseType } from "./core/stream-closed-error.ts";
 export { DEFAULT_HEADERS } from "./core/default-headers.ts";
+export { END_EVENT } from "./core/end-event.ts";
 export { MAX_EVENT_ID_BYTES } from "./core/fields.ts";
 export type { DataStreamOptions, HeadersLike, Producer, RequestLike, Source, StreamContext } from "./core/types.ts";
 export { defineEvents } from "./events/define-events.ts";

@@ -30,7 +30,12 @@ import {
   SUBSCRIBE,
 } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
+import { END_EVENT } from "../core/end-event.ts";
+import { checkKeys, refusal } from "../core/check.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+
+const CLOSE = "Cannot close channel";
+const CLOSE_OPTIONS: ReadonlySet<string> = new Set(["end"]);
 
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
@@ -105,6 +110,8 @@ export class Channel {
   #delivering = false;
   readonly #feed: LiveFeed;
   #closing: Promise<void> | undefined;
+  /** Closed with `{ end: true }`: ended for good, so reconnecting clients get 204. */
+  #ended = false;
 
   /**
    * @param options - see `ChannelOptions`
@@ -194,7 +201,8 @@ export class Channel {
    * ends, so the client reconnects with the same `Last-Event-ID` and misses nothing. The failure
    * goes to `onError`; `onJoin` and `onLeave` are not called for such a stream.
    *
-   * A stream started after `close()` ends at once (`"done"`).
+   * A stream started after `close()` ends at once (`"done"`; after `close({ end: true })`, with the
+   * end event first).
    *
    * @throws {TypeError} (as a rejection) when an option is invalid, `maxQueue` is below the
    *   channel's (it could not take every event the channel accepts), or the channel is closed
@@ -256,7 +264,8 @@ export class Channel {
   }
 
   /**
-   * Same as `(await channel.stream(options)).toResponse()`.
+   * Same as `(await channel.stream(options)).toResponse()`, except after `close({ end: true })`:
+   * then it answers 204 No Content, which tells `EventSource` and `subscribe` not to reconnect.
    *
    * @example
    * ```ts
@@ -269,6 +278,11 @@ export class Channel {
    * ```
    */
   async response(options: ChannelStreamOptions = {}): Promise<Response> {
+    if (this.#ended) {
+      checkStreamOptions(options);
+      // [spec] 204 No Content: the client must not reconnect.
+      return new Response(null, { status: 204 });
+    }
     return (await this.stream(options)).toResponse();
   }
 
@@ -276,6 +290,13 @@ export class Channel {
    * Ends every subscriber's stream (reason `"done"`) and stops the broker's live feed. Publishing
    * or subscribing afterwards is a `TypeError`. It does not wait for a broker that is down: a feed
    * still trying to start stops trying, and is ended as soon as an attempt on its way succeeds.
+   *
+   * With `{ end: true }` the channel ends for good: every subscriber gets the end event (`END_EVENT`)
+   * after what was sent to it, so that clients that obey it do not reconnect, and `response()` answers
+   * the ones that reconnect anyway with 204. The first call decides; later calls return its promise.
+   *
+   * @param options - `end`: whether to end every stream for good
+   * @throws {TypeError} when `options` is not `{ end?: boolean }`
    *
    * @example
    * ```ts
@@ -287,9 +308,13 @@ export class Channel {
    * console.assert(refused);
    * ```
    */
-  close(): Promise<void> {
+  close(options: { readonly end?: boolean } = {}): Promise<void> {
+    checkKeys(options, CLOSE_OPTIONS, CLOSE);
+    const end = options.end ?? false;
+    if (typeof end !== "boolean") throw refusal(CLOSE, "end", "a boolean", end);
     if (this.#closing !== undefined) return this.#closing;
-    for (const subscriber of this.#subscribers) subscriber.close();
+    this.#ended = end;
+    for (const subscriber of this.#subscribers) subscriber.close(end);
     this.#closing = this.#feed.stop();
     return this.#closing;
   }
@@ -351,7 +376,7 @@ export class Channel {
    * goes live. A stream made before `close()` and started after it ends at once, without joining.
    */
   #join(subscriber: Subscriber, ctx: StreamContext): void {
-    if (this.#closing !== undefined) return ctx.close();
+    if (this.#closing !== undefined) return this.#ended ? ctx.end() : ctx.close();
     this.#subscribers.add(subscriber);
     subscriber.start(ctx);
     try {
@@ -374,9 +399,9 @@ export class Channel {
       if (typeof id !== "string" || id === "") {
         throw new TypeError(`${DELIVER}: the broker gave an event without an id (got ${describeValue(id)})`);
       }
-      if (type === GAP_EVENT) {
+      if (type === GAP_EVENT || type === END_EVENT) {
         throw new TypeError(
-          `${DELIVER} ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`,
+          `${DELIVER} ${describeValue(id)}: its name is the ${type === GAP_EVENT ? "gap marker" : "end event"}'s ("${type}"), which no one may publish`,
         );
       }
       frame = new SharedFrame(new Message({ id, event: type, data, comment, retry }).toString());

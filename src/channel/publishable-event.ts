@@ -3,6 +3,7 @@ import type { ChannelEventInit } from "./types.ts";
 import { formatFrame } from "../core/frame.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { GAP_EVENT } from "./gap-event.ts";
+import { END_EVENT } from "../core/end-event.ts";
 
 /** How the errors of `channel.publish()` (and of a broker refusing an event) start. */
 export const PUBLISH = "Cannot publish";
@@ -12,6 +13,7 @@ const CONTEXT = PUBLISH;
  * The event a channel hands to its broker, once checked for what would hurt its subscribers:
  * - an empty id: it resets a client's last event id, so the client could not resume;
  * - the gap marker's name (`GAP_EVENT`): clients would take the event for a gap;
+ * - the end event's name (`END_EVENT`): clients would stop there for good;
  * - a frame longer than half of `maxQueue`: a subscriber's queue has room for such a frame beside
  *   what its replay keeps queued (a quarter of it); a larger one would close every subscriber with
  *   `"overflow"`, and again on each replay. An id the broker gives is not counted: it is not known
@@ -32,6 +34,12 @@ export function publishableEvent(fields: EventFields, maxQueue: number): Channel
   if (event === GAP_EVENT) {
     throw new TypeError(
       `${CONTEXT}: \`event\` must not be "${GAP_EVENT}", the name of the gap marker: clients would take it for a gap (got ${describeValue(event)})`,
+    );
+  }
+  if (event === END_EVENT) {
+    throw new TypeError(
+      `${CONTEXT}: \`event\` must not be "${END_EVENT}", the name of the end event: clients would stop there for good; ` +
+        `end every stream with channel.close({ end: true }) (got ${describeValue(event)})`,
     );
   }
   const size = formatFrame(fields).length;

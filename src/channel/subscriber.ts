@@ -100,9 +100,10 @@ export class Subscriber {
     });
   }
 
-  /** Ends its stream (reason `"done"`). */
-  close(): void {
-    this.#ctx?.close();
+  /** Ends its stream (reason `"done"`); with `end`, after the end event (`END_EVENT`): for good. */
+  close(end = false): void {
+    if (end) this.#ctx?.end();
+    else this.#ctx?.close();
   }
 
   /**

@@ -122,7 +122,10 @@ export function createEventDecoder(events: unknown, context: string): EventDecod
         issues: result.issues,
       });
     }
-    return { event: event.event, data: result.value, id: event.id };
+    const { retry } = event;
+    return retry === undefined
+      ? { event: event.event, data: result.value, id: event.id }
+      : { event: event.event, data: result.value, id: event.id, retry };
   };
   return (event) => {
     const entry = entries.get(event.event);

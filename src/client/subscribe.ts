@@ -9,7 +9,7 @@ import { abortableSleep } from "../core/abortable-sleep.ts";
 import { GAP_EVENT } from "../channel/gap-event.ts";
 import { describeError, describeValue } from "../core/describe-value.ts";
 import { MAX_WAIT, reconnectDelay, retryAfterMs } from "./backoff.ts";
-import { END_EVENT } from "./end-event.ts";
+import { END_EVENT } from "../core/end-event.ts";
 import { EventStreamError } from "./event-stream-error.ts";
 import { createEventStreamParser, type EventStreamParser } from "./parser.ts";
 import { readGap } from "./read-gap.ts";
@@ -110,6 +110,8 @@ class EventSubscription implements Subscription<AnyEvent> {
   readonly #unlink: () => void;
   /** The events the parser reported from the chunk being read. */
   #parsed: ServerSentEvent[] = [];
+  /** A `retry` field read since the last event: the next event carries it (so that a relay passes it on). */
+  #retry: number | undefined;
   /** The current attempt's abort, for the watchdog. */
   #attempt: AbortController | undefined;
   #closed = false;
@@ -133,14 +135,16 @@ class EventSubscription implements Subscription<AnyEvent> {
     const backoff = config.backoff;
     this.#parser = createEventStreamParser(
       {
-        onEvent: (event) => this.#parsed.push(event),
+        onEvent: (event) => {
+          const retry = this.#retry;
+          this.#retry = undefined;
+          this.#parsed.push(retry === undefined ? event : { ...event, retry });
+        },
         // [spec] The server's `retry:` sets the reconnection time.
-        onRetry:
-          backoff === false
-            ? undefined
-            : (ms) => {
-                backoff.delay = Math.min(ms, MAX_WAIT);
-              },
+        onRetry: (ms) => {
+          this.#retry = ms;
+          if (backoff !== false) backoff.delay = Math.min(ms, MAX_WAIT);
+        },
       },
       { lastEventId: config.lastEventId },
     );

@@ -11,6 +11,12 @@ export interface ServerSentEvent<Name extends string = string, Data = string> {
    * `MessageEvent.lastEventId`: an event without an `id` field has the id of the one before.
    */
   readonly id: string;
+  /**
+   * The reconnection time in ms that a `retry` field sent since the event before asked for, when one
+   * did (subscriptions only: the parser reports `retry` through `onRetry`). A `DataStream` relaying
+   * the subscription writes it back.
+   */
+  readonly retry?: number;
 }
 
 /** The data of the gap marker (`edge-sse-gap`) a `Channel` sends when it cannot replay from the id asked. */
@@ -111,7 +117,7 @@ export interface SubscribeOptions<Events extends EventsOption | undefined = unde
    * The id to resume after: sent as `Last-Event-ID` from the first request on.
    * @default "" (none)
    */
-  readonly lastEventId?: string;
+  readonly lastEventId?: string | undefined;
   /**
    * The `fetch` to use.
    * @default globalThis.fetch

@@ -31,6 +31,17 @@ import { isPullSource } from "./item-iterator.ts";
  * const body = await handler(new Request("http://localhost/")).text();
  * console.assert(body === ':\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}\n\n');
  * ```
+ * @example Relay another event stream, ending when it ends for good
+ * ```ts
+ * import { DataStream } from "edge-sse";
+ * import { subscribe } from "edge-sse/client";
+ *
+ * const upstream = new Response("id: 1\ndata: a\n\nevent: edge-sse-end\ndata:\n\n", {
+ *   headers: { "content-type": "text/event-stream" },
+ * });
+ * const text = await new DataStream(subscribe(upstream), { keepAlive: false }).toResponse().text();
+ * console.assert(text === ":\n\nid: 1\ndata: a\n\nevent: edge-sse-end\ndata:\n\n");
+ * ```
  */
 export class DataStream {
   readonly #source: Source;
@@ -38,7 +49,10 @@ export class DataStream {
   #consumed = false;
 
   /**
-   * @param source - an async iterable, an iterable, a `ReadableStream`, or a producer function
+   * @param source - an async iterable, an iterable, a `ReadableStream`, or a producer function; a
+   *   client subscription (`subscribe` from edge-sse/client), given or returned by the producer, is
+   *   relayed: each of its events is written back as it was (event, data, id, retry), its server's
+   *   end for good is passed on, and the stream's end closes it (aborting the upstream request)
    * @param options - see `DataStreamOptions`
    * @throws {TypeError} when the source is of no supported kind or an option is invalid
    */
@@ -116,7 +130,12 @@ export class DataStream {
 
 function checkSource(source: unknown): void {
   if (typeof source === "function" || isPullSource(source)) return;
-  const hint = typeof source === "string" ? `; wrap it: [${describeValue(source)}]` : "";
+  const hint =
+    typeof source === "string"
+      ? `; wrap it: [${describeValue(source)}]`
+      : typeof Response === "function" && source instanceof Response
+        ? "; relay a Response with subscribe(response) from edge-sse/client"
+        : "";
   throw new TypeError(
     `${CREATE_DATA_STREAM}: \`source\` must be an async iterable, an iterable, a ReadableStream or a function (got ${describeValue(source)})${hint}`,
   );

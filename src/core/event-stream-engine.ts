@@ -20,6 +20,8 @@ import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts
 import { isThenable } from "./check.ts";
 import { createIdleDetector } from "./idle-detector.ts";
 import { SharedFrame } from "./shared-frame.ts";
+import { END_FRAME } from "./end-event.ts";
+import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
@@ -59,6 +61,7 @@ function deferred(): Deferred {
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
   const {
     retry,
+    finite,
     keepAlive,
     request,
     serialize,
@@ -105,6 +108,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let unlisten: (() => void) | undefined;
   let cleanup: Promise<void> | undefined;
   let errorReported = false;
+  /** How a pulled item becomes a frame: encoded, or, for a relayed subscription, written back as the event it was. */
+  let encodeItem = (item: unknown): string => encodeMessage(item, serialize);
+  /** The subscription this stream relays, if it does: its end for good is passed on. */
+  let relayed: unknown;
 
   /** The pushed frames not written yet, in code units: a pull source never has any. */
   const queued = (): number => (iterator === undefined ? pending.length : 0);
@@ -114,6 +121,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   const context: StreamContext = {
     send,
     close: () => void finish("done"),
+    end: () => void finish("done", undefined, END_FRAME),
     signal,
     lastEventId,
     sleep: (ms) => abortableSleep(ms, signal),
@@ -234,6 +242,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     let produced: unknown = source;
     try {
       if (typeof produced === "function") produced = (produced as Producer)(context);
+      if (isMarkedSubscription(produced)) {
+        relayed = produced;
+        encodeItem = createRelayEncoder(lastEventId ?? "", serialize);
+      }
       iterator = toItemIterator(produced, CONTEXT);
     } catch (error) {
       return fail(error);
@@ -291,11 +303,12 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   function take(step: Step): boolean {
     if (step.done) {
       iteratorDone = true;
-      void finish("done");
+      // A relayed stream that its server ended for good ends for good here too.
+      void finish("done", undefined, relayed !== undefined && isFinished(relayed) ? END_FRAME : "");
       return false;
     }
     try {
-      append(encodeMessage(step.value, serialize));
+      append(encodeItem(step.value));
     } catch (error) {
       fail(error);
       return false;
@@ -352,6 +365,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   function finish(type: CloseType, cause?: unknown, tail = ""): Promise<void> {
     if (cleanup !== undefined) return cleanup;
     ended = true;
+    if (finite && type === "done") tail = END_FRAME;
     const reason = new StreamClosedError(type, cause);
     clearTimeout(timer);
     unlisten?.();

@@ -14,6 +14,7 @@ import {
   checkPositive,
   checkRequest,
   checkString,
+  refusal,
 } from "./check.ts";
 
 /** Options with their defaults applied, checked once when the stream is made. */
@@ -22,6 +23,7 @@ export interface ResolvedOptions {
   readonly lastEventId: string | undefined;
   readonly keepAlive: number | false;
   readonly retry: number | undefined;
+  readonly finite: boolean;
   readonly serialize: Serializer;
   readonly onError: (error: unknown) => Message | void;
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
@@ -39,6 +41,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   "lastEventId",
   "keepAlive",
   "retry",
+  "finite",
   "serialize",
   "onError",
   "onClose",
@@ -67,13 +70,14 @@ function logError(error: unknown): void {
 export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkKeys(options, KNOWN, CONTEXT);
-  const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, cleanupTimeout } =
+  const { request, lastEventId, keepAlive, retry, finite, serialize, onError, onClose, highWaterMark, cleanupTimeout } =
     options;
   checkRequest(request, CONTEXT);
   checkString("lastEventId", lastEventId, CONTEXT);
   checkKeepAlive(keepAlive, CONTEXT);
   checkDelay("cleanupTimeout", cleanupTimeout, CONTEXT);
   if (retry !== undefined) assertRetry(retry, CONTEXT);
+  if (finite !== undefined && typeof finite !== "boolean") throw refusal(CONTEXT, "finite", "a boolean", finite);
   checkFunction("serialize", serialize, CONTEXT);
   checkFunction("onError", onError, CONTEXT);
   checkFunction("onClose", onClose, CONTEXT);
@@ -96,6 +100,7 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     lastEventId: lastEventId ?? readLastEventId(request),
     keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
     retry,
+    finite: finite === true,
     serialize: serialize ?? JSON.stringify,
     onError: onError ?? logError,
     onClose,

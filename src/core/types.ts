@@ -26,6 +26,12 @@ export interface StreamContext {
   send(item: unknown): boolean;
   /** Ends the stream after what was already sent has been written. */
   close(): void;
+  /**
+   * Ends the stream for good: writes what was already sent, then the end event (`END_EVENT`), then
+   * ends it. Clients that obey the end event (`subscribe`, or an `EventSource` page with one line) do
+   * not reconnect, so a finite source is not run again.
+   */
+  end(): void;
   /** Aborts when the stream ends for any reason; its `reason` is a `StreamClosedError`. */
   readonly signal: AbortSignal;
   /** The `Last-Event-ID` the client sent (or `options.lastEventId`), if any. */
@@ -66,6 +72,14 @@ export interface DataStreamOptions {
    * @default 5000
    */
   readonly keepAlive?: number | false | undefined;
+  /**
+   * Whether the stream is finite: when it ends normally (the source runs out, the producer's promise
+   * settles, or `ctx.close()`), the end event (`END_EVENT`) is written last, so that clients that
+   * obey it do not reconnect and re-run the source (an answer that is complete). Not after an error,
+   * nor on overflow: the client may come back for those.
+   * @default false
+   */
+  readonly finite?: boolean | undefined;
   /** Sent first as `retry:`, to set the client's reconnection delay in milliseconds. */
   readonly retry?: number | undefined;
   /**

@@ -1,36 +1,40 @@
 /**
- * edge-sse/client in a real browser: headless Chromium (playwright-core) loads a page that imports the
- * client, bundled from src/client.ts with esbuild, from a node:http server (through edge-sse/node)
- * that serves DataStreams. The server records every request; a connection is cut by destroying its
- * socket. Also: a plain EventSource obeys the end signal with the one line the README gives.
+ * edge-sse/client in real browsers, in Chromium, Firefox and WebKit (see test/browser/driver/engines.ts):
+ * each engine's pages load the client, bundled from src/client.ts with esbuild, from a node:http server
+ * (through edge-sse/node) that serves DataStreams. The server records every request; a connection is
+ * cut by destroying the sockets that served its path. Also: a plain EventSource obeys the end signal
+ * with the one line the README gives, and makes no further request to a finite stream.
  *
- * Self-contained (its own server, page and browser), so that it can move to a multi-browser driver.
- * Chromium is `/usr/bin/chromium`, or the binary named by the `CHROMIUM` environment variable.
+ * Functions run in the page from their source text: they start work and leave its outcome on
+ * `window`, and the test polls for it, so that no engine's driver holds a command open meanwhile.
  */
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DataStream, Message } from "edge-sse";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
+import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser, type BrowserPage } from "../browser/driver/engines.ts";
+
+interface PageEvent {
+  readonly event: string;
+  readonly data: string;
+  readonly id: string;
+}
 
 declare global {
   interface Window {
     edgeSseClient: typeof import("../../src/client.ts");
     /** What the page's subscription has yielded so far. */
-    got: Array<{ event: string; data: string; id: string }>;
+    got: PageEvent[];
+    /** How the page's work ended: its outcome, or the error it threw. */
+    outcome: unknown;
+    ignores: EventSource;
   }
 }
 
-const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-const END = Message.data("").event("edge-sse-end");
 const PAGE = `<!doctype html><meta charset="utf-8"><title>edge-sse client</title>
-<script type="module">import * as client from "/client.js"; window.edgeSseClient = client; document.title = "ready";</script>`;
+<script type="module">import * as client from "/client.js"; window.edgeSseClient = client;</script>`;
 
 interface Seen {
   readonly path: string;
@@ -40,15 +44,9 @@ interface Seen {
   readonly body: string;
 }
 
-/** Routes of the shared server by pathname; `index` counts the requests to that path. */
-const routes = new Map<string, (request: Request, index: number) => Response>();
-const seen: Seen[] = [];
-const sockets = new Set<Socket>();
+type Route = (request: Request, index: number) => Response;
+
 let clientBundle = "";
-let server: TestServer | undefined;
-let browser: BrowserContext | undefined;
-let launchError: Error | undefined;
-let profileDir: string | undefined;
 
 beforeAll(async () => {
   const bundled = await build({
@@ -61,167 +59,222 @@ beforeAll(async () => {
     logLevel: "silent",
   });
   clientBundle = bundled.outputFiles[0]?.text ?? "";
-  server = await serveNode(async (request) => {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/") return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
-    if (pathname === "/client.js")
-      return new Response(clientBundle, { headers: { "content-type": "text/javascript" } });
-    const route = routes.get(pathname);
-    if (route === undefined) return new Response("not found", { status: 404 });
-    const index = seen.filter((entry) => entry.path === pathname).length;
-    seen.push({
-      path: pathname,
-      method: request.method,
-      lastEventId: request.headers.get("last-event-id"),
-      authorization: request.headers.get("authorization"),
-      body: request.method === "GET" ? "" : await request.text(),
-    });
-    return route(request, index);
-  });
-  server.server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  if (!existsSync(CHROMIUM)) {
-    launchError = new Error(
-      `Chromium not found at ${CHROMIUM}: run \`npm run setup\` (or set CHROMIUM to a Chromium binary)`,
-    );
-    return;
-  }
-  profileDir = await mkdtemp(join(tmpdir(), "edge-sse-client-chromium-"));
-  try {
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-  } catch (error) {
-    launchError = new Error(
-      `Could not launch Chromium at ${CHROMIUM}: run \`npm run setup\` (${error instanceof Error ? error.message : String(error)})`,
-      { cause: error },
-    );
-  }
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (profileDir !== undefined) await rm(profileDir, { recursive: true, force: true });
-});
-
-async function withPage(body: (page: Page) => Promise<void>): Promise<void> {
-  if (browser === undefined) throw launchError ?? new Error("Chromium did not start: run `npm run setup`");
-  if (server === undefined) throw new Error("The test server did not start");
-  const page = await browser.newPage();
-  try {
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => document.title === "ready");
-    await body(page);
-  } finally {
-    await page.close();
-  }
+/**
+ * The server of one engine's tests: the page, the client bundle, and routes by pathname (`index`
+ * counts the requests to that path). `cut(path)` destroys the connections that served `path`.
+ */
+function useClientSite(browser: () => Browser): {
+  routes: Map<string, Route>;
+  requestsTo(path: string): Seen[];
+  cut(path: string): void;
+  withPage(body: (page: BrowserPage) => Promise<void>): Promise<void>;
+} {
+  const routes = new Map<string, Route>();
+  const seen: Seen[] = [];
+  const socketsOf = new Map<string, Set<Socket>>();
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await serveNode(async (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === "/") return new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+      if (pathname === "/client.js") {
+        return new Response(clientBundle, { headers: { "content-type": "text/javascript" } });
+      }
+      const route = routes.get(pathname);
+      if (route === undefined) return new Response("not found", { status: 404 });
+      const index = seen.filter((entry) => entry.path === pathname).length;
+      seen.push({
+        path: pathname,
+        method: request.method,
+        lastEventId: request.headers.get("last-event-id"),
+        authorization: request.headers.get("authorization"),
+        body: request.method === "GET" ? "" : await request.text(),
+      });
+      return route(request, index);
+    });
+    server.server.on("request", (request: { url?: string; socket: Socket }) => {
+      const path = new URL(request.url ?? "/", "http://localhost").pathname;
+      const sockets = socketsOf.get(path) ?? new Set();
+      socketsOf.set(path, sockets);
+      sockets.add(request.socket);
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    routes,
+    requestsTo: (path) => seen.filter((entry) => entry.path === path),
+    cut(path) {
+      for (const socket of socketsOf.get(path) ?? []) socket.destroy();
+    },
+    async withPage(body) {
+      if (server === undefined) throw new Error("The test server did not start");
+      const page = await browser().open(`${server.url}/`);
+      try {
+        await page.waitFor(() => window.edgeSseClient !== undefined, null, "the client module to load");
+        await body(page);
+      } finally {
+        await page.close();
+      }
+    },
+  };
 }
 
-const requestsTo = (path: string): Seen[] => seen.filter((entry) => entry.path === path);
+/** Waits for the page's work to end and returns its outcome. */
+async function outcomeOf(page: BrowserPage): Promise<unknown> {
+  await page.waitFor(() => window.outcome !== undefined, null, "the page's work to end");
+  return page.evaluate(() => window.outcome);
+}
 
-test("subscribe in Chromium posts with fresh headers, resumes a cut stream with Last-Event-ID and stops at the end signal", async () => {
-  routes.set("/chromium/job", (request, index) =>
-    new DataStream(
-      async function* ({ sleep, lastEventId }) {
-        const after = Number(lastEventId ?? 0);
-        for (let n = after + 1; n <= after + 2; n++) yield Message.data(`step ${n} ✓`).id(String(n));
-        if (index > 0) yield END;
-        else await sleep(60_000);
-      },
-      { request, keepAlive: false },
-    ).toResponse(),
-  );
-  await withPage(async (page) => {
-    const running = page.evaluate(async () => {
-      const { subscribe } = window.edgeSseClient;
-      let token = 0;
-      const events: Array<{ event: string; data: string; id: string }> = (window.got = []);
-      const subscription = subscribe("/chromium/job", {
-        method: "POST",
-        body: '{"job":7}',
-        headers: () => ({ authorization: `Bearer ${++token}` }),
-        reconnect: { delay: 20, jitter: 0 },
+for (const engine of ENGINES) {
+  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+    const browser = useBrowser(engine);
+    const { routes, requestsTo, cut, withPage } = useClientSite(browser);
+
+    test("subscribe posts with fresh headers, resumes a cut stream with Last-Event-ID and stops at the end signal", async () => {
+      routes.set("/job", (request, index) =>
+        new DataStream(
+          async function* ({ sleep, lastEventId, end }) {
+            const after = Number(lastEventId ?? 0);
+            for (let n = after + 1; n <= after + 2; n++) yield Message.data(`step ${n} ✓`).id(String(n));
+            if (index > 0) end();
+            else await sleep(60_000);
+          },
+          { request, keepAlive: false },
+        ).toResponse(),
+      );
+      await withPage(async (page) => {
+        await page.evaluate(() => {
+          const { subscribe } = window.edgeSseClient;
+          let token = 0;
+          const events: PageEvent[] = (window.got = []);
+          const subscription = subscribe("/job", {
+            method: "POST",
+            body: '{"job":7}',
+            headers: () => ({ authorization: `Bearer ${++token}` }),
+            reconnect: { delay: 20, jitter: 0 },
+          });
+          (async () => {
+            for await (const { event, data, id } of subscription) events.push({ event, data, id });
+            window.outcome = { events, lastEventId: subscription.lastEventId, finished: subscription.finished };
+          })().catch((error: unknown) => {
+            window.outcome = { error: String(error) };
+          });
+          return true;
+        });
+        await page.waitFor(() => window.got.length === 2, null, "the first two events");
+        cut("/job");
+        expect(await outcomeOf(page)).toEqual({
+          events: [1, 2, 3, 4].map((n) => ({ event: "message", data: `step ${n} ✓`, id: String(n) })),
+          lastEventId: "4",
+          finished: true,
+        });
       });
-      for await (const event of subscription) events.push(event);
-      return { events, lastEventId: subscription.lastEventId };
+      expect(
+        requestsTo("/job").map(({ method, body, authorization, lastEventId }) => ({
+          method,
+          body,
+          authorization,
+          lastEventId,
+        })),
+      ).toEqual([
+        { method: "POST", body: '{"job":7}', authorization: "Bearer 1", lastEventId: null },
+        { method: "POST", body: '{"job":7}', authorization: "Bearer 2", lastEventId: "2" },
+      ]);
     });
-    await page.waitForFunction(() => window.got?.length === 2);
-    for (const socket of sockets) socket.destroy();
-    const { events, lastEventId } = await running;
-    expect(events).toEqual([1, 2, 3, 4].map((n) => ({ event: "message", data: `step ${n} ✓`, id: String(n) })));
-    expect(lastEventId).toBe("4");
-  });
-  expect(
-    requestsTo("/chromium/job").map(({ method, body, authorization, lastEventId }) => ({
-      method,
-      body,
-      authorization,
-      lastEventId,
-    })),
-  ).toEqual([
-    { method: "POST", body: '{"job":7}', authorization: "Bearer 1", lastEventId: null },
-    { method: "POST", body: '{"job":7}', authorization: "Bearer 2", lastEventId: "2" },
-  ]);
-});
 
-test("subscribe in Chromium ends at a 204 and throws an EventStreamError for a 404", async () => {
-  routes.set("/chromium/gone", () => new Response(null, { status: 204 }));
-  routes.set(
-    "/chromium/missing",
-    () => new Response("missing", { status: 404, headers: { "content-type": "text/plain" } }),
-  );
-  await withPage(async (page) => {
-    const outcome = await page.evaluate(async () => {
-      const { subscribe, EventStreamError } = window.edgeSseClient;
-      const none: unknown[] = [];
-      for await (const event of subscribe("/chromium/gone")) none.push(event);
-      try {
-        for await (const event of subscribe("/chromium/missing")) none.push(event);
-        return { none, error: null };
-      } catch (error) {
-        return {
-          none,
-          error:
-            error instanceof EventStreamError
-              ? { type: error.type, status: error.status, contentType: error.contentType }
-              : String(error),
-        };
+    test("subscribe ends at a 204 and throws an EventStreamError for a 404", async () => {
+      routes.set("/gone", () => new Response(null, { status: 204 }));
+      routes.set("/missing", () => new Response("missing", { status: 404, headers: { "content-type": "text/plain" } }));
+      await withPage(async (page) => {
+        await page.evaluate(() => {
+          const { subscribe, EventStreamError } = window.edgeSseClient;
+          (async () => {
+            const none: unknown[] = [];
+            for await (const event of subscribe("/gone")) none.push(event);
+            try {
+              for await (const event of subscribe("/missing")) none.push(event);
+              window.outcome = { none, error: null };
+            } catch (error) {
+              window.outcome = {
+                none,
+                error:
+                  error instanceof EventStreamError
+                    ? { type: error.type, status: error.status, contentType: error.contentType }
+                    : String(error),
+              };
+            }
+          })();
+          return true;
+        });
+        expect(await outcomeOf(page)).toEqual({
+          none: [],
+          error: { type: "response", status: 404, contentType: "text/plain" },
+        });
+      });
+      expect(requestsTo("/gone").length).toBe(1);
+      expect(requestsTo("/missing").length).toBe(1);
+    });
+
+    test("subscribe makes no further request to a finite DataStream", async () => {
+      let runs = 0;
+      routes.set("/answer", (request) =>
+        new DataStream(
+          async function* () {
+            runs++;
+            yield Message.data("the whole answer").id("1");
+          },
+          { request, keepAlive: false, finite: true, retry: 20 },
+        ).toResponse(),
+      );
+      await withPage(async (page) => {
+        await page.evaluate(() => {
+          const subscription = window.edgeSseClient.subscribe("/answer", { reconnect: { delay: 20, jitter: 0 } });
+          (async () => {
+            const events: PageEvent[] = [];
+            for await (const { event, data, id } of subscription) events.push({ event, data, id });
+            window.outcome = { events, finished: subscription.finished };
+          })();
+          return true;
+        });
+        expect(await outcomeOf(page)).toEqual({
+          events: [{ event: "message", data: "the whole answer", id: "1" }],
+          finished: true,
+        });
+        // A reconnection would come after 20 ms: wait many times that, then count.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      });
+      expect({ requests: requestsTo("/answer").length, runs }).toEqual({ requests: 1, runs: 1 });
+    });
+
+    test("EventSource stops at the end of a finite DataStream with the README's one line, and reconnects without it", async () => {
+      for (const path of ["/es-obeys", "/es-ignores"]) {
+        routes.set(path, (request) =>
+          new DataStream([Message.data("the answer").id("1")], {
+            request,
+            keepAlive: false,
+            retry: 50,
+            finite: true,
+          }).toResponse(),
+        );
       }
+      await withPage(async (page) => {
+        await page.evaluate(() => {
+          const obeys = new EventSource("/es-obeys");
+          obeys.addEventListener("edge-sse-end", () => obeys.close()); // the README's line
+          window.ignores = new EventSource("/es-ignores");
+          return true;
+        });
+        await until(() => requestsTo("/es-ignores").length >= 3, "the page that ignores the end to reconnect", 20_000);
+        await page.evaluate(() => {
+          window.ignores.close();
+          return true;
+        });
+      });
+      expect(requestsTo("/es-obeys").length).toBe(1);
     });
-    expect(outcome).toEqual({ none: [], error: { type: "response", status: 404, contentType: "text/plain" } });
   });
-  expect(requestsTo("/chromium/gone").length).toBe(1);
-  expect(requestsTo("/chromium/missing").length).toBe(1);
-});
-
-test("EventSource in Chromium stops reconnecting at the end signal with the one line the README gives, and does not without it", async () => {
-  for (const path of ["/chromium/es-obeys", "/chromium/es-ignores"]) {
-    routes.set(path, (request) =>
-      new DataStream([Message.data("the answer").id("1"), END], { request, keepAlive: false, retry: 50 }).toResponse(),
-    );
-  }
-  await withPage(async (page) => {
-    await page.evaluate(() => {
-      const obeys = new EventSource("/chromium/es-obeys");
-      obeys.addEventListener("edge-sse-end", () => obeys.close()); // the README's line
-      const ignores = new EventSource("/chromium/es-ignores");
-      (window as unknown as { ignores: EventSource }).ignores = ignores;
-    });
-    await until(() => requestsTo("/chromium/es-ignores").length >= 3, "the page that ignores the end to reconnect");
-    await page.evaluate(() => (window as unknown as { ignores: EventSource }).ignores.close());
-  });
-  expect(requestsTo("/chromium/es-obeys").length).toBe(1);
-});
+}

@@ -354,3 +354,47 @@ test("subscribe backs off, bounded by maxDelay, while the server is down, then g
   expect(retries[0]!.delay).toBeLessThanOrEqual(7.5);
   for (const { delay } of retries.slice(1)) expect(delay).toBe(40);
 });
+
+test("subscribe does not re-run a finite DataStream: one request, one run, and the iterator ends", async () => {
+  let runs = 0;
+  const { server, seen } = await serve((request) =>
+    new DataStream(
+      async function* () {
+        runs++;
+        yield Message.data("the whole answer").id("1");
+      },
+      { request, finite: true, keepAlive: false, retry: 5 },
+    ).toResponse(),
+  );
+  const subscription = subscribe(`${server.url}/answer`, { reconnect: FAST });
+  const events: ServerSentEvent[] = [];
+  for await (const event of subscription) events.push(event);
+  expect(events).toEqual([{ event: "message", data: "the whole answer", id: "1", retry: 5 }]);
+  expect(subscription.finished).toBe(true);
+  // A reconnection would come after 5 ms: wait many times that, then count.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect({ requests: seen.length, runs }).toEqual({ requests: 1, runs: 1 });
+});
+
+test("subscribe ends at a Channel's close({ end: true }), and a later subscription gets 204 and makes one request", async () => {
+  const channel = new Channel({ keepAlive: false });
+  const { server, seen } = await serve((request) => channel.response({ request }));
+  const subscription = subscribe(`${server.url}/room`, { reconnect: FAST });
+  const events: ServerSentEvent[] = [];
+  const reading = (async () => {
+    for await (const event of subscription) events.push(event);
+  })();
+  await until(() => channel.subscriberCount === 1, "the subscriber to join");
+  const id = await channel.publish("bye");
+  await until(() => events.length === 1, "the live event");
+  await channel.close({ end: true });
+  await reading;
+  expect(events).toEqual([{ event: "message", data: "bye", id }]);
+  expect(subscription.finished).toBe(true);
+
+  const late = subscribe(`${server.url}/room`, { reconnect: FAST, lastEventId: id });
+  for await (const event of late) events.push(event);
+  expect(late.finished).toBe(true);
+  expect(events.length).toBe(1);
+  expect(seen.map((request) => request.lastEventId)).toEqual([null, id]);
+});

@@ -6,6 +6,7 @@
  */
 import { DataStream, Message } from "edge-sse";
 import { Channel } from "edge-sse/channel";
+import { subscribe } from "edge-sse/client";
 
 /** One request as the server saw it. */
 export interface ClientRequestLog {
@@ -76,6 +77,10 @@ export async function handleClientSuite(request: Request): Promise<Response> {
       return Response.json({ cut: true });
     }
 
+    case "/client/channel/end":
+      await channels.get(key)?.close({ end: true });
+      return Response.json({ ended: true });
+
     case "/client/channel/close":
       channels.get(key)?.close();
       channels.delete(key);
@@ -137,6 +142,31 @@ export async function handleClientSuite(request: Request): Promise<Response> {
       // An answer to a POST: one event, then a clean end (the client must not post again).
       const stream = new DataStream([`you said ${log[index]?.body ?? ""}`], { request, keepAlive: false });
       return stream.toResponse();
+    }
+
+    case "/client/finite-answer":
+      // A finite source: it runs once per request, and the end event tells the client not to come back.
+      return new DataStream(
+        async function* () {
+          yield Message.data(`the answer, run ${index + 1}`).id("1");
+        },
+        { request, keepAlive: false, finite: true, retry: 10 },
+      ).toResponse();
+
+    case "/client/relay": {
+      // A relay of /client/finite (of the key with "-up"), fetched in process so every runtime can run it.
+      const upstream = new URL(`/client/finite?key=${key}-up`, request.url);
+      return new DataStream(
+        ({ lastEventId }) =>
+          subscribe(upstream, { lastEventId, fetch: (input, init) => handleClientSuite(new Request(input, init)) }),
+        { request, keepAlive: false },
+      ).toResponse();
+    }
+
+    case "/client/channel/ending": {
+      let channel = channels.get(key);
+      if (channel === undefined) channels.set(key, (channel = new Channel({ keepAlive: 1_000 })));
+      return channel.response({ request });
     }
 
     case "/client/channel/events": {

@@ -215,4 +215,79 @@ export const clientCases: readonly ClientCase[] = [
       );
     },
   },
+  {
+    name: "client: subscribe does not re-run a finite DataStream: one request, and the iterator ends",
+    timeoutMs: 15_000,
+    async run(target) {
+      const key = newKey();
+      const subscription = subscribe(`${target.url}/client/finite-answer?key=${key}`, {
+        fetch: fetchOf(target),
+        reconnect: FAST,
+      });
+      const events = await collect(subscription);
+      assert.deepEqual(events, [{ event: "message", data: "the answer, run 1", id: "1", retry: 10 }]);
+      assert.equal(subscription.finished, true);
+      // A reconnection would come within 10 ms: wait many times that, then count.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal((await requestsOf(target, key)).length, 1);
+    },
+  },
+  {
+    name: "client: a DataStream relays a subscription's events exactly and passes the end on",
+    timeoutMs: 15_000,
+    async run(target) {
+      const key = newKey();
+      const subscription = subscribe(`${target.url}/client/relay?key=${key}`, {
+        fetch: fetchOf(target),
+        reconnect: FAST,
+      });
+      const events = await collect(subscription);
+      assert.deepEqual(events, [
+        { event: "message", data: "first", id: "1" },
+        { event: "multi", data: "two\nlines", id: "1" },
+        { event: "json", data: '{"emoji":"😀","cjk":"漢字"}', id: "2" },
+      ]);
+      assert.equal(subscription.finished, true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal((await requestsOf(target, key)).length, 1);
+      assert.equal((await requestsOf(target, `${key}-up`)).length, 1);
+    },
+  },
+  {
+    name: "client: subscribe ends at a Channel's close({ end: true }), and a later subscription gets 204",
+    timeoutMs: 20_000,
+    async run(target) {
+      const key = newKey();
+      const fetcher = fetchOf(target);
+      const subscription = subscribe(`${target.url}/client/channel/ending?key=${key}`, {
+        fetch: fetcher,
+        reconnect: FAST,
+      });
+      const events: ServerSentEvent[] = [];
+      const reading = (async () => {
+        for await (const event of subscription) events.push(event);
+      })();
+      const subscribers = async (): Promise<number> =>
+        (
+          (await (await fetcher(`${target.url}/client/channel/subscribers?key=${key}`)).json()) as {
+            subscribers: number;
+          }
+        ).subscribers;
+      const deadline = Date.now() + 10_000;
+      while ((await subscribers()) !== 1) {
+        if (Date.now() > deadline) throw new Error("Timed out waiting for the subscriber to join");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await fetcher(`${target.url}/client/channel/publish?key=${key}&data=bye`, { method: "POST" });
+      await until(() => events.length === 1, "the live event");
+      await fetcher(`${target.url}/client/channel/end?key=${key}`, { method: "POST" });
+      await reading;
+      assert.deepEqual(dataOf(events), ["bye"]);
+      assert.equal(subscription.finished, true);
+      const late = subscribe(`${target.url}/client/channel/ending?key=${key}`, { fetch: fetcher, reconnect: FAST });
+      assert.deepEqual(await collect(late), []);
+      assert.equal(late.finished, true);
+      assert.equal((await requestsOf(target, key)).length, 2);
+    },
+  },
 ];
