@@ -46,7 +46,7 @@ starts again at 1.</p>
   // A reload loses the EventSource and its last id: keep the id for this tab, and ask for what follows it.
   const kept = sessionStorage.getItem("edge-sse-demo-last-id");
   if (kept) $("last-id").textContent = kept;
-  const source = new EventSource(kept ? "/events?lastEventId=" + encodeURIComponent(kept) : "/events");
+  const source = kept ? new EventSource("/events?lastEventId=" + encodeURIComponent(kept)) : new EventSource("/events");
   source.onopen = () => { $("state").textContent = "open"; $("state").className = "state open"; };
   source.onerror = () => { $("state").textContent = "reconnecting…"; $("state").className = "state closed"; };
   source.onmessage = (event) => {

@@ -14,7 +14,8 @@ test("The demo serves its page with an EventSource on /events, or on /events?las
   const response = await fetch(`${server.url}/`);
   expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
   const page = await response.text();
-  expect(page).toContain('new EventSource(kept ? "/events?lastEventId=" + encodeURIComponent(kept) : "/events")');
+  expect(page).toContain('new EventSource("/events")');
+  expect(page).toContain('new EventSource("/events?lastEventId=" + encodeURIComponent(kept))');
   expect(page).toContain('sessionStorage.setItem("edge-sse-demo-last-id", event.lastEventId)');
 });
 
