@@ -23,8 +23,10 @@ export function handleDemo(request: Request): Response | Promise<Response> {
 }
 
 /**
- * The demo's events: a counter that resumes after the client's Last-Event-ID, JSON price updates,
- * and a named clock event every fifth second. `sleep` rejects when the client leaves, which ends the loop.
+ * The demo's events: a counter that resumes after `ctx.lastEventId` (the Last-Event-ID header a
+ * reconnecting EventSource sends, or the `?lastEventId=` a reloaded demo page asks with), JSON price
+ * updates, and a named clock event every fifth second. `sleep` rejects when the client leaves, which
+ * ends the loop.
  */
 export async function* demoEvents({ lastEventId, sleep }: StreamContext): AsyncGenerator<Message> {
   let count = Number(lastEventId ?? 0) || 0;

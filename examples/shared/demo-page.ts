@@ -1,4 +1,7 @@
-/** The demo's page: an EventSource that shows every kind of event the demo stream sends. */
+/**
+ * The demo's page: an EventSource that shows every kind of event the demo stream sends, and resumes after
+ * a reload from the last id it kept in sessionStorage (sent as `?lastEventId=`, which `ctx.lastEventId` reads).
+ */
 export const DEMO_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -26,8 +29,11 @@ export const DEMO_PAGE = `<!doctype html>
   <div class="card"><small>price (JSON "price" events)</small><b id="price">–</b></div>
   <div class="card"><small>clock ("clock" events)</small><b id="clock">–</b></div>
 </div>
-<p>Latest events, newest first. Reload the page, or stop and restart the server: the counter resumes from the
-<code>Last-Event-ID</code> the browser sends back.</p>
+<p>Latest events, newest first. Stop and restart the server, or reload the page: the counter goes on. When the
+connection drops, the browser's <code>EventSource</code> reconnects and sends the last id it saw as the
+<code>Last-Event-ID</code> header. A reload makes a new <code>EventSource</code>, which has no id to send, so this
+page keeps the last id in <code>sessionStorage</code> and asks for <code>/events?lastEventId=&lt;id&gt;</code>. A new tab
+starts again at 1.</p>
 <ul id="log"></ul>
 <script>
   const $ = (id) => document.getElementById(id);
@@ -37,10 +43,18 @@ export const DEMO_PAGE = `<!doctype html>
     $("log").prepend(item);
     while ($("log").children.length > 12) $("log").lastChild.remove();
   };
-  const source = new EventSource("/events");
+  // A reload loses the EventSource and its last id: keep the id for this tab, and ask for what follows it.
+  const kept = sessionStorage.getItem("edge-sse-demo-last-id");
+  if (kept) $("last-id").textContent = kept;
+  const source = kept ? new EventSource("/events?lastEventId=" + encodeURIComponent(kept)) : new EventSource("/events");
   source.onopen = () => { $("state").textContent = "open"; $("state").className = "state open"; };
   source.onerror = () => { $("state").textContent = "reconnecting…"; $("state").className = "state closed"; };
-  source.onmessage = (event) => { $("counter").textContent = event.data; $("last-id").textContent = event.lastEventId; log("message", event.data); };
+  source.onmessage = (event) => {
+    $("counter").textContent = event.data;
+    $("last-id").textContent = event.lastEventId;
+    sessionStorage.setItem("edge-sse-demo-last-id", event.lastEventId);
+    log("message", event.data);
+  };
   source.addEventListener("price", (event) => {
     const { symbol, price } = JSON.parse(event.data);
     $("price").textContent = price.toFixed(2);

@@ -2,25 +2,12 @@ import type { RequestLike } from "../core/types.ts";
 import { readLastEventId } from "../core/last-event-id.ts";
 
 /**
- * The id a client resumes after: its `Last-Event-ID` header (decoded from UTF-8, as
- * `readLastEventId` does for `ctx.lastEventId`), else a `lastEventId` query parameter (for clients
- * that cannot set headers; `URLSearchParams` decodes its percent-escapes as UTF-8). The header wins:
- * a browser's `EventSource` keeps its first URL when it reconnects, so the parameter can be older
- * than the header. An empty value is none.
+ * The id a client resumes after, read as `ctx.lastEventId` is (see `readLastEventId`): its
+ * `Last-Event-ID` header, else its URL's `lastEventId` query parameter; the header wins. An empty
+ * value is none: a channel could not resume from it.
  */
-export function readResumeId(request: (RequestLike & { readonly url?: string }) | undefined): string | undefined {
-  const header = readLastEventId(request);
-  if (header !== undefined && header !== "") return header;
-  const url = request?.url;
-  if (typeof url !== "string" || !url.includes("lastEventId=")) return undefined;
-  let value: string | null;
-  try {
-    // Node's IncomingMessage has a path only, hence the base.
-    value = new URL(url, "http://localhost").searchParams.get("lastEventId");
-  } catch {
-    return undefined;
-  }
-  return value === null || value === "" ? undefined : value;
+export function readResumeId(request: RequestLike | undefined): string | undefined {
+  return readLastEventId(request) || undefined;
 }
 
 /** What `encodeURIComponent` leaves as it is. */

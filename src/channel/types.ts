@@ -124,7 +124,7 @@ export interface ChannelOptions {
 /** Options of one subscriber's stream. Unknown keys are a `TypeError`. */
 export interface ChannelStreamOptions {
   /** The request: its `Last-Event-ID` header (or `lastEventId` query parameter) and its `signal` are used. */
-  readonly request?: (RequestLike & { readonly url?: string }) | undefined;
+  readonly request?: RequestLike | undefined;
   /** The id to resume after; wins over the request's. */
   readonly lastEventId?: string | undefined;
   /** Which events this subscriber gets. @default every event */

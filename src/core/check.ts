@@ -96,9 +96,10 @@ function isPositive(value: unknown): value is number {
 }
 
 /**
- * Checks a `request` option: a `Request` or an object with `headers` and, optionally, an `AbortSignal`.
+ * Checks a `request` option: a `Request` or an object with `headers` and, optionally, an `AbortSignal`
+ * and a string `url`.
  *
- * @throws {TypeError} naming `request` and showing the bad value
+ * @throws {TypeError} naming `request` (or its `signal` or `url`) and showing the bad value
  */
 export function checkRequest(request: unknown, context: string): void {
   if (request === undefined) return;
@@ -106,6 +107,9 @@ export function checkRequest(request: unknown, context: string): void {
   if (typeof request !== "object" || request === null || typeof headers !== "object" || headers === null) {
     throw refusal(context, "request", "a Request or an object with `headers`", request);
   }
+  const url = (request as { url?: unknown }).url;
+  // Its `lastEventId` query parameter is read: a URL of another type would be ignored unseen.
+  if (url !== undefined && typeof url !== "string") throw refusal(context, "request.url", "a string", url);
   const signal = (request as { signal?: unknown }).signal;
   if (signal !== undefined && signal !== null) {
     const s = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown };

@@ -42,6 +42,20 @@ import { isPullSource } from "./item-iterator.ts";
  * const text = await new DataStream(subscribe(upstream), { keepAlive: false }).toResponse().text();
  * console.assert(text === ":\n\nid: 1\ndata: a\n\nevent: edge-sse-end\ndata:\n\n");
  * ```
+ *
+ * @example Resume after the last event id: the `Last-Event-ID` header, else a `lastEventId` query parameter
+ * ```ts
+ * import { DataStream } from "edge-sse";
+ *
+ * const resume = (request: Request) =>
+ *   new DataStream(({ lastEventId }) => [`after ${lastEventId}`], { request }).toResponse().text();
+ *
+ * // A reloaded page's new EventSource sends no header, so the page puts its last id in the URL.
+ * console.assert((await resume(new Request("http://localhost/?lastEventId=7"))) === ":\n\ndata: after 7\n\n");
+ * // After a dropped connection, EventSource sends the header, newer than the URL it keeps.
+ * const reconnect = new Request("http://localhost/?lastEventId=7", { headers: { "last-event-id": "9" } });
+ * console.assert((await resume(reconnect)) === ":\n\ndata: after 9\n\n");
+ * ```
  */
 export class DataStream {
   readonly #source: Source;

@@ -1,13 +1,21 @@
 import type { RequestLike } from "./types.ts";
 
 /**
- * Reads the `Last-Event-ID` request header from a `Headers`-like object or a plain record (as Node's
- * `IncomingMessage` has), decoded from UTF-8 (see `decodeHeaderValue`). The value is the client's:
- * it is not checked against the rules of an id.
+ * The last event id a client says it saw. Its `Last-Event-ID` request header, from a `Headers`-like
+ * object or a plain record (as Node's `IncomingMessage` has), decoded from UTF-8 (see
+ * `decodeHeaderValue`); when that header is absent or empty, the `lastEventId` query parameter of
+ * `request.url` (a client that cannot set headers, such as a reloaded page's new `EventSource`, puts
+ * it there), percent-decoded as UTF-8 by `URLSearchParams`. The header wins: `EventSource` keeps its
+ * first URL when it reconnects, so the parameter can be older than the header. An empty parameter is
+ * none. The value is the client's: it is not checked against the rules of an id.
  */
 export function readLastEventId(request: RequestLike | undefined): string | undefined {
   if (request === undefined) return undefined;
-  const headers = request.headers;
+  const header = readHeader(request.headers);
+  return header !== undefined && header !== "" ? header : (readQueryParameter(request.url) ?? header);
+}
+
+function readHeader(headers: RequestLike["headers"]): string | undefined {
   if (typeof (headers as { get?: unknown }).get === "function") {
     const value = (headers as { get(name: string): string | null }).get("last-event-id");
     return value === null ? undefined : headersHoldText() ? value : decodeHeaderValue(value);
@@ -16,6 +24,19 @@ export function readLastEventId(request: RequestLike | undefined): string | unde
   const value = record["last-event-id"] ?? record["Last-Event-ID"];
   const first = typeof value === "string" ? value : value?.[0];
   return first === undefined ? undefined : decodeHeaderValue(first);
+}
+
+/** The non-empty `lastEventId` parameter of a URL or of a path (Node's `IncomingMessage.url`). */
+function readQueryParameter(url: string | undefined): string | undefined {
+  if (url === undefined || !url.includes("lastEventId=")) return undefined;
+  let value: string | null;
+  try {
+    value = new URL(url, "http://localhost").searchParams.get("lastEventId");
+  } catch {
+    // Not a URL: it has no query to read.
+    return undefined;
+  }
+  return value === null || value === "" ? undefined : value;
 }
 
 /**

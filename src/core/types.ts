@@ -9,11 +9,14 @@ export interface HeadersLike {
 
 /**
  * A `Request`, or any object with `headers` (a `Headers`-like object or a plain record of header
- * values, as Node's `IncomingMessage` has) and, optionally, an `AbortSignal`.
+ * values, as Node's `IncomingMessage` has) and, optionally, an `AbortSignal` and a `url` (a whole URL,
+ * or a path with its query, as `IncomingMessage` has), whose `lastEventId` query parameter is read
+ * when there is no `Last-Event-ID` header.
  */
 export interface RequestLike {
   readonly headers: HeadersLike | Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly signal?: AbortSignal | null | undefined;
+  readonly url?: string | undefined;
 }
 
 /** What a producer function gets. */
@@ -34,7 +37,10 @@ export interface StreamContext {
   end(): void;
   /** Aborts when the stream ends for any reason; its `reason` is a `StreamClosedError`. */
   readonly signal: AbortSignal;
-  /** The `Last-Event-ID` the client sent (or `options.lastEventId`), if any. */
+  /**
+   * The last event id the client sent, if any: its `Last-Event-ID` header, or without one its URL's
+   * `lastEventId` query parameter (or `options.lastEventId`). Not checked: treat it as input.
+   */
   readonly lastEventId: string | undefined;
   /**
    * Waits `ms` milliseconds; rejects with `signal.reason` as soon as the stream ends, and with a
@@ -62,9 +68,12 @@ export type Source = AsyncIterable<unknown> | Iterable<unknown> | ReadableStream
 
 /** Options of a `DataStream`. Unknown keys are a `TypeError`. */
 export interface DataStreamOptions {
-  /** The incoming request: its `Last-Event-ID` header is read and its `signal` ends the stream. */
+  /**
+   * The incoming request: its `Last-Event-ID` header (or, without one, its URL's `lastEventId` query
+   * parameter) becomes `ctx.lastEventId`, and its `signal` ends the stream.
+   */
   readonly request?: RequestLike | undefined;
-  /** The last event id the client saw; wins over the request's header. */
+  /** The last event id the client saw; wins over the request's header and query parameter. */
   readonly lastEventId?: string | undefined;
   /**
    * Sends a `: ping` comment after this many idle milliseconds (at most 2147483647, the longest

@@ -10,10 +10,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-test("The demo serves its page with an EventSource on /events", async () => {
+test("The demo serves its page with an EventSource on /events, or on /events?lastEventId= with the id it kept", async () => {
   const response = await fetch(`${server.url}/`);
   expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
-  expect(await response.text()).toContain('new EventSource("/events")');
+  const page = await response.text();
+  expect(page).toContain('new EventSource("/events")');
+  expect(page).toContain('new EventSource("/events?lastEventId=" + encodeURIComponent(kept))');
+  expect(page).toContain('sessionStorage.setItem("edge-sse-demo-last-id", event.lastEventId)');
 });
 
 test("The demo stream sends retry, numbered counter events and JSON price events", async () => {
@@ -27,6 +30,13 @@ test("The demo stream sends retry, numbered counter events and JSON price events
 test("The demo resumes its counter after the Last-Event-ID a reconnecting client sends", async () => {
   const { parsed } = await readEvents(`${server.url}/events`, 1, { "last-event-id": "41" });
   expect(parsed.events[0]).toMatchObject({ id: "42", data: "42" });
+});
+
+test("The demo resumes its counter after the ?lastEventId= of a reloaded page, and after the header when both come", async () => {
+  const byQuery = await readEvents(`${server.url}/events?lastEventId=41`, 1);
+  expect(byQuery.parsed.events[0]).toMatchObject({ id: "42", data: "42" });
+  const both = await readEvents(`${server.url}/events?lastEventId=41`, 1, { "last-event-id": "57" });
+  expect(both.parsed.events[0]).toMatchObject({ id: "58", data: "58" });
 });
 
 test("The demo answers 404 for other paths", async () => {

@@ -69,6 +69,14 @@ async function roundTrip(id: string): Promise<void> {
   );
   expect(JSON.parse(resumed.events[0]!.data)).toEqual({ lastEventId: id, header });
 
+  // 2b. A page whose new EventSource has no header to send puts the id in the URL instead; once the
+  // EventSource reconnects, it sends the header, newer than the URL's id, and the header wins.
+  const query = `${server.url}/resume?token=${token}&lastEventId=`;
+  const byQuery = parseWire(await (await fetch(`${query}${encodeURIComponent(id)}`)).text());
+  expect(JSON.parse(byQuery.events[0]!.data)).toEqual({ lastEventId: id, header: null });
+  const both = parseWire(await (await fetch(`${query}older`, { headers: { "last-event-id": header } })).text());
+  expect(JSON.parse(both.events[0]!.data)).toEqual({ lastEventId: id, header });
+
   // 3. A channel finds the id: it replays what came after, once, then goes live.
   const response = await fetch(`${server.url}/channel?token=${token}`, { headers: { "last-event-id": header } });
   expect(response.status).toBe(200);
@@ -108,7 +116,7 @@ test("Every accepted id comes back intact through node:http, Last-Event-ID, ctx.
   await fc.assert(fc.asyncProperty(acceptedId(), roundTrip), { numRuns: 150 });
 }, 120_000);
 
-test("Node's IncomingMessage as the request (no bridge): its header record is decoded for ctx.lastEventId and a channel", async () => {
+test("Node's IncomingMessage as the request (no bridge): its header record and its path's query give ctx.lastEventId and a channel's", async () => {
   const channel = new Channel();
   await channel.publish(Message.data("the id").id("\u65E5\u672C \u{1F600}"));
   const after = await channel.publish("after");
@@ -116,8 +124,7 @@ test("Node's IncomingMessage as the request (no bridge): its header record is de
   const plain = createServer((req: IncomingMessage, res) => {
     void (async () => {
       const stream = req.url?.startsWith("/channel")
-        ? // The cast: ChannelStreamOptions types `url` as `string`, IncomingMessage as `string | undefined`.
-          await channel.stream({ request: req as IncomingMessage & { readonly url: string }, keepAlive: false })
+        ? await channel.stream({ request: req, keepAlive: false })
         : new DataStream(
             ({ lastEventId }) => {
               seen.push(lastEventId);
@@ -138,6 +145,9 @@ test("Node's IncomingMessage as the request (no bridge): its header record is de
     const header = asHeaderBytes("\u65E5\u672C \u{1F600}");
     await (await fetch(`${base}/stream`, { headers: { "last-event-id": header } })).text();
     expect(seen).toEqual(["\u65E5\u672C \u{1F600}"]);
+    await (await fetch(`${base}/stream?lastEventId=%E6%97%A5%E6%9C%AC%20%F0%9F%98%80`)).text();
+    await (await fetch(`${base}/stream?lastEventId=older`, { headers: { "last-event-id": header } })).text();
+    expect(seen).toEqual(Array(3).fill("\u65E5\u672C \u{1F600}"));
     for (const init of [
       { url: `${base}/channel`, headers: { "last-event-id": header } },
       { url: `${base}/channel?lastEventId=%E6%97%A5%E6%9C%AC%20%F0%9F%98%80`, headers: {} },

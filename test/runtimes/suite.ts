@@ -242,14 +242,15 @@ export const cases: readonly SuiteCase[] = [
     },
   },
   {
-    name: "the Last-Event-ID request header reaches the producer",
+    name: "the Last-Event-ID request header, else the lastEventId query parameter, reaches the producer",
     timeoutMs: 10_000,
     async run(target) {
-      const text = await (await target.fetch("/last-event-id", { headers: { "last-event-id": "41" } })).text();
-      assert.deepEqual(
-        parseWire(text).events.map((event) => event.data),
-        ["resume after 41"],
-      );
+      const resume = async (path: string, headers: Record<string, string> = {}) =>
+        parseWire(await (await target.fetch(path, { headers })).text()).events.map((event) => event.data);
+      assert.deepEqual(await resume("/last-event-id", { "last-event-id": "41" }), ["resume after 41"]);
+      assert.deepEqual(await resume("/last-event-id?lastEventId=7"), ["resume after 7"]);
+      // A reconnecting EventSource keeps its first URL and adds the header: the header wins.
+      assert.deepEqual(await resume("/last-event-id?lastEventId=7", { "last-event-id": "41" }), ["resume after 41"]);
     },
   },
   {

@@ -64,6 +64,20 @@ test("readLastEventId decodes the header of a Headers object and of a plain reco
   expect(readLastEventId({ headers: { "last-event-id": "" } })).toBe("");
 });
 
+test("readLastEventId reads the lastEventId query parameter of request.url when the header is absent or empty; the header wins", () => {
+  const bytes = asLatin1Bytes("\u2026");
+  expect(readLastEventId(new Request("http://x/?lastEventId=%E2%80%A6"))).toBe("\u2026");
+  expect(readLastEventId({ headers: {}, url: "/events?lastEventId=a%2Bb+c" })).toBe("a+b c");
+  expect(readLastEventId({ headers: { "last-event-id": bytes }, url: "/?lastEventId=older" })).toBe("\u2026");
+  expect(readLastEventId(new Request("http://x/?lastEventId=7", { headers: { "last-event-id": "9" } }))).toBe("9");
+  expect(readLastEventId({ headers: { "last-event-id": "" }, url: "/?lastEventId=7" })).toBe("7");
+  expect(readLastEventId({ headers: { "last-event-id": "" }, url: "/?lastEventId=" })).toBe("");
+  expect(readLastEventId({ headers: {}, url: "/?lastEventId=" })).toBeUndefined();
+  expect(readLastEventId({ headers: {}, url: "/?lastEventId" })).toBeUndefined();
+  expect(readLastEventId({ headers: {}, url: "/?other=1" })).toBeUndefined();
+  expect(readLastEventId({ headers: {}, url: "http://[::1/?lastEventId=7" })).toBeUndefined();
+});
+
 test('readLastEventId takes a Workers header as it is: workerd decodes UTF-8 itself, so "Ã©" must not become "é"', () => {
   vi.stubGlobal("navigator", { userAgent: "Cloudflare-Workers" });
   const workerdHeaders = { get: (name: string) => (name === "last-event-id" ? "\u00C3\u00A9" : null) };

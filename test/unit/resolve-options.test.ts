@@ -83,7 +83,7 @@ test("DataStream refuses hooks and serializers that are not functions", () => {
   );
 });
 
-test("DataStream refuses a request without headers or with a signal that is not an AbortSignal", () => {
+test("DataStream refuses a request without headers, with a signal that is not an AbortSignal or a url that is not a string", () => {
   expect(bad({ request: {} })).toThrow(
     new TypeError("Cannot create DataStream: `request` must be a Request or an object with `headers` (got an object)"),
   );
@@ -91,12 +91,51 @@ test("DataStream refuses a request without headers or with a signal that is not 
     new TypeError('Cannot create DataStream: `request.signal` must be an AbortSignal (got "stop")'),
   );
   expect(() => new DataStream([], { request: { headers: {}, signal: null } })).not.toThrow();
+  expect(bad({ request: { headers: {}, url: new URL("http://x/?lastEventId=1") } })).toThrow(
+    new TypeError("Cannot create DataStream: `request.url` must be a string (got an instance of URL)"),
+  );
+  expect(() => new DataStream([], { request: { headers: {}, url: "/events?lastEventId=1" } })).not.toThrow();
 });
 
 test("lastEventId: DataStream refuses a value that is not a string", () => {
   expect(bad({ lastEventId: 5 })).toThrow(
     new TypeError("Cannot create DataStream: `lastEventId` must be a string (got number 5)"),
   );
+});
+
+/** What the producer of a DataStream made with `options` sees as `ctx.lastEventId`. */
+async function lastEventIdOf(options: DataStreamOptions): Promise<string | undefined> {
+  let seen: string | undefined = "not called";
+  await new DataStream(({ lastEventId }) => {
+    seen = lastEventId;
+    return [];
+  }, options)
+    .toResponse()
+    .text();
+  return seen;
+}
+
+test("lastEventId: ctx.lastEventId is the lastEventId query parameter when the request has no Last-Event-ID header", async () => {
+  expect(await lastEventIdOf({ request: new Request("http://x/events?lastEventId=7") })).toBe("7");
+  expect(await lastEventIdOf({ request: new Request("http://x/?lastEventId=%E6%97%A5%20%F0%9F%98%80") })).toBe(
+    "\u65E5 \u{1F600}",
+  );
+  // Node's IncomingMessage: a header record and a path.
+  expect(await lastEventIdOf({ request: { headers: {}, url: "/events?a=1&lastEventId=%E2%80%A6" } })).toBe("\u2026");
+  expect(await lastEventIdOf({ request: new Request("http://x/events?lastEventId=") })).toBeUndefined();
+  expect(await lastEventIdOf({ request: new Request("http://x/events?lasteventid=7") })).toBeUndefined();
+  expect(await lastEventIdOf({ request: { headers: {} } })).toBeUndefined();
+});
+
+test("lastEventId: the Last-Event-ID header wins over the query parameter, and the option over both", async () => {
+  const request = new Request("http://x/events?lastEventId=7", { headers: { "last-event-id": "9" } });
+  expect(await lastEventIdOf({ request })).toBe("9");
+  expect(await lastEventIdOf({ request: { headers: { "last-event-id": "9" }, url: "/?lastEventId=7" } })).toBe("9");
+  expect(await lastEventIdOf({ request, lastEventId: "3" })).toBe("3");
+  // An empty header names no id: the parameter is read, as a channel reads it.
+  const empty = new Request("http://x/events?lastEventId=7", { headers: { "last-event-id": "" } });
+  expect(await lastEventIdOf({ request: empty })).toBe("7");
+  expect(await lastEventIdOf({ request: new Request("http://x/", { headers: { "last-event-id": "" } }) })).toBe("");
 });
 
 test("highWaterMark and maxQueue: DataStream refuses bad bounds", () => {
