@@ -11,7 +11,6 @@
  */
 import type { Producer, Source, StreamContext } from "./types.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
-import { encodeMessage } from "./encode-message.ts";
 import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
@@ -57,18 +56,8 @@ function deferred(): Deferred {
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const {
-    retry,
-    keepAlive,
-    request,
-    serialize,
-    onError,
-    onClose,
-    highWaterMark,
-    maxQueue,
-    lastEventId,
-    cleanupTimeout,
-  } = options;
+  const { retry, keepAlive, request, encode, onError, onClose, highWaterMark, maxQueue, lastEventId, cleanupTimeout } =
+    options;
 
   // --- State ---------------------------------------------------------------------------------------
 
@@ -191,7 +180,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       append(item.text, item);
     } else {
       try {
-        append(encodeMessage(item, serialize));
+        append(encode(item));
       } catch (error) {
         fail(error);
         return false;
@@ -295,7 +284,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       return false;
     }
     try {
-      append(encodeMessage(step.value, serialize));
+      append(encode(step.value));
     } catch (error) {
       fail(error);
       return false;
@@ -310,14 +299,15 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   // --- Closing -------------------------------------------------------------------------------------
 
-  /** Reports a producer or serializer error, sends what `onError` returns, and ends the stream. */
+  /** Reports a producer, serializer or event map error, sends what `onError` returns, and ends the stream. */
   function fail(error: unknown): void {
     if (ended) return reportLate(error);
     const reply = report(error);
     let tail = "";
-    // Checked as an item is: a forged Message brand must not write its fields unchecked.
+    // Checked as an item is (by the event map, when there is one): a forged Message brand must not
+    // write its fields unchecked.
     try {
-      if (Message.isMessage(reply)) tail = encodeMessage(reply, serialize);
+      if (Message.isMessage(reply)) tail = encode(reply);
     } catch (invalid) {
       tell(invalid);
     }

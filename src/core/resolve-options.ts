@@ -1,5 +1,6 @@
 import type { DataStreamOptions, RequestLike } from "./types.ts";
-import type { Serializer } from "./encode-message.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
+import { encodeMessage } from "./encode-message.ts";
 import type { Message } from "./message.ts";
 import type { StreamClosedError } from "./stream-closed-error.ts";
 import { assertRetry } from "./fields.ts";
@@ -8,6 +9,7 @@ import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
 import { readLastEventId } from "./last-event-id.ts";
 import {
   checkDelay,
+  checkEvents,
   checkFunction,
   checkKeepAlive,
   checkKeys,
@@ -22,7 +24,8 @@ export interface ResolvedOptions {
   readonly lastEventId: string | undefined;
   readonly keepAlive: number | false;
   readonly retry: number | undefined;
-  readonly serialize: Serializer;
+  /** Turns one item into its frame text: by `serialize`, or checked by the event map (`events`) first. */
+  readonly encode: (item: unknown) => string;
   readonly onError: (error: unknown) => Message | void;
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
   readonly headers: HeaderSet;
@@ -40,6 +43,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   "keepAlive",
   "retry",
   "serialize",
+  "events",
   "onError",
   "onClose",
   "headers",
@@ -64,7 +68,7 @@ function logError(error: unknown): void {
  *
  * @throws {TypeError} naming the option and showing the bad value
  */
-export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
+export function resolveOptions(options: DataStreamOptions<TypedEventsLike | undefined> | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkKeys(options, KNOWN, CONTEXT);
   const { request, lastEventId, keepAlive, retry, serialize, onError, onClose, highWaterMark, cleanupTimeout } =
@@ -75,6 +79,8 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
   checkDelay("cleanupTimeout", cleanupTimeout, CONTEXT);
   if (retry !== undefined) assertRetry(retry, CONTEXT);
   checkFunction("serialize", serialize, CONTEXT);
+  const parse = checkEvents(options.events, serialize, CONTEXT);
+  const toText = serialize ?? JSON.stringify;
   checkFunction("onError", onError, CONTEXT);
   checkFunction("onClose", onClose, CONTEXT);
   checkPositive("highWaterMark", highWaterMark, CONTEXT, "code units");
@@ -96,7 +102,7 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     lastEventId: lastEventId ?? readLastEventId(request),
     keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
     retry,
-    serialize: serialize ?? JSON.stringify,
+    encode: parse === undefined ? (item) => encodeMessage(item, toText) : (item) => encodeMessage(parse(item)),
     onError: onError ?? logError,
     onClose,
     headers: mergeHeaderSet(CONTEXT, options.headers),
