@@ -46,7 +46,8 @@ import { isPullSource } from "./item-iterator.ts";
  * };
  * const events = defineEvents({ count: positive });
  * const errors: unknown[] = [];
- * const stream = new DataStream(
+ * // A generator's yields are typed by the map given as the type argument.
+ * const stream = new DataStream<typeof events>(
  *   async function* () {
  *     yield { event: "count", data: 1, id: "1" };
  *     yield events.count(2);
