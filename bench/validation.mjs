@@ -8,6 +8,10 @@
  * round's time is divided by the unvalidated builder's time in the same round, so the ratios hold
  * up under other load. Before any timing, every contender's frames are checked to be the same bytes.
  *
+ * A second table measures whole streams: a `DataStream` read to its end, whose items are
+ * `Message.json(value).event(name).id(id)` (no validation), or `{ event, data, id }` objects checked
+ * by a map given as `events` (zod, valibot, and the pass-through schema), timed in CPU time.
+ *
  *   node validation.mjs            (after `npm run build` at the root, and `npm ci` here)
  *   node validation.mjs --quick    (fewer rounds and events)
  */
@@ -17,7 +21,7 @@ import * as v from "valibot";
 import * as z from "zod";
 import { POOL_B, POOL_SIZE } from "./fixtures.mjs";
 
-const { defineEvents, Message } = await import(new URL("../dist/index.js", import.meta.url).href);
+const { DataStream, defineEvents, Message } = await import(new URL("../dist/index.js", import.meta.url).href);
 
 const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 5 : 25;
@@ -139,3 +143,84 @@ for (const name of names) {
   console.log(`| ${name} | ${perSecond} | ${ratio} |`);
 }
 if (sink === 0) console.log("(nothing was built)");
+
+// --- Through a DataStream with `events` ------------------------------------------------------------
+
+const STREAM_EVENTS = quick ? 5_000 : 20_000;
+const STREAM_ROUNDS = quick ? 3 : 15;
+
+/** Reads a stream to its end and returns its byte count. */
+async function drain(stream) {
+  const reader = stream.toReadableStream().getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return bytes;
+    bytes += value.byteLength;
+  }
+}
+
+function* plainMessages(count) {
+  for (let i = 0; i < count; i++) {
+    const { event, value } = POOL_B[i % POOL_SIZE];
+    yield Message.json(value)
+      .event(event)
+      .id(String(i + 1));
+  }
+}
+
+function* eventItems(count) {
+  for (let i = 0; i < count; i++) {
+    const { event, value } = POOL_B[i % POOL_SIZE];
+    yield { event, data: value, id: String(i + 1) };
+  }
+}
+
+const streams = {
+  "DataStream of Message.json (no validation)": (count) => new DataStream(plainMessages(count), { keepAlive: false }),
+  ...Object.fromEntries(
+    ["a pass-through schema", "zod", "valibot"].map((vendor) => [
+      `DataStream with events (${vendor})`,
+      (count) => new DataStream(eventItems(count), { events: maps[vendor], keepAlive: false }),
+    ]),
+  ),
+};
+const streamNames = Object.keys(streams);
+
+// Same bytes from every stream, or no figures.
+const expectedBytes = await drain(streams[streamNames[0]](POOL_SIZE));
+for (const name of streamNames) {
+  const bytes = await drain(streams[name](POOL_SIZE));
+  if (bytes !== expectedBytes) throw new Error(`${name} wrote ${bytes} bytes, not ${expectedBytes}`);
+}
+
+/** CPU seconds of this process (user + system) to read one stream: steadier than wall time when other processes load the machine. */
+async function runStream(name, count) {
+  const start = process.cpuUsage();
+  sink += await drain(streams[name](count));
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
+}
+
+for (const name of streamNames) await runStream(name, STREAM_EVENTS / 4); // warm-up
+const streamSeconds = Object.fromEntries(streamNames.map((name) => [name, []]));
+for (let round = 0; round < STREAM_ROUNDS; round++) {
+  for (let k = 0; k < streamNames.length; k++) {
+    const name = streamNames[(round + k) % streamNames.length];
+    streamSeconds[name].push(await runStream(name, STREAM_EVENTS));
+  }
+}
+
+console.log(
+  `\nWhole streams: a DataStream of shape b's events read to its end, ${STREAM_ROUNDS} rounds of ${STREAM_EVENTS.toLocaleString("en")} events each, ` +
+    `timed in this process's CPU time\n`,
+);
+console.log("| stream | events per CPU second (median) | CPU time × no validation (median, min–max over rounds) |");
+console.log("|---|---:|---:|");
+const streamBaseline = streamNames[0];
+for (const name of streamNames) {
+  const perSecond = Math.round(STREAM_EVENTS / median(streamSeconds[name])).toLocaleString("en");
+  const spread = streamSeconds[name].map((time, round) => time / streamSeconds[streamBaseline][round]);
+  const ratio = `${median(spread).toFixed(2)} (${Math.min(...spread).toFixed(2)}–${Math.max(...spread).toFixed(2)})`;
+  console.log(`| ${name} | ${perSecond} | ${ratio} |`);
+}

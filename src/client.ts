@@ -21,16 +21,16 @@ export {
   type EventStreamErrorType,
 } from "./client/event-stream-error.ts";
 export { END_EVENT } from "./core/end-event.ts";
-export {
-  EVENT_MAP,
-  type EventMapHolder,
-  type EventSchema,
-  type EventSchemaMap,
-  type OutputOf,
-  type StandardIssueLike,
-  type StandardResultLike,
-  type StandardSchemaLike,
-  type TypedEventOf,
+export { EVENT_MAP } from "./events/event-map-key.ts";
+export type {
+  EventMapHolder,
+  EventSchema,
+  EventSchemaMap,
+  OutputOf,
+  StandardIssueLike,
+  StandardResultLike,
+  StandardSchemaLike,
+  TypedEventOf,
 } from "./client/event-map.ts";
 export type {
   AttemptInfo,

@@ -13,7 +13,15 @@ export { StreamClosedError, type CloseType } from "./core/stream-closed-error.ts
 export { DEFAULT_HEADERS } from "./core/default-headers.ts";
 export { END_EVENT } from "./core/end-event.ts";
 export { MAX_EVENT_ID_BYTES } from "./core/fields.ts";
-export type { DataStreamOptions, HeadersLike, Producer, RequestLike, Source, StreamContext } from "./core/types.ts";
+export type {
+  DataStreamOptions,
+  HeadersLike,
+  Producer,
+  RequestLike,
+  Source,
+  StreamContext,
+  StreamItem,
+} from "./core/types.ts";
 export { defineEvents } from "./events/define-events.ts";
 export type {
   DataEncoding,
@@ -23,12 +31,14 @@ export type {
   EventBuilderFields,
   EventDefinition,
   EventInputOf,
+  EventItem,
   EventMapCarrier,
   EventMapInit,
   EventMapMethods,
   EventNameOf,
   EventOf,
   TypedEvents,
+  TypedEventsLike,
 } from "./events/event-types.ts";
 export type { JsonSchemaObject } from "./events/json-schema-of.ts";
 export type { OpenAPIItemMediaType, OpenAPISchemaMediaType } from "./events/to-openapi.ts";

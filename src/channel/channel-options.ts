@@ -1,4 +1,5 @@
 import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
 import { assertRetry } from "../core/fields.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkFunction, checkKeepAlive, checkKeys, checkPositive, checkRequest, checkString } from "../core/check.ts";
@@ -14,6 +15,7 @@ const CHANNEL_KEYS: ReadonlySet<string> = new Set([
   "broker",
   "history",
   "serialize",
+  "events",
   "maxQueue",
   "keepAlive",
   "retry",
@@ -38,7 +40,7 @@ const BROKER_METHODS = ["publish", "subscribe", "replay"] as const;
  *
  * @throws {TypeError} naming the option and showing the bad value
  */
-export function checkChannelOptions(options: ChannelOptions): void {
+export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | undefined>): void {
   checkKeys(options, CHANNEL_KEYS, CREATE_CHANNEL);
   const { broker } = options;
   if (broker !== undefined) {
@@ -76,7 +78,10 @@ export function checkStreamOptions(options: ChannelStreamOptions): void {
   checkCommon(options, SUBSCRIBE);
 }
 
-function checkCommon(options: ChannelOptions | ChannelStreamOptions, context: string): void {
+function checkCommon(
+  options: ChannelOptions<TypedEventsLike | undefined> | ChannelStreamOptions,
+  context: string,
+): void {
   checkPositive("maxQueue", options.maxQueue, context, "code units");
   checkKeepAlive(options.keepAlive, context);
   if (options.retry !== undefined) assertRetry(options.retry, context);

@@ -1,4 +1,5 @@
-import type { StreamContext } from "../core/types.ts";
+import type { StreamContext, StreamItem } from "../core/types.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
 import type {
   ChannelBroker,
   ChannelEvent,
@@ -15,6 +16,7 @@ import { Message } from "../core/message.ts";
 import { SharedFrame } from "../core/shared-frame.ts";
 import { mergeHeaderSet, type HeaderSet } from "../core/default-headers.ts";
 import { describeValue } from "../core/describe-value.ts";
+import { checkEvents, type ParseItem } from "../core/check.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { replayAgain } from "./replay-again.ts";
@@ -89,11 +91,32 @@ function reporter(onError: (error: unknown) => void): (error: unknown) => void {
  * console.assert(room.subscriberCount === 1);
  * await reader.cancel();
  * ```
+ * @example A typed channel: `publish` takes the map's items, checked once each, before the broker sees them
+ * ```ts
+ * import { Channel } from "edge-sse/channel";
+ * import { defineEvents, type StandardSchemaV1 } from "edge-sse";
+ *
+ * const text: StandardSchemaV1<string> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (value) => (typeof value === "string" && value !== "" ? { value } : { issues: [{ message: "empty" }] }),
+ *   },
+ * };
+ * const events = defineEvents({ post: text });
+ * const room = new Channel({ events });
+ * await room.publish({ event: "post", data: "hi" });
+ * await room.publish(events.post("again"));
+ * const refused = await room.publish({ event: "post", data: "" }).catch((error: unknown) => error);
+ * console.assert(refused instanceof TypeError && refused.message.includes('Cannot build event "post"'));
+ * ```
  */
-export class Channel {
+export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   readonly #broker: ChannelBroker;
   readonly #serialize: Serializer;
-  readonly #options: ChannelOptions;
+  /** The event map's check of one item, when the channel has `events`. */
+  readonly #parse: ParseItem | undefined;
+  readonly #options: ChannelOptions<Events>;
   readonly #maxQueue: number;
   /** The channel's headers over the defaults, checked once; each stream's merge over them. */
   readonly #headers: HeaderSet;
@@ -117,11 +140,12 @@ export class Channel {
    * @param options - see `ChannelOptions`
    * @throws {TypeError} when an option is invalid, or a broker that answers synchronously gives no function to unsubscribe
    */
-  constructor(options: ChannelOptions = {}) {
+  constructor(options: ChannelOptions<Events> = {}) {
     checkChannelOptions(options);
+    this.#parse = checkEvents(options.events, options.serialize, CREATE_CHANNEL);
     this.#options = options;
     this.#broker = options.broker ?? new MemoryBroker({ history: options.history });
-    this.#serialize = options.serialize ?? JSON.stringify;
+    this.#serialize = (options.serialize as Serializer | undefined) ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
     this.#onError = reporter(options.onError ?? logError);
@@ -156,14 +180,16 @@ export class Channel {
   /**
    * Publishes one item to every subscriber (of every process, with a shared broker). Items are
    * encoded as `DataStream` items are: a string, a `Message` (its `id`, if set, is the event's id),
-   * bytes, or a value for `serialize`.
+   * bytes, or a value for `serialize`. With `events`, an item is one of the map's (`StreamItem`),
+   * checked once here, whatever the number of subscribers: one the map refuses rejects the promise
+   * with its `TypeError`, and nothing is stored or sent.
    *
    * The event goes to the broker at once, even while the channel's live feed is still starting: if
    * the broker cannot take it, the promise rejects with the broker's error (the Redis broker's says
    * that Redis is not connected, within `offlineTimeout`).
    *
    * @returns the event's id
-   * @throws {TypeError} (as a rejection) when the item cannot be encoded, its id is empty, its event
+   * @throws {TypeError} (as a rejection) when the item cannot be encoded or the event map refuses it, its id is empty, its event
    *   name is `GAP_EVENT`, its frame is longer than half of `maxQueue`, the broker refuses it (an id
    *   it holds already, for one), or the channel is closed
    * @throws {Error} (as a rejection) when the broker fails to store the event
@@ -177,10 +203,11 @@ export class Channel {
    * console.assert(first !== second);
    * ```
    */
-  publish(item: unknown): Promise<string> {
+  publish(item: StreamItem<Events>): Promise<string> {
     try {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
-      const init = publishableEvent(itemFields(item, this.#serialize), this.#maxQueue);
+      const checked = this.#parse === undefined ? item : this.#parse(item);
+      const init = publishableEvent(itemFields(checked, this.#serialize), this.#maxQueue);
       return Promise.resolve(this.#broker.publish(init));
     } catch (error) {
       return Promise.reject(error);

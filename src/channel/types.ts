@@ -2,6 +2,7 @@ import type { RequestLike } from "../core/types.ts";
 import type { EventFields } from "../core/frame.ts";
 import type { Serializer } from "../core/encode-message.ts";
 import type { StreamClosedError } from "../core/stream-closed-error.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
 
 /** One event as a channel stores and delivers it. Its `id` is always set. */
 export interface ChannelEvent extends EventFields {
@@ -92,14 +93,24 @@ export interface SubscriberInfo {
  */
 export type ChannelSubscriber = SubscriberInfo;
 
-/** Options of a `Channel`. Unknown keys are a `TypeError`. */
-export interface ChannelOptions {
+/** Options of a `Channel`; `Events` is the type of its event map, when it has one. Unknown keys are a `TypeError`. */
+export interface ChannelOptions<Events extends TypedEventsLike | undefined = undefined> {
   /** Where events are stored and shared. @default a `MemoryBroker` with `history` */
   readonly broker?: ChannelBroker | undefined;
   /** Bounds of the default in-memory history (not allowed with `broker`). @default { maxEvents: 1000 } */
   readonly history?: HistoryLimits | undefined;
-  /** Turns published items that are not strings, `Message`s or bytes into data text. @default JSON.stringify */
-  readonly serialize?: Serializer | undefined;
+  /**
+   * Turns published items that are not strings, `Message`s or bytes into data text. Not with
+   * `events`, whose map decides how each event's data is written. @default JSON.stringify
+   */
+  readonly serialize?: ([Events] extends [TypedEventsLike] ? never : Serializer) | undefined;
+  /**
+   * An event map (what `defineEvents` returns): `publish` then takes the map's items (`StreamItem`)
+   * and checks each once (`events.parse`); one it refuses rejects `publish` with its `TypeError`,
+   * and nothing is stored or sent. Events that reach the channel otherwise (a shared broker fed by
+   * another process, a replay) are not checked again.
+   */
+  readonly events?: Events;
   /**
    * Per subscriber: past this many UTF-16 code units of frames unread (the length of their text),
    * that subscriber is closed with reason `"overflow"`. `publish` refuses an event whose frame is

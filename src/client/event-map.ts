@@ -6,6 +6,7 @@
  * @see https://standardschema.dev
  */
 import { describeValue } from "../core/describe-value.ts";
+import { EVENT_MAP } from "../events/event-map-key.ts";
 import { EventStreamError } from "./event-stream-error.ts";
 import type { ServerSentEvent } from "./types.ts";
 
@@ -40,12 +41,6 @@ export type EventSchema =
 
 /** Event names to the validators of their data. `message` is the unnamed (default) event. */
 export type EventSchemaMap = { readonly [name: string]: EventSchema };
-
-/**
- * The key under which an object such as `defineEvents`'s result carries its event map, at run time
- * (the map itself) and for the type checker.
- */
-export const EVENT_MAP: unique symbol = Symbol.for("edge-sse.event-map");
 
 /** An object that carries an event map under `EVENT_MAP` (what `defineEvents` returns). */
 export interface EventMapHolder<M extends EventSchemaMap = EventSchemaMap> {

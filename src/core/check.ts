@@ -5,6 +5,7 @@
  * done ("Cannot create DataStream") and the value is shown by `describeValue`.
  */
 import { describeValue } from "./describe-value.ts";
+import type { Message } from "./message.ts";
 
 /** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days); it fires a longer one at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -122,6 +123,28 @@ export function checkRequest(request: unknown, context: string): void {
       throw refusal(context, "request.signal", "an AbortSignal", signal);
     }
   }
+}
+
+/** What a stream or a channel calls on each item of an event map: it checks the item and returns its `Message`. */
+export type ParseItem = (item: unknown) => Message;
+
+/**
+ * Checks an `events` option (a `defineEvents` result) and returns the function that checks one item
+ * with it, or `undefined` without a map. Only the map's `parse` is called, so the core never loads
+ * typed events itself. `serialize` cannot go with it: the map decides how each event's data is written.
+ *
+ * @throws {TypeError} naming `events` and showing the bad value, or refusing `serialize` beside it
+ */
+export function checkEvents(events: unknown, serialize: unknown, context: string): ParseItem | undefined {
+  if (events === undefined) return undefined;
+  const parse = typeof events === "object" && events !== null ? (events as { parse?: unknown }).parse : undefined;
+  if (typeof parse !== "function") throw refusal(context, "events", "an event map made by defineEvents()", events);
+  if (serialize !== undefined) {
+    throw new TypeError(
+      `${context}: \`serialize\` cannot go with \`events\`: the event map decides how each event's data is written`,
+    );
+  }
+  return (item) => parse.call(events, item) as Message;
 }
 
 /** Tells whether a value is an object with a `then` method. */

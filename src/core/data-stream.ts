@@ -1,4 +1,5 @@
-import type { DataStreamOptions, Source } from "./types.ts";
+import type { DataStreamOptions, Source, StreamItem } from "./types.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
 import { CREATE_DATA_STREAM, resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
 import { mergeHeaderSet } from "./default-headers.ts";
 import { checkResponseInit, MAKE_RESPONSE } from "./check-response-init.ts";
@@ -56,24 +57,55 @@ import { isPullSource } from "./item-iterator.ts";
  * const reconnect = new Request("http://localhost/?lastEventId=7", { headers: { "last-event-id": "9" } });
  * console.assert((await resume(reconnect)) === ":\n\ndata: after 9\n\n");
  * ```
+ *
+ * @example A typed stream: the event map types what the source yields and checks each item
+ * ```ts
+ * import { DataStream, defineEvents, type StandardSchemaV1 } from "edge-sse";
+ *
+ * const positive: StandardSchemaV1<number> = {
+ *   "~standard": {
+ *     version: 1,
+ *     vendor: "example",
+ *     validate: (value) =>
+ *       typeof value === "number" && value > 0 ? { value } : { issues: [{ message: "must be a positive number" }] },
+ *   },
+ * };
+ * const events = defineEvents({ count: positive });
+ * const errors: unknown[] = [];
+ * // A generator's yields are typed by the map given as the type argument.
+ * const stream = new DataStream<typeof events>(
+ *   async function* () {
+ *     yield { event: "count", data: 1, id: "1" };
+ *     yield events.count(2);
+ *     yield { event: "count", data: -3 }; // refused: onError hears of it, and the stream ends
+ *     yield { event: "count", data: 4 };
+ *   },
+ *   { events, keepAlive: false, onError: (error) => void errors.push(error) },
+ * );
+ * const body = await stream.toResponse().text();
+ * console.assert(body === ":\n\nevent: count\nid: 1\ndata: 1\n\nevent: count\ndata: 2\n\n");
+ * console.assert(String(errors[0]).includes('Cannot build event "count": `data` does not match its schema'));
+ * ```
  */
-export class DataStream {
+export class DataStream<Events extends TypedEventsLike | undefined = undefined> {
   readonly #source: Source;
   readonly #options: ResolvedOptions;
   #consumed = false;
 
   /**
-   * @param source - an async iterable, an iterable, a `ReadableStream`, or a producer function; a
-   *   client subscription (`subscribe` from edge-sse/client), given or returned by the producer, is
-   *   relayed: each of its events is written back as it was (event, data, id, retry), its server's
-   *   end for good is passed on, and the stream's end closes it (aborting the upstream request)
+   * @param source - an async iterable, an iterable, a `ReadableStream`, or a producer function (with
+   *   `options.events`, of the map's items: `StreamItem`); a client subscription (`subscribe` from
+   *   edge-sse/client), given or returned by the producer, is relayed: each of its events is written
+   *   back as it was (event, data, id, retry), its server's end for good is passed on, and the stream's
+   *   end closes it (aborting the upstream request)
    * @param options - see `DataStreamOptions`
-   * @throws {TypeError} when the source is of no supported kind or an option is invalid
+   * @throws {TypeError} when the source is of no supported kind or an option is invalid (`events`
+   *   that is not a `defineEvents` result, or `serialize` beside it)
    */
-  constructor(source: Source, options?: DataStreamOptions) {
+  constructor(source: Source<StreamItem<Events>>, options?: DataStreamOptions<Events>) {
     checkSource(source);
-    this.#source = source;
-    this.#options = resolveOptions(options);
+    this.#source = source as Source;
+    this.#options = resolveOptions(options as DataStreamOptions<TypedEventsLike | undefined> | undefined);
   }
 
   /**
@@ -88,8 +120,11 @@ export class DataStream {
    * console.assert(text === ":\n\ndata: a\n\n");
    * ```
    */
-  static from(source: Source, options?: DataStreamOptions): DataStream {
-    return new DataStream(source, options);
+  static from<Events extends TypedEventsLike | undefined = undefined>(
+    source: Source<StreamItem<Events>>,
+    options?: DataStreamOptions<Events>,
+  ): DataStream<Events> {
+    return new DataStream<Events>(source, options);
   }
 
   /**

@@ -11,7 +11,6 @@
  */
 import type { Producer, Source, StreamContext } from "./types.ts";
 import type { ResolvedOptions } from "./resolve-options.ts";
-import { encodeMessage } from "./encode-message.ts";
 import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
@@ -65,6 +64,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     keepAlive,
     request,
     serialize,
+    encode,
     onError,
     onClose,
     highWaterMark,
@@ -109,7 +109,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let cleanup: Promise<void> | undefined;
   let errorReported = false;
   /** How a pulled item becomes a frame: encoded, or, for a relayed subscription, written back as the event it was. */
-  let encodeItem = (item: unknown): string => encodeMessage(item, serialize);
+  let encodeItem = encode;
   /** The subscription this stream relays, if it does: its end for good is passed on. */
   let relayed: unknown;
 
@@ -199,7 +199,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       append(item.text, item);
     } else {
       try {
-        append(encodeMessage(item, serialize));
+        append(encode(item));
       } catch (error) {
         fail(error);
         return false;
@@ -323,14 +323,15 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   // --- Closing -------------------------------------------------------------------------------------
 
-  /** Reports a producer or serializer error, sends what `onError` returns, and ends the stream. */
+  /** Reports a producer, serializer or event map error, sends what `onError` returns, and ends the stream. */
   function fail(error: unknown): void {
     if (ended) return reportLate(error);
     const reply = report(error);
     let tail = "";
-    // Checked as an item is: a forged Message brand must not write its fields unchecked.
+    // Checked as an item is (by the event map, when there is one): a forged Message brand must not
+    // write its fields unchecked.
     try {
-      if (Message.isMessage(reply)) tail = encodeMessage(reply, serialize);
+      if (Message.isMessage(reply)) tail = encode(reply);
     } catch (invalid) {
       tell(invalid);
     }

@@ -1,5 +1,6 @@
 import type { DataStreamOptions, RequestLike } from "./types.ts";
-import type { Serializer } from "./encode-message.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
+import { encodeMessage, type Serializer } from "./encode-message.ts";
 import type { Message } from "./message.ts";
 import type { StreamClosedError } from "./stream-closed-error.ts";
 import { assertRetry } from "./fields.ts";
@@ -8,6 +9,7 @@ import { mergeHeaderSet, type HeaderSet } from "./default-headers.ts";
 import { readLastEventId } from "./last-event-id.ts";
 import {
   checkDelay,
+  checkEvents,
   checkFunction,
   checkKeepAlive,
   checkKeys,
@@ -24,7 +26,10 @@ export interface ResolvedOptions {
   readonly keepAlive: number | false;
   readonly retry: number | undefined;
   readonly finite: boolean;
+  /** Turns a relayed event's non-string data into text. */
   readonly serialize: Serializer;
+  /** Turns one item into its frame text: by `serialize`, or checked by the event map (`events`) first. */
+  readonly encode: (item: unknown) => string;
   readonly onError: (error: unknown) => Message | void;
   readonly onClose: ((reason: StreamClosedError) => void) | undefined;
   readonly headers: HeaderSet;
@@ -43,6 +48,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   "retry",
   "finite",
   "serialize",
+  "events",
   "onError",
   "onClose",
   "headers",
@@ -67,7 +73,7 @@ function logError(error: unknown): void {
  *
  * @throws {TypeError} naming the option and showing the bad value
  */
-export function resolveOptions(options: DataStreamOptions | undefined): ResolvedOptions {
+export function resolveOptions(options: DataStreamOptions<TypedEventsLike | undefined> | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   checkKeys(options, KNOWN, CONTEXT);
   const { request, lastEventId, keepAlive, retry, finite, serialize, onError, onClose, highWaterMark, cleanupTimeout } =
@@ -79,6 +85,8 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
   if (retry !== undefined) assertRetry(retry, CONTEXT);
   if (finite !== undefined && typeof finite !== "boolean") throw refusal(CONTEXT, "finite", "a boolean", finite);
   checkFunction("serialize", serialize, CONTEXT);
+  const parse = checkEvents(options.events, serialize, CONTEXT);
+  const toText = serialize ?? JSON.stringify;
   checkFunction("onError", onError, CONTEXT);
   checkFunction("onClose", onClose, CONTEXT);
   checkPositive("highWaterMark", highWaterMark, CONTEXT, "code units");
@@ -101,7 +109,8 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
     retry,
     finite: finite === true,
-    serialize: serialize ?? JSON.stringify,
+    serialize: toText,
+    encode: parse === undefined ? (item) => encodeMessage(item, toText) : (item) => encodeMessage(parse(item)),
     onError: onError ?? logError,
     onClose,
     headers: mergeHeaderSet(CONTEXT, options.headers),

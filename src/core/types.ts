@@ -1,6 +1,7 @@
 import type { Message } from "./message.ts";
 import type { Serializer } from "./encode-message.ts";
 import type { StreamClosedError } from "./stream-closed-error.ts";
+import type { EventItem, TypedEventsLike } from "../events/event-types.ts";
 
 /** Anything with a `get(name)` like `Headers`. */
 export interface HeadersLike {
@@ -19,14 +20,22 @@ export interface RequestLike {
   readonly url?: string | undefined;
 }
 
-/** What a producer function gets. */
-export interface StreamContext {
+/**
+ * The items of a stream: anything `encodeMessage` encodes, or, with an event map (`events`), the
+ * map's items (`EventItem`: `{ event, data, id?, retry?, comment? }` or a `Message` of its builders).
+ */
+export type StreamItem<Events extends TypedEventsLike | undefined> = [Events] extends [TypedEventsLike]
+  ? EventItem<Events>
+  : unknown;
+
+/** What a producer function gets; `Item` is what it may send (see `StreamItem`). */
+export interface StreamContext<Item = unknown> {
   /**
    * Queues one item (push producers only). Returns `false` once the queue is above `highWaterMark`
-   * (await `ready`) or the stream has ended. An item that cannot be encoded ends the stream through
-   * `onError`.
+   * (await `ready`) or the stream has ended. An item that cannot be encoded, or that the stream's
+   * event map refuses, ends the stream through `onError` (and `false` is returned).
    */
-  send(item: unknown): boolean;
+  send(item: Item): boolean;
   /** Ends the stream after what was already sent has been written. */
   close(): void;
   /**
@@ -59,15 +68,18 @@ export interface StreamContext {
  * generator function), or it pushes items with `ctx.send()` and returns a promise (the stream ends
  * when it settles) or nothing (the stream ends at `ctx.close()` or when the client leaves).
  */
-export type Producer = (
-  ctx: StreamContext,
-) => AsyncIterable<unknown> | Iterable<unknown> | ReadableStream<unknown> | PromiseLike<unknown> | void;
+export type Producer<Item = unknown> = (
+  ctx: StreamContext<Item>,
+) => AsyncIterable<Item> | Iterable<Item> | ReadableStream<Item> | PromiseLike<unknown> | void;
 
-/** Where the items of a `DataStream` come from. */
-export type Source = AsyncIterable<unknown> | Iterable<unknown> | ReadableStream<unknown> | Producer;
+/** Where the items of a `DataStream` come from; `Item` is what they may be (see `StreamItem`). */
+export type Source<Item = unknown> = AsyncIterable<Item> | Iterable<Item> | ReadableStream<Item> | Producer<Item>;
 
-/** Options of a `DataStream`. Unknown keys are a `TypeError`. */
-export interface DataStreamOptions {
+/**
+ * Options of a `DataStream`; `Events` is the type of its event map, when it has one. Unknown keys
+ * are a `TypeError`.
+ */
+export interface DataStreamOptions<Events extends TypedEventsLike | undefined = undefined> {
   /**
    * The incoming request: its `Last-Event-ID` header (or, without one, its URL's `lastEventId` query
    * parameter) becomes `ctx.lastEventId`, and its `signal` ends the stream.
@@ -92,15 +104,24 @@ export interface DataStreamOptions {
   /** Sent first as `retry:`, to set the client's reconnection delay in milliseconds. */
   readonly retry?: number | undefined;
   /**
-   * Turns items that are not strings, `Message`s or bytes into data text.
+   * Turns items that are not strings, `Message`s or bytes into data text. Not with `events`, whose
+   * map decides how each event's data is written.
    * @default JSON.stringify
    */
-  readonly serialize?: Serializer | undefined;
+  readonly serialize?: ([Events] extends [TypedEventsLike] ? never : Serializer) | undefined;
   /**
-   * Called once with the first error of the producer or the serializer. Nothing of the error reaches
-   * the client unless this returns a `Message`, which is checked as an item is and sent as the
-   * stream's last event. Also called with an invalid returned `Message`'s `TypeError`, and when the
-   * producer's cleanup outlasts `cleanupTimeout`.
+   * An event map (what `defineEvents` returns): the stream's items are then typed by it
+   * (`StreamItem`), and each is checked by it (`events.parse`) before it is written. An item it
+   * refuses (an event not in the map, data that does not match, a `Message` its builders did not
+   * make) ends the stream as a serializer error does: its `TypeError` goes to `onError`, and
+   * nothing of the item reaches the client.
+   */
+  readonly events?: Events;
+  /**
+   * Called once with the first error of the producer, the serializer or the event map. Nothing of
+   * the error reaches the client unless this returns a `Message`, which is checked as an item is
+   * (with `events`, by the map) and sent as the stream's last event. Also called with an invalid
+   * returned `Message`'s `TypeError`, and when the producer's cleanup outlasts `cleanupTimeout`.
    * @default logs the error with console.error
    */
   readonly onError?: ((error: unknown) => Message | void) | undefined;

@@ -3,6 +3,7 @@ import { assertEventName } from "../core/fields.ts";
 import { Message, ownFields } from "../core/message.ts";
 import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
 import { BUILD_EVENT, type EventEntry, readEventEntry } from "./event-entry.ts";
+import { EVENT_MAP } from "./event-map-key.ts";
 import type { EventBuilderFields, EventMapInit, TypedEvents } from "./event-types.ts";
 import { mapMessageClass } from "./map-message.ts";
 import { toAsyncAPIDocument } from "./to-asyncapi.ts";
@@ -73,7 +74,9 @@ export function defineEvents<const M extends EventMapInit>(map: M): TypedEvents<
 
   // The map's messages are of its own subclass, so parse() knows them without keeping a list.
   const MapMessage = mapMessageClass();
-  const events: Record<string, unknown> = {
+  const events: Record<PropertyKey, unknown> = {
+    // The map as given, for the client (`subscribe(url, { events })`), which reads its validators.
+    [EVENT_MAP]: Object.freeze({ ...map }),
     parse(item: unknown): Message {
       if (Message.isMessage(item)) {
         if (item instanceof MapMessage && ownFields(item) !== undefined) return item;

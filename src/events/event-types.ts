@@ -1,5 +1,6 @@
 import type { EventFields } from "../core/frame.ts";
 import type { Message } from "../core/message.ts";
+import type { EVENT_MAP } from "./event-map-key.ts";
 import type { StandardSchemaV1 } from "./standard-schema.ts";
 import type { AsyncAPIDocument, AsyncAPIOptions } from "./to-asyncapi.ts";
 import type { OpenAPIItemMediaType, OpenAPISchemaMediaType } from "./to-openapi.ts";
@@ -38,13 +39,10 @@ export type EventMapInit = { readonly [name: string]: StandardSchemaV1 | EventDe
 /** The fields a builder takes besides the data (its event type is the map's): `id`, `retry` and `comment`. */
 export type EventBuilderFields = Pick<EventFields, "id" | "retry" | "comment">;
 
-/** The key under which a `TypedEvents` carries its map's type; it exists only for the type checker. */
-declare const EVENT_MAP: unique symbol;
-
-/** What every `TypedEvents` has, whatever its map: the map's type, for the type helpers. */
+/** What every `TypedEvents` has, whatever its map: the map itself, for the client and the type helpers. */
 export interface EventMapCarrier<M extends EventMapInit = EventMapInit> {
-  /** Never set: it carries the map's type for `EventOf`, `DataOf` and the like. */
-  readonly [EVENT_MAP]?: M;
+  /** The map given to `defineEvents` (a frozen copy): the client reads it, `EventOf`, `DataOf` and the like its type. */
+  readonly [EVENT_MAP]: M;
 }
 
 /** The validator of one entry of a map. */
@@ -54,7 +52,7 @@ type SchemaOfEntry<Entry> = Entry extends StandardSchemaV1
     ? Schema
     : never;
 
-type MapOf<Events extends EventMapCarrier> = NonNullable<Events[typeof EVENT_MAP]>;
+type MapOf<Events extends EventMapCarrier> = Events[typeof EVENT_MAP];
 type InputOfEntry<Entry> = NonNullable<SchemaOfEntry<Entry>["~standard"]["types"]>["input"];
 type OutputOfEntry<Entry> = NonNullable<SchemaOfEntry<Entry>["~standard"]["types"]>["output"];
 
@@ -91,6 +89,24 @@ export type EventOf<Events extends EventMapCarrier> = {
 export type EventInputOf<Events extends EventMapCarrier> = {
   [Name in EventNameOf<Events>]: EventShape<Name, DataInputOf<Events, Name>> & { readonly comment?: string };
 }[EventNameOf<Events>];
+
+/**
+ * One item of a typed `DataStream` or `Channel`: `{ event, data, id?, retry?, comment? }` with the
+ * data its schema takes (`event` may be left out for the default event `message`), or a `Message`
+ * that the map's builders made (a `Message` from anywhere else is refused at run time: its data
+ * was never checked).
+ */
+export type EventItem<Events extends EventMapCarrier> = EventInputOf<Events> | Message;
+
+/**
+ * What a `DataStream` and a `Channel` take as `events`: a `defineEvents` result. They call its
+ * `parse` on each item, and need nothing else of it, so the core does not load typed events unless
+ * a map is given.
+ */
+export interface TypedEventsLike<M extends EventMapInit = EventMapInit> extends EventMapCarrier<M> {
+  /** Checks one item and returns its `Message` (see `EventMapMethods.parse`). */
+  parse(item: never): Message;
+}
 
 /** One builder per event: validates the data and returns the `Message`. */
 export type EventBuilders<M extends EventMapInit> = {

@@ -5,7 +5,8 @@
  * back through GET /log?key=…, so the checks work even when the server is another process.
  */
 import { Hono } from "hono";
-import { DataStream, Message, type StreamClosedError } from "edge-sse";
+import * as z from "zod";
+import { DataStream, defineEvents, Message, type StreamClosedError } from "edge-sse";
 import { Channel } from "edge-sse/channel";
 import { handleTokens } from "./tokens-app.ts";
 
@@ -30,6 +31,13 @@ export const FRAMES: ReadonlyArray<unknown> = [
   Message.data("after retry").retry(1500),
   Message.data("id reset").id(""),
 ];
+
+/** The event map of GET /typed: a JSON event, a text event and the default event. */
+const TYPED_EVENTS = defineEvents({
+  quote: z.object({ symbol: z.string().min(1), price: z.number().nonnegative() }),
+  status: { schema: z.enum(["open", "closed"]), encoding: "text" },
+  message: z.string(),
+});
 
 const hono = new Hono();
 hono.get("/hono/frames", (c) => new DataStream(FRAMES, { request: c.req.raw, keepAlive: false }).toResponse());
@@ -130,6 +138,27 @@ export function handleSuite(request: Request): Response | Promise<Response> {
           throw new Error("secret-internal-detail");
         },
         { request, onClose, keepAlive: false, onError: (error) => record(key, `error:${(error as Error).message}`) },
+      ).toResponse();
+
+    case "/typed":
+      // Valid items, then one the map refuses (it must reach onError, not the wire), then one never sent.
+      // A generator's yields are typed by the map given as the type argument.
+      return new DataStream<typeof TYPED_EVENTS>(
+        async function* () {
+          yield { event: "quote", data: { symbol: "ACME", price: 1.5 }, id: "1" };
+          yield TYPED_EVENTS.status("open");
+          yield { data: "plain" };
+          yield { event: "quote", data: { symbol: "", price: -1, secret: "invalid-item" }, id: "2" } as never;
+          yield TYPED_EVENTS.status("closed");
+        },
+        {
+          request,
+          events: TYPED_EVENTS,
+          onClose,
+          keepAlive: false,
+          onError: (error) =>
+            record(key, `error:${error instanceof TypeError ? "TypeError" : "?"}:${(error as Error).message}`),
+        },
       ).toResponse();
 
     case "/burst": {

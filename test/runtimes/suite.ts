@@ -224,6 +224,25 @@ export const cases: readonly SuiteCase[] = [
     },
   },
   {
+    name: "a typed stream (events) sends valid items and an invalid one reaches onError, not the wire",
+    timeoutMs: 10_000,
+    async run(target) {
+      const key = newKey();
+      const text = await (await target.fetch(`/typed?key=${key}`)).text();
+      assert.deepEqual(parseWire(text).events, [
+        { event: "quote", data: '{"symbol":"ACME","price":1.5}', id: "1" },
+        { event: "status", data: "open", id: undefined },
+        { event: undefined, data: '"plain"', id: undefined },
+      ]);
+      assert.equal(text.includes("invalid-item"), false, text);
+      const { log } = await waitForLog(target, key, ({ log }) => log.includes("close:error"));
+      assert.equal(log.length, 2, JSON.stringify(log));
+      assert.match(log[0]!, /^error:TypeError:Cannot build event "quote": `data` does not match its schema/);
+      assert.match(log[0]!, /data\.symbol: .+\n {2}- data\.price: /);
+      assert.equal(log[1], "close:error");
+    },
+  },
+  {
     name: "items that are ready together leave as a few chunks, not one chunk per item",
     timeoutMs: 10_000,
     async run(target) {
