@@ -119,6 +119,8 @@ class EventSubscription implements Subscription<AnyEvent> {
   #exhausted = false;
   /** The end signal arrived in the current chunk. */
   #ended = false;
+  /** An event the map refused, thrown once the events before it in its chunk have been yielded. */
+  #refused: { readonly error: unknown } | undefined;
   /** The server ended the stream for good: the end signal, or 204. */
   #finished = false;
   /** Batches of events, one per chunk read; made at the first `next()`. */
@@ -364,6 +366,11 @@ class EventSubscription implements Subscription<AnyEvent> {
         if (this.#parsed.length > 0) {
           const batch = await this.#take();
           if (batch.length > 0) yield batch;
+          const refused = this.#refused;
+          if (refused !== undefined) {
+            this.#refused = undefined;
+            throw refused.error;
+          }
           if (this.#ended) return FINISHED;
         }
       }
@@ -441,8 +448,13 @@ class EventSubscription implements Subscription<AnyEvent> {
         batch.push(decode === undefined ? event : { event: GAP_EVENT, data: gap, id: event.id });
       } else if (decode === undefined) batch.push(event);
       else {
-        const decoded = decode(event);
-        batch.push(decoded instanceof Promise ? await decoded : decoded);
+        try {
+          const decoded = decode(event);
+          batch.push(decoded instanceof Promise ? await decoded : decoded);
+        } catch (error) {
+          this.#refused = { error }; // the events before it are yielded first, none after it
+          break;
+        }
       }
     }
     return batch;

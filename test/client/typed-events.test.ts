@@ -115,6 +115,22 @@ test("events: an event that is not in the map, that is not JSON, or that does no
   }
 });
 
+test("events: the valid events that come before a refused one in the same chunk are yielded, none after it", async () => {
+  const wire = 'id: 1\nevent: tick\ndata: {"n":1}\n\nid: 2\nevent: tick\ndata: {"n":2}\n\nevent: tock\ndata: {}\n\n';
+  const { fetch } = fakeFetch(() => sse(`${wire}id: 4\nevent: tick\ndata: {"n":4}\n\n`));
+  const seen: unknown[] = [];
+  const error = await rejection(
+    (async () => {
+      for await (const event of subscribe(URL_, { fetch, events: { tick } })) seen.push(event);
+    })(),
+  );
+  expect(error).toMatchObject({ type: "invalid-event", event: { event: "tock" } });
+  expect(seen).toEqual([
+    { event: "tick", data: { n: 1 }, id: "1" },
+    { event: "tick", data: { n: 2 }, id: "2" },
+  ]);
+});
+
 test("events: without a map the items are plain events", () => {
   const subscription = subscribe(URL_, { fetch: () => Promise.resolve(sse(END)) });
   expectTypeOf(subscription).toEqualTypeOf<Subscription<ServerSentEvent>>();
