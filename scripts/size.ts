@@ -4,7 +4,7 @@
 // The core is measured twice: importing every export but `defineEvents` (what a user who does not
 // use typed events pays: the budget), and importing everything (typed events included, their own
 // budget), with the modules the second adds.
-// edge-sse/tokens is measured on its own (every export, and authorize with closeAtExpiry alone), with its budget,
+// edge-sse/tokens is measured on its own (every export, and authorize alone), with its budget,
 // and so is edge-sse/client (a page that only subscribes loads it, not the core).
 // Run after `npm run build`: `npm run size` does both.
 import { existsSync } from "node:fs";
@@ -64,7 +64,7 @@ const all = await measure(`export * from "./${entry}";`);
 const tokensEntry = "dist/tokens.js";
 const tokens = await measure(`export * from "./${tokensEntry}";`);
 // What a fetch handler that only checks tokens in front of a channel's response pays.
-const tokensGuard = await measure(`export { authorize, closeAtExpiry } from "./${tokensEntry}";`);
+const tokensGuard = await measure(`export { authorize } from "./${tokensEntry}";`);
 const client = await measure(`export * from "./dist/client.js";`);
 
 console.log(
@@ -76,7 +76,7 @@ console.log(
 );
 console.log(
   `edge-sse/tokens: ${tokens.minified} bytes minified, ${tokens.gzipped} bytes min+gzip (budget ${BUDGET_TOKENS_GZIP_BYTES}), every export; ` +
-    `${tokensGuard.gzipped} bytes min+gzip with authorize and closeAtExpiry only`,
+    `${tokensGuard.gzipped} bytes min+gzip with authorize only`,
 );
 console.log(
   `edge-sse/client: ${client.minified} bytes minified, ${client.gzipped} bytes min+gzip (budget ${BUDGET_CLIENT_GZIP_BYTES}), every export`,

@@ -1,7 +1,15 @@
 import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
 import { assertRetry } from "../core/fields.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkFunction, checkKeepAlive, checkKeys, checkPositive, checkRequest, checkString } from "../core/check.ts";
+import {
+  checkFunction,
+  checkInstant,
+  checkKeepAlive,
+  checkKeys,
+  checkPositive,
+  checkRequest,
+  checkString,
+} from "../core/check.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;
@@ -30,6 +38,7 @@ const STREAM_KEYS: ReadonlySet<string> = new Set([
   "keepAlive",
   "retry",
   "headers",
+  "expiresAt",
 ]);
 const BROKER_METHODS = ["publish", "subscribe", "replay"] as const;
 
@@ -73,6 +82,7 @@ export function checkStreamOptions(options: ChannelStreamOptions): void {
   checkKeys(options, STREAM_KEYS, SUBSCRIBE);
   checkRequest(options.request, SUBSCRIBE);
   checkString("lastEventId", options.lastEventId, SUBSCRIBE);
+  checkInstant("expiresAt", options.expiresAt, SUBSCRIBE);
   checkCommon(options, SUBSCRIBE);
 }
 

@@ -251,6 +251,7 @@ export class Channel {
       // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
       maxQueue,
+      expiresAt: options.expiresAt,
       onClose: (reason) => this.#leave(subscriber, reason),
     });
   }

@@ -137,4 +137,11 @@ export interface ChannelStreamOptions {
   readonly retry?: number | undefined;
   /** Headers over the channel's. */
   readonly headers?: HeadersInit | undefined;
+  /**
+   * When this subscriber's stream ends (see `DataStreamOptions.expiresAt`): at that time it gets an
+   * `EXPIRED_EVENT` event and closes with reason `"expired"`. Give it the `validUntil` of the token
+   * that allowed the subscription.
+   * @default none: the stream does not expire
+   */
+  readonly expiresAt?: number | Date | undefined;
 }

@@ -13,6 +13,7 @@ import {
   checkKeys,
   checkPositive,
   checkRequest,
+  checkInstant,
   checkString,
 } from "./check.ts";
 
@@ -29,6 +30,7 @@ export interface ResolvedOptions {
   readonly highWaterMark: number;
   readonly maxQueue: number;
   readonly cleanupTimeout: number;
+  readonly expiresAt: number | undefined;
 }
 
 /** How the errors of `new DataStream()` start. */
@@ -47,6 +49,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   "maxQueue",
   "bufferLimit",
   "cleanupTimeout",
+  "expiresAt",
 ]);
 
 /** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
@@ -103,5 +106,6 @@ export function resolveOptions(options: DataStreamOptions | undefined): Resolved
     highWaterMark: mark,
     maxQueue: limit,
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
+    expiresAt: checkInstant("expiresAt", options.expiresAt, CONTEXT),
   };
 }

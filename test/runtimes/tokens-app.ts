@@ -1,6 +1,6 @@
 /**
  * The server side of the runtime suite's signed-subscription cases (tokens-suite.ts), under /tokens/:
- * `authorize` in front of a Channel's response, `closeAtExpiry` around it, and the opaque id codec.
+ * `authorize` in front of a Channel's response, which ends at the token's expiry, and the opaque id codec.
  * Each request gets its own channel (so it works in a Worker too, whose requests cannot share one).
  *
  * - GET /tokens/events?channel=…: 401/403, or the stream: the channel publishes "one" and "two",
@@ -13,7 +13,7 @@
  *   Workers the Durable Object of `key` (worker.ts), as a Worker in front of `routeToChannel` would.
  */
 import { Channel } from "edge-sse/channel";
-import { authorize, closeAtExpiry, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
+import { authorize, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
 
 /** The key the suite's tokens are signed with, on both sides. */
 export const SUITE_TOKEN_KEY = "edge-sse runtime suite key: 32+ bytes";
@@ -28,8 +28,11 @@ export async function cryptoOption(): Promise<{ crypto?: CryptoLike }> {
   return { crypto: webcrypto as unknown as CryptoLike };
 }
 
-/** Where an authorized /tokens/channel/… request goes, as /channel/…: the suite's channel routes. */
-export type ChannelRoute = (request: Request) => Response | Promise<Response>;
+/**
+ * Where an authorized /tokens/channel/… request goes, as /channel/…: the suite's channel routes, with
+ * the instant its stream must end (the token's `validUntil`).
+ */
+export type ChannelRoute = (request: Request, expiresAt: number) => Response | Promise<Response>;
 
 /** The suite's /tokens/ routes. */
 export async function handleTokens(request: Request, channelRoute: ChannelRoute): Promise<Response> {
@@ -47,8 +50,7 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
       headers: request.headers,
       signal: request.signal,
     });
-    const response = await channelRoute(inner);
-    return request.method === "GET" ? closeAtExpiry(response, auth.validUntil) : response;
+    return channelRoute(inner, auth.validUntil);
   }
   if (url.pathname === "/tokens/opaque") {
     const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto });
@@ -77,5 +79,5 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
         .then(() => (open ? undefined : channel.close()));
     },
   });
-  return closeAtExpiry(await channel.response({ request }), auth.validUntil);
+  return channel.response({ request, expiresAt: auth.validUntil });
 }
