@@ -39,7 +39,7 @@
  * @module
  */
 export { ChannelObject, type ChannelObjectOptions } from "./durable-object/channel-object.ts";
-export { routeToChannel } from "./durable-object/route-to-channel.ts";
+export { routeToChannel, type RouteOptions } from "./durable-object/route-to-channel.ts";
 export { StorageBroker, type StorageBrokerOptions } from "./durable-object/storage-broker.ts";
 export type {
   DurableObjectNamespaceLike,
