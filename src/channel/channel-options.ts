@@ -9,6 +9,7 @@ import {
   checkPositive,
   checkRequest,
   checkString,
+  refusal,
 } from "../core/check.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
@@ -29,6 +30,7 @@ const CHANNEL_KEYS: ReadonlySet<string> = new Set([
   "onJoin",
   "onLeave",
   "onError",
+  "eventIds",
 ]);
 const STREAM_KEYS: ReadonlySet<string> = new Set([
   "request",
@@ -69,6 +71,18 @@ export function checkChannelOptions(options: ChannelOptions): void {
   }
   for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
     checkFunction(name, options[name], CREATE_CHANNEL);
+  const { eventIds } = options;
+  if (
+    eventIds !== undefined &&
+    (typeof eventIds?.encode !== "function" || typeof (eventIds as { decode?: unknown }).decode !== "function")
+  ) {
+    throw refusal(
+      CREATE_CHANNEL,
+      "eventIds",
+      "an event id codec with encode and decode (createEventIdCodec)",
+      eventIds,
+    );
+  }
   checkCommon(options, CREATE_CHANNEL);
 }
 

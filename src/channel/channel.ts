@@ -31,6 +31,7 @@ import {
 } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+import { OpaqueIds } from "./opaque-ids.ts";
 
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
@@ -87,6 +88,10 @@ function reporter(onError: (error: unknown) => void): (error: unknown) => void {
  */
 export class Channel {
   readonly #broker: ChannelBroker;
+  /** The broker as subscribers replay from it: with opaque ids, each replay's ids are encoded first. */
+  readonly #replaying: ChannelBroker;
+  /** The channel's opaque ids, when it has `eventIds`. */
+  readonly #ids: OpaqueIds | undefined;
   readonly #serialize: Serializer;
   readonly #options: ChannelOptions;
   readonly #maxQueue: number;
@@ -118,9 +123,12 @@ export class Channel {
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
     this.#onError = reporter(options.onError ?? logError);
+    this.#ids = options.eventIds === undefined ? undefined : new OpaqueIds(options.eventIds, this.#onError);
+    this.#replaying = this.#ids?.replaying(this.#broker) ?? this.#broker;
     this.#link = {
-      broker: this.#broker,
+      broker: this.#replaying,
       frame: (event) => this.#frame(event),
+      wireId: (event) => (this.#ids === undefined ? event.id : this.#ids.wireId(event)),
       report: this.#onError,
       reportOnce: (event, error) => {
         if (this.#reported.has(event)) return;
@@ -128,7 +136,13 @@ export class Channel {
         this.#onError(error);
       },
     };
-    this.#feed = new LiveFeed(this.#broker, (event) => this.#deliver(event), this.#onError);
+    const ids = this.#ids;
+    const deliver = (event: ChannelEvent): void => this.#deliver(event);
+    this.#feed = new LiveFeed(
+      this.#broker,
+      ids === undefined ? deliver : (event) => ids.deliverEncoded(event, deliver),
+      this.#onError,
+    );
   }
 
   /**
@@ -174,6 +188,9 @@ export class Channel {
     try {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
       const init = publishableEvent(itemFields(item, this.#serialize), this.#maxQueue);
+      // An id the publisher chose must be one the codec can make opaque: refused here, not at delivery.
+      const encodable = init.id === undefined ? undefined : this.#options.eventIds?.encode(init.id);
+      if (encodable !== undefined) return encodable.then(() => this.#broker.publish(init));
       return Promise.resolve(this.#broker.publish(init));
     } catch (error) {
       return Promise.reject(error);
@@ -225,11 +242,14 @@ export class Channel {
     const accepts = toPredicate(options.filter, SUBSCRIBE);
     const request = options.request;
     const lastEventId = options.lastEventId ?? readResumeId(request);
+    // With opaque ids, the id the client sent is decoded: one that does not decode resumes nowhere (a gap).
+    const resumeAfter =
+      lastEventId === undefined || this.#ids === undefined ? lastEventId : await this.#ids.resumeAfter(lastEventId);
     const headers = mergeHeaderSet(SUBSCRIBE, this.#headers, options.headers);
     const retry = options.retry ?? this.#options.retry;
     const live = this.#feed.live || (await this.#waitForFeed());
     const earlier =
-      live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
+      live && resumeAfter !== undefined ? await this.#replay(resumeAfter, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     const info: SubscriberInfo = {
@@ -238,7 +258,7 @@ export class Channel {
       request,
     };
     const maxQueue = options.maxQueue ?? this.#maxQueue;
-    const subscriber = new Subscriber(this.#link, { info, filter: accepts, maxQueue, replay: earlier });
+    const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
     return new DataStream((ctx) => this.#join(subscriber, ctx), {
       request,
       lastEventId,
@@ -308,10 +328,10 @@ export class Channel {
   /** The events after `afterId`, asked for up to three times; `null` (reported) when the broker kept failing. */
   async #replay(afterId: string, signal: AbortSignal | undefined): Promise<ReplayResult | null> {
     try {
-      return await this.#broker.replay(afterId);
+      return await this.#replaying.replay(afterId);
     } catch (error) {
       try {
-        return await replayAgain(this.#broker, afterId, error, signal);
+        return await replayAgain(this.#replaying, afterId, error, signal);
       } catch (failure) {
         this.#onError(failure);
         return null;
@@ -380,7 +400,9 @@ export class Channel {
           `${DELIVER} ${describeValue(id)}: its name is the gap marker's ("${GAP_EVENT}"), which no one may publish`,
         );
       }
-      frame = new SharedFrame(new Message({ id, event: type, data, comment, retry }).toString());
+      const wireId = this.#ids === undefined ? id : this.#ids.wireId(event);
+      if (wireId === undefined) return undefined; // its id could not be made opaque, which was reported
+      frame = new SharedFrame(new Message({ id: wireId, event: type, data, comment, retry }).toString());
     } catch (error) {
       this.#onError(error);
       return undefined;
