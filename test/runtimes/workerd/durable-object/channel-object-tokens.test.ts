@@ -1,6 +1,6 @@
 // edge-sse/durable-object and signed subscriptions inside workerd: the expiry the Worker forwards with
-// routeToChannel ends the object's streams, a client cannot set it itself, and authorizePublish refuses a
-// POST before its body is read. Requests go through SELF.fetch, across the Worker and the object's stub.
+// routeToChannel ends the object's streams, a client cannot set it itself, authorizePublish refuses a
+// POST before its body is read, and opaque event ids replay exactly. Requests go through SELF.fetch, across the Worker and the object's stub.
 // Run: bash scripts/runtimes/workerd.sh
 import { runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -8,7 +8,9 @@ import { afterEach, expect, test } from "vitest";
 import { EXPIRED_EVENT } from "edge-sse";
 import { type ChannelObject, routeToChannel, type DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader, WAIT_MS } from "../../../helpers/event-reader.ts";
-import { type Env, PUBLISHER_HEADER } from "./worker.ts";
+import { createEventIdCodec } from "edge-sse/tokens";
+import { GAP_EVENT } from "edge-sse/channel";
+import { type Env, OPAQUE_ID_KEY, PUBLISHER_HEADER } from "./worker.ts";
 
 const { CHANNELS, GUARDED_CHANNELS } = env as Env;
 const ORIGIN = "http://example.com";
@@ -114,4 +116,25 @@ test("routeToChannel throws a TypeError naming a bad expiresAt or an unknown opt
     ),
   );
   expect(() => routeToChannel(request, CHANNELS, "x", { expiresIn: 5 } as never)).toThrow(TypeError);
+});
+
+test("durable-object: with eventIds, subscribers see opaque ids and resume exactly after the one they send back", async () => {
+  const codec = createEventIdCodec(OPAQUE_ID_KEY, { scope: "opaque" });
+  const name = newChannel();
+  const path = `/opaque/${name}`;
+  const raw: string[] = [];
+  for (const data of ["one", "two", "three"]) {
+    const response = await publish(name, data, path);
+    raw.push(((await response.json()) as { id: string }).id);
+  }
+  const resumed = await subscribe(path, { "last-event-id": await codec.encode(raw[0]!) });
+  const events = await resumed.next(2);
+  expect(events.map((event) => [event.data, event.id])).toEqual([
+    ["two", await codec.encode(raw[1]!)],
+    ["three", await codec.encode(raw[2]!)],
+  ]);
+  const plain = await subscribe(path, { "last-event-id": raw[0]! });
+  const [marker] = await plain.next(1);
+  expect(marker!.event).toBe(GAP_EVENT);
+  expect(JSON.parse(marker!.data)).toEqual({ lastEventId: raw[0], firstId: await codec.encode(raw[0]!) });
 });
