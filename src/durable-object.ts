@@ -28,7 +28,8 @@
  *   fetch(request: Request, env: { CHANNELS: DurableObjectNamespaceLike }): Response | Promise<Response> {
  *     const room = /^\/rooms\/([\w-]+)$/.exec(new URL(request.url).pathname)?.[1];
  *     if (room === undefined) return new Response("Not found", { status: 404 });
- *     // Check here who may publish (request.method === "POST") before forwarding.
+ *     // Check here who may subscribe and publish (`authorize` from edge-sse/tokens), then pass the
+ *     // token's expiry on: routeToChannel(request, env.CHANNELS, room, { expiresAt: auth.validUntil }).
  *     return routeToChannel(request, env.CHANNELS, room);
  *   },
  * };

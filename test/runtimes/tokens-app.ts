@@ -8,10 +8,13 @@
  * - POST /tokens/events?channel=…: 201 when the token may publish.
  * - GET /tokens/q/events?channel=…: the same, taking the token from `?token=` as well.
  * - GET /tokens/opaque?id=…: `{ opaque, back }`, the id encoded and decoded here.
+ * - GET /tokens/opaque/events: a channel with opaque ids that published e1, e2 and e3 (those ids):
+ *   the replay after the request's Last-Event-ID, then the end.
  * - GET /tokens/channel/events?channel=…&key=…, POST /tokens/channel/publish?channel=…&key=…&data=…:
  *   authorized, then forwarded to the suite's channel routes (/channel/…): app.ts's channels, or on
  *   Workers the Durable Object of `key` (worker.ts), as a Worker in front of `routeToChannel` would.
  */
+import { Message } from "edge-sse";
 import { Channel } from "edge-sse/channel";
 import { authorize, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
 
@@ -51,6 +54,16 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
       signal: request.signal,
     });
     return channelRoute(inner, auth.validUntil);
+  }
+  if (url.pathname === "/tokens/opaque/events") {
+    const channel: Channel = new Channel({
+      keepAlive: false,
+      eventIds: createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto }),
+      // The replay is queued when the subscriber joins: end the stream after it.
+      onJoin: () => void Promise.resolve().then(() => channel.close()),
+    });
+    for (const id of ["e1", "e2", "e3"]) await channel.publish(Message.data(`data of ${id}`).id(id));
+    return channel.response({ request });
   }
   if (url.pathname === "/tokens/opaque") {
     const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto });
