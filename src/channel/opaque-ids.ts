@@ -53,9 +53,15 @@ export class OpaqueIds {
       .catch(this.#report);
   }
 
-  /** The broker's id behind the id a client resumes after, or an id no broker holds when it does not decode. */
+  /**
+   * The broker's id behind the id a client resumes after, or an id no broker holds when it does not
+   * decode. It first waits for the live events already received to be delivered: the client may have
+   * seen one in another stream's replay, and one still waiting for its id would reach the new
+   * subscriber after a replay that starts past it, a second time.
+   */
   async resumeAfter(sentId: string): Promise<string> {
-    return (await this.#codec.decode(sentId)) ?? UNKNOWN_ID;
+    const [decoded] = await Promise.all([this.#codec.decode(sentId), this.#delivered]);
+    return decoded ?? UNKNOWN_ID;
   }
 
   /** `broker`, with the ids of every replayed event encoded before the replay is answered. */

@@ -1,7 +1,9 @@
 import { expect, test } from "vitest";
 import { Message } from "edge-sse";
 import { Channel } from "edge-sse/channel";
-import { createEventIdCodec, MAX_OPAQUE_SOURCE_BYTES } from "edge-sse/tokens";
+import { createEventIdCodec, type EventIdCodec, MAX_OPAQUE_SOURCE_BYTES } from "edge-sse/tokens";
+import { EventReader } from "../helpers/event-reader.ts";
+import { until } from "../helpers/serve-node.ts";
 import { opaqueReplayScenario, unknownIdScenario } from "./opaque-ids.scenario.ts";
 
 const KEY = "a secret of at least thirty-two bytes, for the tests";
@@ -38,6 +40,30 @@ test("Channel with eventIds answers an opaque id of another scope, and garbage, 
     await unknownIdScenario(channel, codec, () => sent);
     await channel.close();
   }
+});
+
+test("Channel with eventIds does not send again an event whose live delivery waited for its id when a client resumes after it", async () => {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  // Encoding waits for the gate, as a slow WebCrypto would; decoding does not.
+  const slow: EventIdCodec = {
+    encode: async (id) => gate.then(() => codec.encode(id)),
+    decode: (id) => codec.decode(id),
+  };
+  const channel = new Channel({ eventIds: slow, keepAlive: false });
+  const raw = await channel.publish("seen in another stream's replay");
+  const sent = await codec.encode(raw);
+  setTimeout(open, 50);
+  const reader = new EventReader(await channel.response({ lastEventId: sent }));
+  await reader.started();
+  await until(() => channel.subscriberCount === 1, "the subscriber to join");
+  await gate;
+  await channel.publish("live");
+  expect((await reader.next(1)).map((event) => event.data)).toEqual(["live"]);
+  await reader.cancel();
+  await channel.close();
 });
 
 test("Channel with eventIds refuses at publish an id the codec cannot make opaque", async () => {
