@@ -28,7 +28,8 @@
  *   fetch(request: Request, env: { CHANNELS: DurableObjectNamespaceLike }): Response | Promise<Response> {
  *     const room = /^\/rooms\/([\w-]+)$/.exec(new URL(request.url).pathname)?.[1];
  *     if (room === undefined) return new Response("Not found", { status: 404 });
- *     // Check here who may publish (request.method === "POST") before forwarding.
+ *     // Check here who may subscribe and publish (`authorize` from edge-sse/tokens), then pass the
+ *     // token's expiry on: routeToChannel(request, env.CHANNELS, room, { expiresAt: auth.validUntil }).
  *     return routeToChannel(request, env.CHANNELS, room);
  *   },
  * };
@@ -39,7 +40,7 @@
  * @module
  */
 export { ChannelObject, type ChannelObjectOptions } from "./durable-object/channel-object.ts";
-export { routeToChannel } from "./durable-object/route-to-channel.ts";
+export { routeToChannel, type RouteOptions } from "./durable-object/route-to-channel.ts";
 export { StorageBroker, type StorageBrokerOptions } from "./durable-object/storage-broker.ts";
 export type {
   DurableObjectNamespaceLike,

@@ -10,6 +10,7 @@ export { Message, type MessageFields, type MessageInit } from "./core/message.ts
 export type { EventFields } from "./core/frame.ts";
 export { encodeMessage, type Serializer, type ServerSentEventConvertible } from "./core/encode-message.ts";
 export { StreamClosedError, type CloseType } from "./core/stream-closed-error.ts";
+export { EXPIRED_EVENT } from "./core/expired-event.ts";
 export { DEFAULT_HEADERS } from "./core/default-headers.ts";
 export { END_EVENT } from "./core/end-event.ts";
 export { MAX_EVENT_ID_BYTES } from "./core/fields.ts";

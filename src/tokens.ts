@@ -46,8 +46,7 @@ export type { TokenSource } from "./tokens/read-token.ts";
 export { MAX_TOKEN_LENGTH } from "./tokens/token-format.ts";
 export type { CryptoLike } from "./tokens/web-crypto.ts";
 export { expirySignal, type ExpirySignalOptions } from "./tokens/expiry-signal.ts";
-export { closeAtExpiry } from "./tokens/close-at-expiry.ts";
-export { EXPIRED_EVENT } from "./tokens/expired-event.ts";
+export { EXPIRED_EVENT } from "./core/expired-event.ts";
 export { TokenExpiredError } from "./tokens/token-expired-error.ts";
 export {
   createEventIdCodec,

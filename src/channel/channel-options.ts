@@ -2,7 +2,16 @@ import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import { assertRetry } from "../core/fields.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkFunction, checkKeepAlive, checkKeys, checkPositive, checkRequest, checkString } from "../core/check.ts";
+import {
+  checkFunction,
+  checkInstant,
+  checkKeepAlive,
+  checkKeys,
+  checkPositive,
+  checkRequest,
+  checkString,
+  refusal,
+} from "../core/check.ts";
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;
@@ -23,6 +32,7 @@ const CHANNEL_KEYS: ReadonlySet<string> = new Set([
   "onJoin",
   "onLeave",
   "onError",
+  "eventIds",
 ]);
 const STREAM_KEYS: ReadonlySet<string> = new Set([
   "request",
@@ -32,6 +42,7 @@ const STREAM_KEYS: ReadonlySet<string> = new Set([
   "keepAlive",
   "retry",
   "headers",
+  "expiresAt",
 ]);
 const BROKER_METHODS = ["publish", "subscribe", "replay"] as const;
 
@@ -62,6 +73,18 @@ export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | un
   }
   for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
     checkFunction(name, options[name], CREATE_CHANNEL);
+  const { eventIds } = options;
+  if (
+    eventIds !== undefined &&
+    (typeof eventIds?.encode !== "function" || typeof (eventIds as { decode?: unknown }).decode !== "function")
+  ) {
+    throw refusal(
+      CREATE_CHANNEL,
+      "eventIds",
+      "an event id codec with encode and decode (createEventIdCodec)",
+      eventIds,
+    );
+  }
   checkCommon(options, CREATE_CHANNEL);
 }
 
@@ -75,6 +98,7 @@ export function checkStreamOptions(options: ChannelStreamOptions): void {
   checkKeys(options, STREAM_KEYS, SUBSCRIBE);
   checkRequest(options.request, SUBSCRIBE);
   checkString("lastEventId", options.lastEventId, SUBSCRIBE);
+  checkInstant("expiresAt", options.expiresAt, SUBSCRIBE);
   checkCommon(options, SUBSCRIBE);
 }
 

@@ -35,6 +35,7 @@ import { GAP_EVENT } from "./gap-event.ts";
 import { END_EVENT } from "../core/end-event.ts";
 import { checkKeys, refusal } from "../core/check.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+import { OpaqueIds } from "./opaque-ids.ts";
 
 const CLOSE = "Cannot close channel";
 const CLOSE_OPTIONS: ReadonlySet<string> = new Set(["end"]);
@@ -113,6 +114,10 @@ function reporter(onError: (error: unknown) => void): (error: unknown) => void {
  */
 export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   readonly #broker: ChannelBroker;
+  /** The broker as subscribers replay from it: with opaque ids, each replay's ids are encoded first. */
+  readonly #replaying: ChannelBroker;
+  /** The channel's opaque ids, when it has `eventIds`. */
+  readonly #ids: OpaqueIds | undefined;
   readonly #serialize: Serializer;
   /** The event map's check of one item, when the channel has `events`. */
   readonly #parse: ParseItem | undefined;
@@ -149,9 +154,12 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
     this.#onError = reporter(options.onError ?? logError);
+    this.#ids = options.eventIds === undefined ? undefined : new OpaqueIds(options.eventIds, this.#onError);
+    this.#replaying = this.#ids?.replaying(this.#broker) ?? this.#broker;
     this.#link = {
-      broker: this.#broker,
+      broker: this.#replaying,
       frame: (event) => this.#frame(event),
+      wireId: (event) => (this.#ids === undefined ? event.id : this.#ids.wireId(event)),
       report: this.#onError,
       reportOnce: (event, error) => {
         if (this.#reported.has(event)) return;
@@ -159,7 +167,13 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
         this.#onError(error);
       },
     };
-    this.#feed = new LiveFeed(this.#broker, (event) => this.#deliver(event), this.#onError);
+    const ids = this.#ids;
+    const deliver = (event: ChannelEvent): void => this.#deliver(event);
+    this.#feed = new LiveFeed(
+      this.#broker,
+      ids === undefined ? deliver : (event) => ids.deliverEncoded(event, deliver),
+      this.#onError,
+    );
   }
 
   /**
@@ -208,6 +222,9 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
       const checked = this.#parse === undefined ? item : this.#parse(item);
       const init = publishableEvent(itemFields(checked, this.#serialize), this.#maxQueue);
+      // An id the publisher chose must be one the codec can make opaque: refused here, not at delivery.
+      const encodable = init.id === undefined ? undefined : this.#options.eventIds?.encode(init.id);
+      if (encodable !== undefined) return encodable.then(() => this.#broker.publish(init));
       return Promise.resolve(this.#broker.publish(init));
     } catch (error) {
       return Promise.reject(error);
@@ -260,11 +277,14 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     const accepts = toPredicate(options.filter, SUBSCRIBE);
     const request = options.request;
     const lastEventId = options.lastEventId ?? readResumeId(request);
+    // With opaque ids, the id the client sent is decoded: one that does not decode resumes nowhere (a gap).
+    const resumeAfter =
+      lastEventId === undefined || this.#ids === undefined ? lastEventId : await this.#ids.resumeAfter(lastEventId);
     const headers = mergeHeaderSet(SUBSCRIBE, this.#headers, options.headers);
     const retry = options.retry ?? this.#options.retry;
     const live = this.#feed.live || (await this.#waitForFeed());
     const earlier =
-      live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
+      live && resumeAfter !== undefined ? await this.#replay(resumeAfter, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     const info: SubscriberInfo = {
@@ -273,7 +293,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       request,
     };
     const maxQueue = options.maxQueue ?? this.#maxQueue;
-    const subscriber = new Subscriber(this.#link, { info, filter: accepts, maxQueue, replay: earlier });
+    const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
     return new DataStream((ctx) => this.#join(subscriber, ctx), {
       request,
       lastEventId,
@@ -286,6 +306,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
       maxQueue,
+      expiresAt: options.expiresAt,
       onClose: (reason) => this.#leave(subscriber, reason),
     });
   }
@@ -359,10 +380,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   /** The events after `afterId`, asked for up to three times; `null` (reported) when the broker kept failing. */
   async #replay(afterId: string, signal: AbortSignal | undefined): Promise<ReplayResult | null> {
     try {
-      return await this.#broker.replay(afterId);
+      return await this.#replaying.replay(afterId);
     } catch (error) {
       try {
-        return await replayAgain(this.#broker, afterId, error, signal);
+        return await replayAgain(this.#replaying, afterId, error, signal);
       } catch (failure) {
         this.#onError(failure);
         return null;
@@ -431,7 +452,9 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
           `${DELIVER} ${describeValue(id)}: its name is the ${type === GAP_EVENT ? "gap marker" : "end event"}'s ("${type}"), which no one may publish`,
         );
       }
-      frame = new SharedFrame(new Message({ id, event: type, data, comment, retry }).toString());
+      const wireId = this.#ids === undefined ? id : this.#ids.wireId(event);
+      if (wireId === undefined) return undefined; // its id could not be made opaque, which was reported
+      frame = new SharedFrame(new Message({ id: wireId, event: type, data, comment, retry }).toString());
     } catch (error) {
       this.#onError(error);
       return undefined;

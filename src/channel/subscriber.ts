@@ -15,6 +15,8 @@ export interface SubscriberChannel {
   readonly broker: ChannelBroker;
   /** The event's frame, validated and made once (freezing the event); `undefined`, reported, for an invalid one. */
   frame(event: ChannelEvent): SharedFrame | undefined;
+  /** The id of a replayed event as its client sees it (opaque, with `eventIds`); `undefined` when it has none. */
+  wireId(event: ChannelEvent): string | undefined;
   /** Reports to the channel's `onError`. */
   report(error: unknown): void;
   /** Reports `error` about `event` to the channel's `onError`, once per event, however many subscribers it concerns. */
@@ -25,6 +27,8 @@ export interface SubscriberChannel {
 export interface SubscriberSetup {
   /** The subscriber as the join and leave hooks see it; `info.lastEventId` is where it resumes. */
   readonly info: SubscriberInfo;
+  /** The broker's id to resume after: `info.lastEventId`, decoded when the channel's ids are opaque. */
+  readonly resumeAfter: string | undefined;
   /** Its filter, when it has one. */
   readonly filter: ((event: ChannelEvent) => boolean) | undefined;
   /** Its stream's `maxQueue`; the stream's `highWaterMark` must be a quarter of it. */
@@ -55,6 +59,7 @@ export class Subscriber {
   readonly #holdLimit: number;
   /** The replay asked for before the stream was made; replayed at the start. */
   readonly #firstReplay: ReplayResult | undefined;
+  readonly #resumeAfter: string | undefined;
   #ctx: StreamContext | undefined;
   /** Live events held while replay runs; `undefined` once the subscriber is live. */
   #held: ChannelEvent[] | undefined;
@@ -79,6 +84,7 @@ export class Subscriber {
     this.#largestFrame = setup.maxQueue - setup.maxQueue / 4;
     this.#holdLimit = setup.maxQueue / 2;
     this.#firstReplay = setup.replay;
+    this.#resumeAfter = setup.resumeAfter;
   }
 
   /**
@@ -88,7 +94,7 @@ export class Subscriber {
    */
   start(ctx: StreamContext): void {
     this.#ctx = ctx;
-    const afterId = this.info.lastEventId;
+    const afterId = this.#resumeAfter;
     if (afterId === undefined) return;
     // Hold live events first, then replay: a publish racing this start is in the replay, held, or
     // brought later by a feed that lags behind the replay; it is sent once in every case.
@@ -141,7 +147,11 @@ export class Subscriber {
       if (ctx.signal.aborted) return;
       if (!result.found && !this.#gapSent) {
         this.#gapSent = true;
-        const marker = { lastEventId: this.info.lastEventId, firstId: result.events[0]?.id ?? null };
+        const oldest = result.events[0];
+        const marker = {
+          lastEventId: this.info.lastEventId,
+          firstId: oldest === undefined ? null : (this.#channel.wireId(oldest) ?? null),
+        };
         ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
         if (ctx.desiredSize <= 0) await ctx.ready;
       }

@@ -3,6 +3,7 @@ import type { EventFields } from "../core/frame.ts";
 import type { Serializer } from "../core/encode-message.ts";
 import type { StreamClosedError } from "../core/stream-closed-error.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
+import type { EventIdCodec } from "../tokens/event-id-codec.ts";
 
 /** One event as a channel stores and delivers it. Its `id` is always set. */
 export interface ChannelEvent extends EventFields {
@@ -130,6 +131,18 @@ export interface ChannelOptions<Events extends TypedEventsLike | undefined = und
   readonly onLeave?: ((subscriber: SubscriberInfo, reason: StreamClosedError) => void) | undefined;
   /** Called with errors that belong to no one caller: a broker's live feed failing, an invalid stored event. @default console.error */
   readonly onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Makes the ids on the wire opaque (`createEventIdCodec(key, { scope: name })` from
+   * `edge-sse/tokens`), so that a subscriber with a filter cannot count the events it was not shown:
+   * every id a client sees is encoded (the gap marker's `firstId` too), and the `Last-Event-ID` it
+   * sends back is decoded before the replay. An id that does not decode (forged, altered, another key
+   * or scope, or a plain id) is unknown: the subscriber gets the gap marker and every event held.
+   * Everything on the server keeps the broker's ids: `publish` returns them, filters and the broker
+   * see them; `SubscriberInfo.lastEventId` is the id as the client sent it. Ids given to `publish`
+   * must then be at most `MAX_OPAQUE_SOURCE_BYTES` (735) bytes.
+   * @default none: ids go out as the broker gives them
+   */
+  readonly eventIds?: EventIdCodec | undefined;
 }
 
 /** Options of one subscriber's stream. Unknown keys are a `TypeError`. */
@@ -148,4 +161,11 @@ export interface ChannelStreamOptions {
   readonly retry?: number | undefined;
   /** Headers over the channel's. */
   readonly headers?: HeadersInit | undefined;
+  /**
+   * When this subscriber's stream ends (see `DataStreamOptions.expiresAt`): at that time it gets an
+   * `EXPIRED_EVENT` event and closes with reason `"expired"`. Give it the `validUntil` of the token
+   * that allowed the subscription.
+   * @default none: the stream does not expire
+   */
+  readonly expiresAt?: number | Date | undefined;
 }

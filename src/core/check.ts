@@ -97,6 +97,20 @@ function isPositive(value: unknown): value is number {
 }
 
 /**
+ * Checks an option that is an instant, when given: milliseconds since the epoch (a finite number) or
+ * a valid `Date`.
+ *
+ * @returns the instant in milliseconds since the epoch, or `undefined` when not given
+ * @throws {TypeError} naming the option and showing the bad value
+ */
+export function checkInstant(name: string, value: unknown, context: string): number | undefined {
+  if (value === undefined) return undefined;
+  const time = value instanceof Date ? value.getTime() : value;
+  if (typeof time === "number" && Number.isFinite(time)) return time;
+  throw refusal(context, name, "a time: milliseconds since the epoch or a valid Date", value);
+}
+
+/**
  * Checks a `request` option: a `Request` or an object with `headers` and, optionally, an `AbortSignal`
  * and a string `url`.
  *

@@ -21,6 +21,8 @@ import { createIdleDetector } from "./idle-detector.ts";
 import { SharedFrame } from "./shared-frame.ts";
 import { END_FRAME } from "./end-event.ts";
 import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
+import { atTime } from "./long-timeout.ts";
+import { expiredFrame } from "./expired-event.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
@@ -71,6 +73,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     maxQueue,
     lastEventId,
     cleanupTimeout,
+    expiresAt,
   } = options;
 
   // --- State ---------------------------------------------------------------------------------------
@@ -106,6 +109,8 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastWrite = 0;
   let unlisten: (() => void) | undefined;
+  /** Clears the wait for `expiresAt`. */
+  let cancelExpiry: (() => void) | undefined;
   let cleanup: Promise<void> | undefined;
   let errorReported = false;
   /** How a pulled item becomes a frame: encoded, or, for a relayed subscription, written back as the event it was. */
@@ -234,6 +239,11 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       requestSignal.addEventListener("abort", onAbort, { once: true });
       unlisten = () => requestSignal.removeEventListener("abort", onAbort);
     }
+    if (expiresAt !== undefined) {
+      const expire = (): void => void finish("expired", undefined, expiredFrame(expiresAt));
+      if (expiresAt <= Date.now()) return expire();
+      cancelExpiry = atTime(expiresAt, expire);
+    }
     if (keepAlive !== false) timer = setTimeout(tick, keepAlive);
     startSource();
   }
@@ -359,9 +369,10 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   }
 
   /**
-   * The one close path. Writes what is left and closes the body on a normal end or an error, closes it
-   * when the client is gone, errors it on overflow; stops the timer, aborts `ctx.signal`, then stops the
-   * source, awaiting its cleanup, and calls `onClose`. Later calls return the same promise.
+   * The one close path. Writes what is left (and `tail`) and closes the body on a normal end, an expiry or
+   * an error, closes it when the client is gone, errors it on overflow; stops the timers, aborts
+   * `ctx.signal`, then stops the source, awaiting its cleanup, and calls `onClose`. Later calls return
+   * the same promise.
    */
   function finish(type: CloseType, cause?: unknown, tail = ""): Promise<void> {
     if (cleanup !== undefined) return cleanup;
@@ -370,6 +381,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     const reason = new StreamClosedError(type, cause);
     clearTimeout(timer);
     unlisten?.();
+    cancelExpiry?.();
     readyWaiter?.reject(reason);
     readyWaiter = undefined;
     const rest = takePending() + tail;

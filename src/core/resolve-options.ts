@@ -15,6 +15,7 @@ import {
   checkKeys,
   checkPositive,
   checkRequest,
+  checkInstant,
   checkString,
   refusal,
 } from "./check.ts";
@@ -36,6 +37,7 @@ export interface ResolvedOptions {
   readonly highWaterMark: number;
   readonly maxQueue: number;
   readonly cleanupTimeout: number;
+  readonly expiresAt: number | undefined;
 }
 
 /** How the errors of `new DataStream()` start. */
@@ -56,6 +58,7 @@ const KNOWN: ReadonlySet<string> = new Set([
   "maxQueue",
   "bufferLimit",
   "cleanupTimeout",
+  "expiresAt",
 ]);
 
 /** Default keep-alive: below Bun.serve's 10 s idle timeout and Cloudflare's 100 s. */
@@ -117,5 +120,6 @@ export function resolveOptions(options: DataStreamOptions<TypedEventsLike | unde
     highWaterMark: mark,
     maxQueue: limit,
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
+    expiresAt: checkInstant("expiresAt", options.expiresAt, CONTEXT),
   };
 }

@@ -3,15 +3,17 @@
  * - `"done"`: the source ended, or the producer called `ctx.close()`;
  * - `"client-gone"`: the consumer cancelled the body, the request's signal aborted, or a write failed;
  * - `"error"`: the producer or the serializer threw (the error is the `cause`);
- * - `"overflow"`: a push producer sent more than `maxQueue` while the consumer was not reading.
+ * - `"overflow"`: a push producer sent more than `maxQueue` while the consumer was not reading;
+ * - `"expired"`: the stream reached its `expiresAt` (after sending an `EXPIRED_EVENT` event).
  */
-export type CloseType = "done" | "client-gone" | "error" | "overflow";
+export type CloseType = "done" | "client-gone" | "error" | "overflow" | "expired";
 
 const MESSAGES: Record<CloseType, string> = {
   done: "The event stream ended: the source is done",
   "client-gone": "The event stream ended: the client is gone",
   error: "The event stream ended: the producer failed",
   overflow: "The event stream ended: the client read too slowly and the send buffer overflowed",
+  expired: "The event stream ended: it reached its expiresAt",
 };
 
 /**

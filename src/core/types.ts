@@ -156,4 +156,13 @@ export interface DataStreamOptions<Events extends TypedEventsLike | undefined = 
    * @default 5000
    */
   readonly cleanupTimeout?: number | undefined;
+  /**
+   * When the stream ends, in milliseconds since the epoch (`Date.now()` time) or as a `Date`: say,
+   * when the token that allowed it expires. Then the client gets an `EXPIRED_EVENT` event, after what
+   * was already sent, and the stream closes with reason `"expired"`. A time that has passed when the
+   * stream starts sends only that event; one years away works too (the wait is re-armed under the
+   * longest timer delay).
+   * @default none: the stream does not expire
+   */
+  readonly expiresAt?: number | Date | undefined;
 }

@@ -6,6 +6,7 @@ import { describeValue } from "../core/describe-value.ts";
 import { StorageBroker } from "./storage-broker.ts";
 import { discardBody, readPublishBody } from "./publish-body.ts";
 import { PUBLISH } from "../channel/publishable-event.ts";
+import { EXPIRES_AT_HEADER, readForwardedExpiry } from "./forwarded-expiry.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -26,8 +27,10 @@ const CONTEXT = "Cannot create ChannelObject";
  * (`routeToChannel`); the object answers:
  *
  * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
- *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`.
- * - `POST`: publishes one event. A JSON body (`content-type: application/json`) is
+ *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`. The stream ends
+ *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
+ *   `EXPIRED_EVENT` and closes with reason `"expired"`. A header that is not digits gets `400`.
+ * - `POST`: publishes one event, once `authorizePublish` allows it. A JSON body (`content-type: application/json`) is
  *   `{ "data": string | any JSON value, "event"?: string, "id"?: string }`: string data is sent as
  *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
  *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
@@ -37,9 +40,12 @@ const CONTEXT = "Cannot create ChannelObject";
  *   is read no further than `maxBodyBytes`.
  * - anything else: `405` with an `Allow: GET, POST` header.
  *
- * The object does not check who may publish: authorize in the Worker before routing a POST (or
- * override `fetch`). To set the channel's options, override `channelOptions`. An open stream keeps
- * the object in memory, as every request in progress does.
+ * Only the Worker reaches the object (through its binding), so the Worker decides who may subscribe
+ * or publish, before routing (see `authorize` in `edge-sse/tokens`), and the object takes the
+ * `edge-sse-expires-at` header as the Worker's word (`routeToChannel` sets it, and removes one the
+ * client sent). To check publishes in the object as well, override `authorizePublish`. To set the
+ * channel's options, override `channelOptions`. An open stream keeps the object in memory, as every
+ * request in progress does.
  *
  * Bind the class in wrangler.toml:
  * ```toml
@@ -124,20 +130,58 @@ export class ChannelObject<Env = unknown> {
   }
 
   /**
+   * Decides whether a `POST` may publish, before its body is read: return a `Response` to send instead
+   * (a bare 403, say), or nothing to publish. Override it; by default every `POST` publishes, since the
+   * Worker decided before routing.
+   *
+   * @param request - the `POST` the Worker forwarded
+   * @returns a refusal, or `undefined` to publish
+   * @example Publish only requests the Worker marked with a header of its own
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {
+   *   protected override authorizePublish(request: Request): Response | undefined {
+   *     if (request.headers.get("x-may-publish") !== "yes") return new Response("Forbidden\n", { status: 403 });
+   *   }
+   * }
+   * ```
+   */
+  protected authorizePublish(request: Request): Response | undefined | Promise<Response | undefined> {
+    void request;
+    return undefined;
+  }
+
+  /**
    * Answers one request: GET subscribes, POST publishes, anything else is `405`.
    *
    * @param request - the request the Worker forwarded
    * @returns the event stream, the new event's id, or an error
    */
   async fetch(request: Request): Promise<Response> {
-    if (request.method === "GET") return this.channel.response({ request });
-    if (request.method === "POST") return this.#publish(request);
+    if (request.method === "GET") return this.#subscribe(request);
+    if (request.method === "POST") {
+      const refusal = await this.authorizePublish(request);
+      if (refusal === undefined) return this.#publish(request);
+      await discardBody(request.body, this.#maxBodyBytes);
+      return refusal;
+    }
     await discardBody(request.body, this.#maxBodyBytes);
     return json(
       405,
       { error: `Cannot ${request.method} a channel: GET subscribes, POST publishes` },
       { allow: "GET, POST" },
     );
+  }
+
+  #subscribe(request: Request): Promise<Response> | Response {
+    const expiresAt = readForwardedExpiry(request);
+    if (expiresAt === null) {
+      return json(400, {
+        error: `Cannot subscribe: the \`${EXPIRES_AT_HEADER}\` header must be milliseconds since the epoch`,
+      });
+    }
+    return this.channel.response({ request, expiresAt });
   }
 
   async #publish(request: Request): Promise<Response> {

@@ -1,18 +1,37 @@
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
 import { describeValue } from "../core/describe-value.ts";
+import { checkInstant, checkKeys } from "../core/check.ts";
+import { setForwardedExpiry } from "./forwarded-expiry.ts";
 
 const CONTEXT = "Cannot route to channel";
+const OPTION_KEYS: ReadonlySet<string> = new Set(["expiresAt"]);
+
+/** Options of `routeToChannel`. */
+export interface RouteOptions {
+  /**
+   * When a subscriber's stream ends (the `validUntil` of the token the Worker verified), in
+   * milliseconds since the epoch or as a `Date`: the object's stream then sends `EXPIRED_EVENT` and
+   * closes with reason `"expired"`. Forwarded in the `edge-sse-expires-at` header.
+   * @default none: the stream does not expire
+   */
+  readonly expiresAt?: number | Date | undefined;
+}
 
 /**
  * Forwards a request to the Durable Object that owns the channel `name`: the same name always
  * reaches the same object, wherever the request arrives. Use it in the Worker, after deciding who
  * may subscribe or publish.
  *
+ * The object takes the `edge-sse-expires-at` header as the Worker's word, so this sets it from
+ * `options.expiresAt` and removes one the client sent: a client cannot choose its own expiry.
+ *
  * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
  * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)
  * @param name - the channel's name, a non-empty string
+ * @param options - `expiresAt`
  * @returns the object's response
- * @throws {TypeError} when `request` is not a request, `namespace` not a Durable Object namespace, or `name` not a non-empty string
+ * @throws {TypeError} when `request` is not a request, `namespace` not a Durable Object namespace, `name` not a
+ *   non-empty string, or an option is invalid
  * @example One channel per path: `/rooms/:room`
  * ```ts ignore
  * import { routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
@@ -30,6 +49,7 @@ export function routeToChannel<Id>(
   request: Request,
   namespace: DurableObjectNamespaceLike<Id>,
   name: string,
+  options: RouteOptions = {},
 ): Promise<Response> {
   const { url, method } = (request ?? {}) as Partial<Request>;
   if (typeof request !== "object" || typeof url !== "string" || typeof method !== "string") {
@@ -46,7 +66,10 @@ export function routeToChannel<Id>(
   if (typeof name !== "string" || name === "") {
     throw new TypeError(`${CONTEXT}: \`name\` must be a non-empty string (got ${describeValue(name)})`);
   }
-  return forward(request, namespace.get(namespace.idFromName(name)));
+  checkKeys(options, OPTION_KEYS, CONTEXT);
+  const headers = new Headers(request.headers);
+  setForwardedExpiry(headers, checkInstant("expiresAt", options.expiresAt, CONTEXT));
+  return forward(request, headers, namespace.get(namespace.idFromName(name)));
 }
 
 /**
@@ -56,9 +79,9 @@ export function routeToChannel<Id>(
  * would go on being pumped to it after the response, and workerd would log "Can't read from request
  * stream after response has been sent".
  */
-async function forward(request: Request, stub: DurableObjectStubLike): Promise<Response> {
+async function forward(request: Request, headers: Headers, stub: DurableObjectStubLike): Promise<Response> {
   const body = request.body;
-  if (body === null) return stub.fetch(request);
+  if (body === null) return stub.fetch(new Request(request, { headers }));
   const source = body.getReader();
   let answered = false;
   const piped = new ReadableStream<Uint8Array>(
@@ -73,7 +96,7 @@ async function forward(request: Request, stub: DurableObjectStubLike): Promise<R
     },
     { highWaterMark: 0 },
   );
-  const init: RequestInit & { duplex: "half" } = { body: piped, duplex: "half" };
+  const init: RequestInit & { duplex: "half" } = { body: piped, duplex: "half", headers };
   try {
     return await stub.fetch(new Request(request, init));
   } finally {

@@ -56,7 +56,8 @@ interface DerivedKeys {
  * the first encodes, each decodes.
  *
  * Ids that go out must go back in: encode every id a client sees, and decode `Last-Event-ID` before
- * replaying. A channel will do both when given a codec; until then, use it where you write ids yourself.
+ * replaying. A `Channel` does both when given the codec as `eventIds`; elsewhere, use it where you
+ * write ids yourself.
  *
  * @param keys - the secret, or the secrets (the first encodes, each decodes); may be a token key: the codec derives its own keys from it
  * @param options - `scope`, `crypto`

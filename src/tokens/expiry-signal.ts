@@ -1,5 +1,5 @@
 import { describeValue } from "../core/describe-value.ts";
-import { atTime } from "./long-timeout.ts";
+import { atTime } from "../core/long-timeout.ts";
 import { isInstant } from "./claims.ts";
 import { TokenExpiredError } from "./token-expired-error.ts";
 

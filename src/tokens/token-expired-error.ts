@@ -1,6 +1,5 @@
 /**
- * The reason of an `expirySignal` that aborted at the token's expiry, and what `closeAtExpiry` cancels
- * a stream's body with.
+ * The reason of an `expirySignal` that aborted at the token's expiry.
  *
  * @example
  * ```ts

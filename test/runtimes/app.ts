@@ -74,6 +74,14 @@ function countChunks(body: ReadableStream<Uint8Array>, onEnd: (chunks: number) =
 
 /** The handler every runtime serves. */
 export function handleSuite(request: Request): Response | Promise<Response> {
+  return routeSuite(request, undefined);
+}
+
+/**
+ * The suite's routes. `expiresAt` is when a /channel/events stream ends (the token's expiry, when the
+ * /tokens/channel/ route has authorized the request), as a Durable Object does with routeToChannel's.
+ */
+function routeSuite(request: Request, expiresAt: number | undefined): Response | Promise<Response> {
   const url = new URL(request.url);
   const key = url.searchParams.get("key") ?? "none";
   const onClose = (reason: StreamClosedError): void => record(key, `close:${reason.type}`);
@@ -213,7 +221,7 @@ export function handleSuite(request: Request): Response | Promise<Response> {
     case "/channel/events": {
       let channel = channels.get(key);
       if (channel === undefined) channels.set(key, (channel = new Channel({ keepAlive: 1_000 })));
-      return channel.response({ request });
+      return channel.response({ request, expiresAt });
     }
 
     case "/channel/publish": {
@@ -229,7 +237,7 @@ export function handleSuite(request: Request): Response | Promise<Response> {
 
     default:
       if (url.pathname.startsWith("/hono/")) return hono.fetch(request);
-      if (url.pathname.startsWith("/tokens/")) return handleTokens(request, handleSuite);
+      if (url.pathname.startsWith("/tokens/")) return handleTokens(request, routeSuite);
       return new Response("Not found", { status: 404 });
   }
 }

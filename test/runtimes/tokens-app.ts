@@ -1,6 +1,6 @@
 /**
  * The server side of the runtime suite's signed-subscription cases (tokens-suite.ts), under /tokens/:
- * `authorize` in front of a Channel's response, `closeAtExpiry` around it, and the opaque id codec.
+ * `authorize` in front of a Channel's response, which ends at the token's expiry, and the opaque id codec.
  * Each request gets its own channel (so it works in a Worker too, whose requests cannot share one).
  *
  * - GET /tokens/events?channel=…: 401/403, or the stream: the channel publishes "one" and "two",
@@ -8,12 +8,15 @@
  * - POST /tokens/events?channel=…: 201 when the token may publish.
  * - GET /tokens/q/events?channel=…: the same, taking the token from `?token=` as well.
  * - GET /tokens/opaque?id=…: `{ opaque, back }`, the id encoded and decoded here.
+ * - GET /tokens/opaque/events: a channel with opaque ids that published e1, e2 and e3 (those ids):
+ *   the replay after the request's Last-Event-ID, then the end.
  * - GET /tokens/channel/events?channel=…&key=…, POST /tokens/channel/publish?channel=…&key=…&data=…:
  *   authorized, then forwarded to the suite's channel routes (/channel/…): app.ts's channels, or on
  *   Workers the Durable Object of `key` (worker.ts), as a Worker in front of `routeToChannel` would.
  */
+import { Message } from "edge-sse";
 import { Channel } from "edge-sse/channel";
-import { authorize, closeAtExpiry, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
+import { authorize, createEventIdCodec, type CryptoLike } from "edge-sse/tokens";
 
 /** The key the suite's tokens are signed with, on both sides. */
 export const SUITE_TOKEN_KEY = "edge-sse runtime suite key: 32+ bytes";
@@ -28,8 +31,11 @@ export async function cryptoOption(): Promise<{ crypto?: CryptoLike }> {
   return { crypto: webcrypto as unknown as CryptoLike };
 }
 
-/** Where an authorized /tokens/channel/… request goes, as /channel/…: the suite's channel routes. */
-export type ChannelRoute = (request: Request) => Response | Promise<Response>;
+/**
+ * Where an authorized /tokens/channel/… request goes, as /channel/…: the suite's channel routes, with
+ * the instant its stream must end (the token's `validUntil`).
+ */
+export type ChannelRoute = (request: Request, expiresAt: number) => Response | Promise<Response>;
 
 /** The suite's /tokens/ routes. */
 export async function handleTokens(request: Request, channelRoute: ChannelRoute): Promise<Response> {
@@ -47,8 +53,17 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
       headers: request.headers,
       signal: request.signal,
     });
-    const response = await channelRoute(inner);
-    return request.method === "GET" ? closeAtExpiry(response, auth.validUntil) : response;
+    return channelRoute(inner, auth.validUntil);
+  }
+  if (url.pathname === "/tokens/opaque/events") {
+    const channel: Channel = new Channel({
+      keepAlive: false,
+      eventIds: createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto }),
+      // The replay is queued when the subscriber joins: end the stream after it.
+      onJoin: () => void Promise.resolve().then(() => channel.close()),
+    });
+    for (const id of ["e1", "e2", "e3"]) await channel.publish(Message.data(`data of ${id}`).id(id));
+    return channel.response({ request });
   }
   if (url.pathname === "/tokens/opaque") {
     const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...crypto });
@@ -77,5 +92,5 @@ export async function handleTokens(request: Request, channelRoute: ChannelRoute)
         .then(() => (open ? undefined : channel.close()));
     },
   });
-  return closeAtExpiry(await channel.response({ request }), auth.validUntil);
+  return channel.response({ request, expiresAt: auth.validUntil });
 }

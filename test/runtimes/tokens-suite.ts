@@ -124,6 +124,25 @@ export const tokenCases: readonly SuiteCase[] = [
     },
   },
   {
+    name: "signed subscriptions: a channel with opaque ids replays exactly after the opaque id sent back, and shows no plain id",
+    timeoutMs: 10_000,
+    async run(target) {
+      const ids = createEventIdCodec(SUITE_TOKEN_KEY, { scope: "suite", ...(await cryptoOption()) });
+      const response = await target.fetch("/tokens/opaque/events", {
+        headers: { "last-event-id": await ids.encode("e1") },
+      });
+      assert.equal(response.status, 200);
+      const text = await response.text(); // the channel closes after the replay
+      const found: Array<[string, string | undefined]> = [];
+      createParser({ onEvent: ({ data, id }) => void found.push([data, id]) }).feed(text);
+      assert.deepEqual(found, [
+        ["data of e2", await ids.encode("e2")],
+        ["data of e3", await ids.encode("e3")],
+      ]);
+      assert.ok(!/^id: e/m.test(text), text);
+    },
+  },
+  {
     name: "signed subscriptions: authorize in front of a channel route (a Durable Object on Workers): POST needs publish, GET ends at expiry",
     timeoutMs: 20_000,
     async run(target) {

@@ -2,7 +2,7 @@
  * Chromium's own EventSource, which cannot set headers, with signed subscriptions: the token in an
  * HttpOnly SameSite cookie set by the server, and in the query string where a route allows it. The
  * server is node:http through edge-sse/node with `authorize` in front of a Channel's response and
- * `closeAtExpiry` around it. Chromium is `/usr/bin/chromium`, or the binary named by `CHROMIUM`.
+ * its stream ending at the token's expiry. Chromium is `/usr/bin/chromium`, or the binary named by `CHROMIUM`.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
@@ -11,7 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Channel } from "edge-sse/channel";
-import { authorize, closeAtExpiry, EXPIRED_EVENT, signToken, type TokenRefusal } from "edge-sse/tokens";
+import { authorize, EXPIRED_EVENT, signToken, type TokenRefusal } from "edge-sse/tokens";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { KEY } from "./oracle.ts";
 
@@ -100,7 +100,7 @@ beforeAll(async () => {
       refusals.push(auth.reason);
       return auth.response;
     }
-    return closeAtExpiry(await channelNamed(name).response({ request }), auth.validUntil);
+    return channelNamed(name).response({ request, expiresAt: auth.validUntil });
   });
   if (!existsSync(CHROMIUM)) {
     launchError = new Error(

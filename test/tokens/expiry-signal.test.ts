@@ -1,6 +1,7 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { expirySignal, TokenExpiredError } from "edge-sse/tokens";
-import { atTime, MAX_TIMER_DELAY } from "../../src/tokens/long-timeout.ts";
+import { atTime } from "../../src/core/long-timeout.ts";
+import { MAX_TIMER_MS as MAX_TIMER_DELAY } from "../../src/core/check.ts";
 import { NOW } from "./oracle.ts";
 
 const DAY = 86_400_000;

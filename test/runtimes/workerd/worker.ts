@@ -26,7 +26,8 @@ export class SuiteChannels extends ChannelObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === "/channel/events" && request.method === "GET") return this.channel.response({ request });
+    // GET as the object answers it: the stream ends at the expiry routeToChannel forwarded.
+    if (url.pathname === "/channel/events" && request.method === "GET") return super.fetch(request);
     if (url.pathname === "/channel/publish" && request.method === "POST") {
       const id = await this.channel.publish(url.searchParams.get("data") ?? "");
       return Response.json({ id, subscribers: this.channel.subscriberCount });
@@ -43,8 +44,8 @@ export default {
     }
     if (url.pathname.startsWith("/tokens/channel/")) {
       // authorize in the Worker, then the object: as the README's Workers example does.
-      return handleTokens(request, (inner) =>
-        routeToChannel(inner, env.SUITE_CHANNELS, url.searchParams.get("key") || "no-key"),
+      return handleTokens(request, (inner, expiresAt) =>
+        routeToChannel(inner, env.SUITE_CHANNELS, url.searchParams.get("key") || "no-key", { expiresAt }),
       );
     }
     return handleSuite(request);

@@ -1,6 +1,8 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
-// /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels. Small
-// bounds, so that tests can push events out of the history.
+// /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
+// /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels; /expiring/:name?in=<ms> → TestChannels, with streams that expire
+// that many ms from now (as a Worker passes a token's expiry). Small bounds, so that tests can push
+// events out of the history.
 import {
   ChannelObject,
   routeToChannel,
@@ -8,11 +10,14 @@ import {
   type DurableObjectNamespaceLike,
   type DurableObjectStateLike,
 } from "edge-sse/durable-object";
+import { createEventIdCodec } from "edge-sse/tokens";
 
 export interface Env {
   readonly CHANNELS: DurableObjectNamespaceLike;
   readonly AGED_CHANNELS: DurableObjectNamespaceLike;
   readonly FLAKY_CHANNELS: DurableObjectNamespaceLike;
+  readonly GUARDED_CHANNELS: DurableObjectNamespaceLike;
+  readonly OPAQUE_CHANNELS: DurableObjectNamespaceLike;
 }
 
 export const MAX_EVENTS = 5;
@@ -66,12 +71,47 @@ export class FlakyChannels extends ChannelObject<Env> {
   }
 }
 
-const NAMESPACES = { channels: "CHANNELS", aged: "AGED_CHANNELS", flaky: "FLAKY_CHANNELS" } as const;
+/** The header a GuardedChannels object wants on a POST before it publishes it. */
+export const PUBLISHER_HEADER = "x-test-publisher";
+
+/** Publishes only POSTs that carry `PUBLISHER_HEADER: yes`; refuses the others with a bare 403. */
+export class GuardedChannels extends ChannelObject<Env> {
+  protected override channelOptions(): ChannelObjectOptions {
+    return { keepAlive: false };
+  }
+
+  protected override authorizePublish(request: Request): Response | undefined {
+    if (request.headers.get(PUBLISHER_HEADER) !== "yes") return new Response("Forbidden\n", { status: 403 });
+    return undefined;
+  }
+}
+
+/** The key of OpaqueChannels' event id codec; its scope is "opaque". */
+export const OPAQUE_ID_KEY = "a secret of at least thirty-two bytes, for the tests";
+
+/** Opaque event ids on the wire. */
+export class OpaqueChannels extends ChannelObject<Env> {
+  protected override channelOptions(): ChannelObjectOptions {
+    return { keepAlive: false, eventIds: createEventIdCodec(OPAQUE_ID_KEY, { scope: "opaque" }) };
+  }
+}
+
+const NAMESPACES = {
+  channels: "CHANNELS",
+  aged: "AGED_CHANNELS",
+  flaky: "FLAKY_CHANNELS",
+  guarded: "GUARDED_CHANNELS",
+  opaque: "OPAQUE_CHANNELS",
+  expiring: "CHANNELS",
+} as const;
 
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
-    const [, kind, name] = /^\/(channels|aged|flaky)\/([^/]+)$/.exec(new URL(request.url).pathname) ?? [];
+    const url = new URL(request.url);
+    const [, kind, name] = /^\/(channels|aged|flaky|guarded|opaque|expiring)\/([^/]+)$/.exec(url.pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
-    return routeToChannel(request, env[NAMESPACES[kind as keyof typeof NAMESPACES]], decodeURIComponent(name));
+    const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
+    const expiresAt = kind === "expiring" ? Date.now() + Number(url.searchParams.get("in")) : undefined;
+    return routeToChannel(request, namespace, decodeURIComponent(name), { expiresAt });
   },
 };
