@@ -4,6 +4,7 @@ import { formatFrame } from "../core/frame.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { END_EVENT } from "../core/end-event.ts";
+import { EXPIRED_EVENT } from "../core/expired-event.ts";
 
 /** How the errors of `channel.publish()` (and of a broker refusing an event) start. */
 export const PUBLISH = "Cannot publish";
@@ -14,6 +15,7 @@ const CONTEXT = PUBLISH;
  * - an empty id: it resets a client's last event id, so the client could not resume;
  * - the gap marker's name (`GAP_EVENT`): clients would take the event for a gap;
  * - the end event's name (`END_EVENT`): clients would stop there for good;
+ * - the expiry event's name (`EXPIRED_EVENT`): clients would fetch a new token and reconnect;
  * - a frame longer than half of `maxQueue`: a subscriber's queue has room for such a frame beside
  *   what its replay keeps queued (a quarter of it); a larger one would close every subscriber with
  *   `"overflow"`, and again on each replay. An id the broker gives is not counted: it is not known
@@ -40,6 +42,12 @@ export function publishableEvent(fields: EventFields, maxQueue: number): Channel
     throw new TypeError(
       `${CONTEXT}: \`event\` must not be "${END_EVENT}", the name of the end event: clients would stop there for good; ` +
         `end every stream with channel.close({ end: true }) (got ${describeValue(event)})`,
+    );
+  }
+  if (event === EXPIRED_EVENT) {
+    throw new TypeError(
+      `${CONTEXT}: \`event\` must not be "${EXPIRED_EVENT}", the name of the expiry event: clients would take ` +
+        `their subscription for expired; give the stream \`expiresAt\` instead (got ${describeValue(event)})`,
     );
   }
   const size = formatFrame(fields).length;

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { Channel, type SubscriberInfo } from "edge-sse/channel";
-import { EXPIRED_EVENT, type StreamClosedError } from "edge-sse";
+import { EXPIRED_EVENT, Message, type StreamClosedError } from "edge-sse";
 import { parseWire } from "../helpers/event-reader.ts";
 import { until } from "../helpers/serve-node.ts";
 
@@ -43,5 +43,14 @@ test("Channel stream refuses an expiresAt that is not a time with a TypeError na
       "Cannot subscribe: `expiresAt` must be a time: milliseconds since the epoch or a valid Date (got number NaN)",
     ),
   );
+  await channel.close();
+});
+
+test("Channel.publish refuses the expiry event's name, and sends nothing of it", async () => {
+  const channel = new Channel();
+  await expect(channel.publish(Message.data("{}").event(EXPIRED_EVENT))).rejects.toThrow(
+    /^Cannot publish: `event` must not be "edge-sse-expired", the name of the expiry event/,
+  );
+  expect(await channel.publish("after")).toMatch(/-1$/);
   await channel.close();
 });
