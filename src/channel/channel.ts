@@ -33,11 +33,18 @@ import {
 } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { END_EVENT } from "../core/end-event.ts";
+import { EXPIRED_EVENT } from "../core/expired-event.ts";
 import { checkKeys, refusal } from "../core/check.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
 
 const CLOSE = "Cannot close channel";
+/** The event names the library sends itself, and what each is. */
+const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
+  [GAP_EVENT, "gap marker"],
+  [END_EVENT, "end event"],
+  [EXPIRED_EVENT, "expiry event"],
+]);
 const CLOSE_OPTIONS: ReadonlySet<string> = new Set(["end"]);
 
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
@@ -447,9 +454,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       if (typeof id !== "string" || id === "") {
         throw new TypeError(`${DELIVER}: the broker gave an event without an id (got ${describeValue(id)})`);
       }
-      if (type === GAP_EVENT || type === END_EVENT) {
+      const reserved = type === undefined ? undefined : RESERVED_EVENTS.get(type);
+      if (reserved !== undefined) {
         throw new TypeError(
-          `${DELIVER} ${describeValue(id)}: its name is the ${type === GAP_EVENT ? "gap marker" : "end event"}'s ("${type}"), which no one may publish`,
+          `${DELIVER} ${describeValue(id)}: its name is the ${reserved}'s ("${type}"), which no one may publish`,
         );
       }
       const wireId = this.#ids === undefined ? id : this.#ids.wireId(event);

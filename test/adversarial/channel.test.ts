@@ -3,7 +3,7 @@
 // and serializers that throw. Each case names what it guards; the README's "Refusals" lists the rules.
 import { describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
-import { Message, type StreamClosedError } from "edge-sse";
+import { END_EVENT, EXPIRED_EVENT, Message, type StreamClosedError } from "edge-sse";
 import { Channel, GAP_EVENT, MemoryBroker, type ChannelBroker, type Unsubscribe } from "edge-sse/channel";
 import { ChannelObject, StorageBroker, type DurableObjectStorageLike } from "edge-sse/durable-object";
 import { EventReader, datas, ids } from "../helpers/event-reader.ts";
@@ -309,15 +309,21 @@ describe("the gap marker's name", () => {
     await object.channel.close();
   });
 
-  test("an event named like the gap marker that a broker brings anyway is reported and skipped", async () => {
+  test.each([
+    [GAP_EVENT, "gap marker"],
+    [END_EVENT, "end event"],
+    [EXPIRED_EVENT, "expiry event"],
+  ])("an event named %s that a broker brings anyway is reported and skipped", async (name, what) => {
     const broker = new MemoryBroker();
     const onError = vi.fn();
     const channel = new Channel({ broker, onError });
     const reader = await subscribe(channel);
-    broker.publish({ event: GAP_EVENT, data: "{}" }); // past the channel, as another writer of a shared store could
+    broker.publish({ event: name, data: "{}" }); // past the channel, as another writer of a shared store could
     const id = await channel.publish("real");
     expect(ids(await reader.until(1))).toEqual([id]);
-    expect(String(onError.mock.calls[0]![0])).toMatch(/Cannot deliver event "[^"]+": its name is the gap marker's/);
+    expect(String(onError.mock.calls[0]![0])).toMatch(
+      new RegExp(`Cannot deliver event "[^"]+": its name is the ${what}'s \\("${name}"\\)`),
+    );
     await channel.close();
   });
 });
