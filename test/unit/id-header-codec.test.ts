@@ -11,8 +11,9 @@ import { encodeIdForHeader, readResumeId } from "../../src/channel/resume-id.ts"
 
 /** A string's UTF-8 bytes, one Latin-1 character each: what Node, Deno and Bun hand over. */
 const asLatin1Bytes = (text: string): string => Buffer.from(text, "utf8").toString("latin1");
-/** What a string becomes once encoded as UTF-8: lone surrogates turn into U+FFFD. */
-const wellFormed = (text: string): string => new TextDecoder().decode(new TextEncoder().encode(text));
+/** What a string becomes once encoded as UTF-8: lone surrogates turn into U+FFFD (a leading U+FEFF stays). */
+const wellFormed = (text: string): string =>
+  new TextDecoder("utf-8", { ignoreBOM: true }).decode(new TextEncoder().encode(text));
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -111,6 +112,11 @@ test("encodeIdForHeader writes any string as visible ASCII that decodeURICompone
     ),
     { numRuns: 2000 },
   );
+});
+
+test("An id that starts with U+FEFF keeps it through both ends of the trip", () => {
+  expect(decodeHeaderValue(asLatin1Bytes("\uFEFF7"))).toBe("\uFEFF7");
+  expect(decodeURIComponent(encodeIdForHeader("\uFEFF"))).toBe("\uFEFF");
 });
 
 test("encodeIdForHeader leaves stream ids and counters as they are, and escapes what could break a header", () => {
