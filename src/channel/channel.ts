@@ -31,6 +31,15 @@ import {
 } from "./channel-options.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+import { ChannelUse } from "./channel-use.ts";
+
+/** What keeps each channel in use, for the `Channels` registry that releases it when nothing does. */
+const uses = new WeakMap<Channel, ChannelUse>();
+
+/** What keeps `channel` in use (see `ChannelUse`). */
+export function useOf(channel: Channel): ChannelUse {
+  return uses.get(channel)!;
+}
 
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
@@ -105,6 +114,7 @@ export class Channel {
   #delivering = false;
   readonly #feed: LiveFeed;
   #closing: Promise<void> | undefined;
+  readonly #use = new ChannelUse();
 
   /**
    * @param options - see `ChannelOptions`
@@ -129,6 +139,7 @@ export class Channel {
       },
     };
     this.#feed = new LiveFeed(this.#broker, (event) => this.#deliver(event), this.#onError);
+    uses.set(this, this.#use);
   }
 
   /**
@@ -174,7 +185,15 @@ export class Channel {
     try {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
       const init = publishableEvent(itemFields(item, this.#serialize), this.#maxQueue);
-      return Promise.resolve(this.#broker.publish(init));
+      const end = this.#use.hold();
+      try {
+        const published = Promise.resolve(this.#broker.publish(init));
+        published.then(end, end);
+        return published;
+      } catch (error) {
+        end();
+        throw error;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -215,6 +234,17 @@ export class Channel {
    * ```
    */
   async stream(options: ChannelStreamOptions = {}): Promise<DataStream> {
+    const end = this.#use.hold();
+    try {
+      return await this.#subscribe(options, end);
+    } catch (error) {
+      end();
+      throw error;
+    }
+  }
+
+  /** `stream()`, holding the channel in use until `end` is called: when the stream ends, or is not made. */
+  async #subscribe(options: ChannelStreamOptions, end: () => void): Promise<DataStream> {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
@@ -231,7 +261,10 @@ export class Channel {
     const earlier =
       live && lastEventId !== undefined ? await this.#replay(lastEventId, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
-    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
+    if (!live || earlier === null) {
+      end();
+      return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
+    }
     const info: SubscriberInfo = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
@@ -239,6 +272,9 @@ export class Channel {
     };
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     const subscriber = new Subscriber(this.#link, { info, filter: accepts, maxQueue, replay: earlier });
+    // Until the stream ends; or, should it be dropped unread (it would never end), until it is collected.
+    const release = this.#use.holdWhileReachable(subscriber);
+    end(); // The stream's own hold takes over.
     return new DataStream((ctx) => this.#join(subscriber, ctx), {
       request,
       lastEventId,
@@ -251,7 +287,10 @@ export class Channel {
       // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
       maxQueue,
-      onClose: (reason) => this.#leave(subscriber, reason),
+      onClose: (reason) => {
+        this.#leave(subscriber, reason);
+        release();
+      },
     });
   }
 
