@@ -40,10 +40,14 @@ export interface RedisBrokerOptions {
 
 /** Options with their defaults applied. */
 export interface ResolvedRedisOptions {
+  /** The client as given: the live feeds of every broker made with it share one blocking connection. */
+  readonly client: object;
   readonly connection: RedisConnection;
   readonly key: string;
   readonly maxLen: number;
   readonly blockingConnection: RedisConnection | undefined;
+  /** The blocking client as given, if one was: the live feeds that read on it share it. */
+  readonly blockingClient: object | undefined;
   readonly offlineTimeout: number;
   readonly onError: (error: unknown) => void;
 }
@@ -89,5 +93,5 @@ export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisO
   // A bounded wait: a delay past what a timer takes would not wait at all.
   checkDelay("offlineTimeout", offlineTimeout, CONTEXT);
   checkFunction("onError", onError, CONTEXT);
-  return { connection, key, maxLen, blockingConnection, offlineTimeout, onError };
+  return { client, connection, key, maxLen, blockingConnection, blockingClient, offlineTimeout, onError };
 }

@@ -25,6 +25,12 @@ async function clientList(): Promise<string[]> {
   return String(await admin.send(["CLIENT", "LIST"])).split("\n");
 }
 
+/** How many CLIENT UNBLOCK commands the server has run. */
+async function unblockCalls(): Promise<number> {
+  const stats = String(await admin.send(["INFO", "commandstats"]));
+  return Number(/cmdstat_client\|unblock:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
 /** The connections whose last command was XREAD (the feeds' connections, until closed). */
 async function xreadConnections(): Promise<string[]> {
   return (await clientList()).filter((line) => line.includes(" cmd=xread "));
@@ -190,25 +196,56 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await stop();
   });
 
-  test("closes the connection it opened on unsubscribe, and delivers nothing more", async () => {
+  test("shares one XREAD connection between the feeds of a client, and closes it when the last unsubscribes", async () => {
     const { client } = await connect();
     const key = nextKey();
+    const otherKey = nextKey();
     const broker = redisBroker({ client, key });
     const stopped = collector();
     const kept = collector();
+    const other = collector();
     const stop = await subscribe(broker, stopped.listener);
     const keep = await subscribe(broker, kept.listener);
-    await waitFor(async () => (await xreadConnections()).length === 2, "two XREAD connections");
+    const stopOther = await subscribe(redisBroker({ client, key: otherKey }), other.listener);
+    await waitFor(async () => (await xreadConnections()).length === 1, "one XREAD connection");
     const before = await broker.publish({ data: "before" });
+    const elsewhere = await redisBroker({ client, key: otherKey }).publish({ data: "elsewhere" });
     await waitFor(() => stopped.events.length === 1 && kept.events.length === 1, "the first event on both");
+    await waitFor(() => other.events.length === 1, "the event of the other key");
     await stop();
     await stop(); // Twice is harmless.
-    await waitFor(async () => (await xreadConnections()).length === 1, "the stopped subscriber's connection closed");
     const after = await broker.publish({ data: "after" });
     await waitFor(() => kept.events.length === 2, "the second event on the kept subscriber");
     expect(kept.events.map((event) => event.id)).toEqual([before, after]);
     expect(stopped.events.map((event) => event.id)).toEqual([before]);
+    expect(other.events.map((event) => event.id)).toEqual([elsewhere]);
+    expect(await xreadConnections()).toHaveLength(1);
     await keep();
+    await stopOther();
+    await waitFor(async () => (await xreadConnections()).length === 0, "the shared connection closed");
+  });
+
+  test("follows many keys on one connection, and a key added while the read blocks gets what is published right after", async () => {
+    const { client } = await connect();
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => void errors.push(error);
+    const keys = Array.from({ length: 50 }, nextKey);
+    const feeds = keys.map(() => collector());
+    for (const [n, key] of keys.entries()) await subscribe(redisBroker({ client, key, onError }), feeds[n]!.listener);
+    await waitFor(async () => / flags=b /.test((await xreadConnections()).join("\n")), "the read blocked");
+    const unblocked = await unblockCalls();
+    const lateKey = nextKey();
+    const late = collector();
+    const lateBroker = redisBroker({ client, key: lateKey, onError });
+    await subscribe(lateBroker, late.listener);
+    const lateId = await lateBroker.publish({ data: "right after" });
+    const ids = await Promise.all(keys.map((key, n) => redisBroker({ client, key }).publish({ data: String(n) })));
+    await waitFor(() => late.events.length > 0 && feeds.every(({ events }) => events.length > 0), "every event");
+    expect(late.events).toEqual([{ id: lateId, data: "right after" }]);
+    for (const [n, { events }] of feeds.entries()) expect(events).toEqual([{ id: ids[n], data: String(n) }]);
+    expect(await unblockCalls()).toBeGreaterThan(unblocked); // Woken for the new key, not left to its BLOCK timeout.
+    expect(await xreadConnections()).toHaveLength(1);
+    expect(errors).toEqual([]);
   });
 
   test("reads on a given blockingClient, leaves it open on unsubscribe and delivers nothing more", async () => {
