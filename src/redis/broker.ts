@@ -131,7 +131,8 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
       await whenConnected(connection, offlineTimeout, context);
       // A fixed start (not `$` on each read) so that nothing published between two reads is missed.
       const [last] = parseEntries(await connection.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]));
-      follower = { key, lastId: last?.id ?? "0-0", listener, report, waker: connection };
+      // The feeds of brokers with the same onError share their reports: one per failed read, not one per key.
+      follower = { key, lastId: last?.id ?? "0-0", listener, report: onError, waker: connection };
     } catch (error) {
       await reader.release();
       throw error;

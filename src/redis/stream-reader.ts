@@ -74,6 +74,8 @@ export class StreamReader {
   #idle: (() => void) | undefined;
   /** The read on its way. */
   #read: PendingRead | undefined;
+  /** Keys that held something else than a stream: left out of reads until `until`. */
+  readonly #suspended = new Map<string, { until: number; failures: number }>();
   /** Once `CLIENT ID` failed, reads are no longer woken (they end within `BLOCK_MS`). */
   #wakeable = true;
 
@@ -171,11 +173,11 @@ export class StreamReader {
   async #loop(connection: RedisConnection, signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
-      if (this.#keys.size === 0) {
-        await new Promise<void>((resolve) => (this.#idle = resolve));
+      const keys = [...this.#keys.keys()].filter((key) => !this.#isSuspended(key));
+      if (keys.length === 0) {
+        await this.#rest();
         continue;
       }
-      const keys = [...this.#keys.keys()];
       const ids = keys.map((key) => this.#position(key));
       const read: PendingRead = { clientId: undefined, changed: false };
       this.#read = read;
@@ -187,6 +189,9 @@ export class StreamReader {
         failures = 0;
       } catch (error) {
         if (signal.aborted) return;
+        // One key that is not a stream fails the read of all: set it aside, and read the others at once.
+        if (keys.length > 1 && /WRONGTYPE/.test(String(error)) && (await this.#suspendWrongTypes(keys, error)))
+          continue;
         this.#reportFailure(keys, error);
         try {
           await abortableSleep(Math.min(BACKOFF_FIRST_MS * 2 ** failures++, BACKOFF_LAST_MS), signal);
@@ -198,6 +203,7 @@ export class StreamReader {
         this.#read = undefined;
       }
       if (signal.aborted) return;
+      for (const key of keys) this.#suspended.delete(key); // Read without error: streams (or nothing) again.
       let streams: Array<[string, ChannelEvent[]]>;
       try {
         streams = parseStreamReads(reply);
@@ -207,6 +213,54 @@ export class StreamReader {
       }
       for (const [key, events] of streams) this.#deliver(key, events);
     }
+  }
+
+  /** Waits until a stream is added, a stream set aside may be read again, or the reads stop. */
+  async #rest(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#idle = resolve;
+      const next = Math.min(...[...this.#suspended.values()].map(({ until }) => until));
+      if (Number.isFinite(next)) timer = setTimeout(resolve, Math.max(0, next - Date.now()));
+    });
+    clearTimeout(timer);
+    this.#idle = undefined;
+  }
+
+  /** Whether `key` is set aside (it held something else than a stream) until a later read. */
+  #isSuspended(key: string): boolean {
+    const suspended = this.#suspended.get(key);
+    if (suspended === undefined || !this.#keys.has(key)) {
+      this.#suspended.delete(key);
+      return false;
+    }
+    return Date.now() < suspended.until;
+  }
+
+  /**
+   * Asks Redis the type of each key of a read that failed with WRONGTYPE, and sets aside those that
+   * hold something else than a stream, reporting each to its brokers; each is tried again after a
+   * back-off of its own (100 ms doubling to 5 s).
+   *
+   * @returns whether a key was set aside (else the read failed for another reason)
+   */
+  async #suspendWrongTypes(keys: readonly string[], cause: unknown): Promise<boolean> {
+    const waker = this.#anyFollower()?.waker;
+    if (waker === undefined) return false;
+    let types: unknown[];
+    try {
+      types = await Promise.all(keys.map((key) => waker.send(["TYPE", key])));
+    } catch {
+      return false;
+    }
+    const wrong = keys.filter((_, n) => !["stream", "none"].includes(String(types[n])));
+    for (const key of wrong) {
+      const failures = this.#suspended.get(key)?.failures ?? 0;
+      const delay = Math.min(BACKOFF_FIRST_MS * 2 ** failures, BACKOFF_LAST_MS);
+      this.#suspended.set(key, { until: Date.now() + delay, failures: failures + 1 });
+      this.#reportFailure([key], cause);
+    }
+    return wrong.length > 0;
   }
 
   /** Pipelines `CLIENT ID` before the read, so that the read can be woken. */

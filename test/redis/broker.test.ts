@@ -323,6 +323,40 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await stop();
   });
 
+  test("sets aside a key that holds no stream, reads the other keys on, and resumes it once it is a stream again", async () => {
+    const { client } = await connect();
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => void errors.push(error);
+    const [goodKey, badKey] = [nextKey(), nextKey()];
+    const [good, bad] = [collector(), collector()];
+    const goodBroker = redisBroker({ client, key: goodKey, onError });
+    const badBroker = redisBroker({ client, key: badKey, onError });
+    await subscribe(goodBroker, good.listener);
+    await subscribe(badBroker, bad.listener);
+    const badIds = [await badBroker.publish({ data: "before" })];
+    await waitFor(() => bad.events.length === 1, "the first event");
+    await waitFor(async () => / flags=b /.test((await xreadConnections()).join("\n")), "the read blocked");
+    const clientId = /\bid=(\d+)/.exec((await xreadConnections())[0]!)![1]!;
+    await admin.send(["DEL", badKey]);
+    await admin.send(["SET", badKey, "not a stream"]);
+    expect(await admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
+    await waitFor(() => errors.length >= 3, "the unblocked read and the key set aside, reported");
+    const goodIds = [await goodBroker.publish({ data: "on" }), await goodBroker.publish({ data: "and on" })];
+    await waitFor(() => good.events.length === 2, "the other key's events while the bad one is set aside");
+    await admin.send(["DEL", badKey]);
+    badIds.push(await badBroker.publish({ data: "after" }));
+    await waitFor(() => bad.events.length === 2, "the key's event once it is a stream again");
+    expect(good.events.map((event) => event.id)).toEqual(goodIds);
+    expect(bad.events.map((event) => event.id)).toEqual(badIds);
+    // The read of both keys was unblocked: one report naming both, for their shared onError.
+    expect(String(errors[0])).toMatch(`Cannot read the Redis streams "${goodKey}", "${badKey}": the read failed`);
+    expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
+    for (const error of errors.slice(1)) {
+      expect(String(error)).toMatch(new RegExp(`^Error: Cannot read the Redis stream "${badKey}": the read failed`));
+      expect(String((error as Error).cause)).toMatch(/WRONGTYPE/);
+    }
+  });
+
   test("reports a listener that throws and goes on delivering", async () => {
     const { client } = await connect();
     const errors: unknown[] = [];
