@@ -275,6 +275,25 @@ export class Channel {
     // Until the stream ends; or, should it be dropped unread (it would never end), until it is collected.
     const release = this.#use.holdWhileReachable(subscriber);
     end(); // The stream's own hold takes over.
+    try {
+      return this.#subscriberStream(subscriber, options, headers, retry, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** The stream of a subscriber just set up; `release` ends its hold on the channel when the stream ends. */
+  #subscriberStream(
+    subscriber: Subscriber,
+    options: ChannelStreamOptions,
+    headers: HeaderSet,
+    retry: number | undefined,
+    release: () => void,
+  ): DataStream {
+    const { info } = subscriber;
+    const { request, lastEventId } = info;
+    const maxQueue = options.maxQueue ?? this.#maxQueue;
     return new DataStream((ctx) => this.#join(subscriber, ctx), {
       request,
       lastEventId,
