@@ -7,6 +7,7 @@
  * @module
  */
 export { Channel } from "./channel/channel.ts";
+export { Channels } from "./channel/channels.ts";
 export { GAP_EVENT } from "./channel/gap-event.ts";
 export { MemoryBroker, type MemoryBrokerOptions } from "./channel/memory-broker.ts";
 export type {
@@ -16,6 +17,7 @@ export type {
   ChannelFilter,
   ChannelOptions,
   ChannelStreamOptions,
+  ChannelsOptions,
   ChannelSubscriber,
   HistoryLimits,
   ReplayResult,

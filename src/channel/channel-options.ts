@@ -1,4 +1,4 @@
-import type { ChannelOptions, ChannelStreamOptions } from "./types.ts";
+import type { ChannelOptions, ChannelStreamOptions, ChannelsOptions } from "./types.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import { assertRetry } from "../core/fields.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -18,6 +18,8 @@ export const DEFAULT_MAX_QUEUE = 1_048_576;
 
 /** How the errors of `new Channel()` start. */
 export const CREATE_CHANNEL = "Cannot create Channel";
+/** How the errors of `new Channels()` start. */
+export const CREATE_CHANNELS = "Cannot create Channels";
 /** How the errors of `channel.stream()` and `channel.response()` start. */
 export const SUBSCRIBE = "Cannot subscribe";
 const CHANNEL_KEYS: ReadonlySet<string> = new Set([
@@ -55,21 +57,8 @@ export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | un
   checkKeys(options, CHANNEL_KEYS, CREATE_CHANNEL);
   const { broker } = options;
   if (broker !== undefined) {
-    const methods = "publish, subscribe and replay methods";
-    if (typeof broker !== "object" || broker === null) {
-      throw new TypeError(`${CREATE_CHANNEL}: \`broker\` must have ${methods} (got ${describeValue(broker)})`);
-    }
-    const missing = BROKER_METHODS.filter((name) => typeof broker[name] !== "function");
-    if (missing.length > 0) {
-      throw new TypeError(
-        `${CREATE_CHANNEL}: \`broker\` must have ${methods} (got ${describeValue(broker)}, missing ${missing.join(", ")})`,
-      );
-    }
-    if (options.history !== undefined) {
-      throw new TypeError(
-        `${CREATE_CHANNEL}: \`history\` sets the default broker's bounds; with \`broker\`, bound the history in the broker`,
-      );
-    }
+    checkBroker("broker", broker, CREATE_CHANNEL);
+    checkNoHistory(options, CREATE_CHANNEL);
   }
   for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
     checkFunction(name, options[name], CREATE_CHANNEL);
@@ -89,6 +78,54 @@ export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | un
 }
 
 /**
+ * Checks the options of a `Channels` registry: those of every channel it makes, `broker` being a
+ * function of the channel's name.
+ *
+ * @throws {TypeError} naming the option and showing the bad value
+ */
+export function checkChannelsOptions(options: ChannelsOptions): void {
+  checkKeys(options, CHANNEL_KEYS, CREATE_CHANNELS);
+  if (options.broker !== undefined) {
+    if (typeof options.broker !== "function") {
+      throw new TypeError(
+        `${CREATE_CHANNELS}: \`broker\` must be a function that makes the broker of a channel from its name ` +
+          `(got ${describeValue(options.broker)})`,
+      );
+    }
+    checkNoHistory(options, CREATE_CHANNELS);
+  }
+  for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
+    checkFunction(name, options[name], CREATE_CHANNELS);
+  checkCommon(options, CREATE_CHANNELS);
+}
+
+/**
+ * Checks that `broker` has the methods of a `ChannelBroker`.
+ *
+ * @throws {TypeError} naming `name`, showing the value and the methods it lacks
+ */
+export function checkBroker(name: string, broker: unknown, context: string): void {
+  const methods = "publish, subscribe and replay methods";
+  if (typeof broker !== "object" || broker === null) {
+    throw new TypeError(`${context}: \`${name}\` must have ${methods} (got ${describeValue(broker)})`);
+  }
+  const missing = BROKER_METHODS.filter((method) => typeof (broker as Record<string, unknown>)[method] !== "function");
+  if (missing.length > 0) {
+    throw new TypeError(
+      `${context}: \`${name}\` must have ${methods} (got ${describeValue(broker)}, missing ${missing.join(", ")})`,
+    );
+  }
+}
+
+function checkNoHistory(options: ChannelOptions<TypedEventsLike | undefined> | ChannelsOptions, context: string): void {
+  if (options.history !== undefined) {
+    throw new TypeError(
+      `${context}: \`history\` sets the default broker's bounds; with \`broker\`, bound the history in the broker`,
+    );
+  }
+}
+
+/**
  * Checks one subscriber's options (the filter is checked where it is made, the headers where they are
  * merged).
  *
@@ -103,7 +140,7 @@ export function checkStreamOptions(options: ChannelStreamOptions): void {
 }
 
 function checkCommon(
-  options: ChannelOptions<TypedEventsLike | undefined> | ChannelStreamOptions,
+  options: ChannelOptions<TypedEventsLike | undefined> | ChannelsOptions | ChannelStreamOptions,
   context: string,
 ): void {
   checkPositive("maxQueue", options.maxQueue, context, "code units");

@@ -37,6 +37,7 @@ import { EXPIRED_EVENT } from "../core/expired-event.ts";
 import { checkKeys, refusal } from "../core/check.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
+import { ChannelUse } from "./channel-use.ts";
 
 const CLOSE = "Cannot close channel";
 /** The event names the library sends itself, and what each is. */
@@ -46,6 +47,13 @@ const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
   [EXPIRED_EVENT, "expiry event"],
 ]);
 const CLOSE_OPTIONS: ReadonlySet<string> = new Set(["end"]);
+/** What keeps each channel in use, for the `Channels` registry that releases it when nothing does. */
+const uses = new WeakMap<object, ChannelUse>();
+
+/** What keeps `channel` in use (see `ChannelUse`). */
+export function useOf(channel: object): ChannelUse {
+  return uses.get(channel)!;
+}
 
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
@@ -147,6 +155,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   #closing: Promise<void> | undefined;
   /** Closed with `{ end: true }`: ended for good, so reconnecting clients get 204. */
   #ended = false;
+  readonly #use = new ChannelUse();
 
   /**
    * @param options - see `ChannelOptions`
@@ -181,6 +190,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       ids === undefined ? deliver : (event) => ids.deliverEncoded(event, deliver),
       this.#onError,
     );
+    uses.set(this, this.#use);
   }
 
   /**
@@ -231,8 +241,18 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       const init = publishableEvent(itemFields(checked, this.#serialize), this.#maxQueue);
       // An id the publisher chose must be one the codec can make opaque: refused here, not at delivery.
       const encodable = init.id === undefined ? undefined : this.#options.eventIds?.encode(init.id);
-      if (encodable !== undefined) return encodable.then(() => this.#broker.publish(init));
-      return Promise.resolve(this.#broker.publish(init));
+      const end = this.#use.hold();
+      try {
+        const published =
+          encodable === undefined
+            ? Promise.resolve(this.#broker.publish(init))
+            : encodable.then(() => this.#broker.publish(init));
+        published.then(end, end);
+        return published;
+      } catch (error) {
+        end();
+        throw error;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -274,6 +294,17 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    * ```
    */
   async stream(options: ChannelStreamOptions = {}): Promise<DataStream> {
+    const end = this.#use.hold();
+    try {
+      return await this.#subscribe(options, end);
+    } catch (error) {
+      end();
+      throw error;
+    }
+  }
+
+  /** `stream()`, holding the channel in use until `end` is called: when the stream ends, or is not made. */
+  async #subscribe(options: ChannelStreamOptions, end: () => void): Promise<DataStream> {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
@@ -293,7 +324,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     const earlier =
       live && resumeAfter !== undefined ? await this.#replay(resumeAfter, request?.signal ?? undefined) : undefined;
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
-    if (!live || earlier === null) return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
+    if (!live || earlier === null) {
+      end();
+      return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
+    }
     const info: SubscriberInfo = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
@@ -301,6 +335,28 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     };
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
+    // Until the stream ends; or, should it be dropped unread (it would never end), until it is collected.
+    const release = this.#use.holdWhileReachable(subscriber);
+    end(); // The stream's own hold takes over.
+    try {
+      return this.#subscriberStream(subscriber, options, headers, retry, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** The stream of a subscriber just set up; `release` ends its hold on the channel when the stream ends. */
+  #subscriberStream(
+    subscriber: Subscriber,
+    options: ChannelStreamOptions,
+    headers: HeaderSet,
+    retry: number | undefined,
+    release: () => void,
+  ): DataStream {
+    const { info } = subscriber;
+    const { request, lastEventId } = info;
+    const maxQueue = options.maxQueue ?? this.#maxQueue;
     return new DataStream((ctx) => this.#join(subscriber, ctx), {
       request,
       lastEventId,
@@ -314,7 +370,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       highWaterMark: maxQueue / 4,
       maxQueue,
       expiresAt: options.expiresAt,
-      onClose: (reason) => this.#leave(subscriber, reason),
+      onClose: (reason) => {
+        this.#leave(subscriber, reason);
+        release();
+      },
     });
   }
 

@@ -169,3 +169,24 @@ export interface ChannelStreamOptions {
    */
   readonly expiresAt?: number | Date | undefined;
 }
+
+/**
+ * Options of a `Channels` registry: those of every channel it makes (see `ChannelOptions`), with
+ * `broker` made per channel from its name, and hooks that are told the name. Unknown keys are a
+ * `TypeError`.
+ */
+export interface ChannelsOptions extends Omit<ChannelOptions, "broker" | "onJoin" | "onLeave" | "onError"> {
+  /**
+   * Makes the broker of the channel called `name`: called each time that channel is made (again,
+   * after a release), and for a publish to a name that has no channel. Give a broker that keeps
+   * its history outside the channel (Redis, or brokers you keep) for replay across releases.
+   * @default a new `MemoryBroker` with `history`, whose history goes with the channel when it is released
+   */
+  readonly broker?: ((name: string) => ChannelBroker) | undefined;
+  /** Called when a subscriber's stream starts, with the channel's name. */
+  readonly onJoin?: ((subscriber: SubscriberInfo, name: string) => void) | undefined;
+  /** Called once when a subscriber's stream has ended, with why and the channel's name. */
+  readonly onLeave?: ((subscriber: SubscriberInfo, reason: StreamClosedError, name: string) => void) | undefined;
+  /** Called with the errors of a channel that belong to no one caller, with the channel's name. @default console.error */
+  readonly onError?: ((error: unknown, name: string) => void) | undefined;
+}

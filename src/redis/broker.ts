@@ -1,19 +1,10 @@
 import type { ChannelBroker, ChannelEvent, ChannelEventInit, ReplayResult, Unsubscribe } from "../channel/types.ts";
-import { abortableSleep } from "../core/abortable-sleep.ts";
 import { describeError, describeValue } from "../core/describe-value.ts";
-import type { RedisConnection } from "./connection.ts";
-import { parseEntries, parseStreamRead, toFields } from "./entries.ts";
+import { parseEntries, toFields } from "./entries.ts";
 import { resolveRedisOptions, type RedisBrokerOptions } from "./options.ts";
 import { compareStreamIds, isStreamId, nextStreamId } from "./stream-id.ts";
+import { readerFor, type Follower } from "./stream-reader.ts";
 import { whenConnected } from "./when-connected.ts";
-
-/** How long one `XREAD BLOCK` waits before it is sent again. */
-const BLOCK_MS = 5_000;
-/** At most this many events per `XREAD`. */
-const READ_COUNT = 100;
-/** The live feed's back-off after an error: doubling from the first to the last. */
-const BACKOFF_FIRST_MS = 100;
-const BACKOFF_LAST_MS = 5_000;
 
 /**
  * A `ChannelBroker` on a Redis stream: every process that makes one with the same `key` shares the
@@ -25,9 +16,13 @@ const BACKOFF_LAST_MS = 5_000;
  *   the publish rejects (Redis decides, so this holds across processes).
  * - `replay` reads with `XRANGE`. An id that is not a stream id, or no longer in the stream (trimmed
  *   away, or never there), is not found: the channel then sends its gap marker and every event held.
- * - `subscribe` reads the stream's last id, then follows it with `XREAD BLOCK` on a connection of its
- *   own. After an error it reports to `onError`, backs off and resumes after the last event it
- *   delivered, so no event is lost while the stream still holds it.
+ * - `subscribe` reads the stream's last id, then follows it with `XREAD BLOCK` on the one blocking
+ *   connection that every feed of the same `client` (or of the same `blockingClient`) shares: one
+ *   `XREAD` reads all their keys, so 10,000 channels use 2 connections, not 10,001. A key added
+ *   while that read blocks misses nothing (its feed starts from a fixed id), and the read is woken
+ *   with `CLIENT UNBLOCK` so that the new key is read at once. After an error it reports to
+ *   `onError`, backs off and resumes after the last event each feed delivered, so no event is lost
+ *   while the stream still holds it.
  * - While the client is reconnecting (Redis is down), `publish`, `replay` and `subscribe` wait for it
  *   at most `offlineTimeout` ms, then reject saying so, with nothing sent: a `Channel` then tells
  *   reconnecting clients to retry, and keeps trying to subscribe. The feed's reads wait for Redis.
@@ -52,7 +47,13 @@ const BACKOFF_LAST_MS = 5_000;
  * ```
  */
 export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
-  const { connection, key, maxLen, blockingConnection, offlineTimeout, onError } = resolveRedisOptions(options);
+  const { client, connection, key, maxLen, blockingConnection, blockingClient, offlineTimeout, onError } =
+    resolveRedisOptions(options);
+  // One blocking connection per client (or per blocking client given), shared by every key it follows.
+  const reader =
+    blockingConnection === undefined
+      ? readerFor(client, (onError) => connection.duplicate(onError, offlineTimeout), true)
+      : readerFor(blockingClient!, async () => blockingConnection, false);
   const report = (error: unknown): void => {
     try {
       onError(error);
@@ -120,93 +121,30 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
       );
     }
     const context = `Cannot subscribe to the Redis stream ${describeValue(key)}`;
-    const owned = blockingConnection === undefined;
-    let reader: RedisConnection;
     try {
-      reader = blockingConnection ?? (await connection.duplicate(report, offlineTimeout));
+      await reader.acquire(report);
     } catch (error) {
       throw new Error(`${context}: ${describeError(error)}`, { cause: error });
     }
-    let startId: string;
+    let follower: Follower;
     try {
       await whenConnected(connection, offlineTimeout, context);
       // A fixed start (not `$` on each read) so that nothing published between two reads is missed.
       const [last] = parseEntries(await connection.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]));
-      startId = last?.id ?? "0-0";
+      // The feeds of brokers with the same onError share their reports: one per failed read, not one per key.
+      follower = { key, lastId: last?.id ?? "0-0", listener, report: onError, waker: connection };
     } catch (error) {
-      if (owned) await reader.close();
+      await reader.release();
       throw error;
     }
-    const stop = new AbortController();
-    const feed = follow(reader, startId, listener, stop.signal).catch(report);
+    reader.follow(follower);
+    let stopped = false;
     return async () => {
-      if (stop.signal.aborted) return;
-      stop.abort(new Error("edge-sse/redis: unsubscribed"));
-      if (!owned) return; // A connection we were given ends its current read by itself (within BLOCK_MS).
-      await reader.close(); // Rejects the pending XREAD, if the client still holds it (ioredis may not, while reconnecting).
-      await feed; // Ends with the abort in any case.
+      if (stopped) return;
+      stopped = true;
+      reader.unfollow(follower);
+      await reader.release();
     };
-  }
-
-  /** Reads the stream after `startId` until `signal` aborts, delivering each event once, in order. */
-  async function follow(
-    reader: RedisConnection,
-    startId: string,
-    listener: (event: ChannelEvent) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    let lastId = startId;
-    let failures = 0;
-    while (!signal.aborted) {
-      let events: ChannelEvent[];
-      try {
-        const read = reader.send([
-          "XREAD",
-          "COUNT",
-          String(READ_COUNT),
-          "BLOCK",
-          String(BLOCK_MS),
-          "STREAMS",
-          key,
-          lastId,
-        ]);
-        const reply = await untilAborted(read, signal);
-        events = parseStreamRead(reply, key);
-        failures = 0;
-      } catch (error) {
-        if (signal.aborted) return;
-        report(
-          new Error(`Cannot read the Redis stream ${describeValue(key)}: the read failed; resuming after ${lastId}`, {
-            cause: error,
-          }),
-        );
-        try {
-          await abortableSleep(Math.min(BACKOFF_FIRST_MS * 2 ** failures++, BACKOFF_LAST_MS), signal);
-        } catch {
-          return;
-        }
-        continue;
-      }
-      for (const event of events) {
-        if (signal.aborted) return;
-        lastId = event.id;
-        try {
-          listener(event);
-        } catch (error) {
-          report(error);
-        }
-      }
-    }
-  }
-
-  /** `promise`, or a rejection as soon as `signal` aborts: a read left waiting for Redis must not hold up unsubscribe. */
-  function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-    promise.catch(() => {}); // Once aborted, how it ends is no news.
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-    });
   }
 
   // The live feed comes over the network and can lag behind a replay: the channel orders by this.

@@ -27,21 +27,29 @@ export function parseEntries(reply: unknown): ChannelEvent[] {
 }
 
 /**
- * The entries of `key` in an XREAD reply, whichever shape the client gives it: `null` when the read
- * timed out, `[[key, entries]]` (RESP2), `[key, entries]` (a RESP3 map as a flat list), or a `Map`
- * or plain object from key to entries (a RESP3 map).
+ * The entries of each stream in an XREAD reply, whichever shape the client gives it: `null` when
+ * the read timed out, `[[key, entries], ...]` (RESP2), `[key, entries, ...]` (a RESP3 map as a flat
+ * list), or a `Map` or plain object from key to entries (a RESP3 map).
+ *
+ * @returns `[key, events]` pairs, in the reply's order
  */
-export function parseStreamRead(reply: unknown, key: string): ChannelEvent[] {
+export function parseStreamReads(reply: unknown): Array<[string, ChannelEvent[]]> {
   if (reply === null || reply === undefined) return [];
-  if (reply instanceof Map) return parseEntries(reply.get(key) ?? [...reply.values()][0]);
-  if (Array.isArray(reply)) {
-    if (reply.length === 0) return [];
-    const pairs: unknown[][] = Array.isArray(reply[0]) ? (reply as unknown[][]) : [reply];
-    const pair = pairs.find((candidate) => text(candidate[0]) === key) ?? pairs[0];
-    return parseEntries(pair?.[1]);
-  }
-  if (typeof reply === "object") return parseEntries((reply as Record<string, unknown>)[key]);
-  throw unexpected("a stream read", reply);
+  let pairs: Array<[unknown, unknown]>;
+  if (reply instanceof Map) pairs = [...reply.entries()];
+  else if (Array.isArray(reply)) {
+    if (Array.isArray(reply[0])) pairs = (reply as unknown[][]).map((pair) => [pair[0], pair[1]]);
+    else {
+      pairs = [];
+      for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]]);
+    }
+  } else if (typeof reply === "object") pairs = Object.entries(reply);
+  else throw unexpected("a stream read", reply);
+  return pairs.map(([key, entries]) => {
+    const name = text(key);
+    if (name === undefined) throw unexpected("a stream key", key);
+    return [name, parseEntries(entries)];
+  });
 }
 
 function parseEntry(entry: unknown): ChannelEvent {

@@ -4,8 +4,9 @@ import { toConnection, type RedisClient, type RedisConnection } from "./connecti
 /** Options of `redisBroker`. Unknown keys are a `TypeError`. */
 export interface RedisBrokerOptions {
   /**
-   * A connected node-redis (v4 to v6) or ioredis client. It publishes and replays; the live feed
-   * reads on a second connection (see `blockingClient`).
+   * A connected node-redis (v4 to v6) or ioredis client. It publishes and replays; the live feeds
+   * of every broker made with this client read on one second connection, which they share (see
+   * `blockingClient`).
    */
   readonly client: RedisClient;
   /** The key of the Redis stream that holds the channel's events. */
@@ -17,9 +18,10 @@ export interface RedisBrokerOptions {
    */
   readonly maxLen?: number | undefined;
   /**
-   * The connection the live feed blocks on with `XREAD BLOCK`; give it to none else. When absent,
-   * `client.duplicate()` is connected on subscribe and closed on unsubscribe. One you give is not
-   * closed: it ends its current read (at most 5 s) and is left open.
+   * The connection the live feeds block on with `XREAD BLOCK`; give it to nothing but brokers
+   * (every broker given the same one shares it). When absent, one `client.duplicate()` per client
+   * is connected by the first subscribe and closed by the last unsubscribe. One you give is not
+   * closed: after the last unsubscribe it ends its current read (at most 5 s) and is left open.
    */
   readonly blockingClient?: RedisClient | undefined;
   /**
@@ -40,10 +42,14 @@ export interface RedisBrokerOptions {
 
 /** Options with their defaults applied. */
 export interface ResolvedRedisOptions {
+  /** The client as given: the live feeds of every broker made with it share one blocking connection. */
+  readonly client: object;
   readonly connection: RedisConnection;
   readonly key: string;
   readonly maxLen: number;
   readonly blockingConnection: RedisConnection | undefined;
+  /** The blocking client as given, if one was: the live feeds that read on it share it. */
+  readonly blockingClient: object | undefined;
   readonly offlineTimeout: number;
   readonly onError: (error: unknown) => void;
 }
@@ -89,5 +95,5 @@ export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisO
   // A bounded wait: a delay past what a timer takes would not wait at all.
   checkDelay("offlineTimeout", offlineTimeout, CONTEXT);
   checkFunction("onError", onError, CONTEXT);
-  return { connection, key, maxLen, blockingConnection, offlineTimeout, onError };
+  return { client, connection, key, maxLen, blockingConnection, blockingClient, offlineTimeout, onError };
 }

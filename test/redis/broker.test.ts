@@ -25,6 +25,12 @@ async function clientList(): Promise<string[]> {
   return String(await admin.send(["CLIENT", "LIST"])).split("\n");
 }
 
+/** How many CLIENT UNBLOCK commands the server has run. */
+async function unblockCalls(): Promise<number> {
+  const stats = String(await admin.send(["INFO", "commandstats"]));
+  return Number(/cmdstat_client\|unblock:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
 /** The connections whose last command was XREAD (the feeds' connections, until closed). */
 async function xreadConnections(): Promise<string[]> {
   return (await clientList()).filter((line) => line.includes(" cmd=xread "));
@@ -190,25 +196,56 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await stop();
   });
 
-  test("closes the connection it opened on unsubscribe, and delivers nothing more", async () => {
+  test("shares one XREAD connection between the feeds of a client, and closes it when the last unsubscribes", async () => {
     const { client } = await connect();
     const key = nextKey();
+    const otherKey = nextKey();
     const broker = redisBroker({ client, key });
     const stopped = collector();
     const kept = collector();
+    const other = collector();
     const stop = await subscribe(broker, stopped.listener);
     const keep = await subscribe(broker, kept.listener);
-    await waitFor(async () => (await xreadConnections()).length === 2, "two XREAD connections");
+    const stopOther = await subscribe(redisBroker({ client, key: otherKey }), other.listener);
+    await waitFor(async () => (await xreadConnections()).length === 1, "one XREAD connection");
     const before = await broker.publish({ data: "before" });
+    const elsewhere = await redisBroker({ client, key: otherKey }).publish({ data: "elsewhere" });
     await waitFor(() => stopped.events.length === 1 && kept.events.length === 1, "the first event on both");
+    await waitFor(() => other.events.length === 1, "the event of the other key");
     await stop();
     await stop(); // Twice is harmless.
-    await waitFor(async () => (await xreadConnections()).length === 1, "the stopped subscriber's connection closed");
     const after = await broker.publish({ data: "after" });
     await waitFor(() => kept.events.length === 2, "the second event on the kept subscriber");
     expect(kept.events.map((event) => event.id)).toEqual([before, after]);
     expect(stopped.events.map((event) => event.id)).toEqual([before]);
+    expect(other.events.map((event) => event.id)).toEqual([elsewhere]);
+    expect(await xreadConnections()).toHaveLength(1);
     await keep();
+    await stopOther();
+    await waitFor(async () => (await xreadConnections()).length === 0, "the shared connection closed");
+  });
+
+  test("follows many keys on one connection, and a key added while the read blocks gets what is published right after", async () => {
+    const { client } = await connect();
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => void errors.push(error);
+    const keys = Array.from({ length: 50 }, nextKey);
+    const feeds = keys.map(() => collector());
+    for (const [n, key] of keys.entries()) await subscribe(redisBroker({ client, key, onError }), feeds[n]!.listener);
+    await waitFor(async () => / flags=b /.test((await xreadConnections()).join("\n")), "the read blocked");
+    const unblocked = await unblockCalls();
+    const lateKey = nextKey();
+    const late = collector();
+    const lateBroker = redisBroker({ client, key: lateKey, onError });
+    await subscribe(lateBroker, late.listener);
+    const lateId = await lateBroker.publish({ data: "right after" });
+    const ids = await Promise.all(keys.map((key, n) => redisBroker({ client, key }).publish({ data: String(n) })));
+    await waitFor(() => late.events.length > 0 && feeds.every(({ events }) => events.length > 0), "every event");
+    expect(late.events).toEqual([{ id: lateId, data: "right after" }]);
+    for (const [n, { events }] of feeds.entries()) expect(events).toEqual([{ id: ids[n], data: String(n) }]);
+    expect(await unblockCalls()).toBeGreaterThan(unblocked); // Woken for the new key, not left to its BLOCK timeout.
+    expect(await xreadConnections()).toHaveLength(1);
+    expect(errors).toEqual([]);
   });
 
   test("reads on a given blockingClient, leaves it open on unsubscribe and delivers nothing more", async () => {
@@ -284,6 +321,40 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
     expect(String((errors[1] as Error).cause)).toMatch(/WRONGTYPE/);
     await stop();
+  });
+
+  test("sets aside a key that holds no stream, reads the other keys on, and resumes it once it is a stream again", async () => {
+    const { client } = await connect();
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => void errors.push(error);
+    const [goodKey, badKey] = [nextKey(), nextKey()];
+    const [good, bad] = [collector(), collector()];
+    const goodBroker = redisBroker({ client, key: goodKey, onError });
+    const badBroker = redisBroker({ client, key: badKey, onError });
+    await subscribe(goodBroker, good.listener);
+    await subscribe(badBroker, bad.listener);
+    const badIds = [await badBroker.publish({ data: "before" })];
+    await waitFor(() => bad.events.length === 1, "the first event");
+    await waitFor(async () => / flags=b /.test((await xreadConnections()).join("\n")), "the read blocked");
+    const clientId = /\bid=(\d+)/.exec((await xreadConnections())[0]!)![1]!;
+    await admin.send(["DEL", badKey]);
+    await admin.send(["SET", badKey, "not a stream"]);
+    expect(await admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
+    await waitFor(() => errors.length >= 3, "the unblocked read and the key set aside, reported");
+    const goodIds = [await goodBroker.publish({ data: "on" }), await goodBroker.publish({ data: "and on" })];
+    await waitFor(() => good.events.length === 2, "the other key's events while the bad one is set aside");
+    await admin.send(["DEL", badKey]);
+    badIds.push(await badBroker.publish({ data: "after" }));
+    await waitFor(() => bad.events.length === 2, "the key's event once it is a stream again");
+    expect(good.events.map((event) => event.id)).toEqual(goodIds);
+    expect(bad.events.map((event) => event.id)).toEqual(badIds);
+    // The read of both keys was unblocked: one report naming both, for their shared onError.
+    expect(String(errors[0])).toMatch(`Cannot read the Redis streams "${goodKey}", "${badKey}": the read failed`);
+    expect(String((errors[0] as Error).cause)).toMatch(/UNBLOCKED/);
+    for (const error of errors.slice(1)) {
+      expect(String(error)).toMatch(new RegExp(`^Error: Cannot read the Redis stream "${badKey}": the read failed`));
+      expect(String((error as Error).cause)).toMatch(/WRONGTYPE/);
+    }
   });
 
   test("reports a listener that throws and goes on delivering", async () => {

@@ -4,13 +4,14 @@
  * environment: REDIS_URL, KEY, MAX_LEN, CLIENT ("node-redis" or "ioredis").
  *
  * GET /events: the channel's stream (Last-Event-ID resumes). POST /publish with JSON
- * `{ data, event?, id? }`: publishes, answers `{ id }` (or 400 `{ error }`). GET /subscribers: the
+ * `{ data, event?, id?, channel? }`: publishes, answers `{ id }` (or 400 `{ error }`); with `channel`,
+ * on that channel of a `Channels` registry whose keys are KEY followed by the channel's name. GET /subscribers: the
  * number of running subscriber streams. Prints `READY <port>` once the live feed has started.
  */
 import { createServer } from "node:http";
 import { createClient } from "redis";
 import { Redis } from "ioredis";
-import { Channel } from "edge-sse/channel";
+import { Channel, Channels } from "edge-sse/channel";
 import { Message } from "edge-sse";
 import { toNodeListener } from "edge-sse/node";
 import { redisBroker, type RedisClient } from "edge-sse/redis";
@@ -39,15 +40,22 @@ const channel = new Channel({
   onError: (error) => console.error("channel-server: channel", error),
 });
 
+const channels = new Channels({
+  broker: (name) => redisBroker({ client, key: `${key}${name}`, maxLen: Number(maxLen) }),
+  onError: (error, name) => console.error(`channel-server: channel ${name}`, error),
+});
+
 async function handle(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (request.method === "GET" && pathname === "/events") return channel.response({ request });
   if (request.method === "GET" && pathname === "/subscribers") return Response.json(channel.subscriberCount);
   if (request.method === "POST" && pathname === "/publish") {
-    const { data, event, id } = (await request.json()) as { data: string; event?: string; id?: string };
+    const body = (await request.json()) as { data: string; event?: string; id?: string; channel?: string };
+    const { data, event, id, channel: name } = body;
+    const message = new Message({ data, ...(event ? { event } : {}), ...(id ? { id } : {}) });
     try {
       return Response.json({
-        id: await channel.publish(new Message({ data, ...(event ? { event } : {}), ...(id ? { id } : {}) })),
+        id: await (name === undefined ? channel.publish(message) : channels.publish(name, message)),
       });
     } catch (error) {
       return Response.json({ error: String(error) }, { status: 400 });
@@ -66,7 +74,7 @@ server.listen(0, "127.0.0.1", () => {
 process.on("SIGTERM", () => {
   server.closeAllConnections();
   server.close();
-  void channel.close().finally(() => {
+  void Promise.all([channel.close(), channels.close()]).finally(() => {
     closeClient();
     process.exit(0);
   });

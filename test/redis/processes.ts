@@ -10,8 +10,8 @@ export interface ChannelProcess {
   readonly url: string;
   /** Everything the process printed, for failure messages. */
   output(): string;
-  /** Publishes through this process; resolves with the event id. */
-  publish(body: { data: string; event?: string; id?: string }): Promise<string>;
+  /** Publishes through this process (on `channel` of its registry, when given); resolves with the event id. */
+  publish(body: { data: string; event?: string; id?: string; channel?: string }): Promise<string>;
   /** How many subscriber streams this process runs. */
   subscribers(): Promise<number>;
   /** Stops the process by its PID (SIGTERM, then SIGKILL after 5 s). */

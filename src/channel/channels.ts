@@ -1,0 +1,214 @@
+import type { ChannelBroker, ChannelStreamOptions, ChannelsOptions } from "./types.ts";
+import type { DataStream } from "../core/data-stream.ts";
+import { itemFields } from "../core/encode-message.ts";
+import { describeValue } from "../core/describe-value.ts";
+import { Channel, useOf } from "./channel.ts";
+import { MemoryBroker } from "./memory-broker.ts";
+import { checkBroker, checkChannelsOptions, DEFAULT_MAX_QUEUE, SUBSCRIBE } from "./channel-options.ts";
+import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+
+/**
+ * Channels made on demand by name (one per user, per document, per run) and released as soon as
+ * nothing uses them: no subscriber's stream (running, replaying, or made and not read yet), no
+ * publish in flight. A process that sees 100,000 names over a day keeps only those in use.
+ *
+ * Each channel gets the registry's options, and its broker from `broker(name)`. A released channel
+ * asked for again is made anew, from a new broker: one that keeps its history outside (Redis, with
+ * a key per name) replays it exactly; the default `MemoryBroker` per name loses it on release, and a
+ * client resuming then gets the gap marker.
+ *
+ * A publish to a name that has no channel goes straight to `broker(name)`, without making a channel
+ * (whose live feed nobody would read).
+ *
+ * @example A channel per user, released when the user's last tab leaves
+ * ```ts
+ * import { Channels } from "edge-sse/channel";
+ *
+ * const inboxes = new Channels({ history: { maxEvents: 100 } });
+ *
+ * const response = await inboxes.response("user-42", { keepAlive: false });
+ * const reader = response.body!.getReader();
+ * await reader.read(); // the first bytes: the stream has joined
+ * await inboxes.publish("user-42", "you have mail");
+ * const text = new TextDecoder().decode((await reader.read()).value);
+ * console.assert(text.includes("data: you have mail"));
+ * await reader.cancel();
+ * console.assert(inboxes.size === 0); // nobody listens any more: released
+ * ```
+ */
+export class Channels {
+  readonly #options: ChannelsOptions;
+  readonly #channels = new Map<string, Channel>();
+  /** Channels released and still closing (their broker's unsubscribe): `close()` waits for them. */
+  readonly #closing = new Set<Promise<void>>();
+  #closed = false;
+
+  /**
+   * @param options - see `ChannelsOptions`
+   * @throws {TypeError} when an option is invalid
+   */
+  constructor(options: ChannelsOptions = {}) {
+    checkChannelsOptions(options);
+    this.#options = options;
+  }
+
+  /** How many channels are in use now. */
+  get size(): number {
+    return this.#channels.size;
+  }
+
+  /** Whether the channel called `name` is in use now. */
+  has(name: string): boolean {
+    return this.#channels.has(name);
+  }
+
+  /**
+   * Publishes one item on the channel called `name`, as `channel.publish(item)` does; with no
+   * channel of that name in use, straight to `broker(name)`.
+   *
+   * @returns the event's id
+   * @throws {TypeError} (as a rejection) when `name` is not a string, the registry is closed, or
+   *   the item is refused (see `channel.publish()`)
+   * @example
+   * ```ts
+   * import { Channels } from "edge-sse/channel";
+   *
+   * const documents = new Channels();
+   * const id = await documents.publish("doc-7", { edit: "title" });
+   * console.assert(typeof id === "string" && documents.size === 0);
+   * ```
+   */
+  publish(name: string, item: unknown): Promise<string> {
+    try {
+      this.#check(name, PUBLISH);
+      const channel = this.#channels.get(name);
+      if (channel !== undefined) return channel.publish(item);
+      const fields = itemFields(item, this.#options.serialize ?? JSON.stringify);
+      const init = publishableEvent(fields, this.#options.maxQueue ?? DEFAULT_MAX_QUEUE);
+      return Promise.resolve(this.#broker(name, PUBLISH).publish(init));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The stream of one subscriber of the channel called `name` (made if it is not in use), as
+   * `channel.stream(options)` gives it. The channel stays in use until that stream ends; a stream
+   * made and dropped unread holds it until the stream is garbage collected.
+   *
+   * @throws {TypeError} (as a rejection) when `name` is not a string, the registry is closed, an
+   *   option is invalid, or `broker(name)` gives no broker
+   * @example
+   * ```ts
+   * import { Channels } from "edge-sse/channel";
+   *
+   * const runs = new Channels();
+   * const stream = await runs.stream("run-1", { filter: "progress", keepAlive: false });
+   * const reader = stream.toReadableStream().getReader();
+   * await reader.read(); // the first bytes
+   * console.assert(runs.has("run-1"));
+   * await reader.cancel();
+   * console.assert(!runs.has("run-1"));
+   * ```
+   */
+  async stream(name: string, options: ChannelStreamOptions = {}): Promise<DataStream> {
+    this.#check(name, SUBSCRIBE);
+    return (this.#channels.get(name) ?? this.#make(name)).stream(options);
+  }
+
+  /**
+   * Same as `(await channels.stream(name, options)).toResponse()`.
+   *
+   * @example
+   * ```ts
+   * import { Channels } from "edge-sse/channel";
+   *
+   * const rooms = new Channels();
+   * const response = await rooms.response("lobby", { request: new Request("http://localhost/lobby") });
+   * console.assert(response.headers.get("content-type") === "text/event-stream; charset=utf-8");
+   * await response.body!.cancel();
+   * ```
+   */
+  async response(name: string, options: ChannelStreamOptions = {}): Promise<Response> {
+    return (await this.stream(name, options)).toResponse();
+  }
+
+  /**
+   * Closes every channel in use (their subscribers' streams end with `"done"`) and waits until
+   * every channel released so far has stopped its broker's live feed. Later calls of `publish` and
+   * `stream` reject with a `TypeError`.
+   *
+   * @example
+   * ```ts
+   * import { Channels } from "edge-sse/channel";
+   *
+   * const channels = new Channels();
+   * await channels.close();
+   * const refused = await channels.publish("a", "late").then(() => false, (error) => error instanceof TypeError);
+   * console.assert(refused);
+   * ```
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const name of [...this.#channels.keys()]) this.#release(name);
+    while (this.#closing.size > 0) await Promise.all(this.#closing);
+  }
+
+  /** @throws {TypeError} when `name` is not a string or the registry is closed */
+  #check(name: unknown, context: string): void {
+    if (typeof name !== "string") {
+      throw new TypeError(`${context}: \`name\` must be a string, the channel's name (got ${describeValue(name)})`);
+    }
+    if (this.#closed) throw new TypeError(`${context}: the channels are closed`);
+  }
+
+  /** The broker `broker(name)` makes, checked. */
+  #broker(name: string, context: string): ChannelBroker {
+    const make = this.#options.broker;
+    if (make === undefined) return new MemoryBroker({ history: this.#options.history });
+    const broker = make(name);
+    checkBroker(`broker(${describeValue(name)})`, broker, context);
+    return broker;
+  }
+
+  /** Makes the channel called `name`, to be released when nothing uses it any more. */
+  #make(name: string): Channel {
+    const { broker: _broker, history: _history, onJoin, onLeave, onError, ...shared } = this.#options;
+    const channel = new Channel({
+      ...shared,
+      broker: this.#broker(name, SUBSCRIBE),
+      onJoin: onJoin && ((subscriber) => onJoin(subscriber, name)),
+      onLeave: onLeave && ((subscriber, reason) => onLeave(subscriber, reason, name)),
+      onError: onError && ((error) => onError(error, name)),
+    });
+    useOf(channel).onIdle = () => {
+      if (this.#channels.get(name) === channel) this.#release(name);
+    };
+    this.#channels.set(name, channel);
+    return channel;
+  }
+
+  /**
+   * Takes the channel out of the registry at once (whoever asks for its name next gets a new one),
+   * then closes it.
+   */
+  #release(name: string): void {
+    const channel = this.#channels.get(name)!;
+    this.#channels.delete(name);
+    const closing = channel
+      .close()
+      .catch((error: unknown) => this.#report(error, name))
+      .finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
+  }
+
+  #report(error: unknown, name: string): void {
+    const onError = this.#options.onError;
+    try {
+      if (onError === undefined) console.error(`edge-sse: channel ${describeValue(name)} failed to close`, error);
+      else onError(error, name);
+    } catch {
+      // Nowhere left to report it.
+    }
+  }
+}
