@@ -6,7 +6,7 @@ import { describeError, describeValue } from "./describe-value.ts";
 export type MessageInit = EventFields;
 
 /** The fields of a made `Message`: all five keys, `undefined` where a field is absent. */
-export type MessageFields = { readonly [Field in keyof EventFields]-?: EventFields[Field] };
+export type MessageFields = { readonly [Field in keyof Required<EventFields>]: EventFields[Field] | undefined };
 
 const MESSAGE_BRAND: unique symbol = Symbol.for("edge-sse.Message") as never;
 /** How the errors of `new Message()` and its builders start. */

@@ -16,6 +16,9 @@ export interface Parsed {
   comments: string[];
 }
 
+/** What one read of a byte stream gives (the DOM and Bun name the type differently). */
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+
 /** How long one wait may take by default before it fails, naming what it waited for. */
 export const WAIT_MS = 10_000;
 
@@ -70,7 +73,7 @@ export class EventReader implements Parsed {
   readonly #waitMs: number;
   readonly #hangUp: AbortController | undefined;
   /** A read asked for and not taken yet (the first one, or one a timed-out wait left behind). */
-  #read: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+  #read: Promise<ReadResult> | undefined;
   /** How many events `next` has handed out. */
   #taken = 0;
 
@@ -156,7 +159,7 @@ export class EventReader implements Parsed {
     await this.#reader.cancel().catch(() => {});
   }
 
-  #take({ done, value }: ReadableStreamReadResult<Uint8Array>): void {
+  #take({ done, value }: ReadResult): void {
     if (done) {
       this.done = true;
       return;
