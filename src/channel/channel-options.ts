@@ -39,6 +39,7 @@ const CHANNEL_KEYS: ReadonlySet<string> = new Set([
   "eventIds",
   "metrics",
   "maxSubscribers",
+  "maxLifetime",
 ]);
 const CHANNELS_KEYS: ReadonlySet<string> = new Set([...CHANNEL_KEYS, "maxSubscribersPerChannel"]);
 const STREAM_KEYS: ReadonlySet<string> = new Set([
@@ -172,6 +173,7 @@ function checkCommon(
     throw refusal(context, "metrics", "a ChannelMetrics", options.metrics);
   }
   if ("maxSubscribers" in options) checkSubscriberBound("maxSubscribers", options.maxSubscribers, context);
+  if ("maxLifetime" in options) checkDelay("maxLifetime", options.maxLifetime, context);
   checkKeepAlive(options.keepAlive, context);
   if (options.retry !== undefined) assertRetry(options.retry, context);
 }

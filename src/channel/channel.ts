@@ -613,6 +613,14 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       ctx.signal.addEventListener("abort", untrack, { once: true });
     }
     subscriber.start(ctx);
+    const lifetime = this.#options.maxLifetime;
+    if (lifetime !== undefined) {
+      // Ends between nine tenths of the lifetime and all of it; the sleep stops when the stream ends first.
+      ctx.sleep(lifetime * (0.9 + Math.random() * 0.1)).then(
+        () => ctx.close(),
+        () => {},
+      );
+    }
     try {
       this.#options.onJoin?.(subscriber.info);
     } catch (error) {

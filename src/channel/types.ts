@@ -152,6 +152,14 @@ export interface ChannelOptions<Events extends TypedEventsLike | undefined = und
    * `retry` hint in seconds) and `stream()` rejects with a `TypeError`. @default no bound
    */
   readonly maxSubscribers?: number | undefined;
+  /**
+   * Each subscriber's stream ends (reason `"done"`) after at most this many milliseconds, at a random
+   * time between nine tenths of it and all of it, so that streams started together do not all end
+   * together. Its client reconnects (to any instance, through the load balancer) and resumes from its
+   * `Last-Event-ID`: nothing is missed. It spreads long-lived connections over new instances after a
+   * deploy or a scale-out. @default none: streams last until the client leaves
+   */
+  readonly maxLifetime?: number | undefined;
 }
 
 /** Options of `drain()`. Unknown keys are a `TypeError`. */

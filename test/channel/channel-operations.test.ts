@@ -171,3 +171,28 @@ describe("drain", () => {
     );
   });
 });
+
+describe("maxLifetime", () => {
+  test("Channel ends a stream with reason done once maxLifetime passes and the client resumes exactly", async () => {
+    const reasons: string[] = [];
+    const channel = new Channel({ maxLifetime: 150, onLeave: (_subscriber, reason) => reasons.push(reason.type) });
+    const client = await subscribe(channel);
+    const sent = [await channel.publish("one"), await channel.publish("two")];
+    await client.rest();
+    expect(reasons).toEqual(["done"]);
+    sent.push(await channel.publish("three"));
+    const seen = ids(client.events);
+    expect(seen).toEqual(sent.slice(0, 2));
+    const resumed = await subscribe(channel, { lastEventId: seen.at(-1) });
+    expect(ids(await resumed.until(1))).toEqual(sent.slice(2));
+    await resumed.cancel();
+    await channel.close();
+  });
+
+  test("Channel refuses a maxLifetime that is not a timer's delay", () => {
+    expect(() => new Channel({ maxLifetime: 0 })).toThrow(
+      /^Cannot create Channel: `maxLifetime` must be a positive number/,
+    );
+    expect(() => new Channels({ maxLifetime: 2 ** 31 })).toThrow(/^Cannot create Channels: `maxLifetime` must be/);
+  });
+});
