@@ -41,7 +41,7 @@ import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
 import { ChannelUse } from "./channel-use.ts";
 import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";
-import { type EndPlace, freeWhenCollected, SubscriberCap } from "./subscriber-cap.ts";
+import { type EndPlace, freeWhenCollected, SubscriberCap, takePlaces } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
 
 const CLOSE = "Cannot close channel";
@@ -327,16 +327,13 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       if (this.#metrics !== undefined) this.#metrics.refused++;
       throw new TypeError(`${SUBSCRIBE}: ${refused}; retry later`);
     }
-    const places = this.#caps.map((cap) => cap.take());
-    const place: EndPlace = () => {
-      for (const free of places) free();
-    };
+    const place = takePlaces(this.#caps);
     const end = this.#use.hold();
     try {
       return await this.#subscribe(options, end, place);
     } catch (error) {
       end();
-      place();
+      place?.();
       throw error;
     }
   }
@@ -355,7 +352,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    * `stream()`, holding the channel in use until `end` is called and a place among `maxSubscribers`
    * until `place` is: when the stream ends, or is not made.
    */
-  async #subscribe(options: ChannelStreamOptions, end: () => void, place: EndPlace): Promise<DataStream> {
+  async #subscribe(options: ChannelStreamOptions, end: () => void, place: EndPlace | undefined): Promise<DataStream> {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
@@ -377,7 +374,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) {
       end();
-      place();
+      place?.();
       return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     }
     const info: SubscriberInfo = {
@@ -390,11 +387,14 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
     // Until the stream ends; or, should it be dropped unread (it would never end), until it is collected.
     const held = this.#use.holdWhileReachable(subscriber);
-    freeWhenCollected(subscriber, place);
-    const release = (): void => {
-      held();
-      place();
-    };
+    let release = held;
+    if (place !== undefined) {
+      freeWhenCollected(subscriber, place);
+      release = () => {
+        held();
+        place();
+      };
+    }
     end(); // The stream's own hold takes over.
     try {
       return this.#subscriberStream(subscriber, options, headers, retry, release);

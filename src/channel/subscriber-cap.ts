@@ -27,21 +27,33 @@ export class SubscriberCap {
     return `${this.whoHas} ${this.max} subscribers already, its \`${this.#option}\``;
   }
 
-  /** Takes a place. */
+  /** Takes a place; the function returned frees it (once). */
   take(): EndPlace {
     this.#taken++;
     let taken = true;
-    const end: EndPlace = () => {
+    return () => {
       if (!taken) return;
       taken = false;
-      dropped.unregister(end);
       this.#taken--;
     };
-    return end;
   }
 }
 
-/** Frees `end`'s place when `owner` is collected (a stream dropped unread never ends by itself). */
+/**
+ * Takes a place in each of `caps`; `undefined` when there are none (nothing to count, nothing to
+ * free). The function returned frees them all, once.
+ */
+export function takePlaces(caps: readonly SubscriberCap[]): EndPlace | undefined {
+  if (caps.length === 0) return undefined;
+  const places = caps.map((cap) => cap.take());
+  const end: EndPlace = () => {
+    dropped.unregister(end);
+    for (const free of places) free();
+  };
+  return end;
+}
+
+/** Frees `end`'s places when `owner` is collected (a stream dropped unread never ends by itself). */
 export function freeWhenCollected(owner: object, end: EndPlace): void {
   dropped.register(owner, end, end);
 }
