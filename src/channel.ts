@@ -8,6 +8,7 @@
  */
 export { Channel } from "./channel/channel.ts";
 export { Channels } from "./channel/channels.ts";
+export { ChannelMetrics } from "./channel/channel-metrics.ts";
 export { GAP_EVENT } from "./channel/gap-event.ts";
 export { MemoryBroker, type MemoryBrokerOptions } from "./channel/memory-broker.ts";
 export type {
@@ -19,6 +20,7 @@ export type {
   ChannelStreamOptions,
   ChannelsOptions,
   ChannelSubscriber,
+  DrainOptions,
   HistoryLimits,
   ReplayResult,
   SubscriberInfo,

@@ -1,8 +1,10 @@
-import type { ChannelOptions, ChannelStreamOptions, ChannelsOptions } from "./types.ts";
+import type { ChannelOptions, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
+import { ChannelMetrics } from "./channel-metrics.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import { assertRetry } from "../core/fields.ts";
 import { describeValue } from "../core/describe-value.ts";
 import {
+  checkDelay,
   checkFunction,
   checkInstant,
   checkKeepAlive,
@@ -35,7 +37,11 @@ const CHANNEL_KEYS: ReadonlySet<string> = new Set([
   "onLeave",
   "onError",
   "eventIds",
+  "metrics",
+  "maxSubscribers",
+  "maxLifetime",
 ]);
+const CHANNELS_KEYS: ReadonlySet<string> = new Set([...CHANNEL_KEYS, "maxSubscribersPerChannel"]);
 const STREAM_KEYS: ReadonlySet<string> = new Set([
   "request",
   "lastEventId",
@@ -46,6 +52,24 @@ const STREAM_KEYS: ReadonlySet<string> = new Set([
   "headers",
   "expiresAt",
 ]);
+/** Checks a bound on subscribers: a positive integer, when given. */
+function checkSubscriberBound(name: string, value: unknown, context: string): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+    throw refusal(context, name, "a positive integer", value);
+  }
+}
+
+/**
+ * Checks the options of `drain()`.
+ *
+ * @throws {TypeError} naming the option and showing the bad value
+ */
+export function checkDrainOptions(options: DrainOptions, context: string): void {
+  checkKeys(options, DRAIN_KEYS, context);
+  if (options.retry !== undefined) assertRetry(options.retry, context);
+  checkDelay("timeout", options.timeout, context);
+}
+const DRAIN_KEYS: ReadonlySet<string> = new Set(["retry", "timeout"]);
 const BROKER_METHODS = ["publish", "subscribe", "replay"] as const;
 
 /**
@@ -84,7 +108,8 @@ export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | un
  * @throws {TypeError} naming the option and showing the bad value
  */
 export function checkChannelsOptions(options: ChannelsOptions): void {
-  checkKeys(options, CHANNEL_KEYS, CREATE_CHANNELS);
+  checkKeys(options, CHANNELS_KEYS, CREATE_CHANNELS);
+  checkSubscriberBound("maxSubscribersPerChannel", options.maxSubscribersPerChannel, CREATE_CHANNELS);
   if (options.broker !== undefined) {
     if (typeof options.broker !== "function") {
       throw new TypeError(
@@ -144,6 +169,11 @@ function checkCommon(
   context: string,
 ): void {
   checkPositive("maxQueue", options.maxQueue, context, "code units");
+  if ("metrics" in options && options.metrics !== undefined && !(options.metrics instanceof ChannelMetrics)) {
+    throw refusal(context, "metrics", "a ChannelMetrics", options.metrics);
+  }
+  if ("maxSubscribers" in options) checkSubscriberBound("maxSubscribers", options.maxSubscribers, context);
+  if ("maxLifetime" in options) checkDelay("maxLifetime", options.maxLifetime, context);
   checkKeepAlive(options.keepAlive, context);
   if (options.retry !== undefined) assertRetry(options.retry, context);
 }

@@ -5,6 +5,7 @@ import type {
   ChannelEvent,
   ChannelOptions,
   ChannelStreamOptions,
+  DrainOptions,
   SubscriberInfo,
   ReplayResult,
 } from "./types.ts";
@@ -26,6 +27,7 @@ import { encodeIdForHeader, readResumeId } from "./resume-id.ts";
 import { toPredicate } from "./channel-filter.ts";
 import {
   checkChannelOptions,
+  checkDrainOptions,
   checkStreamOptions,
   CREATE_CHANNEL,
   DEFAULT_MAX_QUEUE,
@@ -38,6 +40,9 @@ import { checkKeys, refusal } from "../core/check.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
 import { ChannelUse } from "./channel-use.ts";
+import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";
+import { type EndPlace, freeWhenCollected, SubscriberCap, takePlaces } from "./subscriber-cap.ts";
+import { unavailable } from "./unavailable.ts";
 
 const CLOSE = "Cannot close channel";
 /** The event names the library sends itself, and what each is. */
@@ -47,6 +52,18 @@ const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
   [EXPIRED_EVENT, "expiry event"],
 ]);
 const CLOSE_OPTIONS: ReadonlySet<string> = new Set(["end"]);
+const DRAIN = "Cannot drain channel";
+/** The reconnection delay a drain asks for when its options do not say. */
+export const DEFAULT_DRAIN_RETRY_MS = 1_000;
+/** The time a drain ends every stream within when its options do not say. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** The bounds on subscribers each channel obeys: its own `maxSubscribers`, and its registry's. */
+const caps = new WeakMap<object, SubscriberCap[]>();
+
+/** The bounds on subscribers `channel` obeys; a `Channels` registry adds its own. */
+export function capsOf(channel: object): SubscriberCap[] {
+  return caps.get(channel)!;
+}
 /** What keeps each channel in use, for the `Channels` registry that releases it when nothing does. */
 const uses = new WeakMap<object, ChannelUse>();
 
@@ -156,6 +173,11 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   /** Closed with `{ end: true }`: ended for good, so reconnecting clients get 204. */
   #ended = false;
   readonly #use = new ChannelUse();
+  readonly #metrics: ChannelMetrics | undefined;
+  readonly #caps: SubscriberCap[] = [];
+  /** Set once `drain()` is called: the reconnection delay it asks for. */
+  #drainRetry: number | undefined;
+  #draining: Promise<void> | undefined;
 
   /**
    * @param options - see `ChannelOptions`
@@ -170,6 +192,11 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
     this.#onError = reporter(options.onError ?? logError);
+    this.#metrics = options.metrics;
+    if (options.maxSubscribers !== undefined) {
+      this.#caps.push(new SubscriberCap(options.maxSubscribers, "the channel has", "maxSubscribers"));
+    }
+    caps.set(this, this.#caps);
     this.#ids = options.eventIds === undefined ? undefined : new OpaqueIds(options.eventIds, this.#onError);
     this.#replaying = this.#ids?.replaying(this.#broker) ?? this.#broker;
     this.#link = {
@@ -182,6 +209,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
         this.#reported.add(event);
         this.#onError(error);
       },
+      metrics: this.#metrics,
     };
     const ids = this.#ids;
     const deliver = (event: ChannelEvent): void => this.#deliver(event);
@@ -294,17 +322,37 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    * ```
    */
   async stream(options: ChannelStreamOptions = {}): Promise<DataStream> {
+    const refused = this.#refusal();
+    if (refused !== undefined) {
+      if (this.#metrics !== undefined) this.#metrics.refused++;
+      throw new TypeError(`${SUBSCRIBE}: ${refused}; retry later`);
+    }
+    const place = takePlaces(this.#caps);
     const end = this.#use.hold();
     try {
-      return await this.#subscribe(options, end);
+      return await this.#subscribe(options, end, place);
     } catch (error) {
       end();
+      place?.();
       throw error;
     }
   }
 
-  /** `stream()`, holding the channel in use until `end` is called: when the stream ends, or is not made. */
-  async #subscribe(options: ChannelStreamOptions, end: () => void): Promise<DataStream> {
+  /** Why a new subscriber is turned away now (a drain, or `maxSubscribers`); `undefined` when it is not. */
+  #refusal(): string | undefined {
+    if (this.#drainRetry !== undefined) return "the channel is draining";
+    for (const cap of this.#caps) {
+      const refusal = cap.refusal;
+      if (refusal !== undefined) return refusal;
+    }
+    return undefined;
+  }
+
+  /**
+   * `stream()`, holding the channel in use until `end` is called and a place among `maxSubscribers`
+   * until `place` is: when the stream ends, or is not made.
+   */
+  async #subscribe(options: ChannelStreamOptions, end: () => void, place: EndPlace | undefined): Promise<DataStream> {
     checkStreamOptions(options);
     if (options.maxQueue !== undefined && options.maxQueue < this.#maxQueue) {
       throw new TypeError(
@@ -326,6 +374,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     if (this.#closing !== undefined) throw new TypeError(`${SUBSCRIBE}: the channel is closed`);
     if (!live || earlier === null) {
       end();
+      place?.();
       return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     }
     const info: SubscriberInfo = {
@@ -333,10 +382,19 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
       request,
     };
+    if (earlier !== undefined && this.#metrics !== undefined) this.#metrics.replays++;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
     // Until the stream ends; or, should it be dropped unread (it would never end), until it is collected.
-    const release = this.#use.holdWhileReachable(subscriber);
+    const held = this.#use.holdWhileReachable(subscriber);
+    let release = held;
+    if (place !== undefined) {
+      freeWhenCollected(subscriber, place);
+      release = () => {
+        held();
+        place();
+      };
+    }
     end(); // The stream's own hold takes over.
     try {
       return this.#subscriberStream(subscriber, options, headers, retry, release);
@@ -357,7 +415,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     const { info } = subscriber;
     const { request, lastEventId } = info;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
-    return new DataStream((ctx) => this.#join(subscriber, ctx), {
+    return new DataStream((ctx) => this.#join(subscriber, ctx, maxQueue / 4), {
       request,
       lastEventId,
       keepAlive: options.keepAlive ?? this.#options.keepAlive,
@@ -397,6 +455,12 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       // [spec] 204 No Content: the client must not reconnect.
       return new Response(null, { status: 204 });
     }
+    const refused = this.#refusal();
+    if (refused !== undefined) {
+      checkStreamOptions(options);
+      if (this.#metrics !== undefined) this.#metrics.refused++;
+      return unavailable(refused, this.#drainRetry ?? options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
+    }
     return (await this.stream(options)).toResponse();
   }
 
@@ -431,6 +495,50 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     for (const subscriber of this.#subscribers) subscriber.close(end);
     this.#closing = this.#feed.stop();
     return this.#closing;
+  }
+
+  /**
+   * Ends every subscriber's stream within `timeout`, for a deploy or a SIGTERM, losing nothing: each
+   * subscriber is sent `retry: <retry>` at once, then its stream ends (reason `"done"`) at a random
+   * time within `timeout`, after what was sent to it, so that its client reconnects soon, to another
+   * instance, and resumes there from its `Last-Event-ID`. From the call on, new subscribers are
+   * turned away: `response()` answers 503 with `Retry-After`, and `stream()` rejects with a
+   * `TypeError`. Once every stream has ended, the channel is closed (see `close()`). Later calls
+   * return the first call's promise.
+   *
+   * @throws {TypeError} when an option is invalid
+   * @example
+   * ```ts
+   * import { Channel } from "edge-sse/channel";
+   *
+   * const channel = new Channel();
+   * const reader = (await channel.response({ keepAlive: false })).body!.getReader();
+   * await reader.read(); // the first bytes: it has joined
+   * await channel.drain({ retry: 500, timeout: 100 });
+   * const late = await channel.response();
+   * console.assert(late.status === 503 && late.headers.get("retry-after") === "1");
+   * let text = "";
+   * for (let read = await reader.read(); !read.done; read = await reader.read()) text += new TextDecoder().decode(read.value);
+   * console.assert(text.endsWith("retry: 500\n\n"));
+   * ```
+   */
+  drain(options: DrainOptions = {}): Promise<void> {
+    checkDrainOptions(options, DRAIN);
+    if (this.#draining !== undefined) return this.#draining;
+    const retry = options.retry ?? DEFAULT_DRAIN_RETRY_MS;
+    const timeout = options.timeout ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.#drainRetry = retry;
+    const ends = [...this.#subscribers].map((subscriber) => {
+      subscriber.hint(retry);
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          subscriber.close();
+          resolve();
+        }, Math.random() * timeout),
+      );
+    });
+    this.#draining = Promise.all(ends).then(() => this.close());
+    return this.#draining;
   }
 
   /** Whether the live feed starts within `FEED_WAIT_MS`; rejects only when the broker is broken. */
@@ -489,10 +597,30 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    * Registers a subscriber at its stream's start; with an id to resume after, it catches up, then
    * goes live. A stream made before `close()` and started after it ends at once, without joining.
    */
-  #join(subscriber: Subscriber, ctx: StreamContext): void {
+  #join(subscriber: Subscriber, ctx: StreamContext, highWaterMark: number): void {
     if (this.#closing !== undefined) return this.#ended ? ctx.end() : ctx.close();
+    if (this.#drainRetry !== undefined) {
+      // Made before the drain, started during it: told to come back elsewhere, at once.
+      ctx.send(new Message({ retry: this.#drainRetry }));
+      return ctx.close();
+    }
     this.#subscribers.add(subscriber);
+    const metrics = this.#metrics;
+    if (metrics !== undefined) {
+      metrics.open++;
+      metrics.opened++;
+      const untrack = trackQueue(metrics, () => highWaterMark - ctx.desiredSize);
+      ctx.signal.addEventListener("abort", untrack, { once: true });
+    }
     subscriber.start(ctx);
+    const lifetime = this.#options.maxLifetime;
+    if (lifetime !== undefined) {
+      // Ends between nine tenths of the lifetime and all of it; the sleep stops when the stream ends first.
+      ctx.sleep(lifetime * (0.9 + Math.random() * 0.1)).then(
+        () => ctx.close(),
+        () => {},
+      );
+    }
     try {
       this.#options.onJoin?.(subscriber.info);
     } catch (error) {
@@ -533,6 +661,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   /** A subscriber's stream has ended: it leaves, if it had joined. */
   #leave(subscriber: Subscriber, reason: StreamClosedError): void {
     if (!this.#subscribers.delete(subscriber)) return;
+    if (this.#metrics !== undefined) {
+      this.#metrics.open--;
+      this.#metrics.closed[reason.type]++;
+    }
     try {
       this.#options.onLeave?.(subscriber.info, reason);
     } catch (error) {

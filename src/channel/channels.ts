@@ -1,10 +1,20 @@
-import type { ChannelBroker, ChannelStreamOptions, ChannelsOptions } from "./types.ts";
+import type { ChannelBroker, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
 import type { DataStream } from "../core/data-stream.ts";
 import { itemFields } from "../core/encode-message.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { Channel, useOf } from "./channel.ts";
+import { capsOf, Channel, DEFAULT_DRAIN_RETRY_MS, useOf } from "./channel.ts";
+import { SubscriberCap } from "./subscriber-cap.ts";
+import { unavailable } from "./unavailable.ts";
+import { DEFAULT_RETRY_HINT_MS } from "./retry-later.ts";
 import { MemoryBroker } from "./memory-broker.ts";
-import { checkBroker, checkChannelsOptions, DEFAULT_MAX_QUEUE, SUBSCRIBE } from "./channel-options.ts";
+import {
+  checkBroker,
+  checkChannelsOptions,
+  checkDrainOptions,
+  checkStreamOptions,
+  DEFAULT_MAX_QUEUE,
+  SUBSCRIBE,
+} from "./channel-options.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 
 /**
@@ -42,6 +52,11 @@ export class Channels {
   /** Channels released and still closing (their broker's unsubscribe): `close()` waits for them. */
   readonly #closing = new Set<Promise<void>>();
   #closed = false;
+  /** The bound on the subscribers of all channels together, with `maxSubscribers`. */
+  readonly #cap: SubscriberCap | undefined;
+  /** Set once `drain()` is called: the reconnection delay it asks for. */
+  #drainRetry: number | undefined;
+  #draining: Promise<void> | undefined;
 
   /**
    * @param options - see `ChannelsOptions`
@@ -50,6 +65,8 @@ export class Channels {
   constructor(options: ChannelsOptions = {}) {
     checkChannelsOptions(options);
     this.#options = options;
+    const max = options.maxSubscribers;
+    this.#cap = max === undefined ? undefined : new SubscriberCap(max, "the channels have", "maxSubscribers");
   }
 
   /** How many channels are in use now. */
@@ -113,11 +130,18 @@ export class Channels {
    */
   async stream(name: string, options: ChannelStreamOptions = {}): Promise<DataStream> {
     this.#check(name, SUBSCRIBE);
+    const refused = this.#refusal();
+    if (refused !== undefined) {
+      if (this.#options.metrics !== undefined) this.#options.metrics.refused++;
+      throw new TypeError(`${SUBSCRIBE}: ${refused}; retry later`);
+    }
     return (this.#channels.get(name) ?? this.#make(name)).stream(options);
   }
 
   /**
-   * Same as `(await channels.stream(name, options)).toResponse()`.
+   * Same as `(await channels.stream(name, options)).toResponse()`, except when a new subscriber is
+   * turned away (`maxSubscribers` of the registry or of the channel reached, or a drain): then it
+   * answers 503 with `Retry-After`.
    *
    * @example
    * ```ts
@@ -130,7 +154,50 @@ export class Channels {
    * ```
    */
   async response(name: string, options: ChannelStreamOptions = {}): Promise<Response> {
-    return (await this.stream(name, options)).toResponse();
+    const refused = this.#refusal();
+    if (refused === undefined) {
+      this.#check(name, SUBSCRIBE);
+      return (this.#channels.get(name) ?? this.#make(name)).response(options);
+    }
+    if (typeof name !== "string") this.#check(name, SUBSCRIBE);
+    checkStreamOptions(options);
+    if (this.#options.metrics !== undefined) this.#options.metrics.refused++;
+    return unavailable(refused, this.#drainRetry ?? options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
+  }
+
+  /**
+   * Drains every channel in use (see `channel.drain()`): each subscriber is told to reconnect in
+   * `retry` ms and its stream ends within `timeout`, losing nothing; new subscribers get 503 with
+   * `Retry-After` (`stream()` rejects). Then the registry is closed. Later calls return the first
+   * call's promise.
+   *
+   * @throws {TypeError} when an option is invalid
+   * @example
+   * ```ts
+   * import { Channels } from "edge-sse/channel";
+   *
+   * const rooms = new Channels();
+   * const reader = (await rooms.response("lobby", { keepAlive: false })).body!.getReader();
+   * await reader.read(); // the first bytes: it has joined
+   * const drained = rooms.drain({ timeout: 50 });
+   * console.assert((await rooms.response("lobby")).status === 503);
+   * while (!(await reader.read()).done);
+   * await drained;
+   * ```
+   */
+  drain(options: DrainOptions = {}): Promise<void> {
+    checkDrainOptions(options, "Cannot drain channels");
+    if (this.#draining !== undefined) return this.#draining;
+    this.#drainRetry = options.retry ?? DEFAULT_DRAIN_RETRY_MS;
+    const drains = [...this.#channels.values()].map((channel) => channel.drain(options));
+    this.#draining = Promise.all(drains).then(() => this.close());
+    return this.#draining;
+  }
+
+  /** Why a new subscriber is turned away now (a drain, or `maxSubscribers`); `undefined` when it is not. */
+  #refusal(): string | undefined {
+    if (this.#drainRetry !== undefined) return "the channels are draining";
+    return this.#cap?.refusal;
   }
 
   /**
@@ -173,14 +240,25 @@ export class Channels {
 
   /** Makes the channel called `name`, to be released when nothing uses it any more. */
   #make(name: string): Channel {
-    const { broker: _broker, history: _history, onJoin, onLeave, onError, ...shared } = this.#options;
+    const {
+      broker: _broker,
+      history: _history,
+      maxSubscribers: _total,
+      maxSubscribersPerChannel,
+      onJoin,
+      onLeave,
+      onError,
+      ...shared
+    } = this.#options;
     const channel = new Channel({
       ...shared,
       broker: this.#broker(name, SUBSCRIBE),
       onJoin: onJoin && ((subscriber) => onJoin(subscriber, name)),
       onLeave: onLeave && ((subscriber, reason) => onLeave(subscriber, reason, name)),
       onError: onError && ((error) => onError(error, name)),
+      maxSubscribers: maxSubscribersPerChannel,
     });
+    if (this.#cap !== undefined) capsOf(channel).push(this.#cap);
     useOf(channel).onIdle = () => {
       if (this.#channels.get(name) === channel) this.#release(name);
     };

@@ -6,6 +6,7 @@ import { describeValue } from "../core/describe-value.ts";
 import { isThenable } from "../core/check.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { replayAgain } from "./replay-again.ts";
+import type { ChannelMetrics } from "./channel-metrics.ts";
 
 /** How the errors about an event a channel could not deliver start. */
 export const DELIVER = "Cannot deliver event";
@@ -21,6 +22,8 @@ export interface SubscriberChannel {
   report(error: unknown): void;
   /** Reports `error` about `event` to the channel's `onError`, once per event, however many subscribers it concerns. */
   reportOnce(event: ChannelEvent, error: unknown): void;
+  /** Where to count what is sent, when the channel has `metrics`. */
+  readonly metrics: ChannelMetrics | undefined;
 }
 
 /** How a subscriber is set up, in `channel.stream()`. */
@@ -106,6 +109,11 @@ export class Subscriber {
     });
   }
 
+  /** Sends `retry: <ms>`: how long its client waits before it reconnects, once this stream ends. */
+  hint(retry: number): void {
+    this.#ctx?.send(new Message({ retry }));
+  }
+
   /** Ends its stream (reason `"done"`); with `end`, after the end event (`END_EVENT`): for good. */
   close(end = false): void {
     if (end) this.#ctx?.end();
@@ -152,7 +160,13 @@ export class Subscriber {
           lastEventId: this.info.lastEventId,
           firstId: oldest === undefined ? null : (this.#channel.wireId(oldest) ?? null),
         };
-        ctx.send(new Message({ event: GAP_EVENT, data: JSON.stringify(marker) }));
+        const gap = new Message({ event: GAP_EVENT, data: JSON.stringify(marker) });
+        const metrics = this.#channel.metrics;
+        if (metrics !== undefined) {
+          metrics.gapMarkers++;
+          metrics.bytesWritten += new TextEncoder().encode(gap.toString()).byteLength;
+        }
+        ctx.send(gap);
         if (ctx.desiredSize <= 0) await ctx.ready;
       }
       for (const event of result.events) {
@@ -239,7 +253,12 @@ export class Subscriber {
   #send(event: ChannelEvent, frame = this.#channel.frame(event)): void {
     if (frame === undefined) return;
     if (frame.text.length <= this.#largestFrame) {
-      this.#ctx!.send(frame);
+      const ctx = this.#ctx!;
+      ctx.send(frame);
+      // Counted once queued: not the frame that overflowed the queue and closed the stream.
+      if (this.#channel.metrics !== undefined && !ctx.signal.aborted) {
+        this.#channel.metrics.bytesWritten += frame.bytes.byteLength;
+      }
       return;
     }
     this.#channel.reportOnce(

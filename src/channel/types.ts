@@ -4,6 +4,7 @@ import type { Serializer } from "../core/encode-message.ts";
 import type { StreamClosedError } from "../core/stream-closed-error.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import type { EventIdCodec } from "../tokens/event-id-codec.ts";
+import type { ChannelMetrics } from "./channel-metrics.ts";
 
 /** One event as a channel stores and delivers it. Its `id` is always set. */
 export interface ChannelEvent extends EventFields {
@@ -143,6 +144,33 @@ export interface ChannelOptions<Events extends TypedEventsLike | undefined = und
    * @default none: ids go out as the broker gives them
    */
   readonly eventIds?: EventIdCodec | undefined;
+  /** Where to count what the channel does (streams opened and closed, bytes, replays, gap markers). @default none */
+  readonly metrics?: ChannelMetrics | undefined;
+  /**
+   * At most this many subscribers of this channel in this process at once (from the call of
+   * `stream()` until the stream ends). Beyond it, `response()` answers 503 with `Retry-After` (the
+   * `retry` hint in seconds) and `stream()` rejects with a `TypeError`. @default no bound
+   */
+  readonly maxSubscribers?: number | undefined;
+  /**
+   * Each subscriber's stream ends (reason `"done"`) after at most this many milliseconds, at a random
+   * time between nine tenths of it and all of it, so that streams started together do not all end
+   * together. Its client reconnects (to any instance, through the load balancer) and resumes from its
+   * `Last-Event-ID`: nothing is missed. It spreads long-lived connections over new instances after a
+   * deploy or a scale-out. @default none: streams last until the client leaves
+   */
+  readonly maxLifetime?: number | undefined;
+}
+
+/** Options of `drain()`. Unknown keys are a `TypeError`. */
+export interface DrainOptions {
+  /** The reconnection delay sent to each subscriber (`retry:`), in milliseconds; also `Retry-After` of the 503s. @default 1000 */
+  readonly retry?: number | undefined;
+  /**
+   * Every stream ends within this many milliseconds: each at a random time in it, so that clients
+   * do not all reconnect at once. @default 10000
+   */
+  readonly timeout?: number | undefined;
 }
 
 /** Options of one subscriber's stream. Unknown keys are a `TypeError`. */
@@ -175,7 +203,16 @@ export interface ChannelStreamOptions {
  * `broker` made per channel from its name, and hooks that are told the name. Unknown keys are a
  * `TypeError`.
  */
-export interface ChannelsOptions extends Omit<ChannelOptions, "broker" | "onJoin" | "onLeave" | "onError"> {
+export interface ChannelsOptions
+  extends Omit<ChannelOptions, "broker" | "onJoin" | "onLeave" | "onError" | "maxSubscribers"> {
+  /**
+   * At most this many subscribers of all the registry's channels together, at once (per process).
+   * Beyond it, `response()` answers 503 with `Retry-After` and `stream()` rejects with a `TypeError`.
+   * @default no bound
+   */
+  readonly maxSubscribers?: number | undefined;
+  /** Each channel's `maxSubscribers`. @default no bound */
+  readonly maxSubscribersPerChannel?: number | undefined;
   /**
    * Makes the broker of the channel called `name`: called each time that channel is made (again,
    * after a release), and for a publish to a name that has no channel. Give a broker that keeps
