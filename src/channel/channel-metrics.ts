@@ -39,7 +39,7 @@ export class ChannelMetrics {
   replays = 0;
   /** Gap markers sent: resumes from an id the history no longer held. */
   gapMarkers = 0;
-  /** Subscribers turned away (503 or a `TypeError`) by `maxSubscribers` or a drain. */
+  /** Subscribers turned away by `maxSubscribers` (503 or a `TypeError`) or a drain (a retry hint or a `TypeError`). */
   refused = 0;
 
   /** UTF-16 code units queued and not yet read, over every open stream now. */

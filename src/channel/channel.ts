@@ -459,7 +459,9 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     if (refused !== undefined) {
       checkStreamOptions(options);
       if (this.#metrics !== undefined) this.#metrics.refused++;
-      return unavailable(refused, this.#drainRetry ?? options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
+      // Draining: 200 with only a retry hint, which EventSource follows (a 503 would end it for good).
+      if (this.#drainRetry !== undefined) return retryLater(this.#drainRetry, this.#headers, refused).toResponse();
+      return unavailable(refused, options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
     }
     return (await this.stream(options)).toResponse();
   }
@@ -502,7 +504,8 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    * subscriber is sent `retry: <retry>` at once, then its stream ends (reason `"done"`) at a random
    * time within `timeout`, after what was sent to it, so that its client reconnects soon, to another
    * instance, and resumes there from its `Last-Event-ID`. From the call on, new subscribers are
-   * turned away: `response()` answers 503 with `Retry-After`, and `stream()` rejects with a
+   * turned away: `response()` answers 200 with only `retry: <retry>` and ends (an `EventSource`
+   * reconnects after it, where a 503 would end it for good), and `stream()` rejects with a
    * `TypeError`. Once every stream has ended, the channel is closed (see `close()`). Later calls
    * return the first call's promise.
    *
@@ -516,7 +519,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    * await reader.read(); // the first bytes: it has joined
    * await channel.drain({ retry: 500, timeout: 100 });
    * const late = await channel.response();
-   * console.assert(late.status === 503 && late.headers.get("retry-after") === "1");
+   * console.assert(late.status === 200 && (await late.text()).includes("retry: 500"));
    * let text = "";
    * for (let read = await reader.read(); !read.done; read = await reader.read()) text += new TextDecoder().decode(read.value);
    * console.assert(text.endsWith("retry: 500\n\n"));

@@ -5,7 +5,7 @@ import { describeValue } from "../core/describe-value.ts";
 import { capsOf, Channel, DEFAULT_DRAIN_RETRY_MS, useOf } from "./channel.ts";
 import { SubscriberCap } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
-import { DEFAULT_RETRY_HINT_MS } from "./retry-later.ts";
+import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import {
   checkBroker,
@@ -140,8 +140,8 @@ export class Channels {
 
   /**
    * Same as `(await channels.stream(name, options)).toResponse()`, except when a new subscriber is
-   * turned away (`maxSubscribers` of the registry or of the channel reached, or a drain): then it
-   * answers 503 with `Retry-After`.
+   * turned away: `maxSubscribers` of the registry or of the channel reached gets 503 with
+   * `Retry-After`; during a drain, 200 with only the drain's `retry:` hint, which `EventSource` follows.
    *
    * @example
    * ```ts
@@ -162,13 +162,17 @@ export class Channels {
     if (typeof name !== "string") this.#check(name, SUBSCRIBE);
     checkStreamOptions(options);
     if (this.#options.metrics !== undefined) this.#options.metrics.refused++;
-    return unavailable(refused, this.#drainRetry ?? options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
+    // Draining: 200 with only a retry hint, which EventSource follows (a 503 would end it for good).
+    if (this.#drainRetry !== undefined) {
+      return retryLater(this.#drainRetry, this.#options.headers ?? {}, refused).toResponse();
+    }
+    return unavailable(refused, options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
   }
 
   /**
    * Drains every channel in use (see `channel.drain()`): each subscriber is told to reconnect in
-   * `retry` ms and its stream ends within `timeout`, losing nothing; new subscribers get 503 with
-   * `Retry-After` (`stream()` rejects). Then the registry is closed. Later calls return the first
+   * `retry` ms and its stream ends within `timeout`, losing nothing; `response()` answers new
+   * subscribers 200 with only that `retry:` hint (`stream()` rejects). Then the registry is closed. Later calls return the first
    * call's promise.
    *
    * @throws {TypeError} when an option is invalid
@@ -180,7 +184,7 @@ export class Channels {
    * const reader = (await rooms.response("lobby", { keepAlive: false })).body!.getReader();
    * await reader.read(); // the first bytes: it has joined
    * const drained = rooms.drain({ timeout: 50 });
-   * console.assert((await rooms.response("lobby")).status === 503);
+   * console.assert((await (await rooms.response("lobby")).text()).includes("retry: 1000"));
    * while (!(await reader.read()).done);
    * await drained;
    * ```

@@ -10,7 +10,11 @@ export const DEFAULT_RETRY_HINT_MS = 3_000;
  * reconnects with the same `Last-Event-ID`, so nothing is missed. (Any other status than 200 would
  * end an `EventSource` for good.)
  */
-export function retryLater(ms: number, headers: HeadersInit): DataStream {
-  const why = new Message({ comment: `the channel cannot reach its broker now; reconnect in ${ms} ms` });
+export function retryLater(
+  ms: number,
+  headers: HeadersInit,
+  reason = "the channel cannot reach its broker now",
+): DataStream {
+  const why = new Message({ comment: `${reason}; reconnect in ${ms} ms` });
   return new DataStream([why], { retry: ms, keepAlive: false, headers });
 }

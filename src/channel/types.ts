@@ -164,7 +164,7 @@ export interface ChannelOptions<Events extends TypedEventsLike | undefined = und
 
 /** Options of `drain()`. Unknown keys are a `TypeError`. */
 export interface DrainOptions {
-  /** The reconnection delay sent to each subscriber (`retry:`), in milliseconds; also `Retry-After` of the 503s. @default 1000 */
+  /** The reconnection delay sent to each subscriber (`retry:`), in milliseconds; also sent to new subscribers while draining. @default 1000 */
   readonly retry?: number | undefined;
   /**
    * Every stream ends within this many milliseconds: each at a random time in it, so that clients

@@ -1,5 +1,5 @@
 /**
- * The answer to a client turned away for now (`maxSubscribers` reached, or a drain): 503 with
+ * The answer to a client turned away for now (`maxSubscribers` reached): 503 with
  * `Retry-After` in whole seconds. `EventSource` does not reconnect after a 503 by itself; a page
  * (or the `subscribe` client) that honours `Retry-After` comes back then, to this instance or another.
  */

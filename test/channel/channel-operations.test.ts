@@ -7,7 +7,7 @@ import {
   MemoryBroker,
   type ChannelStreamOptions,
 } from "edge-sse/channel";
-import { EventReader, datas, ids } from "../helpers/event-reader.ts";
+import { EventReader, datas, ids, parseWire } from "../helpers/event-reader.ts";
 
 async function subscribe(channel: Channel, options: ChannelStreamOptions = {}): Promise<EventReader> {
   const reader = new EventReader((await channel.stream({ keepAlive: false, ...options })).toReadableStream());
@@ -129,8 +129,8 @@ describe("drain", () => {
     const drained = leaving.drain({ retry: 1_500, timeout: 200 });
     const during = await leaving.publish("three"); // still reaches the subscriber, or the replay
     const late = await leaving.response();
-    expect(late.status).toBe(503);
-    expect(late.headers.get("retry-after")).toBe("2");
+    expect(late.status).toBe(200); // EventSource ends for good at a 503; a 200 with a retry hint brings it back
+    expect(parseWire(await late.text()).retries).toEqual([1_500]);
     await expect(leaving.stream()).rejects.toThrow(/^Cannot subscribe: the channel is draining; retry later$/);
     await client.rest();
     await drained;
@@ -146,21 +146,22 @@ describe("drain", () => {
     await staying.close();
   });
 
-  test("Channels drain ends every channel's streams and then refuses new subscribers with 503", async () => {
+  test("Channels drain ends every channel's streams and then answers new subscribers with a retry hint", async () => {
     const channels = new Channels({ history: { maxEvents: 10 } });
     const readers = [await subscribeTo(channels, "a"), await subscribeTo(channels, "b")];
     await channels.publish("a", "for a");
     const drained = channels.drain({ retry: 700, timeout: 100 });
     const late = await channels.response("a");
-    expect(late.status).toBe(503);
-    expect(late.headers.get("retry-after")).toBe("1");
+    expect(late.status).toBe(200);
+    expect(parseWire(await late.text()).retries).toEqual([700]);
     await expect(channels.stream("c")).rejects.toThrow(/the channels are draining/);
     for (const reader of readers) await reader.rest();
     await drained;
     expect(datas(readers[0]!.events)).toEqual(["for a"]);
     expect(readers.map((reader) => reader.retries)).toEqual([[700], [700]]);
     expect(channels.size).toBe(0);
-    expect((await channels.response("a")).status).toBe(503);
+    const after = await channels.response("a");
+    expect([after.status, parseWire(await after.text()).retries]).toEqual([200, [700]]);
   });
 
   test("Channel drain refuses options it does not know", () => {
