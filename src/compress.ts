@@ -85,11 +85,14 @@ export function compress(response: Response, request: Request, options: Compress
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   headers.set("content-encoding", coding);
   headers.delete("content-length");
-  return new Response(flushingStream(response.body, coding, level), {
+  // `encodeBody: "manual"`: workerd would otherwise compress the body again itself (others ignore it).
+  const init: ResponseInit & { encodeBody: "manual" } = {
     status: response.status,
     statusText: response.statusText,
     headers,
-  });
+    encodeBody: "manual",
+  };
+  return new Response(flushingStream(response.body, coding, level), init);
 }
 
 function checkEncodings(value: unknown): readonly Coding[] {
