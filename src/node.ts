@@ -1,7 +1,7 @@
 /**
  * The bridge from Node's `node:http` and `node:http2` servers to a fetch handler, published as
  * `edge-sse/node`. With its helpers in `src/node/`, it is the only part of edge-sse that imports
- * `node:*`.
+ * `node:*`, besides `edge-sse/compress` (`node:zlib`).
  *
  * Node's servers neither cancel a response body nor abort anything when the client leaves; this
  * bridge does both: on the response's `close` it aborts the `Request`'s `signal` and cancels the

@@ -10,6 +10,7 @@ import { redisCases } from "./redis-suite.ts";
 import { startRedis, type RedisServer } from "./redis-server.ts";
 import { clientCases, type ClientTarget } from "./client-suite.ts";
 import { handleClientSuite } from "./client-app.ts";
+import { compressCases, handleCompressSuite } from "./compress-suite.ts";
 
 let server: ReturnType<typeof Bun.serve> | undefined;
 let base = "";
@@ -41,6 +42,20 @@ afterAll(async () => {
 
 for (const clientCase of clientCases) {
   test(`bun ${Bun.version}: ${clientCase.name}`, () => clientCase.run(clientTarget), clientCase.timeoutMs);
+}
+
+// edge-sse/compress (compress-suite.ts), on a server of its own.
+let compressServer: ReturnType<typeof Bun.serve> | undefined;
+let compressUrl = "";
+beforeAll(() => {
+  compressServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: handleCompressSuite });
+  compressUrl = `http://127.0.0.1:${compressServer.port}`;
+});
+afterAll(async () => {
+  await compressServer?.stop(true);
+});
+for (const compressCase of compressCases) {
+  test(`bun ${Bun.version}: ${compressCase.name}`, () => compressCase.run(compressUrl), compressCase.timeoutMs);
 }
 
 let redis: RedisServer | undefined;

@@ -12,6 +12,7 @@ import { redisCases, type RedisLibrary } from "./redis-suite.ts";
 import { startRedis, type RedisServer } from "./redis-server.ts";
 import { clientCases, type ClientTarget } from "./client-suite.ts";
 import { handleClientSuite } from "./client-app.ts";
+import { compressCases, handleCompressSuite } from "./compress-suite.ts";
 
 const shutdown = new AbortController();
 let server: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -53,6 +54,32 @@ for (const clientCase of clientCases) {
     sanitizeResources: false,
     permissions: { net: ["127.0.0.1"] },
     fn: () => clientCase.run(clientTarget),
+  });
+}
+
+// edge-sse/compress (compress-suite.ts), on a server of its own.
+const compressShutdown = new AbortController();
+let compressServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+let compressUrl = "";
+Deno.test.beforeAll(() => {
+  compressServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: compressShutdown.signal, onListen() {} },
+    handleCompressSuite,
+  );
+  compressUrl = `http://127.0.0.1:${compressServer.addr.port}`;
+});
+Deno.test.afterAll(async () => {
+  compressShutdown.abort();
+  await compressServer?.finished;
+});
+for (const compressCase of compressCases) {
+  Deno.test({
+    name: `deno ${Deno.version.deno}: ${compressCase.name}`,
+    timeout: compressCase.timeoutMs,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    permissions: { net: ["127.0.0.1"] },
+    fn: () => compressCase.run(compressUrl),
   });
 }
 

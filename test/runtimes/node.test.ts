@@ -8,6 +8,7 @@ import { cases, type SuiteTarget } from "./suite.ts";
 import { handleSuite } from "./app.ts";
 import { clientCases, type ClientTarget } from "./client-suite.ts";
 import { handleClientSuite } from "./client-app.ts";
+import { compressCases, handleCompressSuite } from "./compress-suite.ts";
 
 let server: Server;
 let base = "";
@@ -37,4 +38,21 @@ for (const suiteCase of cases) {
 
 for (const clientCase of clientCases) {
   test(`${process.version}: ${clientCase.name}`, { timeout: clientCase.timeoutMs }, () => clientCase.run(clientTarget));
+}
+
+// edge-sse/compress (compress-suite.ts), on a server of its own.
+const compressServer = createServer(toNodeListener(handleCompressSuite));
+let compressUrl = "";
+before(async () => {
+  await new Promise<void>((resolve) => compressServer.listen(0, "127.0.0.1", resolve));
+  compressUrl = `http://127.0.0.1:${(compressServer.address() as AddressInfo).port}`;
+});
+after(() => {
+  compressServer.closeAllConnections();
+  compressServer.close();
+});
+for (const compressCase of compressCases) {
+  test(`${process.version}: ${compressCase.name}`, { timeout: compressCase.timeoutMs }, () =>
+    compressCase.run(compressUrl),
+  );
 }

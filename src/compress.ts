@@ -1,0 +1,106 @@
+/**
+ * Compression of event streams that never holds an event back, published as `edge-sse/compress`.
+ * The platform's `CompressionStream` cannot flush: it keeps a small event in its window until more
+ * input comes, which can be never. `compress` compresses with `node:zlib` instead (Node, Deno and Bun
+ * all provide it), ending every chunk the stream writes with a sync flush, so each event reaches the
+ * client, decodable, as soon as it was written. Used only when the request's `Accept-Encoding`
+ * allows gzip or deflate; otherwise the response comes back as it was. Not for Cloudflare Workers
+ * without `nodejs_compat` (this module imports `node:zlib`), nor for browsers.
+ *
+ * Do not put secrets and text an attacker chooses into one compressed stream: the compressed size
+ * then tells the attacker how much of the secret their text matched (BREACH).
+ *
+ * @example Compress a stream when the client accepts it
+ * ```ts
+ * import { DataStream } from "edge-sse";
+ * import { compress } from "edge-sse/compress";
+ *
+ * const request = new Request("http://localhost/events", { headers: { "accept-encoding": "gzip, br" } });
+ * const response = compress(new DataStream(["hello"], { request }).toResponse(), request);
+ * console.assert(response.headers.get("content-encoding") === "gzip");
+ * await response.body?.cancel();
+ * ```
+ *
+ * @module
+ */
+import { checkKeys, refusal } from "./core/check.ts";
+import { CODINGS, type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
+import { flushingStream } from "./compress/flushing-stream.ts";
+
+export { type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
+
+/** Options of `compress`. */
+export interface CompressOptions {
+  /**
+   * The codings to offer, most preferred first; the request's weights decide, this order breaks ties.
+   * @default ["gzip", "deflate"]
+   */
+  readonly encodings?: readonly Coding[];
+  /**
+   * The zlib compression level, 1 (fastest) to 9 (smallest). Events are small and flushed one by one,
+   * so a high level buys little: see bench/README.md.
+   * @default 6
+   */
+  readonly level?: number;
+}
+
+const CONTEXT = "Cannot compress response";
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(["encodings", "level"]);
+
+/**
+ * `response` compressed for `request` with gzip or deflate and a flush after every chunk, or
+ * `response` itself when the request accepts neither, the response has no body or already has a
+ * `Content-Encoding`. A compressed response has the same status and headers, plus `Content-Encoding`,
+ * without `Content-Length`; every response with a body gets `Vary: Accept-Encoding`, since its bytes
+ * depend on that header. `Cache-Control` is kept as it is: `no-transform` asks proxies not to change
+ * the bytes, which the origin's own coding does not break.
+ *
+ * @example Negotiation follows the q-values
+ * ```ts
+ * import { compress } from "edge-sse/compress";
+ *
+ * const asking = (value: string) => new Request("http://localhost/", { headers: { "accept-encoding": value } });
+ * const encodingFor = (value: string) => compress(new Response("data: x\n\n"), asking(value)).headers.get("content-encoding");
+ * console.assert(encodingFor("gzip;q=0.5, deflate") === "deflate");
+ * console.assert(encodingFor("gzip;q=0, identity") === null);
+ * ```
+ *
+ * @throws {TypeError} naming the option when `options` is malformed, or when the body is already read
+ */
+export function compress(response: Response, request: Request, options: CompressOptions = {}): Response {
+  checkKeys(options, KNOWN_OPTIONS, CONTEXT);
+  const encodings = checkEncodings(options.encodings);
+  const level = options.level ?? 6;
+  if (!Number.isInteger(level) || level < 1 || level > 9)
+    throw refusal(CONTEXT, "level", "an integer from 1 to 9", level);
+  if (response.body === null || response.headers.has("content-encoding")) return response;
+  if (response.body.locked)
+    throw new TypeError(`${CONTEXT}: \`response.body\` must be unread (got a body already read or locked)`);
+  const coding = negotiateEncoding(request.headers.get("accept-encoding"), encodings);
+  const headers = new Headers(response.headers);
+  const vary = headers.get("vary") ?? "";
+  if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary))
+    headers.set("vary", vary === "" ? "Accept-Encoding" : `${vary}, Accept-Encoding`);
+  if (coding === undefined)
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  headers.set("content-encoding", coding);
+  headers.delete("content-length");
+  // `encodeBody: "manual"`: workerd would otherwise compress the body again itself (others ignore it).
+  const init: ResponseInit & { encodeBody: "manual" } = {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+    encodeBody: "manual",
+  };
+  return new Response(flushingStream(response.body, coding, level), init);
+}
+
+function checkEncodings(value: unknown): readonly Coding[] {
+  if (value === undefined) return CODINGS;
+  const valid =
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((coding) => (CODINGS as readonly unknown[]).includes(coding));
+  if (!valid) throw refusal(CONTEXT, "encodings", 'a non-empty array of "gzip" and "deflate"', value);
+  return value as readonly Coding[];
+}

@@ -1,0 +1,108 @@
+/**
+ * edge-sse/compress on each runtime that has node:zlib (Node, Deno, Bun): its server
+ * (`handleCompressSuite`) and the cases. The server writes event i only once the client has asked for
+ * it (`/compress/release`), and the client asks only after it has decoded event i - 1, so a
+ * compressor that held an event back stalls the case. The client is the runtime's own `fetch`, which
+ * decompresses gzip itself. Checks are on what arrived, never on time.
+ */
+import assert from "node:assert/strict";
+import { DataStream, Message } from "edge-sse";
+import { compress } from "edge-sse/compress";
+import { parseWire } from "../helpers/event-reader.ts";
+
+const EVENTS = 3;
+
+/** The release of each event of each stream, by key. */
+const gates = new Map<string, Array<() => void>>();
+
+function gatesOf(key: string): Array<Promise<void>> {
+  const releases: Array<() => void> = [];
+  const waits = Array.from({ length: EVENTS }, () => new Promise<void>((resolve) => releases.push(resolve)));
+  gates.set(key, releases);
+  return waits;
+}
+
+/** `/compress/events?key=K` (the gated stream, compressed when the request accepts it), `/compress/release?key=K&n=I`. */
+export function handleCompressSuite(request: Request): Response {
+  const url = new URL(request.url);
+  const key = url.searchParams.get("key") ?? "";
+  if (url.pathname === "/compress/release") {
+    gates.get(key)?.[Number(url.searchParams.get("n"))]?.();
+    return new Response(null, { status: 204 });
+  }
+  if (url.pathname !== "/compress/events") return new Response("not found", { status: 404 });
+  const waits = gatesOf(key);
+  const stream = new DataStream(
+    async function* ({ signal }) {
+      const ended = new Promise((resolve) => signal.addEventListener("abort", resolve));
+      try {
+        for (let i = 0; i < EVENTS; i++) {
+          await Promise.race([waits[i], ended]);
+          if (signal.aborted) return;
+          yield Message.json({ n: i, text: "the same words again and again, the same words" }).id(String(i));
+        }
+      } finally {
+        gates.delete(key);
+      }
+    },
+    { request, keepAlive: false },
+  );
+  return compress(stream.toResponse(), request);
+}
+
+/** One case, run on one runtime against the server of `handleCompressSuite` at `url`. */
+export interface CompressCase {
+  readonly name: string;
+  readonly timeoutMs: number;
+  run(url: string): Promise<void>;
+}
+
+let keys = 0;
+
+export const compressCases: readonly CompressCase[] = [
+  {
+    name: "compress delivers each gzip event decodable before the next is written",
+    timeoutMs: 15_000,
+    async run(url) {
+      const key = `compress-${++keys}-${Math.random().toString(36).slice(2, 8)}`;
+      const hangUp = new AbortController();
+      const response = await fetch(`${url}/compress/events?key=${key}`, {
+        headers: { "accept-encoding": "gzip" },
+        signal: hangUp.signal,
+      });
+      try {
+        assert.equal(response.headers.get("content-encoding"), "gzip");
+        assert.equal(response.headers.get("vary"), "Accept-Encoding");
+        const reader = response.body!.getReader();
+        const decoder = new TextDecoder();
+        let text = "";
+        for (let i = 0; i < EVENTS; i++) {
+          await fetch(`${url}/compress/release?key=${key}&n=${i}`);
+          while (parseWire(text).events.length < i + 1) {
+            const { done, value } = await reader.read();
+            if (done) throw new Error(`The stream ended after ${JSON.stringify(text)}`);
+            text += decoder.decode(value, { stream: true });
+          }
+          assert.equal(parseWire(text).events.length, i + 1, `event ${i + 1} arrived before it was released`);
+        }
+        assert.deepEqual(
+          parseWire(text).events.map((event) => event.id),
+          ["0", "1", "2"],
+        );
+      } finally {
+        hangUp.abort();
+      }
+    },
+  },
+  {
+    name: "compress sends the stream uncompressed when the client accepts only identity",
+    timeoutMs: 15_000,
+    async run(url) {
+      const key = `identity-${++keys}`;
+      const response = await fetch(`${url}/compress/events?key=${key}`, { headers: { "accept-encoding": "identity" } });
+      for (let i = 0; i < EVENTS; i++) await fetch(`${url}/compress/release?key=${key}&n=${i}`);
+      assert.equal(response.headers.get("content-encoding"), null);
+      assert.equal(parseWire(await response.text()).events.length, EVENTS);
+    },
+  },
+];

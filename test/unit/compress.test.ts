@@ -1,0 +1,102 @@
+import { describe, expect, test } from "vitest";
+import { gunzipSync, inflateSync } from "node:zlib";
+import { DataStream, type StreamClosedError } from "edge-sse";
+import { compress } from "edge-sse/compress";
+import { catchError } from "../helpers/catch-error.ts";
+import { deferred } from "../helpers/deferred.ts";
+
+const asking = (acceptEncoding?: string): Request =>
+  new Request(
+    "http://localhost/events",
+    acceptEncoding === undefined ? {} : { headers: { "accept-encoding": acceptEncoding } },
+  );
+
+describe("compress", () => {
+  test("compress gzips the body and keeps status and headers when the request accepts gzip", async () => {
+    const original = new Response("data: hello\n\n", {
+      status: 201,
+      statusText: "Made",
+      headers: { "cache-control": "no-cache, no-transform", "content-length": "13", "x-kept": "yes" },
+    });
+    const response = compress(original, asking("gzip"));
+    expect(response.status).toBe(201);
+    expect(response.statusText).toBe("Made");
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    expect(response.headers.get("content-length")).toBe(null);
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(response.headers.get("x-kept")).toBe("yes");
+    expect(gunzipSync(new Uint8Array(await response.arrayBuffer())).toString()).toBe("data: hello\n\n");
+  });
+
+  test("compress deflates (zlib format) when the request prefers deflate", async () => {
+    const response = compress(new Response("data: x\n\n"), asking("gzip;q=0.2, deflate"));
+    expect(response.headers.get("content-encoding")).toBe("deflate");
+    expect(inflateSync(new Uint8Array(await response.arrayBuffer())).toString()).toBe("data: x\n\n");
+  });
+
+  test("compress adds Accept-Encoding to Vary once, whether it compresses or not", () => {
+    const vary = (headers: Record<string, string>, acceptEncoding?: string): string | null =>
+      compress(new Response("x", { headers }), asking(acceptEncoding)).headers.get("vary");
+    expect(vary({})).toBe("Accept-Encoding");
+    expect(vary({}, "gzip")).toBe("Accept-Encoding");
+    expect(vary({ vary: "Origin" }, "gzip")).toBe("Origin, Accept-Encoding");
+    expect(vary({ vary: "origin, accept-encoding" }, "gzip")).toBe("origin, accept-encoding");
+    expect(vary({ vary: "*" }, "gzip")).toBe("*");
+  });
+
+  test("compress returns the response itself when it has no body or already has a Content-Encoding", () => {
+    const empty = new Response(null, { status: 204 });
+    expect(compress(empty, asking("gzip"))).toBe(empty);
+    const coded = new Response("x", { headers: { "content-encoding": "br" } });
+    expect(compress(coded, asking("gzip"))).toBe(coded);
+  });
+
+  test("compress passes the body through unchanged when the request accepts no coding it offers", async () => {
+    for (const acceptEncoding of [undefined, "", "br", "identity", "*;q=0"]) {
+      const response = compress(new Response("data: x\n\n"), asking(acceptEncoding));
+      expect(response.headers.get("content-encoding")).toBe(null);
+      expect(await response.text()).toBe("data: x\n\n");
+    }
+  });
+
+  test("compress ends the DataStream as client-gone when the compressed body is cancelled", async () => {
+    const closed = deferred<StreamClosedError>();
+    const request = asking("gzip");
+    const stream = new DataStream(
+      async function* ({ sleep }) {
+        for (;;) {
+          yield "tick";
+          await sleep(10);
+        }
+      },
+      { request, keepAlive: false, onClose: closed.resolve },
+    );
+    const reader = compress(stream.toResponse(), request).body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect((await closed.promise).type).toBe("client-gone");
+  });
+
+  test("compress refuses malformed options and a body already read, naming them", async () => {
+    const bad: ReadonlyArray<readonly [options: object, message: string]> = [
+      [{ level: 0 }, "Cannot compress response: `level` must be an integer from 1 to 9 (got number 0)"],
+      [{ level: 2.5 }, "Cannot compress response: `level` must be an integer from 1 to 9 (got number 2.5)"],
+      [
+        { encodings: ["br"] },
+        'Cannot compress response: `encodings` must be a non-empty array of "gzip" and "deflate"',
+      ],
+      [{ encodings: [] }, 'Cannot compress response: `encodings` must be a non-empty array of "gzip" and "deflate"'],
+      [{ Level: 1 }, "Cannot compress response: unknown option `Level` (did you mean `level`?)"],
+    ];
+    for (const [options, message] of bad) {
+      const error = catchError(() => compress(new Response("x"), asking("gzip"), options));
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain(message);
+    }
+    const read = new Response("x");
+    await read.text();
+    expect(() => compress(read, asking("gzip"))).toThrow(
+      "Cannot compress response: `response.body` must be unread (got a body already read or locked)",
+    );
+  });
+});
