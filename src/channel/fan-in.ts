@@ -116,6 +116,9 @@ async function merge(
   };
   if (ctx.signal.aborted) return cancel();
   ctx.signal.addEventListener("abort", cancel, { once: true });
+  // [spec] An id without data sets the client's last event id, dispatching nothing: a client that
+  // reconnects before its first event resumes every channel from where it joined it.
+  ctx.send(new Message({ id: writeCursor(positions) }));
   const pump = async (index: number): Promise<void> => {
     const { key } = running[index]!;
     let quietGap = running[index]!.quietGap;

@@ -12,6 +12,7 @@ import { Message } from "edge-sse";
 import { END_EVENT } from "edge-sse";
 import { EventReader, datas, type ReadEvent } from "../helpers/event-reader.ts";
 import { flushMicrotasks } from "../helpers/deferred.ts";
+import { createEventStreamParser } from "edge-sse/client";
 
 type Picks = Parameters<typeof severalChannelsResponse>[0];
 
@@ -85,6 +86,20 @@ describe("severalChannelsResponse", () => {
     const again = await open({ a, b }, cursor);
     expect(datas(await again.until(1))).toEqual(["a-away"]);
     await again.cancel();
+  });
+
+  test("sets the cursor at join with an id alone, which a spec parser takes as its last event id", async () => {
+    const a = new Channel();
+    const b = new Channel();
+    const a0 = await a.publish("before");
+    const reader = await open({ a, b });
+    await reader.waitFor(() => reader.text.includes("id: "), "the cursor at join");
+    expect(reader.text).toContain(`id: 1;a=${a0};b=\n\n`);
+    const parser = createEventStreamParser({ onEvent: () => {} });
+    parser.feed(reader.text);
+    expect(parser.lastEventId).toBe(`1;a=${a0};b=`);
+    expect(reader.events).toEqual([]);
+    await reader.cancel();
   });
 
   test("a channel whose history lost the position sends its own gap marker, naming it; the others replay", async () => {
