@@ -38,6 +38,23 @@ export interface FanInOptions {
   readonly onError?: ((error: unknown) => void) | undefined;
 }
 
+/** One channel's stream being merged, and whether its first gap marker is dropped: always, only when it replays nothing, never. */
+interface Running {
+  readonly key: string;
+  readonly body: ReadableStream<Uint8Array>;
+  readonly quietGap: "always" | "when empty" | "never";
+}
+
+/** Whether a gap marker is dropped (see `Running`): with `"when empty"`, when it says that nothing is replayed (`firstId: null`). */
+function isQuiet(quietGap: Running["quietGap"], data: string): boolean {
+  if (quietGap !== "when empty") return quietGap === "always";
+  try {
+    return (JSON.parse(data) as { firstId?: unknown }).firstId === null;
+  } catch {
+    return false;
+  }
+}
+
 /** How the errors about an event the merged stream cannot carry start. */
 const CARRY = "Cannot carry event";
 
@@ -76,15 +93,18 @@ export async function fanIn(sources: readonly FanInSource[], options: FanInOptio
     return refused!.response;
   }
   const positions = new Map<string, string | undefined>();
-  const running: Array<{ key: string; body: ReadableStream<Uint8Array>; quietGap: boolean }> = [];
+  const running: Running[] = [];
   plans.forEach((plan, index) => {
     const { response, head } = opened[index]!;
     const { resume } = plan;
     const position = resume === "head" ? (head ?? "") : resume === "start" ? "" : resume.after;
     positions.set(plan.source.key, encodePosition(position));
     if (response.status === 200 && response.body !== null) {
-      // A gap from "the start" is no gap: the channel held nothing when the client joined it.
-      const quietGap = plan.fromStart || (resume === "head" && position === "");
+      // Joining a channel that holds nothing, it replays from the start: no gap (the same broker said
+      // a moment ago that it held nothing). Resuming from the start later, a replay of nothing is no
+      // gap either; a replay of some events is, since the broker cannot tell whether it dropped some
+      // before them (a history bound, a restart) while the client had none of them.
+      const quietGap = resume === "head" && position === "" ? "always" : plan.fromStart ? "when empty" : "never";
       running.push({ key: plan.source.key, body: response.body, quietGap });
     } else void response.body?.cancel().catch(() => {});
   });
@@ -103,7 +123,7 @@ export async function fanIn(sources: readonly FanInSource[], options: FanInOptio
 /** Reads every channel's stream into `ctx`, until one ends (or all end for good) or the client leaves. */
 async function merge(
   ctx: StreamContext,
-  running: ReadonlyArray<{ key: string; body: ReadableStream<Uint8Array>; quietGap: boolean }>,
+  running: ReadonlyArray<Running>,
   positions: Map<string, string | undefined>,
   report: (error: unknown) => void,
 ): Promise<void> {
@@ -127,8 +147,8 @@ async function merge(
     for (;;) {
       const { done, value } = await reader.read();
       if (done || ctx.signal.aborted) break;
-      if (value.event === GAP_EVENT && quietGap) continue;
-      quietGap = false;
+      if (value.event === GAP_EVENT && isQuiet(quietGap, value.data)) continue;
+      quietGap = "never";
       if (value.event === END_EVENT) endedForGood = true;
       else if (value.event !== EXPIRED_EVENT) send(ctx, key, value, positions, report);
       if (ctx.desiredSize <= 0) await ctx.ready;

@@ -60,12 +60,14 @@ describe("severalChannelsResponse", () => {
     await news.publish("n2");
     await quiet.publish("q1");
     const second = await open({ room, news, quiet }, lastId(seen));
-    await second.until(3);
+    await second.until(4);
     await room.publish("r3");
-    const events = await second.until(4);
-    expect(gaps(events)).toEqual([]);
-    expect(datas(events).slice(0, 3).sort()).toEqual(["n2", "q1", "r2"]);
-    expect(datas(events)[3]).toBe("r3");
+    const events = await second.until(5);
+    // The channel that held nothing at join replays all it holds now, after a marker: its broker
+    // cannot tell whether it dropped events before those while the client had none of them.
+    expect(gaps(events)).toEqual([{ channel: "quiet", lastEventId: "", firstId: expect.any(String) }]);
+    expect(notGaps(events).slice(0, 3).sort()).toEqual(["n2", "q1", "r2"]);
+    expect(notGaps(events)[3]).toBe("r3");
     await second.cancel();
   });
 

@@ -71,7 +71,15 @@ test("Several Redis channels on one stream: the eventsource client resumes each 
     expect(lastEventIds[0]).toBeNull();
     expect(lastEventIds[1]).toBe(seen[1]!.id);
     expect(lastEventIds[1]).toMatch(/^1;chat=\d+-\d+;news=\d+-\d+;quiet=$/);
-    expect(gaps).toEqual([{ channel: "news", lastEventId: expect.any(String), firstId: expect.any(String) }]);
+    // `quiet` held nothing at join: it replays what it holds after a marker (Redis cannot tell whether
+    // it dropped events before those); `news` lost the client's position.
+    expect(gaps).toHaveLength(2);
+    expect(gaps).toEqual(
+      expect.arrayContaining([
+        { channel: "quiet", lastEventId: "", firstId: expect.any(String) },
+        { channel: "news", lastEventId: expect.any(String), firstId: expect.any(String) },
+      ]),
+    );
     const of = (prefix: string): string[] =>
       seen.map((event) => event.data).filter((data) => data.startsWith(prefix) && !data.startsWith("before"));
     expect(of("c")).toEqual(["c1", "c2", "c3"]);
