@@ -186,10 +186,11 @@ export class Channels {
    * const channels = new Channels();
    * const response = await channels.responseMany({ inbox: "user-42", doc: { name: "doc-7", filter: "edit" } }, { keepAlive: false });
    * const reader = response.body!.getReader();
-   * await reader.read(); // the first bytes: it has joined both
+   * let text = "";
+   * while (!text.includes("id: ")) text += new TextDecoder().decode((await reader.read()).value); // joined both
    * await channels.publish("user-42", "you have mail");
-   * const text = new TextDecoder().decode((await reader.read()).value);
-   * console.assert(text.includes("data: you have mail") && text.includes("id: 1;inbox="));
+   * while (!text.includes("you have mail")) text += new TextDecoder().decode((await reader.read()).value);
+   * console.assert(text.includes("id: 1;inbox="));
    * await reader.cancel();
    * ```
    */

@@ -54,9 +54,11 @@ export const SEVERAL_OPTION_KEYS: ReadonlySet<string> = new Set([
  * reconnecting client resumes every channel exactly (no gap, no duplicate). Each event's id is the
  * composite cursor after it: `1;<key>=<id>;<key>=<id>...`, one position per channel under the key
  * you gave it (1 to 16 letters, digits, `_` or `-`; at most 16 channels), each id percent-encoded.
- * The browser sends the last one back as `Last-Event-ID`. A channel the client has had no event
- * from yet resumes from where it was when the client joined it (or from its oldest event, when it
- * held none), so what was published to it meanwhile is replayed too.
+ * The browser sends the last one back as `Last-Event-ID`; the stream sends the cursor at join
+ * first, as an id alone, so that a client that has had no event yet has one too. A channel the
+ * client has had no event from yet resumes from where it was when the client joined it, so what was
+ * published to it meanwhile is replayed too; one that held nothing then replays every event it
+ * holds, after its gap marker when there are some (no broker can tell whether it dropped any before).
  *
  * A channel whose history no longer holds the client's position sends its own gap marker
  * (`GAP_EVENT`), with a `channel` field naming its key; the others replay normally. A cursor that
@@ -81,10 +83,11 @@ export const SEVERAL_OPTION_KEYS: ReadonlySet<string> = new Set([
  * const picks = { room, me: { channel: alerts, filter: "alert" } };
  * const first = await severalChannelsResponse(picks, { keepAlive: false });
  * const reader = first.body!.getReader();
- * await reader.read(); // the first bytes: it has joined both
+ * let text = "";
+ * while (!text.includes("id: ")) text += new TextDecoder().decode((await reader.read()).value); // joined both
  * await room.publish("hello");
- * const text = new TextDecoder().decode((await reader.read()).value);
- * const cursor = /id: (.*)/.exec(text)![1]!; // "1;room=<id>;me=": the browser's Last-Event-ID
+ * while (!text.includes("data: hello")) text += new TextDecoder().decode((await reader.read()).value);
+ * const cursor = [...text.matchAll(/^id: (.*)$/gm)].at(-1)![1]!; // "1;room=<id>;me=": the browser's Last-Event-ID
  * await reader.cancel();
  *
  * await alerts.publish(new Message({ event: "alert", data: "while you were away" }));
@@ -92,7 +95,8 @@ export const SEVERAL_OPTION_KEYS: ReadonlySet<string> = new Set([
  * const next = again.body!.getReader();
  * let replayed = "";
  * while (!replayed.includes("while you were away")) replayed += new TextDecoder().decode((await next.read()).value);
- * console.assert(!replayed.includes(GAP_EVENT) && replayed.includes("id: 1;room="));
+ * // `me` held nothing when the client joined: what it holds now is replayed after its gap marker.
+ * console.assert(replayed.includes(GAP_EVENT) && replayed.includes('"channel":"me"') && replayed.includes("id: 1;room="));
  * await next.cancel();
  * ```
  */
