@@ -39,6 +39,7 @@ const CONTEXT = "Cannot subscribe to several channels";
 function logError(error: unknown): void {
   console.error("edge-sse: channels stream error (pass onError to handle this)", error);
 }
+/** The options a stream of several channels takes (`SeveralChannelsOptions`). */
 export const SEVERAL_OPTION_KEYS: ReadonlySet<string> = new Set([
   "request",
   "lastEventId",
