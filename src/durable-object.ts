@@ -41,6 +41,7 @@
  */
 export { ChannelObject, type ChannelObjectOptions } from "./durable-object/channel-object.ts";
 export { routeToChannel, type RouteOptions } from "./durable-object/route-to-channel.ts";
+export { routeToChannels, type RoutesOptions } from "./durable-object/route-to-channels.ts";
 export { StorageBroker, type StorageBrokerOptions } from "./durable-object/storage-broker.ts";
 export type {
   DurableObjectNamespaceLike,

@@ -43,6 +43,7 @@ import { ChannelUse } from "./channel-use.ts";
 import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";
 import { type EndPlace, freeWhenCollected, SubscriberCap, takePlaces } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
+import { registerHead } from "./channel-head.ts";
 
 const CLOSE = "Cannot close channel";
 /** The event names the library sends itself, and what each is. */
@@ -219,6 +220,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       this.#onError,
     );
     uses.set(this, this.#use);
+    registerHead(this, () => this.#head());
   }
 
   /**
@@ -542,6 +544,15 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     });
     this.#draining = Promise.all(ends).then(() => this.close());
     return this.#draining;
+  }
+
+  /** The wire id of the newest event held; `undefined` when none (the empty id is never held: every event is replayed). */
+  async #head(): Promise<string | undefined> {
+    const { events } = await this.#broker.replay("");
+    const newest = events[events.length - 1];
+    if (newest === undefined) return undefined;
+    await this.#ids?.encode([newest]); // only the newest id needs its opaque form
+    return this.#link.wireId(newest);
   }
 
   /** Whether the live feed starts within `FEED_WAIT_MS`; rejects only when the broker is broken. */

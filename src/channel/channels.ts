@@ -1,4 +1,4 @@
-import type { ChannelBroker, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
+import type { ChannelBroker, ChannelFilter, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
 import type { DataStream } from "../core/data-stream.ts";
 import { itemFields } from "../core/encode-message.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -16,6 +16,9 @@ import {
   SUBSCRIBE,
 } from "./channel-options.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+import { channelSource, checkPicks, checkSeveralOptions, type SeveralChannelsOptions } from "./several-channels.ts";
+import { headOf } from "./channel-head.ts";
+import { fanIn } from "./fan-in.ts";
 
 /**
  * Channels made on demand by name (one per user, per document, per run) and released as soon as
@@ -167,6 +170,47 @@ export class Channels {
       return retryLater(this.#drainRetry, this.#options.headers ?? {}, refused).toResponse();
     }
     return unavailable(refused, options.retry ?? this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
+  }
+
+  /**
+   * One response with the events of several of the registry's channels, resumable as one, as
+   * `severalChannelsResponse` gives it: each key (1 to 16 letters, digits, `_` or `-`; at most 16)
+   * names a channel by its name, or by `{ name, filter }`. Each channel is held in use, and counts
+   * the stream among its subscribers (and the registry's `maxSubscribers`), until the stream ends.
+   *
+   * @throws {TypeError} (as a rejection) naming `channels` when there are none, more than 16, or a bad key; or an invalid option
+   * @example A user's inbox and a document, on one connection
+   * ```ts
+   * import { Channels } from "edge-sse/channel";
+   *
+   * const channels = new Channels();
+   * const response = await channels.responseMany({ inbox: "user-42", doc: { name: "doc-7", filter: "edit" } }, { keepAlive: false });
+   * const reader = response.body!.getReader();
+   * let text = "";
+   * while (!text.includes("id: ")) text += new TextDecoder().decode((await reader.read()).value); // joined both
+   * await channels.publish("user-42", "you have mail");
+   * while (!text.includes("you have mail")) text += new TextDecoder().decode((await reader.read()).value);
+   * console.assert(text.includes("id: 1;inbox="));
+   * await reader.cancel();
+   * ```
+   */
+  responseMany(
+    channels: Readonly<Record<string, string | { readonly name: string; readonly filter?: ChannelFilter | undefined }>>,
+    options: SeveralChannelsOptions = {},
+  ): Promise<Response> {
+    try {
+      const picks = checkPicks(channels, (value) => typeof value === "string", "name");
+      checkSeveralOptions(options);
+      const sources = picks.map(([key, pick]) => {
+        const { name, filter } = typeof pick === "string" ? { name: pick, filter: undefined } : pick;
+        this.#check(name, SUBSCRIBE);
+        const head = (): Promise<string | undefined> => headOf(this.#channels.get(name) ?? this.#make(name));
+        return channelSource(key, (stream) => this.response(name, stream), head, filter, options);
+      });
+      return fanIn(sources, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

@@ -7,6 +7,8 @@ import { StorageBroker } from "./storage-broker.ts";
 import { discardBody, readPublishBody } from "./publish-body.ts";
 import { PUBLISH } from "../channel/publishable-event.ts";
 import { EXPIRES_AT_HEADER, readForwardedExpiry } from "./forwarded-expiry.ts";
+import { headHeader, readForwardedResume, RESUME_HEADER } from "./forwarded-resume.ts";
+import { headOf } from "../channel/channel-head.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -38,6 +40,9 @@ const CONTEXT = "Cannot create ChannelObject";
  *   name, an id the history holds or made of digits only, an event too large for the bounds); a
  *   failure of the object's storage gets `503` (reported to the channel's `onError`). A refused body
  *   is read no further than `maxBodyBytes`.
+ * - `GET` from `routeToChannels` (a stream of several channels): with header `edge-sse-resume: head`,
+ *   the stream joins after the newest event (its id in the answer's `edge-sse-head` header); with
+ *   `edge-sse-resume: start`, it replays every event held.
  * - anything else: `405` with an `Allow: GET, POST` header.
  *
  * Only the Worker reaches the object (through its binding), so the Worker decides who may subscribe
@@ -181,7 +186,26 @@ export class ChannelObject<Env = unknown> {
         error: `Cannot subscribe: the \`${EXPIRES_AT_HEADER}\` header must be milliseconds since the epoch`,
       });
     }
-    return this.channel.response({ request, expiresAt });
+    const resume = readForwardedResume(request);
+    if (resume === null) {
+      return json(400, { error: `Cannot subscribe: the \`${RESUME_HEADER}\` header must be "head" or "start"` });
+    }
+    if (resume === undefined) return this.channel.response({ request, expiresAt });
+    return this.#joinSeveral(request, resume, expiresAt);
+  }
+
+  /** A stream of several channels (`routeToChannels`) joins this one: from its newest event, or from its oldest. */
+  async #joinSeveral(request: Request, resume: "head" | "start", expiresAt: number | undefined): Promise<Response> {
+    if (resume === "start") return this.channel.response({ request, expiresAt, lastEventId: "" });
+    let head: string | undefined;
+    try {
+      head = await headOf(this.channel);
+    } catch (error) {
+      this.#onError(error);
+      return json(503, { error: "Cannot subscribe: the channel could not read its history; try again" });
+    }
+    // The empty id is never held: with no event, the stream replays every event from the start.
+    return this.channel.response({ request, expiresAt, lastEventId: head ?? "", headers: headHeader(head) });
   }
 
   async #publish(request: Request): Promise<Response> {

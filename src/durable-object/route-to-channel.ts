@@ -2,6 +2,7 @@ import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.
 import { describeValue } from "../core/describe-value.ts";
 import { checkInstant, checkKeys } from "../core/check.ts";
 import { setForwardedExpiry } from "./forwarded-expiry.ts";
+import { RESUME_HEADER } from "./forwarded-resume.ts";
 
 const CONTEXT = "Cannot route to channel";
 const OPTION_KEYS: ReadonlySet<string> = new Set(["expiresAt"]);
@@ -55,25 +56,31 @@ export function routeToChannel<Id>(
   if (typeof request !== "object" || typeof url !== "string" || typeof method !== "string") {
     throw new TypeError(`${CONTEXT}: \`request\` must be a Request (got ${describeValue(request)})`);
   }
-  const methods = namespace as Partial<DurableObjectNamespaceLike<Id>> | null | undefined;
-  if (typeof methods?.idFromName !== "function" || typeof methods.get !== "function") {
-    throw new TypeError(
-      `${CONTEXT}: \`namespace\` must be a Durable Object namespace with idFromName and get (got ` +
-        `${describeValue(namespace)}); bind the class under [[durable_objects.bindings]] in wrangler.toml and ` +
-        `pass env.<NAME>`,
-    );
-  }
+  checkNamespace(namespace, CONTEXT);
   if (typeof name !== "string" || name === "") {
     throw new TypeError(`${CONTEXT}: \`name\` must be a non-empty string (got ${describeValue(name)})`);
   }
   checkKeys(options, OPTION_KEYS, CONTEXT);
   const headers = new Headers(request.headers);
   setForwardedExpiry(headers, checkInstant("expiresAt", options.expiresAt, CONTEXT));
+  headers.delete(RESUME_HEADER); // only routeToChannels asks for it
   return forward(request, headers, namespace.get(namespace.idFromName(name)));
 }
 
+/** @throws {TypeError} when `namespace` is not a Durable Object namespace */
+export function checkNamespace(namespace: unknown, context: string): void {
+  const methods = namespace as Partial<DurableObjectNamespaceLike<unknown>> | null | undefined;
+  if (typeof methods?.idFromName !== "function" || typeof methods.get !== "function") {
+    throw new TypeError(
+      `${context}: \`namespace\` must be a Durable Object namespace with idFromName and get (got ` +
+        `${describeValue(namespace)}); bind the class under [[durable_objects.bindings]] in wrangler.toml and ` +
+        `pass env.<NAME>`,
+    );
+  }
+}
+
 /**
- * Forwards `request` with its body read through this Worker, chunk by chunk as the object asks for
+ * Forwards `request` (with `headers`) to `stub`, its body read through this Worker, chunk by chunk as the object asks for
  * it, and cancels what is left of the body once the object has answered (before the response goes
  * out). An object that refuses a body answers before reading all of it; forwarded as is, the body
  * would go on being pumped to it after the response, and workerd would log "Can't read from request

@@ -1,11 +1,13 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
 // /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
 // /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels; /expiring/:name?in=<ms> → TestChannels, with streams that expire
-// that many ms from now (as a Worker passes a token's expiry). Small bounds, so that tests can push
+// that many ms from now (as a Worker passes a token's expiry); /several?<key>=<name>&... → one stream of
+// several TestChannels (routeToChannels), keyed as the query says. Small bounds, so that tests can push
 // events out of the history.
 import {
   ChannelObject,
   routeToChannel,
+  routeToChannels,
   type ChannelObjectOptions,
   type DurableObjectNamespaceLike,
   type DurableObjectStateLike,
@@ -108,6 +110,10 @@ const NAMESPACES = {
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === "/several") {
+      const names = [...url.searchParams].filter(([key]) => key !== "lastEventId");
+      return routeToChannels(request, env.CHANNELS, Object.fromEntries(names), { keepAlive: false });
+    }
     const [, kind, name] = /^\/(channels|aged|flaky|guarded|opaque|expiring)\/([^/]+)$/.exec(url.pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
     const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
