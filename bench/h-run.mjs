@@ -48,8 +48,11 @@ function runJob(job, timeoutMs) {
   });
 }
 
-/** One round of H: every layout, every contender (the order rotating by round); results in `results.H`. */
-export async function runH({ round, config, dist, results, log, measured }) {
+/**
+ * One round of H: every layout, every contender (the order rotating by round); results in `results.H`.
+ * `longLived`: the run's set of PIDs to kill if it is interrupted (each redis-server is in it while it runs).
+ */
+export async function runH({ round, config, dist, results, log, measured, longLived }) {
   for (const layout of config.layouts) {
     const key = layoutKey(layout);
     results.H[key] ??= Object.fromEntries(H_CONTENDERS.map((c) => [c, []]));
@@ -67,6 +70,7 @@ export async function runH({ round, config, dist, results, log, measured }) {
       try {
         if (contender.includes("Redis")) {
           redis = await startRedis();
+          longLived.add(redis.pid); // Killed with the run if it is interrupted.
           job.redisUrl = redis.url;
         }
         // The redis-server's CPU is the run's own, not other load.
@@ -78,6 +82,7 @@ export async function runH({ round, config, dist, results, log, measured }) {
         r = { ok: false, failed: true, detail: `failed: ${error?.message ?? error}` };
       } finally {
         await redis?.stop();
+        longLived.delete(redis?.pid);
       }
       r.round = round;
       results.H[key][contender].push(r);

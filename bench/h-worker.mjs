@@ -150,7 +150,11 @@ async function run() {
   async function open(name) {
     const abort = new AbortController();
     const request = new Request(`${BASE}?channel=${name}`, { signal: abort.signal });
-    return follow(await registry.open(name, request), abort, name);
+    const sub = follow(await registry.open(name, request), abort, name);
+    // Held as a server holds each connection's request: a Request nothing holds may be collected, and
+    // with it the signal that follows `abort` (a library that keeps only a listener would never hear it).
+    sub.request = request;
+    return sub;
   }
   /** Opens `perChannel` subscribers on each name, 100 at a time; waits until each has its first bytes. */
   async function openAll(names) {

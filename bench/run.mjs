@@ -575,7 +575,15 @@ for (let round = 0; round < rounds; round++) {
     }
   }
   if (want("H", round) && node20 && runs(node20, "H")) {
-    await runH({ round, config: CONFIG.H, dist: DIST_COPY, results: results.node20, log, measured });
+    await runH({
+      round,
+      config: CONFIG.H,
+      dist: DIST_COPY,
+      results: results.node20,
+      log,
+      measured,
+      longLived: LONG_LIVED,
+    });
   }
   if (round < rounds - 1) persist(false, round + 1);
 }
