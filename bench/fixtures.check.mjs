@@ -20,6 +20,8 @@ import {
   source,
 } from "./fixtures.mjs";
 import { chunkedDecoder } from "./chunked.mjs";
+import { summarizeH } from "./h-report.mjs";
+import { REGISTRIES } from "./h-registries.mjs";
 import { compareEvents, endsWithBlankLine, parseEvents, streamChecker } from "./verify.mjs";
 
 /** The digest of the pools made from SEED; change it only when changing the fixtures on purpose. */
@@ -184,4 +186,63 @@ test("G's clients decode a chunked body split anywhere, and stop at the last chu
     ["1", "2", "3"],
   );
   assert.throws(() => chunkedDecoder(() => {})(encoder.encode("zz\r\n")), /bad chunk size/);
+});
+
+test("channels at scale (H): a publish reaches its channel's subscribers only, and a stray event is caught", async () => {
+  const registry = await REGISTRIES["floor: a Set of streams per name"]({});
+  const open = async (name) => {
+    const abort = new AbortController();
+    const reader = (await registry.open(name, new Request("http://127.0.0.1/", { signal: abort.signal }))).getReader();
+    const first = (await reader.read()).value;
+    assert.equal(parseEvents([first]).length, 0, "the first bytes dispatch nothing");
+    return { reader, abort, checker: streamChecker() };
+  };
+  const a = [await open("a"), await open("a")];
+  const b = await open("b");
+  const value = POOL_B[0].value;
+  const { ids } = await registry.publish(["a"], [value], 0);
+  const expected = [{ type: "message", data: JSON.stringify(value), lastEventId: ids[0] }];
+  for (const s of a)
+    assert.deepEqual(s.checker.check([(await s.reader.read()).value], expected), {
+      ok: true,
+      detail: "1 events match",
+    });
+  // The other channel's subscriber reads only its own channel's next event.
+  const other = POOL_B[1].value;
+  const second = await registry.publish(["b"], [other], 1);
+  const mine = [{ type: "message", data: JSON.stringify(other), lastEventId: second.ids[0] }];
+  assert.deepEqual(b.checker.check([(await b.reader.read()).value], mine), { ok: true, detail: "1 events match" });
+  // And a stray event of another channel fails the check.
+  const stray = streamChecker().check([encoder.encode(`id: ${ids[0]}\ndata: ${JSON.stringify(value)}\n\n`)], mine);
+  assert.match(stray.detail, /data/);
+  for (const s of [...a, b]) s.abort.abort();
+  assert.equal((await b.reader.read()).done, true, "a stream ends when its request aborts");
+});
+
+test("channels at scale (H): a channel alone and a subscriber alone are recovered from the two layouts", () => {
+  // Memory made of 3,000 B per channel and 10,000 B per subscriber, the same subscribers in both layouts.
+  const run = (channels, perChannel, round) => ({
+    ok: true,
+    round,
+    channels,
+    perChannel,
+    subscribers: channels * perChannel,
+    heapDelta: channels * 3_000 + channels * perChannel * 10_000,
+    rssDelta: channels * 6_000 + channels * perChannel * 20_000,
+    single: { p50: 1, p99: 2 },
+    burst: { p50: 10, p99: 20, last: 21, cpuMs: 5 },
+  });
+  const summary = summarizeH({
+    "1000x1": { x: [run(1_000, 1, 0), run(1_000, 1, 1)] },
+    "10x100": { x: [run(10, 100, 0), run(10, 100, 1)] },
+  });
+  assert.equal(summary.many, "1000x1");
+  const [x] = summary.split;
+  assert.equal(Math.round(x.heapChannel), 3_000);
+  assert.equal(Math.round(x.heapSubscriber), 10_000);
+  assert.equal(Math.round(x.rssChannel), 6_000);
+  assert.equal(Math.round(x.rssSubscriber), 20_000);
+  const layout = summary.layouts.find((l) => l.key === "10x100").rows[0];
+  assert.equal(layout.heapPerChannel, 3_000 + 100 * 10_000);
+  assert.equal(layout.state, "ok");
 });

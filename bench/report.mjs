@@ -9,10 +9,19 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { renderH, summarizeH } from "./h-report.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..");
-const PACKAGES = ["hono", "@hono/node-server", "better-sse", "h3", "eventsource-encoder", "eventsource-parser"];
+const PACKAGES = [
+  "hono",
+  "@hono/node-server",
+  "better-sse",
+  "h3",
+  "eventsource-encoder",
+  "eventsource-parser",
+  "redis",
+];
 /** E: "bounded" means at most this much retained memory growth (8× the default bufferLimit). */
 export const E_BOUND_BYTES = 8 * 1024 * 1024;
 
@@ -92,14 +101,14 @@ export function provenance(meta, runtimeId) {
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
-function median(values) {
+export function median(values) {
   const v = values.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return undefined;
   const mid = v.length >> 1;
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-function status(runs) {
+export function status(runs) {
   if (runs.length === 0) return { state: "not run", detail: "" };
   const failed = runs.find((r) => r.failed);
   if (failed) return { state: "FAILED", detail: failed.detail };
@@ -235,7 +244,7 @@ export function summarize(results) {
     rssRatio: ratioTo(runs, bareG, (r) => r.rssPerConnection).ratio,
     lastRatio: ratioTo(runs, bareG, (r) => r.lastMs).ratio,
   }));
-  return { A, B, C, D, E, F, G };
+  return { A, B, C, D, E, F, G, H: summarizeH(results.H) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +343,7 @@ export function computeTargets(summary) {
 function fmtNum(x) {
   return x === undefined || Number.isNaN(x) ? "–" : Number.isInteger(x) ? x.toLocaleString("en-US") : x.toFixed(2);
 }
-function fmtInt(x) {
+export function fmtInt(x) {
   return x === undefined ? "–" : Math.round(x).toLocaleString("en-US");
 }
 function fmtRatio(x) {
@@ -343,7 +352,7 @@ function fmtRatio(x) {
 function fmtMB(bytes) {
   return bytes === undefined ? "–" : `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
-function fmtKB(bytes) {
+export function fmtKB(bytes) {
   return bytes === undefined ? "–" : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 function fmtCores(x) {
@@ -351,7 +360,9 @@ function fmtCores(x) {
 }
 /** Every run of one workload's results (A has one level more: shapes). */
 function runsOf(w, data) {
-  return w === "A" ? Object.values(data).flatMap((byC) => Object.values(byC).flat()) : Object.values(data).flat();
+  return w === "A" || w === "H"
+    ? Object.values(data).flatMap((byC) => Object.values(byC).flat())
+    : Object.values(data).flat();
 }
 function _otherLoadByWorkload(results) {
   const parts = [];
@@ -378,7 +389,7 @@ function cell(text) {
   return String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 /** `align`: one letter a column, l or r (default: the first two and the last columns left, the rest right). */
-function table(header, rows, align) {
+export function table(header, rows, align) {
   const a = align ?? header.map((_, i) => (i <= 1 || i === header.length - 1 ? "l" : "r")).join("");
   return [
     `| ${header.join(" | ")} |`,
@@ -388,7 +399,7 @@ function table(header, rows, align) {
 }
 
 /** Ranks correct rows by `key` (descending unless `ascending`); wrong or failed rows come last, unranked. */
-function ranked(rows, key, ascending = false) {
+export function ranked(rows, key, ascending = false) {
   const good = rows
     .filter((r) => r.state === "ok" && r[key] !== undefined)
     .sort((x, y) => (ascending ? x[key] - y[key] : y[key] - x[key]));
@@ -399,7 +410,7 @@ function ranked(rows, key, ascending = false) {
   ];
 }
 
-function checkCell(row) {
+export function checkCell(row) {
   return row.state === "ok" ? "ok" : `**${row.state}**`;
 }
 
@@ -751,8 +762,8 @@ function renderG(out, rows, c, id, from) {
   out.push("");
 }
 
-function fmtMs(x) {
-  return x === undefined ? "–" : `${x.toFixed(1)} ms`;
+export function fmtMs(x, digits = 1) {
+  return x === undefined ? "–" : `${x.toFixed(digits)} ms`;
 }
 
 export function renderMarkdown({ meta, results }, summaries, targets) {
@@ -933,13 +944,15 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
       );
     }
     if (r.G) renderG(out, s.G, cfg("G"), id, note("G"));
+    if (r.H) renderH(out, s.H, cfg("H"), note("H"));
   }
 
   out.push("## Correctness (eventsource-parser)", "");
   out.push(
     "Each contender's bytes are parsed with eventsource-parser and compared, event by event, with what the fixtures " +
       "say a browser should see (type, data, lastEventId): A on a 1,000-event run per shape, B on 1,000 events over HTTP, " +
-      "D on every request, F on every event of every subscriber, G on every socket. A WRONG contender is not ranked; FAILED means it did not run.",
+      "D on every request, F on every event of every subscriber, G on every socket, H on every event of every subscriber " +
+      "of every channel. A WRONG contender is not ranked; FAILED means it did not run.",
     "",
   );
   const flags = [];
@@ -954,6 +967,11 @@ export function renderMarkdown({ meta, results }, summaries, targets) {
       for (const row of s[w])
         if (row.state !== "ok" && row.state !== "not run")
           flags.push([labelOf(meta, id), w, row.name, row.state, row.detail]);
+    }
+    for (const { key, rows } of s.H.layouts) {
+      for (const row of rows)
+        if (row.state !== "ok" && row.state !== "not run")
+          flags.push([labelOf(meta, id), `H ${key}`, row.name, row.state, row.detail]);
     }
   }
   if (flags.length === 0) out.push("Every contender's output matched in every check.");

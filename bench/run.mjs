@@ -32,7 +32,7 @@ import { startWorkerd } from "./workerd.mjs";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
-export const WORKLOADS = ["A", "B", "C", "D", "E", "F", "G"];
+export const WORKLOADS = ["A", "B", "C", "D", "E", "F", "G", "H"];
 const listArg = (name) =>
   argv
     .find((a) => a.startsWith(`--${name}=`))
@@ -55,7 +55,7 @@ for (const [what, given, known] of [
   }
 }
 
-const DIST_FILES = ["index.js", "node.js", "channel.js"];
+const DIST_FILES = ["index.js", "node.js", "channel.js", "redis.js"];
 if (DIST_FILES.some((file) => !existsSync(join(HERE, "../dist", file)))) {
   console.error(
     `bench: ../dist is missing or incomplete (${DIST_FILES.join(", ")}): run \`npm run build\` in the repository root first`,
@@ -88,6 +88,15 @@ export const CONFIG = QUICK
       E: { rounds: 1, n: 10_000, rate: 12_800_000 },
       F: { rounds: 1, subscribers: 2_000, publishes: 20, warmPublishes: 3 },
       G: { rounds: 1, connections: 2_000, clients: 4, publishes: 5 },
+      H: {
+        rounds: 1,
+        layouts: [
+          { channels: 2_000, perChannel: 1 },
+          { channels: 20, perChannel: 100 },
+        ],
+        publishes: 50,
+        bursts: 2,
+      },
     }
   : {
       quick: false,
@@ -98,6 +107,15 @@ export const CONFIG = QUICK
       E: { rounds: 3, n: 20_000, rate: 12_800_000 },
       F: { rounds: 3, subscribers: 10_000, publishes: 30, warmPublishes: 3 },
       G: { rounds: 2, connections: 10_000, clients: 4, publishes: 10 },
+      H: {
+        rounds: 2,
+        layouts: [
+          { channels: 10_000, perChannel: 1 },
+          { channels: 100, perChannel: 100 },
+        ],
+        publishes: 200,
+        bursts: 3,
+      },
     };
 
 // --rounds=N: at most N rounds of every workload (full sizes, fewer rounds: a shorter run).
@@ -369,6 +387,7 @@ function brief(result, keys) {
 const fmt = (x, digits = 0) => (typeof x === "number" ? x.toFixed(digits) : "–");
 
 const { runG } = ONLY.includes("G") ? await import("./g-run.mjs") : {};
+const { runH } = ONLY.includes("H") ? await import("./h-run.mjs") : {};
 
 /**
  * Writes results.json, RESULTS.md and results.svg: after every round (so an interrupted run keeps
@@ -554,6 +573,17 @@ for (let round = 0; round < rounds; round++) {
     for (const runtime of active.filter((r) => runs(r, "G"))) {
       await runG({ runtime, round, config: CONFIG.G, dist: DIST_COPY, results: results[runtime.id], log, measured });
     }
+  }
+  if (want("H", round) && node20 && runs(node20, "H")) {
+    await runH({
+      round,
+      config: CONFIG.H,
+      dist: DIST_COPY,
+      results: results.node20,
+      log,
+      measured,
+      longLived: LONG_LIVED,
+    });
   }
   if (round < rounds - 1) persist(false, round + 1);
 }

@@ -16,9 +16,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Every runtime, in the order the tables list them. */
 export const RUNTIME_IDS = ["node20", "node22", "deno", "bun", "workerd", "workerd-nodejs_compat"];
 
-/** What each runtime runs. D, E and F are Node 20's only (their method is Node's); G needs a process holding sockets. */
+/** What each runtime runs. D, E, F and H are Node 20's only (their method is Node's); G needs a process holding sockets. */
 export const RUNTIME_WORKLOADS = {
-  node20: ["A", "B", "C", "D", "E", "F", "G"],
+  node20: ["A", "B", "C", "D", "E", "F", "G", "H"],
   node22: ["A", "B", "C"],
   deno: ["A", "B", "C"],
   bun: ["A", "B", "C", "G"],
