@@ -47,4 +47,5 @@ export type {
   DurableObjectStateLike,
   DurableObjectStorageLike,
   DurableObjectStubLike,
+  HibernatableWebSocketLike,
 } from "./durable-object/types.ts";

@@ -1,5 +1,5 @@
 import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
-import type { DurableObjectStateLike } from "./types.ts";
+import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
 import { Channel } from "../channel/channel.ts";
 import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -7,6 +7,9 @@ import { StorageBroker } from "./storage-broker.ts";
 import { discardBody, readPublishBody } from "./publish-body.ts";
 import { PUBLISH } from "../channel/publishable-event.ts";
 import { EXPIRES_AT_HEADER, readForwardedExpiry } from "./forwarded-expiry.ts";
+import { json } from "./json-response.ts";
+import { readForwardedFilter } from "./forwarded-filter.ts";
+import { SocketSubscribers } from "./socket-subscribers.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -81,6 +84,7 @@ export class ChannelObject<Env = unknown> {
   protected readonly env: Env;
   readonly #maxBodyBytes: number;
   readonly #onError: (error: unknown) => void;
+  readonly #sockets: SocketSubscribers;
 
   /**
    * Called by the runtime. Loads the stored history before the object takes any request.
@@ -105,6 +109,11 @@ export class ChannelObject<Env = unknown> {
     const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
     this.channel = new Channel({ ...channelOptions, broker });
+    const unsupported =
+      channelOptions.eventIds === undefined
+        ? undefined
+        : "opaque ids (`eventIds`) are not supported over WebSockets yet; route without `hibernate`";
+    this.#sockets = new SocketSubscribers(ctx, broker, channelOptions.retry, unsupported);
   }
 
   /**
@@ -159,7 +168,10 @@ export class ChannelObject<Env = unknown> {
    * @returns the event stream, the new event's id, or an error
    */
   async fetch(request: Request): Promise<Response> {
-    if (request.method === "GET") return this.#subscribe(request);
+    if (request.method === "GET") {
+      const upgrade = request.headers.get("upgrade");
+      return upgrade?.toLowerCase() === "websocket" ? this.#sockets.accept(request) : this.#subscribe(request);
+    }
     if (request.method === "POST") {
       const refusal = await this.authorizePublish(request);
       if (refusal === undefined) return this.#publish(request);
@@ -174,6 +186,63 @@ export class ChannelObject<Env = unknown> {
     );
   }
 
+  /**
+   * Called by the runtime with a message from a subscriber's WebSocket. The Worker sends none (the
+   * socket carries events one way), so the socket is closed with code 1003; override it to use the
+   * object's own sockets (accepted with tags of your own).
+   *
+   * @param socket - the socket the message came on
+   * @param message - the message
+   * @example Nothing to call: the runtime does
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {} // webSocketMessage, webSocketClose and webSocketError come with it
+   * ```
+   */
+  webSocketMessage(socket: HibernatableWebSocketLike, message: string | ArrayBuffer): void {
+    void message;
+    closeQuietly(socket, 1003, "the channel takes no messages on a subscriber's socket");
+  }
+
+  /**
+   * Called by the runtime when a subscriber's WebSocket has closed (its client left, and the Worker
+   * closed it): the object answers the close, and the socket leaves `ctx.getWebSockets()`.
+   *
+   * @param socket - the socket that closed
+   * @param code - the close code the Worker sent
+   * @param reason - the reason the Worker sent
+   * @example Nothing to call: the runtime does
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {}
+   * ```
+   */
+  webSocketClose(socket: HibernatableWebSocketLike, code: number, reason: string): void {
+    void code;
+    void reason;
+    closeQuietly(socket, 1000, "the subscriber has left");
+  }
+
+  /**
+   * Called by the runtime when a subscriber's WebSocket failed: it is closed, and its Worker ends the
+   * event stream, so that the client reconnects with its `Last-Event-ID`.
+   *
+   * @param socket - the socket that failed
+   * @param error - why
+   * @example Nothing to call: the runtime does
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {}
+   * ```
+   */
+  webSocketError(socket: HibernatableWebSocketLike, error: unknown): void {
+    void error;
+    closeQuietly(socket, 1011, "the subscriber's socket failed");
+  }
+
   #subscribe(request: Request): Promise<Response> | Response {
     const expiresAt = readForwardedExpiry(request);
     if (expiresAt === null) {
@@ -181,7 +250,13 @@ export class ChannelObject<Env = unknown> {
         error: `Cannot subscribe: the \`${EXPIRES_AT_HEADER}\` header must be milliseconds since the epoch`,
       });
     }
-    return this.channel.response({ request, expiresAt });
+    const filter = readForwardedFilter(request);
+    if (filter === null) {
+      return json(400, {
+        error: `Cannot subscribe: the \`edge-sse-filter\` header must be a JSON array of event names`,
+      });
+    }
+    return this.channel.response({ request, expiresAt, filter });
   }
 
   async #publish(request: Request): Promise<Response> {
@@ -200,13 +275,15 @@ export class ChannelObject<Env = unknown> {
   }
 }
 
-function logError(error: unknown): void {
-  console.error("edge-sse/durable-object: a publish failed (pass onError in channelOptions() to handle this)", error);
+/** Closes a socket that may be closed already (the runtime may have answered its close): then there is nothing to do. */
+function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Closed already.
+  }
 }
 
-function json(status: number, body: object, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
-  });
+function logError(error: unknown): void {
+  console.error("edge-sse/durable-object: a publish failed (pass onError in channelOptions() to handle this)", error);
 }

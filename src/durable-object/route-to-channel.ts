@@ -1,10 +1,12 @@
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkInstant, checkKeys } from "../core/check.ts";
+import { checkFunction, checkInstant, checkKeepAlive, checkKeys } from "../core/check.ts";
 import { setForwardedExpiry } from "./forwarded-expiry.ts";
+import { checkFilterNames, setForwardedFilter } from "./forwarded-filter.ts";
+import { streamOverWebSocket } from "./socket-stream.ts";
 
 const CONTEXT = "Cannot route to channel";
-const OPTION_KEYS: ReadonlySet<string> = new Set(["expiresAt"]);
+const OPTION_KEYS: ReadonlySet<string> = new Set(["expiresAt", "filter", "hibernate", "keepAlive", "onError"]);
 
 /** Options of `routeToChannel`. */
 export interface RouteOptions {
@@ -15,6 +17,34 @@ export interface RouteOptions {
    * @default none: the stream does not expire
    */
   readonly expiresAt?: number | Date | undefined;
+  /**
+   * Which events a subscriber gets: an event name or a non-empty list of names (at most 1024
+   * characters as JSON), matched against each event's type (`message` when it has none). The gap
+   * marker is sent whatever the filter. Forwarded in the `edge-sse-filter` header.
+   * @default every event
+   */
+  readonly filter?: string | readonly string[] | undefined;
+  /**
+   * Subscribe over a hibernatable WebSocket (a `GET`): this Worker holds the event stream, and the
+   * object sends it each event over a WebSocket it accepted with `ctx.acceptWebSocket`, so the object
+   * can leave memory between publishes while its subscribers stay connected. Other methods are
+   * forwarded as without it.
+   * @default false: the object holds the event stream, and stays in memory while it is open
+   */
+  readonly hibernate?: boolean | undefined;
+  /**
+   * With `hibernate`: the keep-alive of the Worker's event stream, in milliseconds, or `false`.
+   * Without it, the object's stream has the channel's (`channelOptions()`).
+   * @default 5000
+   */
+  readonly keepAlive?: number | false | undefined;
+  /**
+   * With `hibernate`: called once when the Worker's stream ends on an error, such as a malformed
+   * frame from the object or a failed socket (a `TypeError` that says what was wrong). The stream
+   * ends; the client reconnects with its `Last-Event-ID`.
+   * @default logs the error with console.error
+   */
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /**
@@ -67,9 +97,31 @@ export function routeToChannel<Id>(
     throw new TypeError(`${CONTEXT}: \`name\` must be a non-empty string (got ${describeValue(name)})`);
   }
   checkKeys(options, OPTION_KEYS, CONTEXT);
+  const expiresAt = checkInstant("expiresAt", options.expiresAt, CONTEXT);
+  const filter = checkFilterNames(options.filter, CONTEXT);
+  const { hibernate = false, keepAlive, onError } = options;
+  if (typeof hibernate !== "boolean") {
+    throw new TypeError(`${CONTEXT}: \`hibernate\` must be a boolean (got ${describeValue(hibernate)})`);
+  }
+  checkKeepAlive(keepAlive, CONTEXT);
+  checkFunction("onError", onError, CONTEXT);
+  if (!hibernate && (keepAlive !== undefined || onError !== undefined)) {
+    const name = keepAlive === undefined ? "onError" : "keepAlive";
+    throw new TypeError(
+      `${CONTEXT}: \`${name}\` applies to the Worker's stream, which only \`hibernate: true\` makes ` +
+        `(got ${describeValue(options[name])}); without it, set the channel's options in channelOptions()`,
+    );
+  }
+  const stub = namespace.get(namespace.idFromName(name));
+  if (hibernate && request.method === "GET") {
+    return streamOverWebSocket(request, stub, { expiresAt, filter, keepAlive, onError });
+  }
   const headers = new Headers(request.headers);
-  setForwardedExpiry(headers, checkInstant("expiresAt", options.expiresAt, CONTEXT));
-  return forward(request, headers, namespace.get(namespace.idFromName(name)));
+  setForwardedExpiry(headers, expiresAt);
+  setForwardedFilter(headers, filter);
+  // The object answers an upgrade with a socket of its frames: only `hibernate` asks for one.
+  headers.delete("upgrade");
+  return forward(request, headers, stub);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
 // /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
-// /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels; /expiring/:name?in=<ms> → TestChannels, with streams that expire
+// /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels, /hibernating/:name → HibernatingChannels
+// over hibernatable WebSockets (`?filter=a,b` forwards a filter); /expiring/:name?in=<ms> → TestChannels, with streams that expire
 // that many ms from now (as a Worker passes a token's expiry). Small bounds, so that tests can push
 // events out of the history.
 import {
@@ -18,6 +19,7 @@ export interface Env {
   readonly FLAKY_CHANNELS: DurableObjectNamespaceLike;
   readonly GUARDED_CHANNELS: DurableObjectNamespaceLike;
   readonly OPAQUE_CHANNELS: DurableObjectNamespaceLike;
+  readonly HIBERNATING_CHANNELS: DurableObjectNamespaceLike;
 }
 
 export const MAX_EVENTS = 5;
@@ -96,6 +98,25 @@ export class OpaqueChannels extends ChannelObject<Env> {
   }
 }
 
+/** A POST body of up to 2 MB here: events larger than a WebSocket message (1 MiB) must go in pieces. */
+export const LARGE_BODY_BYTES = 2_000_000;
+
+/** How many HibernatingChannels instances this isolate has made: one more after each eviction and wake-up. */
+let instancesMade = 0;
+
+/**
+ * Subscribers over hibernatable WebSockets; a history of 5 events. Each instance has its own `nonce`
+ * and `instance` number, which change when the object is evicted and woken up again.
+ */
+export class HibernatingChannels extends ChannelObject<Env> {
+  readonly nonce = crypto.randomUUID();
+  readonly instance = ++instancesMade;
+
+  protected override channelOptions(): ChannelObjectOptions {
+    return { history: { maxEvents: MAX_EVENTS }, maxBodyBytes: LARGE_BODY_BYTES, keepAlive: false };
+  }
+}
+
 const NAMESPACES = {
   channels: "CHANNELS",
   aged: "AGED_CHANNELS",
@@ -103,15 +124,25 @@ const NAMESPACES = {
   guarded: "GUARDED_CHANNELS",
   opaque: "OPAQUE_CHANNELS",
   expiring: "CHANNELS",
+  hibernating: "HIBERNATING_CHANNELS",
 } as const;
 
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
     const url = new URL(request.url);
-    const [, kind, name] = /^\/(channels|aged|flaky|guarded|opaque|expiring)\/([^/]+)$/.exec(url.pathname) ?? [];
+    const [, kind, name] =
+      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating)\/([^/]+)$/.exec(url.pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
     const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
     const expiresAt = kind === "expiring" ? Date.now() + Number(url.searchParams.get("in")) : undefined;
+    if (kind === "hibernating") {
+      const filter = url.searchParams.get("filter")?.split(",");
+      return routeToChannel(request, namespace, decodeURIComponent(name), {
+        hibernate: true,
+        filter,
+        keepAlive: false,
+      });
+    }
     return routeToChannel(request, namespace, decodeURIComponent(name), { expiresAt });
   },
 };
