@@ -2,8 +2,9 @@ import { describeValue } from "../core/describe-value.ts";
 
 /**
  * The header in which `routeToChannel` tells the object which events a subscriber gets: the JSON
- * array of their names, percent-encoded (`encodeURIComponent`) so that any name fits a header. As with the expiry, the Worker sets it and removes any such header the
- * client sent, so the object takes it as the Worker's word.
+ * array of their names, percent-encoded (`encodeURIComponent`) so that any name fits a header. As
+ * with the expiry, the Worker sets it and removes any such header the client sent, so the object
+ * takes it as the Worker's word.
  */
 export const FILTER_HEADER = "edge-sse-filter";
 /**

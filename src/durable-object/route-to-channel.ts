@@ -1,4 +1,5 @@
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
+import type { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkFunction, checkInstant, checkKeepAlive, checkKeys } from "../core/check.ts";
 import { setForwardedExpiry } from "./forwarded-expiry.ts";
@@ -40,11 +41,12 @@ export interface RouteOptions {
   readonly keepAlive?: number | false | undefined;
   /**
    * With `hibernate`: called once when the Worker's stream ends on an error, such as a malformed
-   * frame from the object or a failed socket (a `TypeError` that says what was wrong). The stream
-   * ends; the client reconnects with its `Last-Event-ID`.
+   * frame from the object (a `TypeError` that says what was wrong) or a failed socket. The stream
+   * ends, and the client reconnects with its `Last-Event-ID`. Nothing of the error reaches the client
+   * unless this returns a `Message`, sent as the stream's last event (as `DataStreamOptions.onError`).
    * @default logs the error with console.error
    */
-  readonly onError?: ((error: unknown) => void) | undefined;
+  readonly onError?: ((error: unknown) => Message | void) | undefined;
 }
 
 /**

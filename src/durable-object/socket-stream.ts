@@ -1,5 +1,6 @@
 import type { StreamContext } from "../core/types.ts";
 import type { DurableObjectStubLike } from "./types.ts";
+import type { Message } from "../core/message.ts";
 import { DataStream } from "../core/data-stream.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { setForwardedFilter } from "./forwarded-filter.ts";
@@ -18,7 +19,7 @@ export interface SocketStreamOptions {
   readonly expiresAt: number | undefined;
   readonly filter: readonly string[] | undefined;
   readonly keepAlive: number | false | undefined;
-  readonly onError: ((error: unknown) => void) | undefined;
+  readonly onError: ((error: unknown) => Message | void) | undefined;
 }
 
 /**
@@ -75,8 +76,9 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
         const message = frames.read(event.data);
         if (message !== undefined) ctx.send(message);
       } catch (error) {
-        end(1007, "malformed frame");
+        // Settled first: closing the socket may dispatch its close event at once.
         reject(error);
+        end(1007, "malformed frame");
       }
     });
     socket.addEventListener("close", () => {
@@ -84,14 +86,14 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
       resolve();
     });
     socket.addEventListener("error", () => {
+      reject(new Error("The socket to the channel's object failed: the stream ends, and the client reconnects"));
       end(1011, "the socket failed");
-      reject(new Error("The channel's object socket failed: the stream ends, and the client reconnects"));
     });
     ctx.signal.addEventListener(
       "abort",
       () => {
-        end(1000, "the event stream has ended");
         resolve();
+        end(1000, "the event stream has ended");
       },
       { once: true },
     );

@@ -10,9 +10,11 @@ import { afterEach, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
 import type { DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader } from "../../../helpers/event-reader.ts";
-import { MAX_EVENTS, type Env, type HibernatingChannels } from "./worker.ts";
+import { LARGE_BODY_BYTES, MAX_EVENTS, STREAM_ERROR_EVENT, type Env, type HibernatingChannels } from "./worker.ts";
 
 const { HIBERNATING_CHANNELS } = env as Env;
+/** How long workerd lets an object sit idle before it evicts it (when nothing holds it in memory). */
+const IDLE_EVICTION_MS = 10_000;
 
 let channels = 0;
 /** A fresh channel for each test: objects and their storage are not reset between tests. */
@@ -29,8 +31,13 @@ afterEach(async () => {
   await Promise.all(readers.splice(0).map((reader) => reader.cancel().catch(() => {})));
 });
 
-async function subscribe(name: string, headers: Record<string, string> = {}, query = ""): Promise<EventReader> {
-  const response = await SELF.fetch(`http://example.com/hibernating/${name}${query}`, { headers });
+async function subscribe(
+  name: string,
+  headers: Record<string, string> = {},
+  query = "",
+  route = "hibernating",
+): Promise<EventReader> {
+  const response = await SELF.fetch(`http://example.com/${route}/${name}${query}`, { headers });
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
   const reader = new EventReader(response);
@@ -157,3 +164,63 @@ test("hibernate: the stream ends when the object closes its socket, so the clien
   await evictDurableObject(stubOf(name), { webSockets: "close" });
   expect(await reader.rest()).toEqual([{ id: "1", event: undefined, data: "a" }]);
 });
+
+test("hibernate: a malformed frame from the object ends the stream with a clear error, and closes the socket", async () => {
+  const malformed = [
+    ["not json", /a frame must be JSON \(got "not json"\)/],
+    ['{"id":"9","data":"x","extra":1}', /only the fields id, event, data, comment and retry \(got "extra"\)/],
+    ['{"id":"a\\nb","data":"x"}', /`id` must not contain a line break/],
+    ['{"data":5}', /`data` must be a string \(got number 5\)/],
+    ["[1]", /must be an object of event fields/],
+  ] as const;
+  for (const [frame, why] of malformed) {
+    const name = newChannel();
+    const reader = await subscribe(name);
+    await publish(name, { data: "a" });
+    await reader.next(1);
+    await runInDurableObject(stubOf(name), (_, state) => {
+      for (const socket of state.getWebSockets?.() ?? []) socket.send(frame);
+    });
+    const [first, last, ...more] = await reader.rest();
+    expect(first).toEqual({ id: "1", event: undefined, data: "a" });
+    expect(last?.event).toBe(STREAM_ERROR_EVENT);
+    expect(last?.data).toMatch(/^TypeError: Cannot read a frame of the channel's object: /);
+    expect(last?.data).toMatch(why);
+    expect(more).toEqual([]);
+    await eventually(async () => (await openSockets(name)) === 0, "the object's socket to close");
+  }
+});
+
+test("hibernate: an event larger than a WebSocket message goes in pieces and arrives whole", async () => {
+  const name = newChannel();
+  const reader = await subscribe(name);
+  // 2, 4 and 1 bytes of UTF-8: about 1.3 MB in all, past the 1 MiB of one message, with surrogate pairs to split.
+  const data = "é😀x".repeat(190_000);
+  expect(JSON.stringify({ data }).length).toBeLessThan(LARGE_BODY_BYTES);
+  await publish(name, { data, event: "large" });
+  await publish(name, { data: "after" });
+  const [large, after] = await reader.next(2);
+  expect(large?.event).toBe("large");
+  expect(large?.data.length).toBe(data.length);
+  expect(large?.data === data).toBe(true);
+  expect(after).toEqual({ id: "2", event: undefined, data: "after" });
+});
+
+test("hibernate: workerd evicts an idle object whose subscribers hold sockets, not one that holds their streams", async () => {
+  const sockets = newChannel();
+  const streams = newChannel();
+  const overSockets = await subscribe(sockets);
+  const overStreams = await subscribe(streams, {}, "", "held");
+  await publish(sockets, { data: "a" });
+  await publish(streams, { data: "a" });
+  await overSockets.next(1);
+  await overStreams.next(1);
+  const [socketsBefore, streamsBefore] = await Promise.all([instanceOf(sockets), instanceOf(streams)]);
+  // workerd evicts an object after 10 s without work when its only connections are hibernatable sockets.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_EVICTION_MS + 3_000));
+  const [socketsAfter, streamsAfter] = await Promise.all([instanceOf(sockets), instanceOf(streams)]);
+  expect(socketsAfter.nonce).not.toBe(socketsBefore.nonce);
+  expect(streamsAfter.nonce).toBe(streamsBefore.nonce);
+  await publish(sockets, { data: "b" });
+  expect(await overSockets.next(1)).toEqual([{ id: "2", event: undefined, data: "b" }]);
+}, 60_000);

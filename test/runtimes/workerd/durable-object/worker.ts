@@ -1,7 +1,8 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
 // /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
 // /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels, /hibernating/:name → HibernatingChannels
-// over hibernatable WebSockets (`?filter=a,b` forwards a filter); /expiring/:name?in=<ms> → TestChannels, with streams that expire
+// over hibernatable WebSockets (`?filter=a,b` forwards a filter), /held/:name → HibernatingChannels with
+// streams the object holds (as without `hibernate`); /expiring/:name?in=<ms> → TestChannels, with streams that expire
 // that many ms from now (as a Worker passes a token's expiry). Small bounds, so that tests can push
 // events out of the history.
 import {
@@ -12,6 +13,7 @@ import {
   type DurableObjectStateLike,
 } from "edge-sse/durable-object";
 import { createEventIdCodec } from "edge-sse/tokens";
+import { Message } from "edge-sse";
 
 export interface Env {
   readonly CHANNELS: DurableObjectNamespaceLike;
@@ -98,6 +100,9 @@ export class OpaqueChannels extends ChannelObject<Env> {
   }
 }
 
+/** The event a /hibernating/ stream that ends on an error sends last, with the error as its data. */
+export const STREAM_ERROR_EVENT = "stream-error";
+
 /** A POST body of up to 2 MB here: events larger than a WebSocket message (1 MiB) must go in pieces. */
 export const LARGE_BODY_BYTES = 2_000_000;
 
@@ -113,7 +118,12 @@ export class HibernatingChannels extends ChannelObject<Env> {
   readonly instance = ++instancesMade;
 
   protected override channelOptions(): ChannelObjectOptions {
-    return { history: { maxEvents: MAX_EVENTS }, maxBodyBytes: LARGE_BODY_BYTES, keepAlive: false };
+    return {
+      history: { maxEvents: MAX_EVENTS },
+      maxBodyBytes: LARGE_BODY_BYTES,
+      maxQueue: 4 * LARGE_BODY_BYTES,
+      keepAlive: false,
+    };
   }
 }
 
@@ -125,23 +135,23 @@ const NAMESPACES = {
   opaque: "OPAQUE_CHANNELS",
   expiring: "CHANNELS",
   hibernating: "HIBERNATING_CHANNELS",
+  held: "HIBERNATING_CHANNELS",
 } as const;
 
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
     const url = new URL(request.url);
     const [, kind, name] =
-      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating)\/([^/]+)$/.exec(url.pathname) ?? [];
+      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held)\/([^/]+)$/.exec(url.pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
     const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
     const expiresAt = kind === "expiring" ? Date.now() + Number(url.searchParams.get("in")) : undefined;
     if (kind === "hibernating") {
       const filter = url.searchParams.get("filter")?.split(",");
-      return routeToChannel(request, namespace, decodeURIComponent(name), {
-        hibernate: true,
-        filter,
-        keepAlive: false,
-      });
+      // A stream that ends on an error says why in a last event of its own.
+      const onError = (error: unknown): Message => new Message({ event: STREAM_ERROR_EVENT, data: String(error) });
+      const options = { hibernate: true, filter, keepAlive: false, onError } as const;
+      return routeToChannel(request, namespace, decodeURIComponent(name), options);
     }
     return routeToChannel(request, namespace, decodeURIComponent(name), { expiresAt });
   },
