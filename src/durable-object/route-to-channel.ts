@@ -110,7 +110,7 @@ export function routeToChannel<Id>(
   if (!hibernate && (keepAlive !== undefined || onError !== undefined)) {
     const name = keepAlive === undefined ? "onError" : "keepAlive";
     throw new TypeError(
-      `${CONTEXT}: \`${name}\` applies to the Worker's stream, which only \`hibernate: true\` makes ` +
+      `${CONTEXT}: \`${name}\` must come with \`hibernate: true\`, which makes the Worker's stream it sets ` +
         `(got ${describeValue(options[name])}); without it, set the channel's options in channelOptions()`,
     );
   }
