@@ -29,6 +29,11 @@ const CONTEXT = "Cannot create ChannelObject";
  * counting up. Give each channel a name and route its requests to the object of that name
  * (`routeToChannel`); the object answers:
  *
+ * - `GET` with `Upgrade: websocket` (what `routeToChannel(…, { hibernate: true })` sends): a
+ *   hibernatable WebSocket (`ctx.acceptWebSocket`) that gets the replay after the request's
+ *   `Last-Event-ID`, then every event published, as JSON frames the Worker turns into its own event
+ *   stream. The object keeps nothing in memory for it (its filter is the socket's attachment), so it
+ *   can be evicted between publishes while the socket stays open. With `eventIds`, `501`.
  * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
  *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`. The stream ends
  *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
@@ -48,7 +53,7 @@ const CONTEXT = "Cannot create ChannelObject";
  * `edge-sse-expires-at` header as the Worker's word (`routeToChannel` sets it, and removes one the
  * client sent). To check publishes in the object as well, override `authorizePublish`. To set the
  * channel's options, override `channelOptions`. An open stream keeps the object in memory, as every
- * request in progress does.
+ * request in progress does; a hibernatable WebSocket does not.
  *
  * Bind the class in wrangler.toml:
  * ```toml

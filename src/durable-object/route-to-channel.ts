@@ -54,8 +54,16 @@ export interface RouteOptions {
  * reaches the same object, wherever the request arrives. Use it in the Worker, after deciding who
  * may subscribe or publish.
  *
- * The object takes the `edge-sse-expires-at` header as the Worker's word, so this sets it from
- * `options.expiresAt` and removes one the client sent: a client cannot choose its own expiry.
+ * The object takes the `edge-sse-expires-at` and `edge-sse-filter` headers as the Worker's word, so
+ * this sets them from `options.expiresAt` and `options.filter` and removes those the client sent: a
+ * client cannot choose its own expiry or filter. Without `hibernate`, a client's `Upgrade` header is
+ * removed too: the object answers with its event stream.
+ *
+ * With `hibernate: true`, a `GET` is answered by an event stream of this Worker, fed over a
+ * hibernatable WebSocket that the object accepts: the object keeps nothing in memory for it and can be
+ * evicted between publishes. The stream ends when the socket closes or fails, and the socket closes
+ * when the stream ends (the client left, `expiresAt`, an overflow); a malformed frame ends the stream
+ * through `onError`. The object's refusals (such as 501 for opaque ids) are answered as they are.
  *
  * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
  * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)
@@ -63,7 +71,7 @@ export interface RouteOptions {
  * @param options - `expiresAt`
  * @returns the object's response
  * @throws {TypeError} when `request` is not a request, `namespace` not a Durable Object namespace, `name` not a
- *   non-empty string, or an option is invalid
+ *   non-empty string, or an option is invalid (`keepAlive` or `onError` without `hibernate` among them)
  * @example One channel per path: `/rooms/:room`
  * ```ts ignore
  * import { routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
@@ -75,6 +83,25 @@ export interface RouteOptions {
  *     return routeToChannel(request, env.CHANNELS, match[1]!);
  *   },
  * };
+ * ```
+ * @example An object that hibernates: the Worker holds the streams (a ping every 15 s) and gets only `chat` events
+ * ```ts
+ * import { routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
+ *
+ * const worker = {
+ *   fetch(request: Request, env: { CHANNELS: DurableObjectNamespaceLike }): Promise<Response> {
+ *     return routeToChannel(request, env.CHANNELS, "lobby", { hibernate: true, keepAlive: 15_000, filter: "chat" });
+ *   },
+ * };
+ * // Options of the Worker's stream need `hibernate`: the object's own stream has the channel's.
+ * const noStub: DurableObjectNamespaceLike = { idFromName: () => 0, get: () => ({ fetch: async () => new Response() }) };
+ * let refused = "";
+ * try {
+ *   routeToChannel(new Request("http://localhost/"), noStub, "lobby", { keepAlive: 15_000 });
+ * } catch (error) {
+ *   refused = (error as TypeError).message;
+ * }
+ * console.assert(typeof worker.fetch === "function" && refused.includes("`keepAlive` must come with `hibernate: true`"));
  * ```
  */
 export function routeToChannel<Id>(

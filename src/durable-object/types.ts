@@ -30,7 +30,25 @@ export interface DurableObjectStateLike {
   getWebSockets?(tag?: string): HibernatableWebSocketLike[];
 }
 
-/** The server end of a hibernatable WebSocket, as a `ChannelObject` uses it (a Workers `WebSocket` has it all). */
+/**
+ * The server end of a hibernatable WebSocket, as a `ChannelObject` uses it (a Workers `WebSocket` has
+ * it all): the object's `webSocketMessage`, `webSocketClose` and `webSocketError` get one.
+ *
+ * @example What survives hibernation is the attachment: here, a stand-in that keeps a copy
+ * ```ts
+ * import type { HibernatableWebSocketLike } from "edge-sse/durable-object";
+ *
+ * let kept: unknown = null;
+ * const socket: HibernatableWebSocketLike = {
+ *   send: () => {},
+ *   close: () => {},
+ *   serializeAttachment: (value) => void (kept = structuredClone(value)),
+ *   deserializeAttachment: () => kept,
+ * };
+ * socket.serializeAttachment({ filter: ["chat"] });
+ * console.assert(JSON.stringify(socket.deserializeAttachment()) === '{"filter":["chat"]}');
+ * ```
+ */
 export interface HibernatableWebSocketLike {
   send(message: string): void;
   close(code?: number, reason?: string): void;
