@@ -1,13 +1,22 @@
 import type { DurableObjectNamespaceLike, DurableObjectStubLike } from "./types.ts";
 import type { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkFunction, checkInstant, checkKeepAlive, checkKeys } from "../core/check.ts";
+import { checkFunction, checkInstant, checkKeepAlive, checkKeys, refusal } from "../core/check.ts";
 import { setForwardedExpiry } from "./forwarded-expiry.ts";
 import { checkFilterNames, setForwardedFilter } from "./forwarded-filter.ts";
 import { streamOverWebSocket } from "./socket-stream.ts";
 
 const CONTEXT = "Cannot route to channel";
-const OPTION_KEYS: ReadonlySet<string> = new Set(["expiresAt", "filter", "hibernate", "keepAlive", "onError"]);
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  "expiresAt",
+  "filter",
+  "hibernate",
+  "keepAlive",
+  "maxQueue",
+  "onError",
+]);
+/** The Worker's stream's `highWaterMark` (DataStream's default), the least `maxQueue` may be. */
+const HIGH_WATER_MARK = 65_536;
 
 /** Options of `routeToChannel`. */
 export interface RouteOptions {
@@ -39,6 +48,14 @@ export interface RouteOptions {
    * @default 5000
    */
   readonly keepAlive?: number | false | undefined;
+  /**
+   * With `hibernate`: past this many UTF-16 code units of frames unread in the Worker's stream (at
+   * least 65536), it closes with reason `"overflow"`, and the socket with it; the client reconnects
+   * and resumes after the last event it got. A WebSocket cannot be paused, so a slow client of a fast
+   * channel, or a long replay, fills this queue: give room for the largest replay you keep.
+   * @default 1048576
+   */
+  readonly maxQueue?: number | undefined;
   /**
    * With `hibernate`: called once when the Worker's stream ends on an error, such as a malformed
    * frame from the object (a `TypeError` that says what was wrong) or a failed socket. The stream
@@ -128,22 +145,26 @@ export function routeToChannel<Id>(
   checkKeys(options, OPTION_KEYS, CONTEXT);
   const expiresAt = checkInstant("expiresAt", options.expiresAt, CONTEXT);
   const filter = checkFilterNames(options.filter, CONTEXT);
-  const { hibernate = false, keepAlive, onError } = options;
+  const { hibernate = false, keepAlive, maxQueue, onError } = options;
   if (typeof hibernate !== "boolean") {
     throw new TypeError(`${CONTEXT}: \`hibernate\` must be a boolean (got ${describeValue(hibernate)})`);
   }
   checkKeepAlive(keepAlive, CONTEXT);
   checkFunction("onError", onError, CONTEXT);
-  if (!hibernate && (keepAlive !== undefined || onError !== undefined)) {
-    const name = keepAlive === undefined ? "onError" : "keepAlive";
+  if (maxQueue !== undefined && !(typeof maxQueue === "number" && maxQueue >= HIGH_WATER_MARK && maxQueue < Infinity)) {
+    throw refusal(CONTEXT, "maxQueue", `a number of code units >= ${HIGH_WATER_MARK}`, maxQueue);
+  }
+  // These set the Worker's stream, which only `hibernate` makes: without it, they would do nothing.
+  const [workerOption] = (["keepAlive", "maxQueue", "onError"] as const).filter((key) => options[key] !== undefined);
+  if (!hibernate && workerOption !== undefined) {
     throw new TypeError(
-      `${CONTEXT}: \`${name}\` must come with \`hibernate: true\`, which makes the Worker's stream it sets ` +
-        `(got ${describeValue(options[name])}); without it, set the channel's options in channelOptions()`,
+      `${CONTEXT}: \`${workerOption}\` must come with \`hibernate: true\`, which makes the Worker's stream it sets ` +
+        `(got ${describeValue(options[workerOption])}); without it, set the channel's options in channelOptions()`,
     );
   }
   const stub = namespace.get(namespace.idFromName(name));
   if (hibernate && request.method === "GET") {
-    return streamOverWebSocket(request, stub, { expiresAt, filter, keepAlive, onError });
+    return streamOverWebSocket(request, stub, { expiresAt, filter, keepAlive, maxQueue, onError });
   }
   const headers = new Headers(request.headers);
   setForwardedExpiry(headers, expiresAt);

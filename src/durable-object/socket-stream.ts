@@ -19,6 +19,7 @@ export interface SocketStreamOptions {
   readonly expiresAt: number | undefined;
   readonly filter: readonly string[] | undefined;
   readonly keepAlive: number | false | undefined;
+  readonly maxQueue: number | undefined;
   readonly onError: ((error: unknown) => Message | void) | undefined;
 }
 
@@ -43,6 +44,7 @@ export async function streamOverWebSocket(
   const stream = new DataStream((ctx) => relay(socket, ctx), {
     request,
     keepAlive: options.keepAlive,
+    maxQueue: options.maxQueue,
     expiresAt: options.expiresAt,
     headers: replayedFrom === null ? undefined : { "last-event-id": replayedFrom },
     onError: options.onError,

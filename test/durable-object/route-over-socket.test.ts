@@ -127,6 +127,21 @@ describe("routeToChannel with hibernate", () => {
     }
   });
 
+  test("maxQueue: routeToChannel closes the Worker's stream and the socket when frames pile up unread past it", async () => {
+    const object = standIn();
+    const errors: unknown[] = [];
+    const reader = await subscribe(object, { maxQueue: 100_000, onError: (error) => void errors.push(error) });
+    const data = "x".repeat(30_000);
+    for (let id = 1; id <= 5 && object.socket.closedWith === undefined; id++) {
+      object.socket.deliver(JSON.stringify({ id: String(id), data }));
+    }
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended"]);
+    // The body errors, as a dropped connection does: the client reconnects.
+    await expect(reader.rest()).rejects.toThrow(/the send buffer overflowed/);
+    expect(reader.events.length).toBeLessThan(5);
+    expect(errors).toEqual([]);
+  });
+
   test("routeToChannel ends the Worker's stream at expiresAt with the expired event, and closes the socket", async () => {
     const object = standIn();
     const reader = await subscribe(object, { expiresAt: Date.now() + 50 });
@@ -166,6 +181,9 @@ describe("routeToChannel with hibernate", () => {
         /`keepAlive` must come with `hibernate: true`, which makes the Worker's stream it sets \(got number 1000\)/,
       ],
       [{ onError: () => {} }, /`onError` must come with `hibernate: true`/],
+      [{ maxQueue: 100_000 }, /`maxQueue` must come with `hibernate: true`/],
+      [{ hibernate: true, maxQueue: 1000 }, /`maxQueue` must be a number of code units >= 65536 \(got number 1000\)/],
+      [{ hibernate: true, maxQueue: Infinity }, /`maxQueue` must be a number of code units >= 65536/],
       [{ hibernate: true, onError: 1 as never }, /`onError` must be a function \(got number 1\)/],
       [{ hibernate: true, keepAlive: -1 }, /`keepAlive`/],
       [{ filter: [] }, /`filter` must be an event name or a non-empty array of names \(got an array\)/],

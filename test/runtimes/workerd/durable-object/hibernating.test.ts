@@ -12,7 +12,7 @@ import type { DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader } from "../../../helpers/event-reader.ts";
 import { LARGE_BODY_BYTES, MAX_EVENTS, STREAM_ERROR_EVENT, type Env, type HibernatingChannels } from "./worker.ts";
 
-const { HIBERNATING_CHANNELS } = env as Env;
+const { HIBERNATING_CHANNELS, OPAQUE_CHANNELS } = env as Env;
 /** How long workerd lets an object sit idle before it evicts it (when nothing holds it in memory). */
 const IDLE_EVICTION_MS = 10_000;
 
@@ -224,3 +224,39 @@ test("hibernate: workerd evicts an idle object whose subscribers hold sockets, n
   await publish(sockets, { data: "b" });
   expect(await overSockets.next(1)).toEqual([{ id: "2", event: undefined, data: "b" }]);
 }, 60_000);
+
+test("hibernate: the object refuses a socket it cannot serve: a bad filter header (400), opaque ids (501)", async () => {
+  const headers = { upgrade: "websocket" };
+  const badFilter = await stubOf(newChannel()).fetch(
+    new Request("http://example.com/", { headers: { ...headers, "edge-sse-filter": "chat" } }),
+  );
+  expect(badFilter.status).toBe(400);
+  expect(await badFilter.json()).toEqual({
+    error: "Cannot subscribe over a WebSocket: the `edge-sse-filter` header must be a JSON array of event names",
+  });
+  const opaque = OPAQUE_CHANNELS.get(OPAQUE_CHANNELS.idFromName(newChannel()));
+  const refused = await opaque.fetch(new Request("http://example.com/", { headers }));
+  expect(refused.status).toBe(501);
+  expect(((await refused.json()) as { error: string }).error).toMatch(
+    /^Cannot subscribe over a WebSocket: opaque ids \(`eventIds`\) are not supported over WebSockets yet/,
+  );
+});
+
+test("hibernate: the object closes a subscriber's socket that sends it a message (1003)", async () => {
+  const name = newChannel();
+  const answer = await stubOf(name).fetch(new Request("http://example.com/", { headers: { upgrade: "websocket" } }));
+  const socket = (answer as Response & { webSocket: WebSocket & { accept(): void } }).webSocket;
+  const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+  socket.accept();
+  socket.send("hello?");
+  expect(await closed).toBe(1003);
+  await eventually(async () => (await openSockets(name)) === 0, "the object's socket to close");
+});
+
+test("routeToChannel's filter works without hibernate too: the object's own stream gets only those events", async () => {
+  const name = newChannel();
+  const alerts = await subscribe(name, {}, "?filter=alert", "held");
+  await publish(name, { data: "a" });
+  await publish(name, { data: "disk full", event: "alert" });
+  expect(await alerts.next(1)).toEqual([{ id: "2", event: "alert", data: "disk full" }]);
+});

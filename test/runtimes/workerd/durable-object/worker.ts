@@ -1,8 +1,8 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
 // /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
 // /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels, /hibernating/:name → HibernatingChannels
-// over hibernatable WebSockets (`?filter=a,b` forwards a filter), /held/:name → HibernatingChannels with
-// streams the object holds (as without `hibernate`); /expiring/:name?in=<ms> → TestChannels, with streams that expire
+// over hibernatable WebSockets, /held/:name → HibernatingChannels with streams the object holds (as without
+// `hibernate`); on both, `?filter=a,b` forwards a filter; /expiring/:name?in=<ms> → TestChannels, with streams that expire
 // that many ms from now (as a Worker passes a token's expiry). Small bounds, so that tests can push
 // events out of the history.
 import {
@@ -146,6 +146,10 @@ export default {
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
     const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
     const expiresAt = kind === "expiring" ? Date.now() + Number(url.searchParams.get("in")) : undefined;
+    if (kind === "held") {
+      const filter = url.searchParams.get("filter")?.split(",");
+      return routeToChannel(request, namespace, decodeURIComponent(name), { filter });
+    }
     if (kind === "hibernating") {
       const filter = url.searchParams.get("filter")?.split(",");
       // A stream that ends on an error says why in a last event of its own.
