@@ -2,9 +2,11 @@
 // /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
 // /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels, /hibernating/:name → HibernatingChannels
 // over hibernatable WebSockets, /held/:name → HibernatingChannels with streams the object holds (as without
-// `hibernate`); on both, `?filter=a,b` forwards a filter; /expiring/:name?in=<ms> → TestChannels, with streams that expire
-// that many ms from now (as a Worker passes a token's expiry). Small bounds, so that tests can push
-// events out of the history.
+// `hibernate`); on both, `?filter=a,b` forwards a filter. /instance/:name answers the HibernatingChannels
+// object's nonce and instance number; /close-sockets/:name makes it close every subscriber's socket (then
+// publish `?then-publish=<data>`).
+// /expiring/:name?in=<ms> → TestChannels, with streams that expire that many ms from now (as a Worker passes
+// a token's expiry). Small bounds, so that tests can push events out of the history.
 import {
   ChannelObject,
   routeToChannel,
@@ -125,6 +127,24 @@ export class HibernatingChannels extends ChannelObject<Env> {
       keepAlive: false,
     };
   }
+
+  /**
+   * As when the object is reset: every subscriber's socket closes, and each Worker ends its stream. Then
+   * it publishes `data`, if given, which the subscribers can only get by replay when they reconnect.
+   */
+  async #closeSockets(data: string | null): Promise<Response> {
+    for (const socket of this.ctx.getWebSockets?.() ?? []) socket.close(1012, "the object restarts");
+    const id = data === null ? undefined : await this.channel.publish(data);
+    return Response.json({ id });
+  }
+
+  /** Two requests of the tests, which only the Worker's /instance/:name and /close-sockets/:name reach. */
+  override fetch(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/instance") return Promise.resolve(Response.json({ nonce: this.nonce, instance: this.instance }));
+    if (pathname === "/close-sockets") return this.#closeSockets(new URL(request.url).searchParams.get("then-publish"));
+    return super.fetch(request);
+  }
 }
 
 const NAMESPACES = {
@@ -141,6 +161,11 @@ const NAMESPACES = {
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
     const url = new URL(request.url);
+    const admin = /^\/(instance|close-sockets)\/([^/]+)$/.exec(url.pathname);
+    if (admin !== null) {
+      const stub = env.HIBERNATING_CHANNELS.get(env.HIBERNATING_CHANNELS.idFromName(decodeURIComponent(admin[2]!)));
+      return stub.fetch(new Request(`http://object/${admin[1]}${url.search}`));
+    }
     const [, kind, name] =
       /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held)\/([^/]+)$/.exec(url.pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
