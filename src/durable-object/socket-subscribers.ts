@@ -35,7 +35,7 @@ export class SocketSubscribers {
   readonly #ctx: DurableObjectStateLike;
   readonly #broker: StorageBroker;
   readonly #retry: number | undefined;
-  readonly #supported: string | undefined;
+  readonly #unsupported: string | undefined;
   /** Each socket's filter, read from its attachment once per instance of the object. */
   readonly #filters = new WeakMap<HibernatableWebSocketLike, ReadonlySet<string> | null>();
 
@@ -46,7 +46,7 @@ export class SocketSubscribers {
     this.#ctx = ctx;
     this.#broker = broker;
     this.#retry = retry;
-    this.#supported = unsupported;
+    this.#unsupported = unsupported;
     broker.subscribe((event) => this.#fanOut(event));
   }
 
@@ -58,8 +58,9 @@ export class SocketSubscribers {
   async accept(request: Request): Promise<Response> {
     const Pair = (globalThis as { WebSocketPair?: WebSocketPairClass }).WebSocketPair;
     const { acceptWebSocket, getWebSockets } = this.#ctx;
-    if (this.#supported !== undefined || Pair === undefined || acceptWebSocket === undefined || !getWebSockets) {
-      const why = this.#supported ?? "the runtime has no hibernatable WebSockets (ctx.acceptWebSocket, WebSocketPair)";
+    if (this.#unsupported !== undefined || Pair === undefined || acceptWebSocket === undefined || !getWebSockets) {
+      const why =
+        this.#unsupported ?? "the runtime has no hibernatable WebSockets (ctx.acceptWebSocket, WebSocketPair)";
       return json(501, { error: `${SUBSCRIBE}: ${why}` });
     }
     const filter = readForwardedFilter(request);
