@@ -6,10 +6,11 @@ import { describeValue } from "../core/describe-value.ts";
  * The frames a `ChannelObject` sends over a subscriber's WebSocket, and their reading in the Worker.
  *
  * One event is one frame: the JSON text of its fields (`id`, `event`, `data`, `comment`, `retry`,
- * absent ones left out). A WebSocket message is limited in size (workerd closes a socket that
- * receives one over 1 MiB, with code 1009), so a frame longer than `MAX_PIECE_LENGTH` UTF-16 code
- * units goes as several messages: each but the last starts with `PIECE_MARK`, and the last is the
- * frame's end as it is. A frame's JSON text starts with `{`, so the two never mix.
+ * absent ones left out). The size of a WebSocket message a Worker receives is limited (1 MiB for
+ * years, 32 MiB in Cloudflare's limits today; a larger one closes the socket with code 1009), so a
+ * frame longer than `MAX_PIECE_LENGTH` UTF-16 code units goes as several messages, each under the
+ * older limit: each but the last starts with `PIECE_MARK`, and the last is the frame's end as it is.
+ * A frame's JSON text starts with `{`, so the two never mix.
  */
 
 /** The first character of a message that is a piece of a longer frame, more to come. */
