@@ -85,10 +85,10 @@ export interface RouteOptions {
  * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
  * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)
  * @param name - the channel's name, a non-empty string
- * @param options - `expiresAt`
- * @returns the object's response
+ * @param options - `expiresAt`, `filter`, and `hibernate` with the options of the Worker's stream (see `RouteOptions`)
+ * @returns the object's response; with `hibernate`, for a `GET`, this Worker's event stream (or the object's refusal)
  * @throws {TypeError} when `request` is not a request, `namespace` not a Durable Object namespace, `name` not a
- *   non-empty string, or an option is invalid (`keepAlive` or `onError` without `hibernate` among them)
+ *   non-empty string, or an option is invalid (`keepAlive`, `maxQueue` or `onError` without `hibernate` among them)
  * @example One channel per path: `/rooms/:room`
  * ```ts ignore
  * import { routeToChannel, type DurableObjectNamespaceLike } from "edge-sse/durable-object";
