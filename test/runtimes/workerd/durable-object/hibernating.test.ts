@@ -10,7 +10,14 @@ import { afterEach, expect, test } from "vitest";
 import { GAP_EVENT } from "edge-sse/channel";
 import type { DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader } from "../../../helpers/event-reader.ts";
-import { LARGE_BODY_BYTES, MAX_EVENTS, STREAM_ERROR_EVENT, type Env, type HibernatingChannels } from "./worker.ts";
+import {
+  LARGE_BODY_BYTES,
+  MAX_EVENTS,
+  RETRY_MS,
+  STREAM_ERROR_EVENT,
+  type Env,
+  type HibernatingChannels,
+} from "./worker.ts";
 
 const { HIBERNATING_CHANNELS, OPAQUE_CHANNELS } = env as Env;
 /** How long workerd lets an object sit idle before it evicts it (when nothing holds it in memory). */
@@ -89,6 +96,9 @@ test("hibernate: every subscriber gets a published event over its socket, with t
   const expected = [{ id: "1", event: "greeting", data: "hello" }];
   expect(await first.next(1)).toEqual(expected);
   expect(await second.next(1)).toEqual(expected);
+  // The channel's `retry` comes first, over the socket too.
+  expect(first.text.startsWith(`:\n\nretry: ${RETRY_MS}\n\n`)).toBe(true);
+  expect(first.retries).toEqual([RETRY_MS]);
 });
 
 test("hibernate: subscribers stay connected while the object is evicted, and get what is published after", async () => {

@@ -108,6 +108,9 @@ export const STREAM_ERROR_EVENT = "stream-error";
 /** A POST body of up to 2 MB here: events larger than a WebSocket message (1 MiB) must go in pieces. */
 export const LARGE_BODY_BYTES = 2_000_000;
 
+/** The reconnection delay HibernatingChannels sends first on every stream. */
+export const RETRY_MS = 1500;
+
 /** How many HibernatingChannels instances this isolate has made: one more after each eviction and wake-up. */
 let instancesMade = 0;
 
@@ -125,6 +128,7 @@ export class HibernatingChannels extends ChannelObject<Env> {
       maxBodyBytes: LARGE_BODY_BYTES,
       maxQueue: 4 * LARGE_BODY_BYTES,
       keepAlive: false,
+      retry: RETRY_MS,
     };
   }
 
