@@ -2,7 +2,9 @@
  * Channels on Cloudflare Durable Objects: one object per channel holds the subscribers' streams and
  * the channel's history, in the object's storage. Every Worker instance routes to the same object by
  * the channel's name, so every subscriber gets every event, in one order, and a reconnecting client
- * replays what it missed, even after the object was evicted.
+ * replays what it missed, even after the object was evicted. With `routeToChannel(…, { hibernate:
+ * true })`, the Worker holds the streams and the object sends them events over hibernatable
+ * WebSockets, so it can leave memory between publishes while its subscribers stay connected.
  *
  * The classes are plain Durable Object classes (`constructor(ctx, env)`, `fetch(request)`) typed with
  * small structural interfaces: no import of `cloudflare:workers`, and no runtime dependency.
@@ -48,4 +50,5 @@ export type {
   DurableObjectStateLike,
   DurableObjectStorageLike,
   DurableObjectStubLike,
+  HibernatableWebSocketLike,
 } from "./durable-object/types.ts";

@@ -1,5 +1,5 @@
 import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
-import type { DurableObjectStateLike } from "./types.ts";
+import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
 import { Channel } from "../channel/channel.ts";
 import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -9,6 +9,9 @@ import { PUBLISH } from "../channel/publishable-event.ts";
 import { EXPIRES_AT_HEADER, readForwardedExpiry } from "./forwarded-expiry.ts";
 import { headHeader, readForwardedResume, RESUME_HEADER } from "./forwarded-resume.ts";
 import { headOf } from "../channel/channel-head.ts";
+import { json } from "./json-response.ts";
+import { readForwardedFilter } from "./forwarded-filter.ts";
+import { SocketSubscribers } from "./socket-subscribers.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -28,6 +31,11 @@ const CONTEXT = "Cannot create ChannelObject";
  * counting up. Give each channel a name and route its requests to the object of that name
  * (`routeToChannel`); the object answers:
  *
+ * - `GET` with `Upgrade: websocket` (what `routeToChannel(…, { hibernate: true })` sends): a
+ *   hibernatable WebSocket (`ctx.acceptWebSocket`) that gets the replay after the request's
+ *   `Last-Event-ID`, then every event published, as JSON frames the Worker turns into its own event
+ *   stream. The object keeps nothing in memory for it (its filter is the socket's attachment), so it
+ *   can be evicted between publishes while the socket stays open. With `eventIds`, `501`.
  * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
  *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`. The stream ends
  *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
@@ -50,7 +58,7 @@ const CONTEXT = "Cannot create ChannelObject";
  * `edge-sse-expires-at` header as the Worker's word (`routeToChannel` sets it, and removes one the
  * client sent). To check publishes in the object as well, override `authorizePublish`. To set the
  * channel's options, override `channelOptions`. An open stream keeps the object in memory, as every
- * request in progress does.
+ * request in progress does; a hibernatable WebSocket does not.
  *
  * Bind the class in wrangler.toml:
  * ```toml
@@ -86,6 +94,7 @@ export class ChannelObject<Env = unknown> {
   protected readonly env: Env;
   readonly #maxBodyBytes: number;
   readonly #onError: (error: unknown) => void;
+  readonly #sockets: SocketSubscribers;
 
   /**
    * Called by the runtime. Loads the stored history before the object takes any request.
@@ -110,6 +119,11 @@ export class ChannelObject<Env = unknown> {
     const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
     this.channel = new Channel({ ...channelOptions, broker });
+    const unsupported =
+      channelOptions.eventIds === undefined
+        ? undefined
+        : "opaque ids (`eventIds`) are not supported over WebSockets yet; route without `hibernate`";
+    this.#sockets = new SocketSubscribers(ctx, broker, channelOptions.retry, unsupported);
   }
 
   /**
@@ -164,7 +178,10 @@ export class ChannelObject<Env = unknown> {
    * @returns the event stream, the new event's id, or an error
    */
   async fetch(request: Request): Promise<Response> {
-    if (request.method === "GET") return this.#subscribe(request);
+    if (request.method === "GET") {
+      const upgrade = request.headers.get("upgrade");
+      return upgrade?.toLowerCase() === "websocket" ? this.#sockets.accept(request) : this.#subscribe(request);
+    }
     if (request.method === "POST") {
       const refusal = await this.authorizePublish(request);
       if (refusal === undefined) return this.#publish(request);
@@ -179,6 +196,63 @@ export class ChannelObject<Env = unknown> {
     );
   }
 
+  /**
+   * Called by the runtime with a message from a subscriber's WebSocket. The Worker sends none (the
+   * socket carries events one way), so the socket is closed with code 1003; override it to use the
+   * object's own sockets (accepted with tags of your own).
+   *
+   * @param socket - the socket the message came on
+   * @param message - the message
+   * @example Nothing to call: the runtime does
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {} // webSocketMessage, webSocketClose and webSocketError come with it
+   * ```
+   */
+  webSocketMessage(socket: HibernatableWebSocketLike, message: string | ArrayBuffer): void {
+    void message;
+    closeQuietly(socket, 1003, "the channel takes no messages on a subscriber's socket");
+  }
+
+  /**
+   * Called by the runtime when a subscriber's WebSocket has closed (its client left, and the Worker
+   * closed it): the object answers the close, and the socket leaves `ctx.getWebSockets()`.
+   *
+   * @param socket - the socket that closed
+   * @param code - the close code the Worker sent
+   * @param reason - the reason the Worker sent
+   * @example Nothing to call: the runtime does
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {}
+   * ```
+   */
+  webSocketClose(socket: HibernatableWebSocketLike, code: number, reason: string): void {
+    void code;
+    void reason;
+    closeQuietly(socket, 1000, "the subscriber has left");
+  }
+
+  /**
+   * Called by the runtime when a subscriber's WebSocket failed: it is closed, and its Worker ends the
+   * event stream, so that the client reconnects with its `Last-Event-ID`.
+   *
+   * @param socket - the socket that failed
+   * @param error - why
+   * @example Nothing to call: the runtime does
+   * ```ts ignore
+   * import { ChannelObject } from "edge-sse/durable-object";
+   *
+   * export class Channels extends ChannelObject {}
+   * ```
+   */
+  webSocketError(socket: HibernatableWebSocketLike, error: unknown): void {
+    void error;
+    closeQuietly(socket, 1011, "the subscriber's socket failed");
+  }
+
   #subscribe(request: Request): Promise<Response> | Response {
     const expiresAt = readForwardedExpiry(request);
     if (expiresAt === null) {
@@ -186,17 +260,28 @@ export class ChannelObject<Env = unknown> {
         error: `Cannot subscribe: the \`${EXPIRES_AT_HEADER}\` header must be milliseconds since the epoch`,
       });
     }
+    const filter = readForwardedFilter(request);
+    if (filter === null) {
+      return json(400, {
+        error: `Cannot subscribe: the \`edge-sse-filter\` header must be a JSON array of event names`,
+      });
+    }
     const resume = readForwardedResume(request);
     if (resume === null) {
       return json(400, { error: `Cannot subscribe: the \`${RESUME_HEADER}\` header must be "head" or "start"` });
     }
-    if (resume === undefined) return this.channel.response({ request, expiresAt });
-    return this.#joinSeveral(request, resume, expiresAt);
+    if (resume === undefined) return this.channel.response({ request, expiresAt, filter });
+    return this.#joinSeveral(request, resume, expiresAt, filter);
   }
 
   /** A stream of several channels (`routeToChannels`) joins this one: from its newest event, or from its oldest. */
-  async #joinSeveral(request: Request, resume: "head" | "start", expiresAt: number | undefined): Promise<Response> {
-    if (resume === "start") return this.channel.response({ request, expiresAt, lastEventId: "" });
+  async #joinSeveral(
+    request: Request,
+    resume: "head" | "start",
+    expiresAt: number | undefined,
+    filter: readonly string[] | undefined,
+  ): Promise<Response> {
+    if (resume === "start") return this.channel.response({ request, expiresAt, filter, lastEventId: "" });
     let head: string | undefined;
     try {
       head = await headOf(this.channel);
@@ -205,7 +290,7 @@ export class ChannelObject<Env = unknown> {
       return json(503, { error: "Cannot subscribe: the channel could not read its history; try again" });
     }
     // The empty id is never held: with no event, the stream replays every event from the start.
-    return this.channel.response({ request, expiresAt, lastEventId: head ?? "", headers: headHeader(head) });
+    return this.channel.response({ request, expiresAt, filter, lastEventId: head ?? "", headers: headHeader(head) });
   }
 
   async #publish(request: Request): Promise<Response> {
@@ -224,13 +309,15 @@ export class ChannelObject<Env = unknown> {
   }
 }
 
-function logError(error: unknown): void {
-  console.error("edge-sse/durable-object: a publish failed (pass onError in channelOptions() to handle this)", error);
+/** Closes a socket that may be closed already (the runtime may have answered its close): then there is nothing to do. */
+function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Closed already.
+  }
 }
 
-function json(status: number, body: object, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
-  });
+function logError(error: unknown): void {
+  console.error("edge-sse/durable-object: a publish failed (pass onError in channelOptions() to handle this)", error);
 }

@@ -5,6 +5,7 @@ import { fanIn, type FanInSource, type Resume } from "../channel/fan-in.ts";
 import { checkPicks } from "../channel/several-channels.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { readHeadHeader, RESUME_HEADER } from "./forwarded-resume.ts";
+import { FILTER_HEADER } from "./forwarded-filter.ts";
 import { checkNamespace } from "./route-to-channel.ts";
 
 const CONTEXT = "Cannot route to channels";
@@ -91,7 +92,9 @@ export function routeToChannels<Id>(
 /** The `GET` an object gets: the client's headers but those the Worker decides, and the object's own part of the cursor. */
 function objectRequest(request: Request, resume: Resume): Request {
   const headers = new Headers(request.headers);
-  for (const name of ["last-event-id", EXPIRES_AT_HEADER, RESUME_HEADER]) headers.delete(name);
+  // The Worker decides these; an upgrade would get the object's socket of frames instead of a stream.
+  for (const name of ["last-event-id", EXPIRES_AT_HEADER, RESUME_HEADER, FILTER_HEADER, "upgrade"])
+    headers.delete(name);
   const url = new URL(request.url);
   url.searchParams.delete("lastEventId");
   // Any id travels in the query: a header could not carry every character an id may have.

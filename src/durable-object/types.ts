@@ -21,6 +21,41 @@ export interface DurableObjectStateLike {
   readonly storage: DurableObjectStorageLike;
   /** Holds back every other event of the object until `callback`'s promise settles. */
   blockConcurrencyWhile<T>(callback: () => Promise<T>): Promise<T>;
+  /**
+   * Takes the server end of a WebSocket as hibernatable: the object may leave memory while it stays
+   * open, and its events reach the object's `webSocketMessage` and `webSocketClose` handlers.
+   */
+  acceptWebSocket?(socket: HibernatableWebSocketLike, tags?: string[]): void;
+  /** The hibernatable WebSockets the object has accepted and that are still open, after a wake-up too. */
+  getWebSockets?(tag?: string): HibernatableWebSocketLike[];
+}
+
+/**
+ * The server end of a hibernatable WebSocket, as a `ChannelObject` uses it (a Workers `WebSocket` has
+ * it all): the object's `webSocketMessage`, `webSocketClose` and `webSocketError` get one.
+ *
+ * @example What survives hibernation is the attachment: here, a stand-in that keeps a copy
+ * ```ts
+ * import type { HibernatableWebSocketLike } from "edge-sse/durable-object";
+ *
+ * let kept: unknown = null;
+ * const socket: HibernatableWebSocketLike = {
+ *   send: () => {},
+ *   close: () => {},
+ *   serializeAttachment: (value) => void (kept = structuredClone(value)),
+ *   deserializeAttachment: () => kept,
+ * };
+ * socket.serializeAttachment({ filter: ["chat"] });
+ * console.assert(JSON.stringify(socket.deserializeAttachment()) === '{"filter":["chat"]}');
+ * ```
+ */
+export interface HibernatableWebSocketLike {
+  send(message: string): void;
+  close(code?: number, reason?: string): void;
+  /** Keeps a structured-cloneable value with the socket, through hibernation. */
+  serializeAttachment(value: unknown): void;
+  /** The value kept with `serializeAttachment`, or `null`. */
+  deserializeAttachment(): unknown;
 }
 
 /** A stub of one Durable Object: its `fetch` reaches the object's `fetch`. */

@@ -9,8 +9,14 @@ declare module "cloudflare:test" {
     stub: import("edge-sse/durable-object").DurableObjectStubLike,
     callback: (instance: unknown, state: import("edge-sse/durable-object").DurableObjectStateLike) => R | Promise<R>,
   ): Promise<R>;
-  /** Tears down the running instance of the Durable Object `stub` points to; its storage stays. */
-  export function evictDurableObject(stub: import("edge-sse/durable-object").DurableObjectStubLike): Promise<void>;
+  /**
+   * Tears down the running instance of the Durable Object `stub` points to; its storage stays, and its
+   * hibernatable WebSockets hibernate (or close, with `webSockets: "close"`).
+   */
+  export function evictDurableObject(
+    stub: import("edge-sse/durable-object").DurableObjectStubLike,
+    options?: { webSockets?: "close" | "hibernate" },
+  ): Promise<void>;
 }
 
 declare module "cloudflare:workers" {

@@ -108,3 +108,18 @@ test("durable-object: routeToChannels refuses bad arguments with a TypeError, an
   const post = await routeToChannels(new Request("http://example.com/", { method: "POST" }), CHANNELS, { a: "x" });
   expect(post.status).toBe(405);
 });
+
+test("durable-object: routeToChannels answers a stream when the client asks for an upgrade or sends its own filter", async () => {
+  const [a, b] = [newName(), newName()];
+  const query = new URLSearchParams({ a, b }).toString();
+  const response = await SELF.fetch(`http://example.com/several?${query}`, {
+    headers: { upgrade: "websocket", "edge-sse-filter": JSON.stringify(["nothing"]) },
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  const reader = new EventReader(response);
+  readers.push(reader);
+  await reader.waitFor(() => /^id: /m.test(reader.text), "the cursor at join");
+  await publish(a, "a1");
+  expect(datas(await reader.until(1))).toEqual(["a1"]);
+});

@@ -1,9 +1,13 @@
 // The Worker of the Durable Object tests: one object per channel name, reached through routeToChannel:
 // /channels/:name → TestChannels, /aged/:name → AgedChannels, /flaky/:name → FlakyChannels,
-// /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels; /expiring/:name?in=<ms> → TestChannels, with streams that expire
-// that many ms from now (as a Worker passes a token's expiry); /several?<key>=<name>&... → one stream of
-// several TestChannels (routeToChannels), keyed as the query says. Small bounds, so that tests can push
-// events out of the history.
+// /guarded/:name → GuardedChannels, /opaque/:name → OpaqueChannels, /hibernating/:name → HibernatingChannels
+// over hibernatable WebSockets, /held/:name → HibernatingChannels with streams the object holds (as without
+// `hibernate`); on both, `?filter=a,b` forwards a filter. /instance/:name answers the HibernatingChannels
+// object's nonce and instance number; /close-sockets/:name makes it close every subscriber's socket (then
+// publish `?then-publish=<data>`).
+// /expiring/:name?in=<ms> → TestChannels, with streams that expire that many ms from now (as a Worker passes
+// a token's expiry); /several?<key>=<name>&... → one stream of several TestChannels (routeToChannels), keyed
+// as the query says. Small bounds, so that tests can push events out of the history.
 import {
   ChannelObject,
   routeToChannel,
@@ -13,6 +17,7 @@ import {
   type DurableObjectStateLike,
 } from "edge-sse/durable-object";
 import { createEventIdCodec } from "edge-sse/tokens";
+import { Message } from "edge-sse";
 
 export interface Env {
   readonly CHANNELS: DurableObjectNamespaceLike;
@@ -20,6 +25,7 @@ export interface Env {
   readonly FLAKY_CHANNELS: DurableObjectNamespaceLike;
   readonly GUARDED_CHANNELS: DurableObjectNamespaceLike;
   readonly OPAQUE_CHANNELS: DurableObjectNamespaceLike;
+  readonly HIBERNATING_CHANNELS: DurableObjectNamespaceLike;
 }
 
 export const MAX_EVENTS = 5;
@@ -98,6 +104,55 @@ export class OpaqueChannels extends ChannelObject<Env> {
   }
 }
 
+/** The event a /hibernating/ stream that ends on an error sends last, with the error as its data. */
+export const STREAM_ERROR_EVENT = "stream-error";
+
+/** A POST body of up to 2 MB here: events larger than a WebSocket message (1 MiB) must go in pieces. */
+export const LARGE_BODY_BYTES = 2_000_000;
+
+/** The reconnection delay HibernatingChannels sends first on every stream. */
+export const RETRY_MS = 1500;
+
+/** How many HibernatingChannels instances this isolate has made: one more after each eviction and wake-up. */
+let instancesMade = 0;
+
+/**
+ * Subscribers over hibernatable WebSockets; a history of 5 events. Each instance has its own `nonce`
+ * and `instance` number, which change when the object is evicted and woken up again.
+ */
+export class HibernatingChannels extends ChannelObject<Env> {
+  readonly nonce = crypto.randomUUID();
+  readonly instance = ++instancesMade;
+
+  protected override channelOptions(): ChannelObjectOptions {
+    return {
+      history: { maxEvents: MAX_EVENTS },
+      maxBodyBytes: LARGE_BODY_BYTES,
+      maxQueue: 4 * LARGE_BODY_BYTES,
+      keepAlive: false,
+      retry: RETRY_MS,
+    };
+  }
+
+  /**
+   * As when the object is reset: every subscriber's socket closes, and each Worker ends its stream. Then
+   * it publishes `data`, if given, which the subscribers can only get by replay when they reconnect.
+   */
+  async #closeSockets(data: string | null): Promise<Response> {
+    for (const socket of this.ctx.getWebSockets?.() ?? []) socket.close(1012, "the object restarts");
+    const id = data === null ? undefined : await this.channel.publish(data);
+    return Response.json({ id });
+  }
+
+  /** Two requests of the tests, which only the Worker's /instance/:name and /close-sockets/:name reach. */
+  override fetch(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/instance") return Promise.resolve(Response.json({ nonce: this.nonce, instance: this.instance }));
+    if (pathname === "/close-sockets") return this.#closeSockets(new URL(request.url).searchParams.get("then-publish"));
+    return super.fetch(request);
+  }
+}
+
 const NAMESPACES = {
   channels: "CHANNELS",
   aged: "AGED_CHANNELS",
@@ -105,6 +160,8 @@ const NAMESPACES = {
   guarded: "GUARDED_CHANNELS",
   opaque: "OPAQUE_CHANNELS",
   expiring: "CHANNELS",
+  hibernating: "HIBERNATING_CHANNELS",
+  held: "HIBERNATING_CHANNELS",
 } as const;
 
 export default {
@@ -114,10 +171,27 @@ export default {
       const names = [...url.searchParams].filter(([key]) => key !== "lastEventId");
       return routeToChannels(request, env.CHANNELS, Object.fromEntries(names), { keepAlive: false });
     }
-    const [, kind, name] = /^\/(channels|aged|flaky|guarded|opaque|expiring)\/([^/]+)$/.exec(url.pathname) ?? [];
+    const admin = /^\/(instance|close-sockets)\/([^/]+)$/.exec(url.pathname);
+    if (admin !== null) {
+      const stub = env.HIBERNATING_CHANNELS.get(env.HIBERNATING_CHANNELS.idFromName(decodeURIComponent(admin[2]!)));
+      return stub.fetch(new Request(`http://object/${admin[1]}${url.search}`));
+    }
+    const [, kind, name] =
+      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held)\/([^/]+)$/.exec(url.pathname) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
     const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
     const expiresAt = kind === "expiring" ? Date.now() + Number(url.searchParams.get("in")) : undefined;
+    if (kind === "held") {
+      const filter = url.searchParams.get("filter")?.split(",");
+      return routeToChannel(request, namespace, decodeURIComponent(name), { filter });
+    }
+    if (kind === "hibernating") {
+      const filter = url.searchParams.get("filter")?.split(",");
+      // A stream that ends on an error says why in a last event of its own.
+      const onError = (error: unknown): Message => new Message({ event: STREAM_ERROR_EVENT, data: String(error) });
+      const options = { hibernate: true, filter, keepAlive: false, onError } as const;
+      return routeToChannel(request, namespace, decodeURIComponent(name), options);
+    }
     return routeToChannel(request, namespace, decodeURIComponent(name), { expiresAt });
   },
 };

@@ -1,0 +1,11 @@
+// What `wrangler dev` serves of worker.ts (scripts/runtimes/hibernating-browser.sh): workerd takes only
+// handlers and Durable Object classes as a Worker's exports, not the constants that the tests import.
+export {
+  AgedChannels,
+  default,
+  FlakyChannels,
+  GuardedChannels,
+  HibernatingChannels,
+  OpaqueChannels,
+  TestChannels,
+} from "./worker.ts";
