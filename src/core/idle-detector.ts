@@ -46,18 +46,22 @@ const CHECK_HOPS = 3;
 /**
  * Watches `nextTick` once, from inside a microtask, as the engine pokes it: it must run after a chain
  * of microtasks queued before it, each queuing the next (a `nextTick` that runs first, or one that is
- * only a microtask itself, fails).
+ * only a microtask itself, fails). Decided at the chain's last hop when `nextTick` has not run by then,
+ * not when it runs: where nothing but microtasks run (a stream drained in process), the queue may not
+ * drain before every item is written, and `nextTick` would run only then.
  */
 function watchNextTick(tick: NextTick): void {
   nextTickRunsLast = false;
+  let ticked = false;
   queueMicrotask(() => {
     let hops = 0;
     const hop = (): void => {
       if (++hops < CHECK_HOPS) queueMicrotask(hop);
+      else if (!ticked) nextTickRunsLast = true;
     };
     queueMicrotask(hop);
     tick(() => {
-      nextTickRunsLast = hops === CHECK_HOPS;
+      ticked = true;
       nextTickRunsFirst = hops === 0;
     }, undefined);
   });

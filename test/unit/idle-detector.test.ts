@@ -94,3 +94,27 @@ test("createIdleDetector gives the portable detector to streams made while the c
   const log = await fireAfterChain(createIdleDetector, 20);
   expect(log.indexOf("idle")).toBeLessThan(20);
 });
+
+test("createIdleDetector learns that process.nextTick runs last while nothing but microtasks run", async () => {
+  const { createIdleDetector } = await loadWith(realNextTick);
+  const log: string[] = [];
+  // One chain of microtasks that never lets the queue drain (a stream drained in process): the check
+  // starts at its first hop, and a detector made at hop 10 must already wait for the queue to drain.
+  await new Promise<void>((resolve) => {
+    let hop = 0;
+    let detector: IdleDetector | undefined;
+    const next = (): void => {
+      hop++;
+      if (hop === 1) createIdleDetector({ onIdle: () => {} });
+      if (hop === 10) {
+        detector = createIdleDetector({ onIdle: () => log.push("idle") });
+        detector.poke();
+      }
+      if (hop > 10) log.push(`hop ${hop - 10}`);
+      if (hop < 30) queueMicrotask(next);
+      else setTimeout(resolve, 0);
+    };
+    queueMicrotask(next);
+  });
+  expect(log).toEqual(chainThenIdle(20));
+});
