@@ -1,5 +1,5 @@
 import { Message, ownFields } from "./message.ts";
-import { formatFrame, type EventFields } from "./frame.ts";
+import { formatFrame, prefixLines, type EventFields } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeError, describeValue } from "./describe-value.ts";
 
@@ -39,7 +39,9 @@ const CONTEXT = "Cannot encode message";
  * ```
  */
 export function encodeMessage(item: unknown, serialize: Serializer = JSON.stringify): string {
-  return formatFrame(typeof item === "string" ? { data: item } : itemFields(item, serialize));
+  // A string is the most common item: its frame without an object of fields (the same text).
+  if (typeof item === "string") return `${prefixLines("data: ", item)}\n`;
+  return formatFrame(itemFields(item, serialize));
 }
 
 /**

@@ -1,11 +1,17 @@
 /**
  * Drives one event stream: starts at the consumer's first read, reads the source as the consumer
  * reads, batches items that are ready into one chunk, sends keep-alive pings while idle, and ends
- * everything through one idempotent close path. One closure, so that its state minifies well.
+ * everything through one idempotent close path.
  *
- * The sections follow the way control flows: the state; the context a producer gets; writing and
- * keep-alive; pushing (`ctx.send`); pulling (the consumer's reads, which start the stream and read
- * the source); closing; and the stream itself.
+ * One object per stream, its methods on the prototype: an idle stream holds its state and little else
+ * (no closure per method). What only some streams need is made when first needed: the producer's
+ * context (for a producer function), the `AbortController` behind `ctx.signal`, the idle detector and
+ * the step callbacks (at the first read of a pull source). The engine is the body's underlying source
+ * (`start`, `pull`, `cancel`) and the request signal's abort listener (`handleEvent`).
+ *
+ * The sections follow the way control flows: the state; writing and keep-alive; pushing
+ * (`ctx.send`); pulling (the consumer's reads, which start the stream and read the source);
+ * closing; the producer's context.
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#server-sent-events
  */
@@ -17,7 +23,7 @@ import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
 import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
 import { isThenable } from "./check.ts";
-import { createIdleDetector } from "./idle-detector.ts";
+import { createIdleDetector, type IdleDetector, type IdleListener } from "./idle-detector.ts";
 import { SharedFrame } from "./shared-frame.ts";
 import { END_FRAME } from "./end-event.ts";
 import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
@@ -31,6 +37,8 @@ const CHUNK_BUDGET = 16_384;
 const FIRST_BYTES = ":\n\n";
 const PING = ": ping\n\n";
 const CONTEXT = "Cannot run DataStream";
+/** The options of the request signal's abort listener: one object for every stream. */
+const ONCE: AddEventListenerOptions = { once: true };
 
 /** Marks a promise as handled, so that a rejection nobody awaits is not reported as unhandled. */
 function handled<T>(promise: Promise<T>): Promise<T> {
@@ -58,213 +66,263 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
+/** The keep-alive timer's callback: one function for every stream, the stream passed as its argument. */
+function keepAliveTick(engine: EventStreamEngine): void {
+  engine.tick();
+}
+
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const {
-    retry,
-    finite,
-    keepAlive,
-    request,
-    serialize,
-    encode,
-    onError,
-    onClose,
-    highWaterMark,
-    maxQueue,
-    lastEventId,
-    cleanupTimeout,
-    expiresAt,
-  } = options;
+  return new ReadableStream<Uint8Array>(new EventStreamEngine(source, options), { highWaterMark: 0 });
+}
 
+class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleListener {
   // --- State ---------------------------------------------------------------------------------------
 
-  const abort = new AbortController();
-  const signal = abort.signal;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  readonly source: Source;
+  readonly options: ResolvedOptions;
+  controller!: ReadableStreamDefaultController<Uint8Array>;
   /** Set at the first read: nothing runs before it, so a body that is never read holds nothing alive. */
-  let started = false;
-  let ended = false;
+  started = false;
+  ended = false;
   /**
    * The text waiting for the next write: frames pushed with `send` and frames pulled from the source,
    * in the order they came. A pull source adds to it only while a read waits (plus the one item it
    * reads ahead); pushed frames wait here until the consumer reads, counted against `highWaterMark`
    * and `maxQueue`.
    */
-  let pending = "";
+  pending = "";
   /** The frame `pending` holds when it is exactly one shared frame (a channel's fan-out): its bytes go out as they are. */
-  let pendingShared: SharedFrame | undefined;
+  pendingShared: SharedFrame | undefined;
   /** Resolves the read the consumer is waiting on, once a chunk is written or the stream ends. */
-  let pullWaiter: (() => void) | undefined;
-  /** Writes the pending chunk once nothing more is ready: never holds a ready item back for a later one. */
-  const armIdle = createIdleDetector(() => {
-    if (!ended && pullWaiter !== undefined && pending !== "") release();
-  });
+  pullWaiter: (() => void) | undefined;
+  /** Tells when nothing more is ready, so that the pending chunk is written; made at the first poke. */
+  detector: IdleDetector | undefined;
   /** What `ctx.ready` returns while the pushed frames are above `highWaterMark`. */
-  let readyWaiter: Deferred | undefined;
+  readyWaiter: Deferred | undefined;
   /** Set once the producer returned an iterable (pull mode). */
-  let iterator: ItemIterator | undefined;
-  let iteratorDone = false;
+  iterator: ItemIterator | undefined;
+  iteratorDone = false;
   /** A `next()` asked for and not settled yet: at most one, so the source runs at most one item ahead. */
-  let inflight: Promise<Step> | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let lastWrite = 0;
-  let unlisten: (() => void) | undefined;
+  inflight: Promise<Step> | undefined;
+  /** The callbacks of a promised step, made once per stream (not per item) when the source is pulled. */
+  onStep: ((step: Step) => void) | undefined;
+  onStepError: ((error: unknown) => void) | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  lastWrite = 0;
+  /** The request's signal while this engine listens to it. */
+  listened: AbortSignal | undefined;
   /** Clears the wait for `expiresAt`. */
-  let cancelExpiry: (() => void) | undefined;
-  let cleanup: Promise<void> | undefined;
-  let errorReported = false;
+  cancelExpiry: (() => void) | undefined;
+  cleanup: Promise<void> | undefined;
+  /** Why the stream ended, once it has: `ctx.signal`'s reason. */
+  reason: StreamClosedError | undefined;
+  /** Behind `ctx.signal`: made when the producer first reads it (or sleeps), aborted at the end. */
+  abort: AbortController | undefined;
+  errorReported = false;
   /** How a pulled item becomes a frame: encoded, or, for a relayed subscription, written back as the event it was. */
-  let encodeItem = encode;
+  encodeItem: (item: unknown) => string;
   /** The subscription this stream relays, if it does: its end for good is passed on. */
-  let relayed: unknown;
+  relayed: unknown;
+
+  constructor(source: Source, options: ResolvedOptions) {
+    this.source = source;
+    this.options = options;
+    this.encodeItem = options.encode;
+  }
 
   /** The pushed frames not written yet, in code units: a pull source never has any. */
-  const queued = (): number => (iterator === undefined ? pending.length : 0);
+  queued(): number {
+    return this.iterator === undefined ? this.pending.length : 0;
+  }
 
-  // --- The context a producer gets -----------------------------------------------------------------
-
-  const context: StreamContext = {
-    send,
-    close: () => void finish("done"),
-    end: () => void finish("done", undefined, END_FRAME),
-    signal,
-    lastEventId,
-    sleep: (ms) => abortableSleep(ms, signal),
-    get ready(): Promise<void> {
-      if (ended) return handled(Promise.reject(signal.reason));
-      if (queued() <= highWaterMark) return Promise.resolve();
-      return (readyWaiter ??= deferred()).promise;
-    },
-    get desiredSize() {
-      return ended ? 0 : highWaterMark - queued();
-    },
-  };
+  /** `ctx.signal`: aborted with the close reason at the end, also when first read after it. */
+  signal(): AbortSignal {
+    if (this.abort === undefined) {
+      this.abort = new AbortController();
+      if (this.reason !== undefined) this.abort.abort(this.reason);
+    }
+    return this.abort.signal;
+  }
 
   // --- Writing and keep-alive ----------------------------------------------------------------------
 
-  function write(text: string, bytes?: Uint8Array): void {
+  write(text: string, bytes?: Uint8Array): void {
     if (text === "") return;
     try {
-      controller.enqueue(bytes ?? encoder.encode(text));
+      this.controller.enqueue(bytes ?? encoder.encode(text));
     } catch (error) {
-      void finish("client-gone", error);
+      void this.finish("client-gone", error);
       return;
     }
-    lastWrite = Date.now();
+    this.lastWrite = Date.now();
   }
 
   /** Sends a ping after `keepAlive` ms without a write; a write only records its time. */
-  function tick(): void {
-    const interval = keepAlive as number;
+  tick(): void {
+    const interval = this.options.keepAlive as number;
     // A chunk still waiting to be read means the consumer is stalled, not idle: add nothing.
-    if (Date.now() - lastWrite >= interval && (controller.desiredSize ?? -1) >= 0) write(PING);
-    if (!ended) timer = setTimeout(tick, Math.max(1, interval - (Date.now() - lastWrite)));
+    if (Date.now() - this.lastWrite >= interval && (this.controller.desiredSize ?? -1) >= 0) this.write(PING);
+    if (!this.ended) {
+      this.timer = setTimeout(keepAliveTick, Math.max(1, interval - (Date.now() - this.lastWrite)), this);
+    }
   }
 
   /** Adds a frame to `pending`; `shared` is the frame's shared form, when it has one. */
-  function append(frame: string, shared?: SharedFrame): void {
-    pendingShared = pending === "" ? shared : undefined;
-    pending += frame;
+  append(frame: string, shared?: SharedFrame): void {
+    this.pendingShared = this.pending === "" ? shared : undefined;
+    this.pending += frame;
   }
 
   /** Empties `pending` and returns its text; `ready` waiters wake, since the pushed frames are gone. */
-  function takePending(): string {
-    const text = pending;
-    pending = "";
-    pendingShared = undefined;
-    readyWaiter?.resolve();
-    readyWaiter = undefined;
+  takePending(): string {
+    const text = this.pending;
+    this.pending = "";
+    this.pendingShared = undefined;
+    if (this.readyWaiter !== undefined) {
+      this.readyWaiter.resolve();
+      this.readyWaiter = undefined;
+    }
     return text;
   }
 
   /** Writes what is pending as one chunk (a lone shared frame as its shared bytes). */
-  function flush(): void {
-    const bytes = pendingShared?.bytes;
-    write(takePending(), bytes);
+  flush(): void {
+    const bytes = this.pendingShared?.bytes;
+    this.write(this.takePending(), bytes);
   }
 
   /** Writes what is pending and wakes the waiting read. */
-  function release(): void {
-    flush();
-    const waiter = pullWaiter;
-    pullWaiter = undefined;
+  release(): void {
+    this.flush();
+    const waiter = this.pullWaiter;
+    this.pullWaiter = undefined;
     waiter?.();
+  }
+
+  /** Writes the pending chunk once nothing more is ready: never holds a ready item back for a later one. */
+  armIdle(): void {
+    (this.detector ??= createIdleDetector(this)).poke();
+  }
+
+  onIdle(): void {
+    if (!this.ended && this.pullWaiter !== undefined && this.pending !== "") this.release();
   }
 
   // --- Pushing: ctx.send ---------------------------------------------------------------------------
 
-  function send(item: unknown): boolean {
-    if (iterator !== undefined) {
+  send(item: unknown): boolean {
+    if (this.iterator !== undefined) {
       throw new TypeError(
         "Cannot send: this producer returned an iterable, so yield items instead of calling ctx.send()",
       );
     }
-    if (ended) return false;
+    if (this.ended) return false;
     if (item instanceof SharedFrame) {
-      append(item.text, item);
+      this.append(item.text, item);
     } else {
       try {
-        append(encode(item));
+        this.append(this.options.encode(item));
       } catch (error) {
-        fail(error);
+        this.fail(error);
         return false;
       }
     }
-    if (pending.length > maxQueue) {
-      void finish("overflow");
+    if (this.pending.length > this.options.maxQueue) {
+      void this.finish("overflow");
       return false;
     }
     // Items sent back-to-back leave as one chunk, as pulled ones do.
-    if (pullWaiter !== undefined) {
-      if (pending.length >= CHUNK_BUDGET) release();
-      else armIdle();
+    if (this.pullWaiter !== undefined) {
+      if (this.pending.length >= CHUNK_BUDGET) this.release();
+      else this.armIdle();
     }
-    return pending.length <= highWaterMark;
+    return this.pending.length <= this.options.highWaterMark;
   }
 
   // --- Pulling: the consumer's reads ---------------------------------------------------------------
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+  }
+
+  pull(): Promise<void> | void {
+    if (this.ended) return;
+    if (!this.started) return this.begin();
+    if (this.iterator !== undefined) return this.pullItems();
+    // Push mode: what was sent meanwhile goes out at once; else the read waits for the next send.
+    if (this.pending !== "") return this.flush();
+    return new Promise((resolve) => {
+      this.pullWaiter = resolve;
+    });
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return this.finish("client-gone", reason);
+  }
+
+  /** The request's abort: the client is gone. */
+  handleEvent(): void {
+    void this.finish("client-gone", this.listened?.reason);
+  }
 
   /**
    * The first read: writes the first bytes, then starts what runs for the stream's life (the request's
    * abort listener, the keep-alive timer, the producer). Until then nothing runs that a body built and
    * dropped unread would keep alive.
    */
-  function begin(): void {
-    started = true;
-    write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
+  begin(): void {
+    this.started = true;
+    const { retry, request, expiresAt, keepAlive } = this.options;
+    this.write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
     const requestSignal = request?.signal;
     if (requestSignal) {
-      const onAbort = (): void => void finish("client-gone", requestSignal.reason);
-      if (requestSignal.aborted) return onAbort();
-      requestSignal.addEventListener("abort", onAbort, { once: true });
-      unlisten = () => requestSignal.removeEventListener("abort", onAbort);
+      if (requestSignal.aborted) return void this.finish("client-gone", requestSignal.reason);
+      requestSignal.addEventListener("abort", this, ONCE);
+      this.listened = requestSignal;
     }
     if (expiresAt !== undefined) {
-      const expire = (): void => void finish("expired", undefined, expiredFrame(expiresAt));
+      const expire = (): void => void this.finish("expired", undefined, expiredFrame(expiresAt));
       if (expiresAt <= Date.now()) return expire();
-      cancelExpiry = atTime(expiresAt, expire);
+      this.cancelExpiry = atTime(expiresAt, expire);
     }
-    if (keepAlive !== false) timer = setTimeout(tick, keepAlive);
-    startSource();
+    if (keepAlive !== false) this.timer = setTimeout(keepAliveTick, keepAlive, this);
+    this.startSource();
   }
 
-  function startSource(): void {
-    let produced: unknown = source;
+  startSource(): void {
+    let produced: unknown = this.source;
+    let iterator: ItemIterator | undefined;
     try {
-      if (typeof produced === "function") produced = (produced as Producer)(context);
+      if (typeof produced === "function") produced = (produced as Producer)(createContext(this));
       if (isMarkedSubscription(produced)) {
-        relayed = produced;
-        encodeItem = createRelayEncoder(lastEventId ?? "", serialize);
+        this.relayed = produced;
+        this.encodeItem = createRelayEncoder(this.options.lastEventId ?? "", this.options.serialize);
       }
       iterator = toItemIterator(produced, CONTEXT);
     } catch (error) {
-      return fail(error);
+      return this.fail(error);
     }
-    if (iterator !== undefined) return;
+    if (iterator !== undefined) {
+      // Made once per stream, not per item: one callback pair serves every promised step.
+      this.onStep = (step) => {
+        this.inflight = undefined;
+        if (!this.ended && this.take(step)) this.readMore();
+      };
+      this.onStepError = (error) => {
+        this.inflight = undefined;
+        this.fail(error);
+      };
+      this.iterator = iterator;
+      return;
+    }
     if (isThenable(produced)) {
-      produced.then(() => void finish("done"), fail);
+      produced.then(
+        () => void this.finish("done"),
+        (error: unknown) => this.fail(error),
+      );
     } else if (produced !== undefined) {
-      fail(
+      this.fail(
         new TypeError(
           `${CONTEXT}: the producer must return an iterable, a ReadableStream, a promise or nothing (got ${describeValue(produced)})`,
         ),
@@ -273,99 +331,89 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
   }
 
   /** A read of a pull source: read what the source has ready, then write it as one chunk. */
-  function pullItems(): Promise<void> {
+  pullItems(): Promise<void> {
     return new Promise((resolve) => {
-      pullWaiter = resolve;
-      if (pending !== "") armIdle(); // a lookahead item is here already
-      if (inflight === undefined) readMore();
+      this.pullWaiter = resolve;
+      if (this.pending !== "") this.armIdle(); // a lookahead item is here already
+      if (this.inflight === undefined) this.readMore();
     });
   }
 
   /** Asks the source for steps while a read waits; synchronous steps in a loop, promised ones by callback. */
-  function readMore(): void {
-    while (!ended && pullWaiter !== undefined) {
+  readMore(): void {
+    const iterator = this.iterator!;
+    while (!this.ended && this.pullWaiter !== undefined) {
       let result: Step | PromiseLike<Step>;
       try {
-        result = iterator!.next();
+        result = iterator.next();
       } catch (error) {
-        return fail(error);
+        return this.fail(error);
       }
       if (isThenable(result)) {
-        (inflight = Promise.resolve(result)).then(onStep, onStepError);
+        (this.inflight = Promise.resolve(result)).then(this.onStep, this.onStepError);
         return;
       }
-      if (!take(result)) return;
+      if (!this.take(result)) return;
     }
-  }
-
-  // Made once per stream, not per item: one callback pair serves every promised step.
-  function onStep(step: Step): void {
-    inflight = undefined;
-    if (!ended && take(step)) readMore();
-  }
-
-  function onStepError(error: unknown): void {
-    inflight = undefined;
-    fail(error);
   }
 
   /** Adds one step to the chunk; returns whether to read on. */
-  function take(step: Step): boolean {
+  take(step: Step): boolean {
     if (step.done) {
-      iteratorDone = true;
+      this.iteratorDone = true;
       // A relayed stream that its server ended for good ends for good here too.
-      void finish("done", undefined, relayed !== undefined && isFinished(relayed) ? END_FRAME : "");
+      void this.finish("done", undefined, this.relayed !== undefined && isFinished(this.relayed) ? END_FRAME : "");
       return false;
     }
     try {
-      append(encodeItem(step.value));
+      this.append(this.encodeItem(step.value));
     } catch (error) {
-      fail(error);
+      this.fail(error);
       return false;
     }
-    if (pending.length >= CHUNK_BUDGET) {
-      release();
+    if (this.pending.length >= CHUNK_BUDGET) {
+      this.release();
       return false;
     }
-    armIdle();
-    return pullWaiter !== undefined;
+    this.armIdle();
+    return this.pullWaiter !== undefined;
   }
 
   // --- Closing -------------------------------------------------------------------------------------
 
   /** Reports a producer, serializer or event map error, sends what `onError` returns, and ends the stream. */
-  function fail(error: unknown): void {
-    if (ended) return reportLate(error);
-    const reply = report(error);
+  fail(error: unknown): void {
+    if (this.ended) return this.reportLate(error);
+    const reply = this.report(error);
     let tail = "";
     // Checked as an item is (by the event map, when there is one): a forged Message brand must not
     // write its fields unchecked.
     try {
-      if (Message.isMessage(reply)) tail = encode(reply);
+      if (Message.isMessage(reply)) tail = this.options.encode(reply);
     } catch (invalid) {
-      tell(invalid);
+      this.tell(invalid);
     }
-    void finish("error", error, tail);
+    void this.finish("error", error, tail);
   }
 
   /** The first error goes to `onError`; what it returns, when a `Message`, is sent as the last event. */
-  function report(error: unknown): unknown {
-    if (errorReported) return;
-    errorReported = true;
-    return tell(error);
+  report(error: unknown): unknown {
+    if (this.errorReported) return;
+    this.errorReported = true;
+    return this.tell(error);
   }
 
-  function tell(error: unknown): unknown {
+  tell(error: unknown): unknown {
     try {
-      return onError(error);
+      return this.options.onError(error);
     } catch {
       // [documented] an onError that throws has nowhere left to report to
     }
   }
 
   /** An error after the end: our own close reason is expected (sleep, ready, fetch rejecting with it). */
-  function reportLate(error: unknown): void {
-    if (error !== signal.reason) report(error);
+  reportLate(error: unknown): void {
+    if (error !== this.reason) this.report(error);
   }
 
   /**
@@ -374,17 +422,20 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
    * `ctx.signal`, then stops the source, awaiting its cleanup, and calls `onClose`. Later calls return
    * the same promise.
    */
-  function finish(type: CloseType, cause?: unknown, tail = ""): Promise<void> {
-    if (cleanup !== undefined) return cleanup;
-    ended = true;
-    if (finite && type === "done") tail = END_FRAME;
+  finish(type: CloseType, cause?: unknown, tail = ""): Promise<void> {
+    if (this.cleanup !== undefined) return this.cleanup;
+    this.ended = true;
+    if (this.options.finite && type === "done") tail = END_FRAME;
     const reason = new StreamClosedError(type, cause);
-    clearTimeout(timer);
-    unlisten?.();
-    cancelExpiry?.();
-    readyWaiter?.reject(reason);
-    readyWaiter = undefined;
-    const rest = takePending() + tail;
+    this.reason = reason;
+    clearTimeout(this.timer);
+    this.listened?.removeEventListener("abort", this);
+    this.listened = undefined;
+    this.cancelExpiry?.();
+    this.readyWaiter?.reject(reason);
+    this.readyWaiter = undefined;
+    const rest = this.takePending() + tail;
+    const { controller } = this;
     try {
       if (type === "overflow") {
         // The client is still there but not reading: drop what it has not read, and say why.
@@ -398,11 +449,12 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
     } catch {
       // The consumer cancelled the body first: nothing is left to write to.
     }
-    const waiter = pullWaiter;
-    pullWaiter = undefined;
+    const waiter = this.pullWaiter;
+    this.pullWaiter = undefined;
     waiter?.();
-    cleanup = Promise.resolve().then(() => stopSource(reason));
-    abort.abort(reason);
+    const cleanup = Promise.resolve().then(() => this.stopSource(reason));
+    this.cleanup = cleanup;
+    this.abort?.abort(reason);
     return cleanup;
   }
 
@@ -410,15 +462,18 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
    * Stops the source and awaits its cleanup, for at most `cleanupTimeout` ms: a producer stuck in an
    * await that ignores `ctx.signal` is reported, and `onClose` is called all the same.
    */
-  async function stopSource(reason: StreamClosedError): Promise<void> {
-    const last = inflight;
+  async stopSource(reason: StreamClosedError): Promise<void> {
+    const last = this.inflight;
+    const { cleanupTimeout, onClose } = this.options;
+    const reportLate = (error: unknown): void => this.reportLate(error);
     let bound: ReturnType<typeof setTimeout> | undefined;
     try {
       // A source given as it is, and never read, is stopped too (a ReadableStream is cancelled).
-      if (typeof source !== "function") iterator ??= toItemIterator(source, CONTEXT);
+      if (typeof this.source !== "function") this.iterator ??= toItemIterator(this.source, CONTEXT);
+      const { iterator } = this;
       const finished =
         iterator === undefined ||
-        iteratorDone ||
+        this.iteratorDone ||
         (await Promise.race([
           iterator
             .return(reason)
@@ -431,7 +486,7 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
           }),
         ]));
       if (!finished)
-        tell(new Error(`DataStream: the producer did not finish within ${cleanupTimeout} ms of the stream's end`));
+        this.tell(new Error(`DataStream: the producer did not finish within ${cleanupTimeout} ms of the stream's end`));
     } catch (error) {
       reportLate(error);
     }
@@ -442,26 +497,29 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
       // [documented] an onClose that throws is ignored: the stream has already ended.
     }
   }
+}
 
-  // --- The stream ----------------------------------------------------------------------------------
+// --- The context a producer gets -------------------------------------------------------------------
 
-  return new ReadableStream<Uint8Array>(
-    {
-      start(streamController) {
-        controller = streamController;
-      },
-      pull(): Promise<void> | void {
-        if (ended) return;
-        if (!started) return begin();
-        if (iterator !== undefined) return pullItems();
-        // Push mode: what was sent meanwhile goes out at once; else the read waits for the next send.
-        if (pending !== "") return flush();
-        return new Promise((resolve) => {
-          pullWaiter = resolve;
-        });
-      },
-      cancel: (reason) => finish("client-gone", reason),
+/** The context of a producer function: its methods work detached (`({ send, sleep }) => …`). */
+function createContext(engine: EventStreamEngine): StreamContext {
+  const { highWaterMark, lastEventId } = engine.options;
+  return {
+    send: (item) => engine.send(item),
+    close: () => void engine.finish("done"),
+    end: () => void engine.finish("done", undefined, END_FRAME),
+    get signal() {
+      return engine.signal();
     },
-    { highWaterMark: 0 },
-  );
+    lastEventId,
+    sleep: (ms) => abortableSleep(ms, engine.signal()),
+    get ready(): Promise<void> {
+      if (engine.ended) return handled(Promise.reject(engine.reason));
+      if (engine.queued() <= highWaterMark) return Promise.resolve();
+      return (engine.readyWaiter ??= deferred()).promise;
+    },
+    get desiredSize() {
+      return engine.ended ? 0 : highWaterMark - engine.queued();
+    },
+  };
 }

@@ -1,10 +1,11 @@
 /**
  * Detects "nothing more is ready": the engine pokes the detector for every item it takes, and the
  * detector calls `onIdle` once the work that was ready has run. It uses `process.nextTick` where that
- * runs after the microtasks already queued (Node, Deno, Bun), armed once per chunk; elsewhere, after a
- * few microtask turns in which no item arrived. Which of the two is learned by watching `nextTick` run
- * once, not from its presence: workerd has a `process.nextTick` that runs *before* the microtasks
- * already queued, so it would fire after every item and nothing would ever be batched.
+ * runs after the microtasks already queued (Node, Deno), armed once per chunk; where `nextTick` runs
+ * first (Bun, workerd) but `setImmediate` exists, that, armed once per chunk too; elsewhere, after a
+ * few microtask turns in which no item arrived. Which is learned by watching `nextTick` run once, not
+ * from its presence: a `process.nextTick` that runs *before* the microtasks already queued would fire
+ * after every item, and nothing would ever be batched.
  */
 type Task = () => void;
 
@@ -22,9 +23,13 @@ function later(task: Task): void {
 }
 
 const processLike = (globalThis as { process?: { nextTick?: unknown } }).process;
-const nextTick =
+/** A macrotask: it runs once the microtask queue has drained, whatever `nextTick` does. */
+const setImmediateLike = (globalThis as { setImmediate?: Schedule }).setImmediate;
+type NextTick = <Argument>(task: (argument: Argument) => void, argument: Argument) => void;
+const nextTick: NextTick | undefined =
   typeof processLike?.nextTick === "function"
-    ? (task: Task): void => (processLike.nextTick as (task: Task) => void).call(processLike, task)
+    ? (task, argument) =>
+        (processLike.nextTick as (task: unknown, argument: unknown) => void).call(processLike, task, argument)
     : undefined;
 
 /**
@@ -32,6 +37,8 @@ const nextTick =
  * watched, then `false` while the check runs and wherever it fails.
  */
 let nextTickRunsLast: boolean | undefined;
+/** Whether `nextTick` has been seen to run before every microtask queued before it (Bun, workerd). */
+let nextTickRunsFirst = false;
 
 /** Microtask hops the check chains before `nextTick` must run: a generator step takes 2–3. */
 const CHECK_HOPS = 3;
@@ -39,71 +46,116 @@ const CHECK_HOPS = 3;
 /**
  * Watches `nextTick` once, from inside a microtask, as the engine pokes it: it must run after a chain
  * of microtasks queued before it, each queuing the next (a `nextTick` that runs first, or one that is
- * only a microtask itself, fails).
+ * only a microtask itself, fails). Decided at the chain's last hop when `nextTick` has not run by then,
+ * not when it runs: where nothing but microtasks run (a stream drained in process), the queue may not
+ * drain before every item is written, and `nextTick` would run only then.
  */
-function watchNextTick(tick: (task: Task) => void): void {
+function watchNextTick(tick: NextTick): void {
   nextTickRunsLast = false;
+  let ticked = false;
   queueMicrotask(() => {
     let hops = 0;
     const hop = (): void => {
       if (++hops < CHECK_HOPS) queueMicrotask(hop);
+      else if (!ticked) nextTickRunsLast = true;
     };
     queueMicrotask(hop);
     tick(() => {
-      nextTickRunsLast = hops === CHECK_HOPS;
-    });
+      ticked = true;
+      nextTickRunsFirst = hops === 0;
+    }, undefined);
   });
 }
 
-/** Returns `poke`: after a poke, `onIdle` runs once the microtask queue has drained (`process.nextTick` must run last). */
-export function nextTickIdleDetector(onIdle: Task): Task {
-  const tick = nextTick!;
-  let armed = false;
-  const fire = (): void => {
-    armed = false;
-    onIdle();
-  };
-  return () => {
-    if (armed) return;
-    armed = true;
-    tick(fire);
-  };
+/** What a detector tells once nothing more is ready: the engine of one stream. */
+export interface IdleListener {
+  onIdle(): void;
 }
 
-/** Returns `poke`: after a poke, `onIdle` runs once `QUIET_TURNS` microtask turns pass with no poke. */
-export function microtaskIdleDetector(onIdle: Task): Task {
-  let armed = false;
-  let poked = false;
-  let quiet = 0;
-  const turn = (): void => {
-    if (poked) {
-      poked = false;
-      quiet = 0;
-    } else if (++quiet >= QUIET_TURNS) {
-      armed = false;
-      onIdle();
+/** The detector of one stream: `poke()` for every item taken; the listener's `onIdle` runs once. */
+export interface IdleDetector {
+  poke(): void;
+}
+
+/** Runs `task(detector)` once the microtask queue has drained: `process.nextTick` that runs last, or `setImmediate`. */
+type Schedule = (task: (detector: DrainedQueueIdleDetector) => void, detector: DrainedQueueIdleDetector) => unknown;
+
+/** One function for every detector, the detector passed as its argument: no closure per stream. */
+function fire(detector: DrainedQueueIdleDetector): void {
+  detector.armed = false;
+  detector.listener.onIdle();
+}
+
+/** After a poke, `onIdle` runs once `schedule` runs its task, which must be after the microtask queue has drained. */
+class DrainedQueueIdleDetector implements IdleDetector {
+  armed = false;
+  readonly listener: IdleListener;
+  readonly schedule: Schedule;
+  constructor(listener: IdleListener, schedule: Schedule) {
+    this.listener = listener;
+    this.schedule = schedule;
+  }
+
+  poke(): void {
+    if (this.armed) return;
+    this.armed = true;
+    this.schedule(fire, this);
+  }
+}
+
+/** After a poke, `onIdle` runs once `QUIET_TURNS` microtask turns pass with no poke. */
+class MicrotaskIdleDetector implements IdleDetector {
+  armed = false;
+  poked = false;
+  quiet = 0;
+  /** Made at the first poke: one closure per stream, queued once per turn while items flow. */
+  turnTask: Task | undefined;
+  readonly listener: IdleListener;
+  constructor(listener: IdleListener) {
+    this.listener = listener;
+  }
+
+  poke(): void {
+    if (this.armed) {
+      this.poked = true;
       return;
     }
-    later(turn);
-  };
-  return () => {
-    if (armed) {
-      poked = true;
+    this.armed = true;
+    this.poked = false;
+    this.quiet = 0;
+    later((this.turnTask ??= () => this.turn()));
+  }
+
+  turn(): void {
+    if (this.poked) {
+      this.poked = false;
+      this.quiet = 0;
+    } else if (++this.quiet >= QUIET_TURNS) {
+      this.armed = false;
+      this.listener.onIdle();
       return;
     }
-    armed = true;
-    poked = false;
-    quiet = 0;
-    later(turn);
-  };
+    later(this.turnTask!);
+  }
+}
+
+/** The portable detector: quiet microtask turns. */
+export function microtaskIdleDetector(listener: IdleListener): IdleDetector {
+  return new MicrotaskIdleDetector(listener);
 }
 
 /**
- * A detector for one stream: the `nextTick` one once `nextTick` has been seen to run last, else the
- * portable one (the first streams of a process use it while the check runs).
+ * A detector for one stream: `nextTick` once it has been seen to run last; `setImmediate` once
+ * `nextTick` has been seen to run first (Bun: the portable detector queues a microtask turn per turn
+ * while items flow, `setImmediate` costs one macrotask per chunk); else the portable one (the first
+ * streams of a process use it while the check runs).
  */
-export function createIdleDetector(onIdle: Task): Task {
-  if (nextTick === undefined) return microtaskIdleDetector(onIdle);
+export function createIdleDetector(listener: IdleListener): IdleDetector {
+  if (nextTick === undefined) return microtaskIdleDetector(listener);
   if (nextTickRunsLast === undefined) watchNextTick(nextTick);
-  return nextTickRunsLast ? nextTickIdleDetector(onIdle) : microtaskIdleDetector(onIdle);
+  if (nextTickRunsLast) return new DrainedQueueIdleDetector(listener, nextTick);
+  if (nextTickRunsFirst && setImmediateLike !== undefined) {
+    return new DrainedQueueIdleDetector(listener, setImmediateLike);
+  }
+  return microtaskIdleDetector(listener);
 }

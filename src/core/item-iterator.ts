@@ -42,42 +42,54 @@ export function toItemIterator(source: unknown, context: string): ItemIterator |
   }
   if (!isPullSource(source)) return undefined;
   const candidate = source as Partial<ReadableStream<unknown> & AsyncIterable<unknown> & Iterable<unknown>>;
-  if (typeof candidate.getReader === "function") return fromReader(candidate.getReader());
+  if (typeof candidate.getReader === "function") return new ReaderItems(candidate.getReader());
   const asyncFactory = candidate[Symbol.asyncIterator];
-  if (typeof asyncFactory === "function") return fromAsyncIterator(asyncFactory.call(source));
-  return fromSyncIterator((source as Iterable<unknown>)[Symbol.iterator]());
+  if (typeof asyncFactory === "function") return new AsyncItems(asyncFactory.call(source));
+  return new SyncItems((source as Iterable<unknown>)[Symbol.iterator]());
 }
 
-function fromReader(reader: ReadableStreamDefaultReader<unknown>): ItemIterator {
-  return {
-    next: () => reader.read() as Promise<Step>,
-    return: async (reason) => {
-      await reader.cancel(reason);
-    },
-  };
+/** Reads a `ReadableStream`. A class, not an object of closures: an idle stream holds one small object. */
+class ReaderItems implements ItemIterator {
+  readonly reader: ReadableStreamDefaultReader<unknown>;
+  constructor(reader: ReadableStreamDefaultReader<unknown>) {
+    this.reader = reader;
+  }
+  next(): Promise<Step> {
+    return this.reader.read() as Promise<Step>;
+  }
+  async return(reason: unknown): Promise<void> {
+    await this.reader.cancel(reason);
+  }
 }
 
-function fromAsyncIterator(iterator: AsyncIterator<unknown>): ItemIterator {
-  return {
-    next: () => iterator.next() as Promise<Step>,
-    return: async () => {
-      await iterator.return?.();
-    },
-  };
+/** Reads an async iterator. */
+class AsyncItems implements ItemIterator {
+  readonly iterator: AsyncIterator<unknown>;
+  constructor(iterator: AsyncIterator<unknown>) {
+    this.iterator = iterator;
+  }
+  next(): Promise<Step> {
+    return this.iterator.next() as Promise<Step>;
+  }
+  async return(): Promise<void> {
+    await this.iterator.return?.();
+  }
 }
 
-/** Like `for await`, an item that is a promise is awaited before it is sent. */
-function fromSyncIterator(iterator: Iterator<unknown>): ItemIterator {
-  return {
-    next: () => {
-      const step = iterator.next();
-      if (step.done !== true && isThenable(step.value)) {
-        return Promise.resolve(step.value).then((value): Step => ({ done: false, value }));
-      }
-      return step as Step;
-    },
-    return: async () => {
-      iterator.return?.();
-    },
-  };
+/** Reads an iterator; like `for await`, an item that is a promise is awaited before it is sent. */
+class SyncItems implements ItemIterator {
+  readonly iterator: Iterator<unknown>;
+  constructor(iterator: Iterator<unknown>) {
+    this.iterator = iterator;
+  }
+  next(): Step | Promise<Step> {
+    const step = this.iterator.next();
+    if (step.done !== true && isThenable(step.value)) {
+      return Promise.resolve(step.value).then((value): Step => ({ done: false, value }));
+    }
+    return step as Step;
+  }
+  async return(): Promise<void> {
+    this.iterator.return?.();
+  }
 }

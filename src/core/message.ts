@@ -37,7 +37,7 @@ export class Message {
   readonly #fields: MessageFields;
 
   static {
-    fieldsOf = (value) => (#fields in value ? value.#fields : undefined);
+    fieldsOf = (value) => (#fields in value ? Object.freeze(value.#fields) : undefined);
   }
 
   /** The brand `isMessage` looks for, on the prototype so every copy carries it. */
@@ -87,7 +87,7 @@ export class Message {
 
   /** The validated fields of this message (frozen); an absent field is `undefined`. */
   get fields(): MessageFields {
-    return this.#fields;
+    return Object.freeze(this.#fields);
   }
 
   /**
@@ -104,7 +104,7 @@ export class Message {
    */
   static data(text: string): Message {
     assertText("data", text, CONTEXT);
-    return made({ data: text });
+    return made(text, undefined, undefined, undefined, undefined);
   }
 
   /**
@@ -129,7 +129,7 @@ export class Message {
     if (typeof text !== "string") {
       throw new TypeError(`${CONTEXT}: \`data\` has no JSON form (got ${describeValue(value)})`);
     }
-    return made({ data: text });
+    return made(text, undefined, undefined, undefined, undefined);
   }
 
   /** Tells whether `value` is a `Message`, also one made by another copy of this library. */
@@ -151,7 +151,8 @@ export class Message {
    */
   data(text: string): Message {
     assertText("data", text, CONTEXT);
-    return made({ ...this.#fields, data: text });
+    const { event, id, retry, comment } = this.#fields;
+    return made(text, event, id, retry, comment);
   }
 
   /**
@@ -167,7 +168,8 @@ export class Message {
    */
   event(name: string): Message {
     assertEventName(name, CONTEXT);
-    return made({ ...this.#fields, event: name });
+    const { data, id, retry, comment } = this.#fields;
+    return made(data, name, id, retry, comment);
   }
 
   /**
@@ -184,7 +186,8 @@ export class Message {
    */
   id(id: string): Message {
     assertEventId(id, CONTEXT);
-    return made({ ...this.#fields, id });
+    const { data, event, retry, comment } = this.#fields;
+    return made(data, event, id, retry, comment);
   }
 
   /**
@@ -200,7 +203,8 @@ export class Message {
    */
   retry(ms: number): Message {
     assertRetry(ms, CONTEXT);
-    return made({ ...this.#fields, retry: ms });
+    const { data, event, id, comment } = this.#fields;
+    return made(data, event, id, ms, comment);
   }
 
   /**
@@ -215,7 +219,8 @@ export class Message {
    */
   comment(text: string): Message {
     assertText("comment", text, CONTEXT);
-    return made({ ...this.#fields, comment: text });
+    const { data, event, id, retry } = this.#fields;
+    return made(data, event, id, retry, text);
   }
 
   /** The frame text of this message, ending with the empty line that dispatches it. */
@@ -229,9 +234,19 @@ function frozen({ data, event, id, retry, comment }: EventFields): MessageFields
   return Object.freeze({ data, event, id, retry, comment });
 }
 
-/** A message from fields the caller has checked: no init to walk, one object shape for all. */
-function made(fields: EventFields): Message {
-  checked = frozen(fields);
+/**
+ * A message from fields the caller has checked: no init to walk, one object shape for all. Frozen when
+ * handed out (`fields`, `ownFields`), not here: a builder chain makes a message per step, and only the
+ * last is read.
+ */
+function made(
+  data: string | undefined,
+  event: string | undefined,
+  id: string | undefined,
+  retry: number | undefined,
+  comment: string | undefined,
+): Message {
+  checked = { data, event, id, retry, comment };
   return new Message(checked);
 }
 

@@ -113,7 +113,12 @@ export function resolveOptions(options: DataStreamOptions<TypedEventsLike | unde
     retry,
     finite: finite === true,
     serialize: toText,
-    encode: parse === undefined ? (item) => encodeMessage(item, toText) : (item) => encodeMessage(parse(item)),
+    encode:
+      parse !== undefined
+        ? (item) => encodeMessage(parse(item))
+        : serialize === undefined
+          ? encodeMessage // its default serializer is JSON.stringify: no closure per stream
+          : (item) => encodeMessage(item, toText),
     onError: onError ?? logError,
     onClose,
     headers: mergeHeaderSet(CONTEXT, options.headers),
