@@ -23,6 +23,7 @@ import { END_FRAME } from "./end-event.ts";
 import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
 import { atTime } from "./long-timeout.ts";
 import { expiredFrame } from "./expired-event.ts";
+import { offerTap, type TappableSource } from "./direct-tap.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
@@ -445,23 +446,23 @@ export function createEventStream(source: Source, options: ResolvedOptions): Rea
 
   // --- The stream ----------------------------------------------------------------------------------
 
-  return new ReadableStream<Uint8Array>(
-    {
-      start(streamController) {
-        controller = streamController;
-      },
-      pull(): Promise<void> | void {
-        if (ended) return;
-        if (!started) return begin();
-        if (iterator !== undefined) return pullItems();
-        // Push mode: what was sent meanwhile goes out at once; else the read waits for the next send.
-        if (pending !== "") return flush();
-        return new Promise((resolve) => {
-          pullWaiter = resolve;
-        });
-      },
-      cancel: (reason) => finish("client-gone", reason),
+  const underlying: TappableSource = {
+    start(streamController) {
+      controller = streamController;
     },
-    { highWaterMark: 0 },
-  );
+    pull(): Promise<void> | void {
+      if (ended) return;
+      if (!started) return begin();
+      if (iterator !== undefined) return pullItems();
+      // Push mode: what was sent meanwhile goes out at once; else the read waits for the next send.
+      if (pending !== "") return flush();
+      return new Promise<void>((resolve) => {
+        pullWaiter = resolve;
+      });
+    },
+    cancel: (reason) => finish("client-gone", reason),
+  };
+  const stream = new ReadableStream<Uint8Array>(underlying, { highWaterMark: 0 });
+  offerTap(stream, underlying); // a bridge may take the bytes straight from here (direct-tap.ts)
+  return stream;
 }
