@@ -1,4 +1,4 @@
-import { type ChunkSink, tapBody } from "../core/direct-tap.ts";
+import { type ChunkSink, type TappableSource, tapBody } from "../core/direct-tap.ts";
 import type { ClientWatch } from "./client-watch.ts";
 import type { NodeResponse } from "./node-response.ts";
 
@@ -20,98 +20,133 @@ export function tapEventStream(
   client: ClientWatch,
   report: (error: unknown) => void,
 ): ((done: (error?: unknown) => void) => void) | undefined {
-  const signal = client.signal;
+  const copy = new TappedCopy(res, client, report);
+  return copy.take(body) ? (done) => copy.start(done) : undefined;
+}
+
+/**
+ * One response's copy, as one object whose methods the engine calls as its controller's: idle
+ * connections are many, so it holds its state in fields and makes only the three callbacks it hands
+ * out (a settled pull, `drain`, the client leaving).
+ */
+class TappedCopy implements ChunkSink {
+  readonly #res: NodeResponse;
+  readonly #client: ClientWatch;
+  readonly #report: (error: unknown) => void;
+  #source: TappableSource | undefined;
+  #done: ((error?: unknown) => void) | undefined;
   /** The response asked to wait (`write` returned false) and has not emitted `drain` yet. */
-  let draining = false;
+  #draining = false;
   /** A pull has settled while draining: the next one waits for `drain`. */
-  let parked = false;
-  let closed = false;
-  let failure: unknown;
-  let over = false;
+  #parked = false;
+  #closed = false;
+  #failure: unknown;
+  #over = false;
 
-  const sink: ChunkSink = {
-    enqueue(chunk) {
-      let more: boolean;
-      try {
-        more = res.write(chunk);
-      } catch (error) {
-        failure ??= error;
-        throw error; // the engine ends the stream, and its close ends the copy with this error
-      }
-      if (!more && !draining) {
-        draining = true;
-        res.on("drain", onDrain);
-      }
-    },
-    close() {
-      closed = true;
-    },
-    error(reason) {
-      closed = true;
-      failure ??= reason;
-    },
-    get desiredSize() {
-      return draining ? -1 : 0;
-    },
-  };
-  const source = tapBody(body, sink);
-  if (source === undefined) return undefined;
-  let done!: (error?: unknown) => void;
-
-  const end = (error?: unknown): void => {
-    if (over) return;
-    over = true;
-    client.onGone = undefined;
-    if (draining) res.off("drain", onDrain);
-    if (error === undefined) {
-      client.finish();
-      if (signal.aborted) res.destroy();
-      else res.end();
-    }
-    done(error);
-  };
-  const fail = (error: unknown): void => {
-    source.cancel(error).catch(report);
-    end(error);
-  };
-  /** A pull has settled: the stream has ended, or it takes the next pull once the response can take more. */
-  const pulled = (): void => {
-    if (over) return;
-    if (closed) return end(failure);
-    if (draining && !signal.aborted) {
-      parked = true;
-      return;
-    }
-    pull();
-  };
-  const pull = (): void => {
-    let settled: Promise<void> | void;
-    try {
-      settled = source.pull();
-    } catch (error) {
-      return fail(error);
-    }
-    if (settled === undefined) pulled();
-    else settled.then(pulled, fail);
-  };
-  function onDrain(): void {
-    res.off("drain", onDrain);
-    draining = false;
-    if (!parked) return;
-    parked = false;
-    pulled();
+  constructor(res: NodeResponse, client: ClientWatch, report: (error: unknown) => void) {
+    this.#res = res;
+    this.#client = client;
+    this.#report = report;
   }
 
-  return (whenDone) => {
-    done = whenDone;
-    client.onGone = () => {
-      source.cancel(signal.reason).catch(report);
-      if (parked) {
-        parked = false;
-        pulled();
-      }
-    };
-    if (signal.aborted) client.onGone();
-    pull();
+  /** Takes the engine of `body`, when it is an event stream's; whether it was. */
+  take(body: unknown): boolean {
+    this.#source = tapBody(body, this);
+    return this.#source !== undefined;
+  }
+
+  /** Starts copying (the head is written); `done` is called once, as `sendBody`'s. */
+  start(done: (error?: unknown) => void): void {
+    this.#done = done;
+    this.#client.onGone = this.#gone;
+    if (this.#client.signal.aborted) this.#gone();
+    this.#pull();
+  }
+
+  enqueue(chunk: Uint8Array): void {
+    let more: boolean;
+    try {
+      more = this.#res.write(chunk);
+    } catch (error) {
+      this.#failure ??= error;
+      throw error; // the engine ends the stream, and its close ends the copy with this error
+    }
+    if (!more && !this.#draining) {
+      this.#draining = true;
+      this.#res.on("drain", this.#onDrain);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  error(reason: unknown): void {
+    this.#closed = true;
+    this.#failure ??= reason;
+  }
+
+  /** Below 0 while the response holds back what was written (the client is stalled). */
+  get desiredSize(): number {
+    return this.#draining ? -1 : 0;
+  }
+
+  #pull(): void {
+    let settled: Promise<void> | void;
+    try {
+      settled = this.#source!.pull();
+    } catch (error) {
+      return this.#fail(error);
+    }
+    if (settled === undefined) this.#pulled();
+    else settled.then(this.#pulled, this.#fail);
+  }
+
+  /** A pull has settled: the stream has ended, or it takes the next pull once the response can take more. */
+  readonly #pulled = (): void => {
+    if (this.#over) return;
+    if (this.#closed) return this.#end(this.#failure);
+    if (this.#draining && !this.#client.signal.aborted) {
+      this.#parked = true;
+      return;
+    }
+    this.#pull();
   };
+
+  readonly #onDrain = (): void => {
+    this.#res.off("drain", this.#onDrain);
+    this.#draining = false;
+    this.#unpark();
+  };
+
+  /** The client has left: the stream is cancelled, and a copy waiting for `drain` reads on to its end. */
+  readonly #gone = (): void => {
+    this.#source!.cancel(this.#client.signal.reason).catch(this.#report);
+    this.#unpark();
+  };
+
+  readonly #fail = (error: unknown): void => {
+    this.#source!.cancel(error).catch(this.#report);
+    this.#end(error);
+  };
+
+  #unpark(): void {
+    if (!this.#parked) return;
+    this.#parked = false;
+    this.#pulled();
+  }
+
+  #end(error?: unknown): void {
+    if (this.#over) return;
+    this.#over = true;
+    const client = this.#client;
+    client.onGone = undefined;
+    if (this.#draining) this.#res.off("drain", this.#onDrain);
+    if (error === undefined) {
+      client.finish();
+      if (client.signal.aborted) this.#res.destroy();
+      else this.#res.end();
+    }
+    this.#done!(error);
+  }
 }
