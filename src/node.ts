@@ -21,6 +21,7 @@ import type { NodeResponse } from "./node/node-response.ts";
 import { reporter } from "./node/reporter.ts";
 import { isResponseLike, responseHead } from "./node/response-head.ts";
 import { sendBody } from "./node/send-body.ts";
+import { tapEventStream } from "./node/send-tapped.ts";
 import { toRequest } from "./node/to-request.ts";
 
 /** A web-standard request handler, as Workers, Deno.serve and Bun.serve take. */
@@ -80,7 +81,11 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   return (req, res) => void respond(handler, report, req, res as unknown as NodeResponse).catch(report);
 }
 
-/** Serves one request; never rejects: every failure is reported and answered. */
+/**
+ * Serves one request; never rejects: every failure is reported and answered. Once the body is being
+ * sent, this returns and the copy goes on by itself (`sendBody`), so that a long-lived stream keeps no
+ * suspended frame of this function.
+ */
 async function respond(
   handler: FetchHandler,
   report: (error: unknown) => void,
@@ -89,6 +94,12 @@ async function respond(
 ): Promise<void> {
   const client = new ClientWatch(req, res);
   const http2 = req.httpVersionMajor === 2;
+  const failed = (error: unknown): void => {
+    report(error);
+    client.finish();
+    failResponse(res, http2, client.gone, report);
+  };
+  let sending = false;
   try {
     const request = toRequest(req, client.signal);
     if (!(request instanceof Request)) {
@@ -114,21 +125,34 @@ async function respond(
       return;
     }
     const head = responseHead(returned, http2);
-    const reader = returned.body?.getReader(); // throws when the body is locked: a 500, not a cut-off
+    const sent = (error?: unknown): void => {
+      if (error !== undefined) failed(error);
+      client.dispose();
+    };
+    // An edge-sse stream nothing has read yet is written by its engine straight to `res`.
+    const tapped =
+      req.method === "HEAD" || returned.bodyUsed !== false
+        ? undefined
+        : tapEventStream(returned.body, res, client, report);
+    const reader = tapped === undefined ? returned.body?.getReader() : undefined; // throws when locked: a 500
     for (const dropped of head.dropped) report(dropped);
     res.writeHead(head.status, head.headers);
+    if (tapped !== undefined) {
+      tapped(sent);
+      sending = true;
+      return;
+    }
     if (reader === undefined || req.method === "HEAD") {
       client.finish();
       res.end();
       await reader?.cancel();
       return;
     }
-    await sendBody(reader, res, client, report);
+    sendBody(reader, res, client, report, sent);
+    sending = true;
   } catch (error) {
-    report(error);
-    client.finish();
-    failResponse(res, http2, client.gone, report);
+    failed(error);
   } finally {
-    client.dispose();
+    if (!sending) client.dispose();
   }
 }

@@ -71,9 +71,10 @@ export class Subscriber {
   #overflowed = false;
   /**
    * Ids sent by replay, so that live events are not sent twice: held ones, and those of a live feed
-   * that lags behind the replay. Cleared when the feed brings an event that is not in it.
+   * that lags behind the replay. Cleared when the feed brings an event that is not in it. Made at the
+   * first replay: a subscriber that never resumes (most of them) has none.
    */
-  readonly #sent = new Set<string>();
+  #sent: Set<string> | undefined;
   /** The last id replayed, while live events at or before it may still come (brokers with `compare`). */
   #replayedTo: string | undefined;
   /** Whether the gap marker was sent (once per stream). */
@@ -171,8 +172,9 @@ export class Subscriber {
       }
       for (const event of result.events) {
         afterId = event.id;
-        if (this.#sent.has(event.id)) continue;
-        this.#sent.add(event.id);
+        const sent = (this.#sent ??= new Set());
+        if (sent.has(event.id)) continue;
+        sent.add(event.id);
         // The frame first: it freezes the event, so that no filter can change what the others get.
         const frame = this.#channel.frame(event);
         if (frame !== undefined && this.#accepts(event)) this.#send(event, frame);
@@ -221,16 +223,20 @@ export class Subscriber {
    * feed brings one that was not.
    */
   #replayed(event: ChannelEvent): boolean {
-    const compare = this.#channel.broker.compare;
-    if (this.#replayedTo !== undefined && compare !== undefined) {
-      if (compare.call(this.#channel.broker, event.id, this.#replayedTo) <= 0) return true;
-      this.#replayedTo = undefined;
-      this.#sent.clear();
-      return false;
+    const replayedTo = this.#replayedTo;
+    if (replayedTo !== undefined) {
+      const broker = this.#channel.broker;
+      if (broker.compare !== undefined) {
+        if (broker.compare(event.id, replayedTo) <= 0) return true;
+        this.#replayedTo = undefined;
+        this.#sent?.clear();
+        return false;
+      }
     }
-    if (this.#sent.size === 0) return false;
-    if (this.#sent.has(event.id)) return true;
-    this.#sent.clear();
+    const sent = this.#sent;
+    if (sent === undefined || sent.size === 0) return false;
+    if (sent.has(event.id)) return true;
+    sent.clear();
     return false;
   }
 

@@ -29,6 +29,7 @@ import { END_FRAME } from "./end-event.ts";
 import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
 import { atTime } from "./long-timeout.ts";
 import { expiredFrame } from "./expired-event.ts";
+import { offerTap } from "./direct-tap.ts";
 
 const encoder = new TextEncoder();
 /** A chunk stops growing past this many code units; the rest waits for the next read. */
@@ -73,7 +74,10 @@ function keepAliveTick(engine: EventStreamEngine): void {
 
 /** Makes the byte stream of one `DataStream`. */
 export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(new EventStreamEngine(source, options), { highWaterMark: 0 });
+  const engine = new EventStreamEngine(source, options);
+  const stream = new ReadableStream<Uint8Array>(engine, { highWaterMark: 0 });
+  offerTap(stream, engine); // a bridge may take the bytes straight from here (direct-tap.ts)
+  return stream;
 }
 
 class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleListener {

@@ -13,8 +13,12 @@ export class ClientWatch {
   // finished, and the disconnect would go unnoticed.
   #finished = false;
   readonly #onClose = (): void => {
-    if (!this.#finished) this.#abort.abort(new Error("The client closed the connection"));
+    if (this.#finished || this.#abort.signal.aborted) return;
+    this.#abort.abort(new Error("The client closed the connection"));
+    this.onGone?.();
   };
+  /** Called once the client has left, after `signal` aborted (the body being sent is cancelled there). */
+  onGone: (() => void) | undefined;
 
   constructor(req: NodeRequestEvents, res: NodeResponse) {
     this.#req = req;

@@ -9,6 +9,8 @@ export interface ResponseLike {
   readonly status: number;
   readonly headers: { forEach(callback: (value: string, name: string) => void): void };
   readonly body: ReadableStream<Uint8Array> | null;
+  /** Whether the body was read from (a `Response` says; a bridge takes over only a body nobody read). */
+  readonly bodyUsed?: boolean;
 }
 
 /** The status line and headers to hand to Node's `writeHead`, checked so that Node cannot refuse them. */
