@@ -548,8 +548,9 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
 
   /** The wire id of the newest event held; `undefined` when none (the empty id is never held: every event is replayed). */
   async #head(): Promise<string | undefined> {
-    const { events } = await this.#broker.replay("");
-    const newest = events[events.length - 1];
+    const broker = this.#broker;
+    const newest =
+      typeof broker.newest === "function" ? await broker.newest() : (await broker.replay("")).events.at(-1);
     if (newest === undefined) return undefined;
     await this.#ids?.encode([newest]); // only the newest id needs its opaque form
     return this.#link.wireId(newest);

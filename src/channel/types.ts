@@ -57,6 +57,12 @@ export interface ChannelBroker {
    * replayed. Without it, the channel takes the feed to be never behind the replay.
    */
   compare?(a: string, b: string): number;
+  /**
+   * The newest event held, or `undefined` when none is: read when a stream of several channels joins
+   * the channel, to resume it from there later. Optional: without it, the channel takes the last
+   * event of `replay("")`, which reads the whole history.
+   */
+  newest?(): ChannelEvent | undefined | Promise<ChannelEvent | undefined>;
 }
 
 /** Bounds of an in-memory history. An event leaves once any bound is passed. */

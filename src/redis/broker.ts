@@ -114,6 +114,17 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     return { found: false, events: await readFrom("-") };
   }
 
+  /** The stream's last entry, one entry read (a stream of several channels joins with it). */
+  async function readNewest(): Promise<ChannelEvent | undefined> {
+    const [last] = parseEntries(await connection.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]));
+    return last;
+  }
+
+  async function newest(): Promise<ChannelEvent | undefined> {
+    await whenConnected(connection, offlineTimeout, `Cannot read the Redis stream ${describeValue(key)}`);
+    return readNewest();
+  }
+
   async function subscribe(listener: (event: ChannelEvent) => void): Promise<Unsubscribe> {
     if (typeof listener !== "function") {
       throw new TypeError(
@@ -130,7 +141,7 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
     try {
       await whenConnected(connection, offlineTimeout, context);
       // A fixed start (not `$` on each read) so that nothing published between two reads is missed.
-      const [last] = parseEntries(await connection.send(["XREVRANGE", key, "+", "-", "COUNT", "1"]));
+      const last = await readNewest();
       // The feeds of brokers with the same onError share their reports: one per failed read, not one per key.
       follower = { key, lastId: last?.id ?? "0-0", listener, report: onError, waker: connection };
     } catch (error) {
@@ -148,5 +159,5 @@ export function redisBroker(options: RedisBrokerOptions): ChannelBroker {
   }
 
   // The live feed comes over the network and can lag behind a replay: the channel orders by this.
-  return { publish, replay, subscribe, compare: compareStreamIds };
+  return { publish, replay, subscribe, newest, compare: compareStreamIds };
 }

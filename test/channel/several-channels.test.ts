@@ -299,3 +299,35 @@ describe("Channels.responseMany", () => {
     expect(cursor).toMatch(/^1;inbox=;doc=/);
   });
 });
+
+test("severalChannelsResponse joins a channel through its broker's newest(), opaque ids included, not a whole replay", async () => {
+  const { createEventIdCodec } = await import("edge-sse/tokens");
+  const inner = new MemoryBroker();
+  const afterIds: string[] = [];
+  let newestCalls = 0;
+  const broker = {
+    publish: (event: Parameters<MemoryBroker["publish"]>[0]) => inner.publish(event),
+    subscribe: (listener: Parameters<MemoryBroker["subscribe"]>[0]) => inner.subscribe(listener),
+    replay: (afterId: string) => {
+      afterIds.push(afterId);
+      return inner.replay(afterId);
+    },
+    newest: () => {
+      newestCalls++;
+      return inner.events.at(-1);
+    },
+  };
+  const codec = createEventIdCodec("a secret of at least thirty-two bytes, for the tests", { scope: "join" });
+  const channel = new Channel({ broker, eventIds: codec, keepAlive: false });
+  await channel.publish("one");
+  const second = await channel.publish("two");
+  const reader = new EventReader(await severalChannelsResponse({ room: channel }, { keepAlive: false }));
+  await reader.waitFor(() => /^id: /m.test(reader.text), "the cursor at join");
+  const position = decodeURIComponent(/^id: 1;room=(.*)$/m.exec(reader.text)![1]!);
+  expect(newestCalls).toBe(1);
+  expect(afterIds).not.toContain("");
+  expect(await codec.decode(position)).toBe(second);
+  await channel.publish("three");
+  expect(datas(await reader.until(1))).toEqual(["three"]);
+  await reader.cancel();
+});

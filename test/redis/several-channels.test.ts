@@ -11,6 +11,7 @@ import { redisBroker } from "edge-sse/redis";
 import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
 import { serveNode, until } from "../helpers/serve-node.ts";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
+import { datas, EventReader } from "../helpers/event-reader.ts";
 
 let redis: RedisServer;
 let client: ReturnType<typeof createClient>;
@@ -99,3 +100,38 @@ test("Several Redis channels on one stream: the eventsource client resumes each 
     await server.close();
   }
 }, 30_000);
+
+test("Several Redis channels on one stream: joining reads each channel's newest entry, not its whole history", async () => {
+  const key = `edge-sse:several:join-${Date.now()}`;
+  const sent: string[][] = [];
+  // The broker's commands pass through here; its blocking reads go on a copy, not counted.
+  const counted = new Proxy(client, {
+    get(target, property) {
+      if (property === "sendCommand") {
+        return (args: string[]) => {
+          sent.push([...args]);
+          return target.sendCommand(args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const channel = new Channel({ broker: redisBroker({ client: counted, key }) });
+  const ids: string[] = [];
+  for (let index = 0; index < 30; index++) ids.push(await channel.publish(`e${index}`));
+  sent.length = 0;
+  const reader = new EventReader(await severalChannelsResponse({ big: channel }, { keepAlive: false }));
+  try {
+    await reader.waitFor(() => /^id: /m.test(reader.text), "the cursor at join");
+    expect(/^id: (.*)$/m.exec(reader.text)![1]).toBe(`1;big=${ids.at(-1)}`);
+    const reads = sent.filter(([command]) => command === "XRANGE" || command === "XREVRANGE");
+    expect(reads.filter(([command, , start]) => command === "XRANGE" && start === "-")).toEqual([]);
+    expect(reads.some(([command, , , , , count]) => command === "XREVRANGE" && count === "1")).toBe(true);
+    await channel.publish("live");
+    expect(datas(await reader.until(1))).toEqual(["live"]);
+  } finally {
+    await reader.cancel();
+    await channel.close();
+  }
+});
