@@ -1,6 +1,6 @@
 import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
 import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
-import { Channel } from "../channel/channel.ts";
+import type { Channel } from "../channel/channel.ts";
 import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { StorageBroker } from "./storage-broker.ts";
@@ -12,6 +12,8 @@ import { headOf } from "../channel/channel-head.ts";
 import { json } from "./json-response.ts";
 import { readForwardedFilter } from "./forwarded-filter.ts";
 import { SocketSubscribers } from "./socket-subscribers.ts";
+import { ObjectChannel } from "./object-channel.ts";
+import { capsOf } from "../channel/channel.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -118,12 +120,16 @@ export class ChannelObject<Env = unknown> {
     this.#onError = channelOptions.onError ?? logError;
     const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
-    this.channel = new Channel({ ...channelOptions, broker });
     const unsupported =
       channelOptions.eventIds === undefined
         ? undefined
         : "opaque ids (`eventIds`) are not supported over WebSockets yet; route without `hibernate`";
-    this.#sockets = new SocketSubscribers(ctx, broker, channelOptions.retry, unsupported);
+    const { retry, maxLifetime, metrics } = channelOptions;
+    this.#sockets = new SocketSubscribers(ctx, broker, { retry, maxLifetime, metrics, unsupported });
+    this.channel = new ObjectChannel({ ...channelOptions, broker }, this.#sockets);
+    // The channel's own bound, made first: it counts the sockets with the streams.
+    const [cap] = capsOf(this.channel);
+    if (channelOptions.maxSubscribers !== undefined && cap !== undefined) this.#sockets.countAgainst(cap);
   }
 
   /**

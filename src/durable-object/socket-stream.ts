@@ -5,6 +5,8 @@ import { DataStream } from "../core/data-stream.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { setForwardedFilter } from "./forwarded-filter.ts";
 import { SocketFrameReader } from "./socket-frames.ts";
+import { LIFETIME_HEADER, readForwardedLifetime } from "./forwarded-lifetime.ts";
+import { json } from "./json-response.ts";
 
 /** The client end of a WebSocket in the Worker (`response.webSocket`), as the relay uses it. */
 interface WorkerWebSocketLike {
@@ -41,7 +43,15 @@ export async function streamOverWebSocket(
   const socket = (answer as Response & { readonly webSocket?: WorkerWebSocketLike | null }).webSocket;
   if (answer.status !== 101 || socket === undefined || socket === null) return answer;
   const replayedFrom = answer.headers.get("last-event-id");
-  const stream = new DataStream((ctx) => relay(socket, ctx), {
+  const lifetime = readForwardedLifetime(answer.headers);
+  if (lifetime === null) {
+    socket.close(1002, "a bad lifetime header");
+    const got = answer.headers.get(LIFETIME_HEADER);
+    return json(502, {
+      error: `Cannot subscribe: the object's \`${LIFETIME_HEADER}\` header must be milliseconds (got "${got}")`,
+    });
+  }
+  const stream = new DataStream((ctx) => relay(socket, ctx, lifetime), {
     request,
     keepAlive: options.keepAlive,
     maxQueue: options.maxQueue,
@@ -57,9 +67,10 @@ export async function streamOverWebSocket(
  * is closed) or the object (the stream ends, and the client reconnects with its `Last-Event-ID`).
  * A malformed frame closes the socket and rejects with its `TypeError`, which ends the stream through
  * its `onError`. The socket is accepted only here, at the stream's start: until then, workerd holds
- * what the object sends.
+ * what the object sends. With a `lifetime` (the channel's `maxLifetime`, drawn by the object), the
+ * stream ends then (reason `"done"`), and closes the socket: the client resumes from its `Last-Event-ID`.
  */
-function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
+function relay(socket: WorkerWebSocketLike, ctx: StreamContext, lifetime: number | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const frames = new SocketFrameReader();
     let open = true;
@@ -100,5 +111,11 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
       { once: true },
     );
     socket.accept();
+    // The sleep stops when the stream ends first.
+    if (lifetime !== undefined)
+      ctx.sleep(lifetime).then(
+        () => ctx.close(),
+        () => {},
+      );
   });
 }

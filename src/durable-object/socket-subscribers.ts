@@ -9,6 +9,12 @@ import { describeError } from "../core/describe-value.ts";
 import { readForwardedFilter } from "./forwarded-filter.ts";
 import { toSocketMessages } from "./socket-frames.ts";
 import { json } from "./json-response.ts";
+import type { ChannelMetrics } from "../channel/channel-metrics.ts";
+import type { SubscriberCap } from "../channel/subscriber-cap.ts";
+import { DEFAULT_RETRY_HINT_MS, retryLater } from "../channel/retry-later.ts";
+import { unavailable } from "../channel/unavailable.ts";
+import { END_EVENT } from "../core/end-event.ts";
+import { LIFETIME_HEADER } from "./forwarded-lifetime.ts";
 
 /** The tag of the WebSockets a `ChannelObject` accepts for its subscribers; other sockets of the object are not its. */
 export const SUBSCRIBER_TAG = "edge-sse-subscriber";
@@ -25,6 +31,18 @@ type WebSocketPairClass = new () => WebSocketPairLike;
 
 const SUBSCRIBE = "Cannot subscribe over a WebSocket";
 
+/** What a `ChannelObject`'s socket subscribers take from the channel's options. */
+export interface SocketSubscriberOptions {
+  /** The channel's `retry`: sent first on each socket, and the `Retry-After` of a refusal. */
+  readonly retry: number | undefined;
+  /** The channel's `maxLifetime`: each subscriber's stream, held by its Worker, ends by then. */
+  readonly maxLifetime: number | undefined;
+  /** The channel's `metrics`: sockets opened, and subscribers refused. */
+  readonly metrics: ChannelMetrics | undefined;
+  /** Why this object cannot serve sockets (an option they cannot honour), if it cannot. */
+  readonly unsupported: string | undefined;
+}
+
 /**
  * The subscribers of a `ChannelObject` that hold hibernatable WebSockets instead of an event stream:
  * the object keeps no state of its own for them, so it can leave memory between publishes. What each
@@ -34,20 +52,75 @@ const SUBSCRIBE = "Cannot subscribe over a WebSocket";
 export class SocketSubscribers {
   readonly #ctx: DurableObjectStateLike;
   readonly #broker: StorageBroker;
-  readonly #retry: number | undefined;
-  readonly #unsupported: string | undefined;
+  readonly #options: SocketSubscriberOptions;
   /** Each socket's filter, read from its attachment once per instance of the object. */
   readonly #filters = new WeakMap<HibernatableWebSocketLike, ReadonlySet<string> | null>();
+  /** The channel's `maxSubscribers`, which counts these sockets with the streams the object holds. */
+  #cap: SubscriberCap | undefined;
+  /** Set by `drain()`: the reconnection delay new subscribers are told. A timer runs meanwhile, so the object stays in memory. */
+  #drainRetry: number | undefined;
+  /** Until every socket of a drain has closed. */
+  #draining: Promise<void> | undefined;
+  /** Set by `close()`: whether the channel ended for good. */
+  #closed: { readonly end: boolean } | undefined;
 
-  /**
-   * @param unsupported - why this object cannot serve sockets (an option they cannot honour), if it cannot
-   */
-  constructor(ctx: DurableObjectStateLike, broker: StorageBroker, retry: number | undefined, unsupported?: string) {
+  constructor(ctx: DurableObjectStateLike, broker: StorageBroker, options: SocketSubscriberOptions) {
     this.#ctx = ctx;
     this.#broker = broker;
-    this.#retry = retry;
-    this.#unsupported = unsupported;
+    this.#options = options;
     broker.subscribe((event) => this.#fanOut(event));
+  }
+
+  /** How many subscribers hold a socket now (found again after a wake-up: nothing is counted in memory). */
+  get count(): number {
+    return this.#sockets().length;
+  }
+
+  /** Counts these sockets against `cap` (the channel's `maxSubscribers`), with the streams the object holds. */
+  countAgainst(cap: SubscriberCap): void {
+    this.#cap = cap;
+    cap.countAlso(() => this.count);
+  }
+
+  /** Until the sockets of a drain have all closed; `undefined` when there is no drain, or it is over. */
+  get pendingDrain(): Promise<void> | undefined {
+    return this.#draining;
+  }
+
+  /**
+   * As `Channel.drain` does to its streams: sends every socket `retry: <retry>`, then closes each at
+   * a random time within `timeout`, so that each Worker ends its stream after that hint and its client
+   * reconnects with its `Last-Event-ID`; from now on, new subscribers get only the hint. The first call decides.
+   */
+  drain(retry: number, timeout: number): Promise<void> {
+    if (this.#drainRetry !== undefined) return this.#draining ?? Promise.resolve();
+    this.#drainRetry = retry;
+    const ends = this.#sockets().map((socket) => {
+      send(socket, { retry });
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          closeQuietly(socket, 1001, "the channel is draining");
+          resolve();
+        }, Math.random() * timeout),
+      );
+    });
+    const draining = Promise.all(ends).then(() => {
+      this.#draining = undefined;
+    });
+    this.#draining = draining;
+    return draining;
+  }
+
+  /**
+   * As `Channel.close` does to its streams: closes every socket, so that each Worker ends its stream
+   * (with `end`, after the end event, `END_EVENT`); new subscribers are refused from now on.
+   */
+  close(end: boolean): void {
+    this.#closed ??= { end };
+    for (const socket of this.#sockets()) {
+      if (this.#closed.end) send(socket, { event: END_EVENT, data: "" });
+      closeQuietly(socket, 1000, "the channel is closed");
+    }
   }
 
   /**
@@ -58,9 +131,9 @@ export class SocketSubscribers {
   async accept(request: Request): Promise<Response> {
     const Pair = (globalThis as { WebSocketPair?: WebSocketPairClass }).WebSocketPair;
     const { acceptWebSocket, getWebSockets } = this.#ctx;
-    if (this.#unsupported !== undefined || Pair === undefined || acceptWebSocket === undefined || !getWebSockets) {
-      const why =
-        this.#unsupported ?? "the runtime has no hibernatable WebSockets (ctx.acceptWebSocket, WebSocketPair)";
+    const { unsupported, retry, metrics } = this.#options;
+    if (unsupported !== undefined || Pair === undefined || acceptWebSocket === undefined || !getWebSockets) {
+      const why = unsupported ?? "the runtime has no hibernatable WebSockets (ctx.acceptWebSocket, WebSocketPair)";
       return json(501, { error: `${SUBSCRIBE}: ${why}` });
     }
     const filter = readForwardedFilter(request);
@@ -74,6 +147,11 @@ export class SocketSubscribers {
         error: `${SUBSCRIBE}: the channel's history could not be read (${describeError(error)}); try again`,
       });
     }
+    const refused = this.#refusal();
+    if (refused !== undefined) {
+      if (metrics !== undefined) metrics.refused++;
+      return refused;
+    }
     // From here to the answer, nothing awaits: no publish comes between the replay and the join.
     const lastEventId = readResumeId(request);
     const replay = lastEventId === undefined ? undefined : this.#broker.replay(lastEventId);
@@ -85,8 +163,13 @@ export class SocketSubscribers {
     server.serializeAttachment(attachment);
     acceptWebSocket.call(this.#ctx, server, [SUBSCRIBER_TAG]);
     const accepts = this.#remember(server, attachment);
-    if (this.#retry !== undefined) send(server, { retry: this.#retry });
+    if (metrics !== undefined) metrics.opened++;
+    if (retry !== undefined) send(server, { retry });
     const headers = new Headers();
+    const { maxLifetime } = this.#options;
+    // The Worker's stream ends then: the object keeps no timer, so that it can hibernate meanwhile.
+    if (maxLifetime !== undefined)
+      headers.set(LIFETIME_HEADER, String(Math.floor(maxLifetime * (0.9 + Math.random() * 0.1))));
     if (replay !== undefined && lastEventId !== undefined) {
       if (!replay.found) {
         const firstId = replay.events[0]?.id ?? null;
@@ -99,9 +182,32 @@ export class SocketSubscribers {
     return new Response(null, init);
   }
 
+  /**
+   * The answer to a subscriber turned away now, as the channel answers one of its streams: while
+   * draining, 200 with only the retry hint; over `maxSubscribers`, 503 with `Retry-After`; once
+   * closed, 204 (ended for good) or 503.
+   */
+  #refusal(): Response | undefined {
+    if (this.#drainRetry !== undefined) {
+      return retryLater(this.#drainRetry, {}, "the channel is draining").toResponse();
+    }
+    if (this.#closed !== undefined) {
+      return this.#closed.end
+        ? new Response(null, { status: 204 })
+        : json(503, { error: `${SUBSCRIBE}: the channel is closed` });
+    }
+    const full = this.#cap?.refusal;
+    return full === undefined ? undefined : unavailable(full, this.#options.retry ?? DEFAULT_RETRY_HINT_MS);
+  }
+
+  /** The subscribers' sockets that are open, after a wake-up too. */
+  #sockets(): HibernatableWebSocketLike[] {
+    return this.#ctx.getWebSockets?.call(this.#ctx, SUBSCRIBER_TAG) ?? [];
+  }
+
   /** Sends a live event to every subscriber whose filter takes it. */
   #fanOut(event: ChannelEvent): void {
-    const sockets = this.#ctx.getWebSockets?.call(this.#ctx, SUBSCRIBER_TAG) ?? [];
+    const sockets = this.#sockets();
     let messages: string[] | undefined;
     for (const socket of sockets) {
       if (!this.#filterOf(socket)(event)) continue;
@@ -136,6 +242,15 @@ function matcher(names: ReadonlySet<string> | null): (event: ChannelEvent) => bo
  */
 function send(socket: HibernatableWebSocketLike, event: EventFields): void {
   sendMessages(socket, toSocketMessages(event));
+}
+
+/** Closes a socket that may be closed already: then there is nothing to do. */
+function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Closed already.
+  }
 }
 
 function sendMessages(socket: HibernatableWebSocketLike, messages: readonly string[]): void {

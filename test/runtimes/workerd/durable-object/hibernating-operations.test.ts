@@ -1,0 +1,136 @@
+// The channel's operations for subscribers over hibernatable WebSockets, inside workerd (worker.ts):
+// `maxSubscribers` counts sockets and the streams the object holds together, `drain()` ends the Worker's
+// streams after the retry hint as it ends the object's own, and `maxLifetime` ends the Worker's streams.
+// /capped/:name and /short-lived/:name route with `hibernate: true`; /capped-held/:name and
+// /short-lived-held/:name without it, for what the object's own streams do. Run: bash scripts/runtimes/workerd.sh
+import { evictDurableObject, runInDurableObject, SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, expect, test } from "vitest";
+import type { DurableObjectStubLike } from "edge-sse/durable-object";
+import { EventReader } from "../../../helpers/event-reader.ts";
+import { LIFETIME_MS, MAX_SUBSCRIBERS, RETRY_MS, type Env } from "./worker.ts";
+
+const { CAPPED_CHANNELS, SHORT_LIVED_CHANNELS } = env as Env;
+
+let channels = 0;
+/** A fresh channel for each test: objects and their storage are not reset between tests. */
+function newChannel(): string {
+  return `operations-${++channels}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const readers: EventReader[] = [];
+afterEach(async () => {
+  await Promise.all(readers.splice(0).map((reader) => reader.cancel().catch(() => {})));
+});
+
+function get(route: string, name: string): Promise<Response> {
+  return SELF.fetch(`http://example.com/${route}/${name}`);
+}
+
+async function subscribe(route: string, name: string): Promise<EventReader> {
+  const response = await get(route, name);
+  expect(response.status).toBe(200);
+  const reader = new EventReader(response);
+  readers.push(reader);
+  await reader.started();
+  return reader;
+}
+
+async function publish(route: string, name: string, data: string): Promise<void> {
+  const response = await SELF.fetch(`http://example.com/${route}/${name}`, { method: "POST", body: data });
+  expect(response.status).toBe(201);
+}
+
+/** How many subscriber sockets the object has open (it wakes the object up). */
+function openSockets(stub: DurableObjectStubLike): Promise<number> {
+  return runInDurableObject(stub, (_, state) => state.getWebSockets?.().length ?? -1);
+}
+
+/** Polls `check` until it holds, for at most 10 s. */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** What a refused subscriber gets: its status, `Retry-After` and text (none read from a stream that was not refused). */
+async function refusalOf(response: Response): Promise<[number, string | null, string]> {
+  if (response.status === 200) await response.body?.cancel();
+  const text = response.status === 200 ? "(a stream)" : await response.text();
+  return [response.status, response.headers.get("retry-after"), text];
+}
+
+const FULL = [
+  503,
+  String(Math.ceil(RETRY_MS / 1000)),
+  `the channel has ${MAX_SUBSCRIBERS} subscribers already, its \`maxSubscribers\`; retry later\n`,
+] as const;
+
+test("hibernate: maxSubscribers refuses a socket subscriber with 503 and Retry-After, counting sockets after an eviction", async () => {
+  const name = newChannel();
+  const stub = CAPPED_CHANNELS.get(CAPPED_CHANNELS.idFromName(name));
+  for (let n = 0; n < MAX_SUBSCRIBERS; n++) await subscribe("capped", name);
+  expect(await refusalOf(await get("capped", name))).toEqual(FULL);
+  // The object's own streams are refused alike: the sockets count for them too.
+  expect(await refusalOf(await get("capped-held", name))).toEqual(FULL);
+  // The count is the sockets the object finds again, not one it kept in memory.
+  await evictDurableObject(stub);
+  expect(await refusalOf(await get("capped", name))).toEqual(FULL);
+  const metrics = (await (await SELF.fetch(`http://example.com/metrics/${name}`)).json()) as { refused: number };
+  expect(metrics.refused).toBe(1); // counted by this instance, made by the eviction
+});
+
+test("hibernate: maxSubscribers counts the object's own streams against socket subscribers, and frees a place when one leaves", async () => {
+  const name = newChannel();
+  const stub = CAPPED_CHANNELS.get(CAPPED_CHANNELS.idFromName(name));
+  const overSocket = await subscribe("capped", name);
+  await subscribe("capped-held", name);
+  expect(await refusalOf(await get("capped", name))).toEqual(FULL);
+  await overSocket.cancel();
+  await eventually(async () => (await openSockets(stub)) === 0, "the object's socket to close");
+  const again = await subscribe("capped", name);
+  await publish("capped", name, "a");
+  expect(await again.next(1)).toEqual([{ id: "1", event: undefined, data: "a" }]);
+});
+
+test("hibernate: drain() ends each socket subscriber's stream after the retry hint, as it ends the object's own streams", async () => {
+  const name = newChannel();
+  const overSocket = await subscribe("capped", name);
+  const held = await subscribe("capped-held", name);
+  await publish("capped", name, "a");
+  await overSocket.next(1);
+  await held.next(1);
+  const drained = await SELF.fetch(`http://example.com/drain/${name}?retry=700&timeout=300`);
+  expect(await drained.json()).toEqual({ drained: true });
+  expect(await overSocket.rest()).toEqual([{ id: "1", event: undefined, data: "a" }]);
+  expect(await held.rest()).toEqual([{ id: "1", event: undefined, data: "a" }]);
+  // The same bytes from the Worker's stream (after its first, empty comment) as from the object's: the
+  // channel's retry, the event, the hint, the end.
+  expect(overSocket.text).toBe(`:\n\n${held.text}`);
+  expect(overSocket.text.endsWith("data: a\n\nretry: 700\n\n")).toBe(true);
+  expect(overSocket.retries).toEqual([RETRY_MS, 700]);
+  // A subscriber that comes during or after the drain gets only the hint, 200, so that EventSource follows it.
+  const late = await get("capped", name);
+  const lateHeld = await get("capped-held", name);
+  expect(late.status).toBe(200);
+  const lateText = await late.text();
+  expect(lateText).toBe(await lateHeld.text());
+  expect(lateText).toMatch(/^retry: 700\n\n: the channel is draining; reconnect in 700 ms\n\n$/);
+});
+
+test("hibernate: maxLifetime ends a socket subscriber's stream between 90% and 100% of it, and closes its socket", async () => {
+  const name = newChannel();
+  const stub = SHORT_LIVED_CHANNELS.get(SHORT_LIVED_CHANNELS.idFromName(name));
+  const started = Date.now();
+  const overSocket = await subscribe("short-lived", name);
+  const held = await subscribe("short-lived-held", name);
+  await publish("short-lived", name, "a");
+  expect(await overSocket.rest()).toEqual([{ id: "1", event: undefined, data: "a" }]);
+  // Not before nine tenths of the lifetime: a bound the stream must keep, not a measure of speed.
+  expect(Date.now() - started).toBeGreaterThanOrEqual(0.9 * LIFETIME_MS);
+  expect(await held.rest()).toEqual([{ id: "1", event: undefined, data: "a" }]);
+  expect(overSocket.text).toBe(held.text);
+  await eventually(async () => (await openSockets(stub)) === 0, "the object's socket to close");
+});
