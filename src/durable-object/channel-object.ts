@@ -124,8 +124,24 @@ export class ChannelObject<Env = unknown> {
       channelOptions.eventIds === undefined
         ? undefined
         : "opaque ids (`eventIds`) are not supported over WebSockets yet; route without `hibernate`";
-    const { retry, maxLifetime, metrics } = channelOptions;
-    this.#sockets = new SocketSubscribers(ctx, broker, { retry, maxLifetime, metrics, unsupported });
+    const { retry, maxLifetime, metrics, onJoin, onLeave } = channelOptions;
+    const onError = channelOptions.onError;
+    const report = (error: unknown): void => {
+      try {
+        (onError ?? logHookError)(error);
+      } catch (thrown) {
+        console.error("edge-sse/durable-object: the channel's onError threw while reporting", error, thrown);
+      }
+    };
+    this.#sockets = new SocketSubscribers(ctx, broker, {
+      retry,
+      maxLifetime,
+      metrics,
+      unsupported,
+      onJoin,
+      onLeave,
+      report,
+    });
     this.channel = new ObjectChannel({ ...channelOptions, broker }, this.#sockets);
     // The channel's own bound, made first: it counts the sockets with the streams.
     const [cap] = capsOf(this.channel);
@@ -236,9 +252,8 @@ export class ChannelObject<Env = unknown> {
    * ```
    */
   webSocketClose(socket: HibernatableWebSocketLike, code: number, reason: string): void {
-    void code;
-    void reason;
     closeQuietly(socket, 1000, "the subscriber has left");
+    this.#sockets.closed(socket, code, reason);
   }
 
   /**
@@ -257,6 +272,7 @@ export class ChannelObject<Env = unknown> {
   webSocketError(socket: HibernatableWebSocketLike, error: unknown): void {
     void error;
     closeQuietly(socket, 1011, "the subscriber's socket failed");
+    this.#sockets.closed(socket, 1011, "");
   }
 
   #subscribe(request: Request): Promise<Response> | Response {
@@ -322,6 +338,13 @@ function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: s
   } catch {
     // Closed already.
   }
+}
+
+function logHookError(error: unknown): void {
+  console.error(
+    "edge-sse/durable-object: a channel hook threw (pass onError in channelOptions() to handle this)",
+    error,
+  );
 }
 
 function logError(error: unknown): void {

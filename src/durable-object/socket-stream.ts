@@ -7,6 +7,8 @@ import { setForwardedFilter } from "./forwarded-filter.ts";
 import { SocketFrameReader } from "./socket-frames.ts";
 import { LIFETIME_HEADER, readForwardedLifetime } from "./forwarded-lifetime.ts";
 import { json } from "./json-response.ts";
+import { closeReasonOf } from "./socket-close-reason.ts";
+import { StreamClosedError } from "../core/stream-closed-error.ts";
 
 /** The client end of a WebSocket in the Worker (`response.webSocket`), as the relay uses it. */
 interface WorkerWebSocketLike {
@@ -106,7 +108,9 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext, lifetime: number
       "abort",
       () => {
         resolve();
-        end(1000, "the event stream has ended");
+        // Why, for the object's onLeave: the stream's own reason.
+        const why = ctx.signal.reason;
+        end(1000, closeReasonOf(why instanceof StreamClosedError ? why.type : "done"));
       },
       { once: true },
     );

@@ -1,4 +1,6 @@
-import type { ChannelEvent } from "../channel/types.ts";
+import type { ChannelEvent, SubscriberInfo } from "../channel/types.ts";
+import { type CloseType, StreamClosedError } from "../core/stream-closed-error.ts";
+import { closeTypeOf } from "./socket-close-reason.ts";
 import type { EventFields } from "../core/frame.ts";
 import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
 import type { StorageBroker } from "./storage-broker.ts";
@@ -23,7 +25,17 @@ export const SUBSCRIBER_TAG = "edge-sse-subscriber";
 interface SubscriberAttachment {
   /** The event names the subscriber gets, or `null` for every event. */
   readonly filter: readonly string[] | null;
+  /** `SubscriberInfo.lastEventId`, for `onLeave`; `null` without one, or when longer than `MAX_KEPT_ID_LENGTH`. */
+  readonly lastEventId?: string | null;
+  /** `SubscriberInfo.replayedFrom`, for `onLeave`, under the same rule. */
+  readonly replayedFrom?: string | null;
 }
+
+/**
+ * The longest `Last-Event-ID` kept in an attachment for `onLeave`, in UTF-16 code units: an
+ * attachment holds at most 2 KiB, and the filter takes up to half of that.
+ */
+export const MAX_KEPT_ID_LENGTH = 256;
 
 /** The pair of sockets `new WebSocketPair()` makes in workerd. */
 type WebSocketPairLike = Record<0 | 1, HibernatableWebSocketLike>;
@@ -41,6 +53,12 @@ export interface SocketSubscriberOptions {
   readonly metrics: ChannelMetrics | undefined;
   /** Why this object cannot serve sockets (an option they cannot honour), if it cannot. */
   readonly unsupported: string | undefined;
+  /** The channel's `onJoin`: called when the object accepts a socket. */
+  readonly onJoin: ((subscriber: SubscriberInfo) => void) | undefined;
+  /** The channel's `onLeave`: called when a socket closes, with what its attachment kept (no request). */
+  readonly onLeave: ((subscriber: SubscriberInfo, reason: StreamClosedError) => void) | undefined;
+  /** Where a hook that throws is reported (the channel's `onError`). */
+  readonly report: (error: unknown) => void;
 }
 
 /**
@@ -63,6 +81,8 @@ export class SocketSubscribers {
   #draining: Promise<void> | undefined;
   /** Set by `close()`: whether the channel ended for good. */
   #closed: { readonly end: boolean } | undefined;
+  /** Sockets whose subscriber has left (`onLeave` called), so that it is not called twice. */
+  readonly #left = new WeakSet<HibernatableWebSocketLike>();
 
   constructor(ctx: DurableObjectStateLike, broker: StorageBroker, options: SocketSubscriberOptions) {
     this.#ctx = ctx;
@@ -99,6 +119,7 @@ export class SocketSubscribers {
       send(socket, { retry });
       return new Promise<void>((resolve) =>
         setTimeout(() => {
+          this.#leave(socket, "done");
           closeQuietly(socket, 1001, "the channel is draining");
           resolve();
         }, Math.random() * timeout),
@@ -119,6 +140,7 @@ export class SocketSubscribers {
     this.#closed ??= { end };
     for (const socket of this.#sockets()) {
       if (this.#closed.end) send(socket, { event: END_EVENT, data: "" });
+      this.#leave(socket, "done");
       closeQuietly(socket, 1000, "the channel is closed");
     }
   }
@@ -159,7 +181,13 @@ export class SocketSubscribers {
     const pair = new Pair();
     const client = pair[0];
     const server = pair[1];
-    const attachment: SubscriberAttachment = { filter: filter ?? null };
+    const replayedFrom = replay === undefined ? undefined : replay.found ? lastEventId : "earliest";
+    const kept = lastEventId !== undefined && lastEventId.length <= MAX_KEPT_ID_LENGTH;
+    const attachment: SubscriberAttachment = {
+      filter: filter ?? null,
+      lastEventId: kept ? lastEventId : null,
+      replayedFrom: kept ? (replayedFrom ?? null) : null,
+    };
     server.serializeAttachment(attachment);
     acceptWebSocket.call(this.#ctx, server, [SUBSCRIBER_TAG]);
     const accepts = this.#remember(server, attachment);
@@ -177,9 +205,52 @@ export class SocketSubscribers {
       }
       for (const event of replay.events) if (accepts(event)) send(server, event);
       headers.set("last-event-id", encodeIdForHeader(replay.found ? lastEventId : "earliest"));
+      if (metrics !== undefined) {
+        metrics.replays++;
+        if (!replay.found) metrics.gapMarkers++;
+      }
     }
+    this.#hook(() => this.#options.onJoin?.({ lastEventId, replayedFrom, request }));
     const init: ResponseInit & { webSocket: HibernatableWebSocketLike } = { status: 101, headers, webSocket: client };
     return new Response(null, init);
+  }
+
+  /**
+   * A socket has closed or failed (the object's `webSocketClose` or `webSocketError`): its subscriber
+   * leaves, with the reason its Worker gave. Sockets that are not a subscriber's are left alone.
+   */
+  closed(socket: HibernatableWebSocketLike, code: number, reason: string): void {
+    this.#leave(socket, closeTypeOf(code, reason));
+  }
+
+  /** Calls `onLeave` once for `socket`, with what its attachment kept, and counts why in `metrics.closed`. */
+  #leave(socket: HibernatableWebSocketLike, type: CloseType): void {
+    if (this.#left.has(socket)) return;
+    let attachment: Partial<SubscriberAttachment> | null;
+    try {
+      attachment = socket.deserializeAttachment() as Partial<SubscriberAttachment> | null;
+    } catch {
+      return; // not a socket this object's subscribers hold
+    }
+    if (attachment === null || typeof attachment !== "object" || !("filter" in attachment)) return;
+    this.#left.add(socket);
+    const { metrics, onLeave } = this.#options;
+    if (metrics !== undefined) metrics.closed[type]++;
+    const info: SubscriberInfo = {
+      lastEventId: attachment.lastEventId ?? undefined,
+      replayedFrom: attachment.replayedFrom ?? undefined,
+      request: undefined,
+    };
+    this.#hook(() => onLeave?.(info, new StreamClosedError(type)));
+  }
+
+  /** Runs one of the channel's hooks; one that throws is reported, and nothing else changes. */
+  #hook(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#options.report(error);
+    }
   }
 
   /**

@@ -102,7 +102,7 @@ describe("routeToChannel with hibernate", () => {
     ]);
     expect(object.socket.closedWith).toBeUndefined();
     await reader.cancel();
-    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended"]);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (client-gone)"]);
   });
 
   test("routeToChannel ends the stream when the object's socket closes, so the client reconnects", async () => {
@@ -139,7 +139,7 @@ describe("routeToChannel with hibernate", () => {
     for (let id = 1; id <= 5 && object.socket.closedWith === undefined; id++) {
       object.socket.deliver(JSON.stringify({ id: String(id), data }));
     }
-    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended"]);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (overflow)"]);
     // The body errors, as a dropped connection does: the client reconnects.
     await expect(reader.rest()).rejects.toThrow(/the send buffer overflowed/);
     expect(reader.events.length).toBeLessThan(5);
@@ -150,7 +150,7 @@ describe("routeToChannel with hibernate", () => {
     const object = standIn();
     const reader = await subscribe(object, { expiresAt: Date.now() + 50 });
     expect((await reader.rest()).map((event) => event.event)).toEqual([EXPIRED_EVENT]);
-    expect(object.socket.closedWith?.[0]).toBe(1000);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (expired)"]);
   });
 
   test("maxLifetime: routeToChannel ends the Worker's stream after the lifetime the object drew, and closes the socket", async () => {
@@ -159,7 +159,7 @@ describe("routeToChannel with hibernate", () => {
     object.socket.deliver('{"id":"4","data":"a"}');
     // It ends as done: no expired event, and the client resumes from its Last-Event-ID.
     expect(await reader.rest()).toEqual([{ id: "4", event: undefined, data: "a" }]);
-    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended"]);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (done)"]);
   });
 
   test("routeToChannel answers 502 and closes the socket when the object's lifetime header is not milliseconds", async () => {

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, expect, test } from "vitest";
 import type { DurableObjectStubLike } from "edge-sse/durable-object";
 import { EventReader } from "../../../helpers/event-reader.ts";
-import { LIFETIME_MS, MAX_SUBSCRIBERS, RETRY_MS, type Env } from "./worker.ts";
+import { type Env, type HookCall, LIFETIME_MS, MAX_SUBSCRIBERS, RETRY_MS } from "./worker.ts";
 
 const { CAPPED_CHANNELS, SHORT_LIVED_CHANNELS } = env as Env;
 
@@ -27,8 +27,8 @@ function get(route: string, name: string): Promise<Response> {
   return SELF.fetch(`http://example.com/${route}/${name}`);
 }
 
-async function subscribe(route: string, name: string): Promise<EventReader> {
-  const response = await get(route, name);
+async function subscribe(route: string, name: string, headers: Record<string, string> = {}): Promise<EventReader> {
+  const response = await SELF.fetch(`http://example.com/${route}/${name}`, { headers });
   expect(response.status).toBe(200);
   const reader = new EventReader(response);
   readers.push(reader);
@@ -38,7 +38,8 @@ async function subscribe(route: string, name: string): Promise<EventReader> {
 
 async function publish(route: string, name: string, data: string): Promise<void> {
   const response = await SELF.fetch(`http://example.com/${route}/${name}`, { method: "POST", body: data });
-  expect(response.status).toBe(201);
+  // Read to its end: an answer left unread holds the object, which could then not be evicted.
+  expect([response.status, await response.text()]).toEqual([201, expect.stringMatching(/^\{"id":/)]);
 }
 
 /** How many subscriber sockets the object has open (it wakes the object up). */
@@ -133,4 +134,66 @@ test("hibernate: maxLifetime ends a socket subscriber's stream between 90% and 1
   expect(await held.rest()).toEqual([{ id: "1", event: undefined, data: "a" }]);
   expect(overSocket.text).toBe(held.text);
   await eventually(async () => (await openSockets(stub)) === 0, "the object's socket to close");
+});
+
+async function hookCalls(name: string): Promise<HookCall[]> {
+  return (await (await SELF.fetch(`http://example.com/hooks/${name}`)).json()) as HookCall[];
+}
+
+test("hibernate: onJoin and onLeave see a socket subscriber as they see a stream, and its reasons", async () => {
+  const name = newChannel();
+  await publish("capped", name, "a");
+  await publish("capped", name, "b");
+  const overSocket = await subscribe("capped", name, { "last-event-id": "1" });
+  const held = await subscribe("capped-held", name, { "last-event-id": "1" });
+  await overSocket.next(1);
+  await held.next(1);
+  const joined = { lastEventId: "1", replayedFrom: "1", request: true };
+  expect(await hookCalls(name)).toEqual([
+    { hook: "join", ...joined },
+    { hook: "join", ...joined },
+  ]);
+  await held.cancel();
+  await overSocket.cancel();
+  await eventually(async () => (await hookCalls(name)).length === 4, "onLeave of both");
+  const left = (await hookCalls(name)).slice(2);
+  // Each the same, but for the request: it is not kept through hibernation.
+  expect(left).toContainEqual({ hook: "leave", ...joined, reason: "client-gone" });
+  expect(left).toContainEqual({ hook: "leave", ...joined, request: false, reason: "client-gone" });
+  const metrics = (await (await SELF.fetch(`http://example.com/metrics/${name}`)).json()) as {
+    closed: Record<string, number>;
+    replays: number;
+  };
+  expect(metrics.closed["client-gone"]).toBe(2);
+  expect(metrics.replays).toBe(2);
+
+  // A drain: the socket's subscriber leaves with reason "done", as the stream's does.
+  await subscribe("capped", name);
+  await subscribe("capped-held", name);
+  await SELF.fetch(`http://example.com/drain/${name}?retry=700&timeout=100`);
+  await eventually(async () => (await hookCalls(name)).length === 8, "onLeave after the drain");
+  const afterDrain = (await hookCalls(name)).slice(6);
+  expect(afterDrain).toEqual([
+    { hook: "leave", lastEventId: undefined, replayedFrom: undefined, request: expect.any(Boolean), reason: "done" },
+    { hook: "leave", lastEventId: undefined, replayedFrom: undefined, request: expect.any(Boolean), reason: "done" },
+  ]);
+});
+
+test("hibernate: onLeave gets what the socket's attachment kept when its subscriber leaves after an eviction", async () => {
+  const name = newChannel();
+  const stub = CAPPED_CHANNELS.get(CAPPED_CHANNELS.idFromName(name));
+  await publish("capped", name, "a");
+  const overSocket = await subscribe("capped", name, { "last-event-id": "7" }); // not held: a gap
+  await overSocket.next(2);
+  await evictDurableObject(stub);
+  await overSocket.cancel();
+  await eventually(async () => (await hookCalls(name)).length === 2, "the socket's onLeave");
+  expect(await hookCalls(name)).toEqual([
+    { hook: "join", lastEventId: "7", replayedFrom: "earliest", request: true },
+    { hook: "leave", lastEventId: "7", replayedFrom: "earliest", request: false, reason: "client-gone" },
+  ]);
+  const metrics = (await (await SELF.fetch(`http://example.com/metrics/${name}`)).json()) as {
+    closed: Record<string, number>;
+  };
+  expect(metrics.closed["client-gone"]).toBe(1); // counted by the new instance
 });

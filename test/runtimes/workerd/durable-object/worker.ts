@@ -20,7 +20,7 @@ import {
 } from "edge-sse/durable-object";
 import { createEventIdCodec } from "edge-sse/tokens";
 import { Message } from "edge-sse";
-import { ChannelMetrics } from "edge-sse/channel";
+import { ChannelMetrics, type SubscriberInfo } from "edge-sse/channel";
 
 export interface Env {
   readonly CHANNELS: DurableObjectNamespaceLike;
@@ -158,13 +158,34 @@ export class HibernatingChannels extends ChannelObject<Env> {
   }
 }
 
+/** One call of CappedChannels' onJoin or onLeave: what it was given (whether it had a request). */
+export interface HookCall {
+  readonly hook: "join" | "leave";
+  readonly lastEventId: string | undefined;
+  readonly replayedFrom: string | undefined;
+  readonly request: boolean;
+  readonly reason?: string;
+}
+
+/** The hook calls of each CappedChannels object, by its id. */
+const hookCalls = new Map<string, HookCall[]>();
+
+/** The object's id (workerd's ctx has one), as text. */
+function idOf(ctx: DurableObjectStateLike): string {
+  return String((ctx as DurableObjectStateLike & { readonly id: unknown }).id);
+}
+
+function infoOf(info: SubscriberInfo): Omit<HookCall, "hook"> {
+  return { lastEventId: info.lastEventId, replayedFrom: info.replayedFrom, request: info.request !== undefined };
+}
+
 /** CappedChannels' `maxSubscribers`, counted over sockets and streams together. */
 export const MAX_SUBSCRIBERS = 2;
 
 /**
  * At most `MAX_SUBSCRIBERS` subscribers, over sockets and streams; `RETRY_MS`; its metrics. Its
  * /drain request drains the channel (`?retry=<ms>&timeout=<ms>`) and answers once the drain is over;
- * /metrics answers the counts.
+ * /metrics answers the counts, /hooks the calls of its onJoin and onLeave.
  */
 export class CappedChannels extends ChannelObject<Env> {
   // Set by channelOptions(), which the base constructor calls before a field initializer would run.
@@ -172,12 +193,23 @@ export class CappedChannels extends ChannelObject<Env> {
 
   protected override channelOptions(): ChannelObjectOptions {
     this.metrics = new ChannelMetrics();
-    return { keepAlive: false, retry: RETRY_MS, maxSubscribers: MAX_SUBSCRIBERS, metrics: this.metrics };
+    // Kept by the isolate, not the instance: an eviction does not lose them.
+    const calls = hookCalls.get(idOf(this.ctx)) ?? [];
+    hookCalls.set(idOf(this.ctx), calls);
+    return {
+      keepAlive: false,
+      retry: RETRY_MS,
+      maxSubscribers: MAX_SUBSCRIBERS,
+      metrics: this.metrics,
+      onJoin: (info) => void calls.push({ hook: "join", ...infoOf(info) }),
+      onLeave: (info, reason) => void calls.push({ hook: "leave", ...infoOf(info), reason: reason.type }),
+    };
   }
 
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/metrics") return Response.json(this.metrics);
+    if (url.pathname === "/hooks") return Response.json(hookCalls.get(idOf(this.ctx)) ?? []);
     if (url.pathname !== "/drain") return super.fetch(request);
     const retry = Number(url.searchParams.get("retry"));
     const timeout = Number(url.searchParams.get("timeout"));
@@ -218,7 +250,7 @@ export default {
       const names = [...url.searchParams].filter(([key]) => key !== "lastEventId");
       return routeToChannels(request, env.CHANNELS, Object.fromEntries(names), { keepAlive: false });
     }
-    const capped = /^\/(drain|metrics)\/([^/]+)$/.exec(url.pathname);
+    const capped = /^\/(drain|metrics|hooks)\/([^/]+)$/.exec(url.pathname);
     if (capped !== null) {
       const stub = env.CAPPED_CHANNELS.get(env.CAPPED_CHANNELS.idFromName(decodeURIComponent(capped[2]!)));
       return stub.fetch(new Request(`http://object/${capped[1]}${url.search}`));
