@@ -5,6 +5,7 @@ import { DataStream } from "../core/data-stream.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { setForwardedFilter } from "./forwarded-filter.ts";
 import { SocketFrameReader } from "./socket-frames.ts";
+import { END_EVENT } from "../core/end-event.ts";
 import { LIFETIME_HEADER, readForwardedLifetime } from "./forwarded-lifetime.ts";
 import { json } from "./json-response.ts";
 import { closeReasonOf } from "./socket-close-reason.ts";
@@ -89,7 +90,9 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext, lifetime: number
       if (!open) return;
       try {
         const message = frames.read(event.data);
-        if (message !== undefined) ctx.send(message);
+        // The channel ended for good (`close({ end: true })`): the stream ends as the object's own does.
+        if (message?.fields.event === END_EVENT) ctx.end();
+        else if (message !== undefined) ctx.send(message);
       } catch (error) {
         // Settled first: closing the socket may dispatch its close event at once.
         reject(error);

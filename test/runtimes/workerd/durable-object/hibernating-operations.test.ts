@@ -121,6 +121,27 @@ test("hibernate: drain() ends each socket subscriber's stream after the retry hi
   expect(lateText).toMatch(/^retry: 700\n\n: the channel is draining; reconnect in 700 ms\n\n$/);
 });
 
+test("hibernate: close({ end: true }) ends each socket subscriber's stream with the end event, as it ends the object's own", async () => {
+  const name = newChannel();
+  const overSocket = await subscribe("capped", name);
+  const held = await subscribe("capped-held", name);
+  await publish("capped", name, "a");
+  await overSocket.next(1);
+  await held.next(1);
+  const closed = await SELF.fetch(`http://example.com/close/${name}?end`);
+  expect(await closed.json()).toEqual({ closed: true });
+  const ended = [
+    { id: "1", event: undefined, data: "a" },
+    { id: undefined, event: "edge-sse-end", data: "" },
+  ];
+  expect(await overSocket.rest()).toEqual(ended);
+  expect(await held.rest()).toEqual(ended);
+  expect(overSocket.text).toBe(`:\n\n${held.text}`);
+  // Ended for good: 204, which tells EventSource not to reconnect.
+  expect((await get("capped", name)).status).toBe(204);
+  expect((await get("capped-held", name)).status).toBe(204);
+});
+
 test("hibernate: maxLifetime ends a socket subscriber's stream between 90% and 100% of it, and closes its socket", async () => {
   const name = newChannel();
   const stub = SHORT_LIVED_CHANNELS.get(SHORT_LIVED_CHANNELS.idFromName(name));

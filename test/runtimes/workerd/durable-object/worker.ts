@@ -185,7 +185,7 @@ export const MAX_SUBSCRIBERS = 2;
 /**
  * At most `MAX_SUBSCRIBERS` subscribers, over sockets and streams; `RETRY_MS`; its metrics. Its
  * /drain request drains the channel (`?retry=<ms>&timeout=<ms>`) and answers once the drain is over;
- * /metrics answers the counts, /hooks the calls of its onJoin and onLeave.
+ * /close closes it (`?end` for good); /metrics answers the counts, /hooks the calls of its onJoin and onLeave.
  */
 export class CappedChannels extends ChannelObject<Env> {
   // Set by channelOptions(), which the base constructor calls before a field initializer would run.
@@ -210,6 +210,10 @@ export class CappedChannels extends ChannelObject<Env> {
     const url = new URL(request.url);
     if (url.pathname === "/metrics") return Response.json(this.metrics);
     if (url.pathname === "/hooks") return Response.json(hookCalls.get(idOf(this.ctx)) ?? []);
+    if (url.pathname === "/close") {
+      await this.channel.close({ end: url.searchParams.has("end") });
+      return Response.json({ closed: true });
+    }
     if (url.pathname !== "/drain") return super.fetch(request);
     const retry = Number(url.searchParams.get("retry"));
     const timeout = Number(url.searchParams.get("timeout"));
@@ -250,7 +254,7 @@ export default {
       const names = [...url.searchParams].filter(([key]) => key !== "lastEventId");
       return routeToChannels(request, env.CHANNELS, Object.fromEntries(names), { keepAlive: false });
     }
-    const capped = /^\/(drain|metrics|hooks)\/([^/]+)$/.exec(url.pathname);
+    const capped = /^\/(drain|close|metrics|hooks)\/([^/]+)$/.exec(url.pathname);
     if (capped !== null) {
       const stub = env.CAPPED_CHANNELS.get(env.CAPPED_CHANNELS.idFromName(decodeURIComponent(capped[2]!)));
       return stub.fetch(new Request(`http://object/${capped[1]}${url.search}`));
