@@ -37,7 +37,9 @@ const CONTEXT = "Cannot create ChannelObject";
  *   hibernatable WebSocket (`ctx.acceptWebSocket`) that gets the replay after the request's
  *   `Last-Event-ID`, then every event published, as JSON frames the Worker turns into its own event
  *   stream. The object keeps nothing in memory for it (its filter is the socket's attachment), so it
- *   can be evicted between publishes while the socket stays open. With `eventIds`, `501`.
+ *   can be evicted between publishes while the socket stays open. The channel's `maxSubscribers`
+ *   (sockets and streams counted together), `drain()`, `close()`, `maxLifetime` (kept by the
+ *   Worker's stream), `onJoin`, `onLeave` and `metrics` apply to it as to a stream. With `eventIds`, `501`.
  * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
  *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`. The stream ends
  *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
@@ -239,7 +241,8 @@ export class ChannelObject<Env = unknown> {
 
   /**
    * Called by the runtime when a subscriber's WebSocket has closed (its client left, and the Worker
-   * closed it): the object answers the close, and the socket leaves `ctx.getWebSockets()`.
+   * closed it): the object answers the close, and the socket leaves `ctx.getWebSockets()`; the
+   * channel's `onLeave` is called with the reason the Worker gave. Call `super.webSocketClose` from an override.
    *
    * @param socket - the socket that closed
    * @param code - the close code the Worker sent
@@ -258,7 +261,7 @@ export class ChannelObject<Env = unknown> {
 
   /**
    * Called by the runtime when a subscriber's WebSocket failed: it is closed, and its Worker ends the
-   * event stream, so that the client reconnects with its `Last-Event-ID`.
+   * event stream, so that the client reconnects with its `Last-Event-ID`; `onLeave` gets reason `"error"`.
    *
    * @param socket - the socket that failed
    * @param error - why

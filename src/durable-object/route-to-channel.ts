@@ -38,8 +38,9 @@ export interface RouteOptions {
   /**
    * Subscribe over a hibernatable WebSocket (a `GET`): this Worker holds the event stream, and the
    * object sends it each event over a WebSocket it accepted with `ctx.acceptWebSocket`, so the object
-   * can leave memory between publishes while its subscribers stay connected. Other methods are
-   * forwarded as without it.
+   * can leave memory between publishes while its subscribers stay connected. The channel's
+   * `maxSubscribers`, `drain()`, `close()` and `maxLifetime` end or refuse these streams as they do the
+   * object's own (the lifetime is kept here, drawn by the object). Other methods are forwarded as without it.
    * @default false: the object holds the event stream, and stays in memory while it is open
    */
   readonly hibernate?: boolean | undefined;

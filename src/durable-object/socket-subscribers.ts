@@ -65,7 +65,9 @@ export interface SocketSubscriberOptions {
  * The subscribers of a `ChannelObject` that hold hibernatable WebSockets instead of an event stream:
  * the object keeps no state of its own for them, so it can leave memory between publishes. What each
  * socket needs (its filter) is its attachment, and `ctx.getWebSockets()` finds the sockets again
- * after a wake-up; the history is the `StorageBroker`'s, in storage.
+ * after a wake-up; the history is the `StorageBroker`'s, in storage. What the channel's options
+ * ask of its subscribers (`maxSubscribers`, `drain`, `close`, `maxLifetime`, `onJoin`, `onLeave`,
+ * `metrics`) is done here for the sockets, from the sockets and their attachments only.
  */
 export class SocketSubscribers {
   readonly #ctx: DurableObjectStateLike;
