@@ -39,7 +39,7 @@ const CONTEXT = "Cannot create ChannelObject";
  *   stream. The object keeps nothing in memory for it (its filter is the socket's attachment), so it
  *   can be evicted between publishes while the socket stays open. The channel's `maxSubscribers`
  *   (sockets and streams counted together), `drain()`, `close()`, `maxLifetime` (kept by the
- *   Worker's stream), `onJoin`, `onLeave` and `metrics` apply to it as to a stream. With `eventIds`, `501`.
+ *   Worker's stream), `onJoin`, `onLeave`, `metrics` and `eventIds` apply to it as to a stream.
  * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
  *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`. The stream ends
  *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
@@ -122,11 +122,7 @@ export class ChannelObject<Env = unknown> {
     this.#onError = channelOptions.onError ?? logError;
     const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
-    const unsupported =
-      channelOptions.eventIds === undefined
-        ? undefined
-        : "opaque ids (`eventIds`) are not supported over WebSockets yet; route without `hibernate`";
-    const { retry, maxLifetime, metrics, onJoin, onLeave } = channelOptions;
+    const { retry, maxLifetime, metrics, onJoin, onLeave, eventIds } = channelOptions;
     const onError = channelOptions.onError;
     const report = (error: unknown): void => {
       try {
@@ -139,7 +135,7 @@ export class ChannelObject<Env = unknown> {
       retry,
       maxLifetime,
       metrics,
-      unsupported,
+      eventIds,
       onJoin,
       onLeave,
       report,

@@ -82,7 +82,7 @@ export interface RouteOptions {
  * hibernatable WebSocket that the object accepts: the object keeps nothing in memory for it and can be
  * evicted between publishes. The stream ends when the socket closes or fails, and the socket closes
  * when the stream ends (the client left, `expiresAt`, an overflow); a malformed frame ends the stream
- * through `onError`. The object's refusals (such as 501 for opaque ids) are answered as they are.
+ * through `onError`. The object's refusals (such as 503 over `maxSubscribers`) are answered as they are.
  *
  * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
  * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)

@@ -1,6 +1,8 @@
 import type { ChannelEvent, SubscriberInfo } from "../channel/types.ts";
 import { type CloseType, StreamClosedError } from "../core/stream-closed-error.ts";
 import { closeTypeOf } from "./socket-close-reason.ts";
+import type { EventIdCodec } from "../tokens/event-id-codec.ts";
+import { OpaqueIds } from "../channel/opaque-ids.ts";
 import type { EventFields } from "../core/frame.ts";
 import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
 import type { StorageBroker } from "./storage-broker.ts";
@@ -51,8 +53,8 @@ export interface SocketSubscriberOptions {
   readonly maxLifetime: number | undefined;
   /** The channel's `metrics`: sockets opened, and subscribers refused. */
   readonly metrics: ChannelMetrics | undefined;
-  /** Why this object cannot serve sockets (an option they cannot honour), if it cannot. */
-  readonly unsupported: string | undefined;
+  /** The channel's `eventIds`: the ids on the wire are opaque, as on its streams. */
+  readonly eventIds: EventIdCodec | undefined;
   /** The channel's `onJoin`: called when the object accepts a socket. */
   readonly onJoin: ((subscriber: SubscriberInfo) => void) | undefined;
   /** The channel's `onLeave`: called when a socket closes, with what its attachment kept (no request). */
@@ -73,6 +75,8 @@ export class SocketSubscribers {
   readonly #ctx: DurableObjectStateLike;
   readonly #broker: StorageBroker;
   readonly #options: SocketSubscriberOptions;
+  /** The opaque ids, with `eventIds`: each event is sent once its id is encoded, in the broker's order. */
+  readonly #ids: OpaqueIds | undefined;
   /** Each socket's filter, read from its attachment once per instance of the object. */
   readonly #filters = new WeakMap<HibernatableWebSocketLike, ReadonlySet<string> | null>();
   /** The channel's `maxSubscribers`, which counts these sockets with the streams the object holds. */
@@ -90,6 +94,7 @@ export class SocketSubscribers {
     this.#ctx = ctx;
     this.#broker = broker;
     this.#options = options;
+    this.#ids = options.eventIds === undefined ? undefined : new OpaqueIds(options.eventIds, options.report);
     broker.subscribe((event) => this.#fanOut(event));
   }
 
@@ -155,9 +160,9 @@ export class SocketSubscribers {
   async accept(request: Request): Promise<Response> {
     const Pair = (globalThis as { WebSocketPair?: WebSocketPairClass }).WebSocketPair;
     const { acceptWebSocket, getWebSockets } = this.#ctx;
-    const { unsupported, retry, metrics } = this.#options;
-    if (unsupported !== undefined || Pair === undefined || acceptWebSocket === undefined || !getWebSockets) {
-      const why = unsupported ?? "the runtime has no hibernatable WebSockets (ctx.acceptWebSocket, WebSocketPair)";
+    const { retry, metrics } = this.#options;
+    if (Pair === undefined || acceptWebSocket === undefined || !getWebSockets) {
+      const why = "the runtime has no hibernatable WebSockets (ctx.acceptWebSocket, WebSocketPair)";
       return json(501, { error: `${SUBSCRIBE}: ${why}` });
     }
     const filter = readForwardedFilter(request);
@@ -171,14 +176,18 @@ export class SocketSubscribers {
         error: `${SUBSCRIBE}: the channel's history could not be read (${describeError(error)}); try again`,
       });
     }
+    const lastEventId = readResumeId(request);
+    // With opaque ids, the id the client sent is decoded (one that does not decode resumes nowhere: a gap).
+    const ids = this.#ids;
+    const resumeAfter =
+      lastEventId === undefined || ids === undefined ? lastEventId : await ids.resumeAfter(lastEventId);
     const refused = this.#refusal();
     if (refused !== undefined) {
       if (metrics !== undefined) metrics.refused++;
       return refused;
     }
     // From here to the answer, nothing awaits: no publish comes between the replay and the join.
-    const lastEventId = readResumeId(request);
-    const replay = lastEventId === undefined ? undefined : this.#broker.replay(lastEventId);
+    const replay = resumeAfter === undefined ? undefined : this.#broker.replay(resumeAfter);
     if (isThenable(replay)) return json(503, { error: `${SUBSCRIBE}: the channel's history is not loaded; try again` });
     const pair = new Pair();
     const client = pair[0];
@@ -201,11 +210,24 @@ export class SocketSubscribers {
     if (maxLifetime !== undefined)
       headers.set(LIFETIME_HEADER, String(Math.floor(maxLifetime * (0.9 + Math.random() * 0.1))));
     if (replay !== undefined && lastEventId !== undefined) {
-      if (!replay.found) {
-        const firstId = replay.events[0]?.id ?? null;
-        send(server, { event: GAP_EVENT, data: JSON.stringify({ lastEventId, firstId }) });
+      const gap = (firstId: string | null): void => {
+        if (!replay.found) send(server, { event: GAP_EVENT, data: JSON.stringify({ lastEventId, firstId }) });
+      };
+      if (ids === undefined) {
+        gap(replay.events[0]?.id ?? null);
+        for (const event of replay.events) if (accepts(event)) send(server, event);
+      } else if (replay.events.length === 0) {
+        gap(null);
+      } else {
+        // Each once its id is encoded, before any event published after this join (they queue behind).
+        for (const [index, event] of replay.events.entries()) {
+          ids.deliverEncoded(event, () => {
+            const id = ids.wireId(event);
+            if (index === 0) gap(id ?? null);
+            if (id !== undefined && accepts(event)) send(server, { ...event, id });
+          });
+        }
       }
-      for (const event of replay.events) if (accepts(event)) send(server, event);
       headers.set("last-event-id", encodeIdForHeader(replay.found ? lastEventId : "earliest"));
       if (metrics !== undefined) {
         metrics.replays++;
@@ -281,6 +303,18 @@ export class SocketSubscribers {
   /** Sends a live event to every subscriber whose filter takes it. */
   #fanOut(event: ChannelEvent): void {
     const sockets = this.#sockets();
+    const ids = this.#ids;
+    if (ids === undefined) return this.#sendTo(sockets, event);
+    // To the sockets there now, once its id is encoded: one that joins meanwhile has it in its replay.
+    if (sockets.length === 0) return;
+    ids.deliverEncoded(event, () => {
+      const id = ids.wireId(event);
+      if (id !== undefined) this.#sendTo(sockets, { ...event, id });
+    });
+  }
+
+  /** Sends one event to each of `sockets` whose filter takes it. */
+  #sendTo(sockets: readonly HibernatableWebSocketLike[], event: ChannelEvent): void {
     let messages: string[] | undefined;
     for (const socket of sockets) {
       if (!this.#filterOf(socket)(event)) continue;

@@ -218,3 +218,35 @@ test("hibernate: onLeave gets what the socket's attachment kept when its subscri
   };
   expect(metrics.closed["client-gone"]).toBe(1); // counted by the new instance
 });
+
+test("hibernate: with eventIds, socket subscribers get the opaque ids a stream gets, and resume from them", async () => {
+  const name = newChannel();
+  const overSocket = await subscribe("opaque-hibernating", name);
+  const held = await subscribe("opaque", name);
+  await publish("opaque", name, "a");
+  await publish("opaque", name, "b");
+  const [first, second] = await overSocket.next(2);
+  expect(await held.next(2)).toEqual([first, second]);
+  expect([first?.data, second?.data]).toEqual(["a", "b"]);
+  expect(first?.id).not.toMatch(/^\d+$/);
+
+  // Back with the opaque id: exactly what came after it, then live events.
+  const again = await subscribe("opaque-hibernating", name, { "last-event-id": first!.id! });
+  expect(again.response?.headers.get("last-event-id")).toBe(encodeURIComponent(first!.id!));
+  expect(await again.next(1)).toEqual([second]);
+  await publish("opaque", name, "c");
+  const [third] = await again.next(1);
+  expect(third?.data).toBe("c");
+  expect(await held.next(1)).toEqual([third]);
+
+  // A plain id does not decode: the gap marker, whose firstId is opaque too, then every event.
+  const plain = await subscribe("opaque-hibernating", name, { "last-event-id": "1" });
+  expect(plain.response?.headers.get("last-event-id")).toBe("earliest");
+  const [marker, ...replayed] = await plain.next(4);
+  expect(marker).toEqual({
+    id: undefined,
+    event: "edge-sse-gap",
+    data: JSON.stringify({ lastEventId: "1", firstId: first!.id }),
+  });
+  expect(replayed).toEqual([first, second, third]);
+});

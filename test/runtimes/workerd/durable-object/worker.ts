@@ -6,7 +6,7 @@
 // object's nonce and instance number; /close-sockets/:name makes it close every subscriber's socket (then
 // publish `?then-publish=<data>`). /capped/:name and /capped-held/:name → CappedChannels over sockets and over
 // streams the object holds (/drain/:name and /metrics/:name reach its object); /short-lived/:name and
-// /short-lived-held/:name → ShortLivedChannels, likewise.
+// /short-lived-held/:name → ShortLivedChannels, likewise; /opaque-hibernating/:name → OpaqueChannels over sockets.
 // /expiring/:name?in=<ms> → TestChannels, with streams that expire that many ms from now (as a Worker passes
 // a token's expiry); /several?<key>=<name>&... → one stream of several TestChannels (routeToChannels), keyed
 // as the query says. Small bounds, so that tests can push events out of the history.
@@ -245,6 +245,7 @@ const NAMESPACES = {
   "capped-held": "CAPPED_CHANNELS",
   "short-lived": "SHORT_LIVED_CHANNELS",
   "short-lived-held": "SHORT_LIVED_CHANNELS",
+  "opaque-hibernating": "OPAQUE_CHANNELS",
 } as const;
 
 export default {
@@ -265,7 +266,7 @@ export default {
       return stub.fetch(new Request(`http://object/${admin[1]}${url.search}`));
     }
     const [, kind, name] =
-      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held|capped(?:-held)?|short-lived(?:-held)?)\/([^/]+)$/.exec(
+      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held|capped(?:-held)?|short-lived(?:-held)?|opaque-hibernating)\/([^/]+)$/.exec(
         url.pathname,
       ) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
@@ -275,7 +276,7 @@ export default {
       const filter = url.searchParams.get("filter")?.split(",");
       return routeToChannel(request, namespace, decodeURIComponent(name), { filter });
     }
-    if (kind === "hibernating" || kind === "capped" || kind === "short-lived") {
+    if (["hibernating", "capped", "short-lived", "opaque-hibernating"].includes(kind)) {
       const filter = url.searchParams.get("filter")?.split(",");
       // A stream that ends on an error says why in a last event of its own.
       const onError = (error: unknown): Message => new Message({ event: STREAM_ERROR_EVENT, data: String(error) });
