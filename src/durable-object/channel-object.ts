@@ -13,6 +13,7 @@ import { json } from "./json-response.ts";
 import { readForwardedFilter } from "./forwarded-filter.ts";
 import { SocketSubscribers } from "./socket-subscribers.ts";
 import { ObjectChannel } from "./object-channel.ts";
+import { closeQuietly } from "./socket-send.ts";
 import { capsOf } from "../channel/channel.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
@@ -327,15 +328,6 @@ export class ChannelObject<Env = unknown> {
       return json(503, { error: `${PUBLISH}: the channel could not store the event; try again` });
     }
     return json(201, { id });
-  }
-}
-
-/** Closes a socket that may be closed already (the runtime may have answered its close): then there is nothing to do. */
-function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: string): void {
-  try {
-    socket.close(code, reason);
-  } catch {
-    // Closed already.
   }
 }
 

@@ -3,7 +3,6 @@ import { type CloseType, StreamClosedError } from "../core/stream-closed-error.t
 import { closeTypeOf } from "./socket-close-reason.ts";
 import type { EventIdCodec } from "../tokens/event-id-codec.ts";
 import { OpaqueIds } from "../channel/opaque-ids.ts";
-import type { EventFields } from "../core/frame.ts";
 import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
 import type { StorageBroker } from "./storage-broker.ts";
 import { GAP_EVENT } from "../channel/gap-event.ts";
@@ -12,6 +11,8 @@ import { isThenable } from "../core/check.ts";
 import { describeError } from "../core/describe-value.ts";
 import { readForwardedFilter } from "./forwarded-filter.ts";
 import { toSocketMessages } from "./socket-frames.ts";
+import { closeQuietly, matcher, send, sendMessages } from "./socket-send.ts";
+import { type SubscriberAttachment, subscriberAttachment } from "./socket-attachment.ts";
 import { json } from "./json-response.ts";
 import type { ChannelMetrics } from "../channel/channel-metrics.ts";
 import type { SubscriberCap } from "../channel/subscriber-cap.ts";
@@ -22,22 +23,6 @@ import { LIFETIME_HEADER } from "./forwarded-lifetime.ts";
 
 /** The tag of the WebSockets a `ChannelObject` accepts for its subscribers; other sockets of the object are not its. */
 export const SUBSCRIBER_TAG = "edge-sse-subscriber";
-
-/** What is kept with each subscriber's socket (`serializeAttachment`), so that it survives hibernation. */
-interface SubscriberAttachment {
-  /** The event names the subscriber gets, or `null` for every event. */
-  readonly filter: readonly string[] | null;
-  /** `SubscriberInfo.lastEventId`, for `onLeave`; `null` without one, or when longer than `MAX_KEPT_ID_LENGTH`. */
-  readonly lastEventId?: string | null;
-  /** `SubscriberInfo.replayedFrom`, for `onLeave`, under the same rule. */
-  readonly replayedFrom?: string | null;
-}
-
-/**
- * The longest `Last-Event-ID` kept in an attachment for `onLeave`, in UTF-16 code units: an
- * attachment holds at most 2 KiB, and the filter takes up to half of that.
- */
-export const MAX_KEPT_ID_LENGTH = 256;
 
 /** The pair of sockets `new WebSocketPair()` makes in workerd. */
 type WebSocketPairLike = Record<0 | 1, HibernatableWebSocketLike>;
@@ -193,12 +178,7 @@ export class SocketSubscribers {
     const client = pair[0];
     const server = pair[1];
     const replayedFrom = replay === undefined ? undefined : replay.found ? lastEventId : "earliest";
-    const kept = lastEventId !== undefined && lastEventId.length <= MAX_KEPT_ID_LENGTH;
-    const attachment: SubscriberAttachment = {
-      filter: filter ?? null,
-      lastEventId: kept ? lastEventId : null,
-      replayedFrom: kept ? (replayedFrom ?? null) : null,
-    };
+    const attachment = subscriberAttachment(filter ?? null, lastEventId, replayedFrom);
     server.serializeAttachment(attachment);
     acceptWebSocket.call(this.#ctx, server, [SUBSCRIBER_TAG]);
     const accepts = this.#remember(server, attachment);
@@ -336,34 +316,5 @@ export class SocketSubscribers {
     const names = attachment.filter === null ? null : new Set(attachment.filter);
     this.#filters.set(socket, names);
     return matcher(names);
-  }
-}
-
-function matcher(names: ReadonlySet<string> | null): (event: ChannelEvent) => boolean {
-  return names === null ? () => true : (event) => names.has(event.event ?? "message");
-}
-
-/**
- * Sends one event's messages. A socket that is closing refuses them: its subscriber has left (the
- * object's `webSocketClose` follows), so there is no one to deliver to.
- */
-function send(socket: HibernatableWebSocketLike, event: EventFields): void {
-  sendMessages(socket, toSocketMessages(event));
-}
-
-/** Closes a socket that may be closed already: then there is nothing to do. */
-function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: string): void {
-  try {
-    socket.close(code, reason);
-  } catch {
-    // Closed already.
-  }
-}
-
-function sendMessages(socket: HibernatableWebSocketLike, messages: readonly string[]): void {
-  try {
-    for (const message of messages) socket.send(message);
-  } catch {
-    // The subscriber has left; see above.
   }
 }
