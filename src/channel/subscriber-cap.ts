@@ -14,6 +14,8 @@ export class SubscriberCap {
   readonly whoHas: string;
   readonly #option: string;
   #taken = 0;
+  /** Subscribers held elsewhere that count against the same bound (a Durable Object's sockets). */
+  #others: () => number = () => 0;
 
   constructor(max: number, whoHas: string, option: string) {
     this.max = max;
@@ -23,8 +25,13 @@ export class SubscriberCap {
 
   /** Why no one else may subscribe now; `undefined` when there is room. */
   get refusal(): string | undefined {
-    if (this.#taken < this.max) return undefined;
+    if (this.#taken + this.#others() < this.max) return undefined;
     return `${this.whoHas} ${this.max} subscribers already, its \`${this.#option}\``;
+  }
+
+  /** Counts `others()` subscribers besides the places taken here, from now on. */
+  countAlso(others: () => number): void {
+    this.#others = others;
   }
 
   /** Takes a place; the function returned frees it (once). */

@@ -1,6 +1,6 @@
 import type { ChannelOptions, HistoryLimits } from "../channel/types.ts";
 import type { DurableObjectStateLike, HibernatableWebSocketLike } from "./types.ts";
-import { Channel } from "../channel/channel.ts";
+import type { Channel } from "../channel/channel.ts";
 import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { StorageBroker } from "./storage-broker.ts";
@@ -12,6 +12,9 @@ import { headOf } from "../channel/channel-head.ts";
 import { json } from "./json-response.ts";
 import { readForwardedFilter } from "./forwarded-filter.ts";
 import { SocketSubscribers } from "./socket-subscribers.ts";
+import { ObjectChannel } from "./object-channel.ts";
+import { closeQuietly } from "./socket-send.ts";
+import { capsOf } from "../channel/channel.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {
@@ -35,7 +38,9 @@ const CONTEXT = "Cannot create ChannelObject";
  *   hibernatable WebSocket (`ctx.acceptWebSocket`) that gets the replay after the request's
  *   `Last-Event-ID`, then every event published, as JSON frames the Worker turns into its own event
  *   stream. The object keeps nothing in memory for it (its filter is the socket's attachment), so it
- *   can be evicted between publishes while the socket stays open. With `eventIds`, `501`.
+ *   can be evicted between publishes while the socket stays open. The channel's `maxSubscribers`
+ *   (sockets and streams counted together), `drain()`, `close()`, `maxLifetime` (kept by the
+ *   Worker's stream), `onJoin`, `onLeave`, `metrics` and `eventIds` apply to it as to a stream.
  * - `GET`: the event stream (`channel.response({ request })`). A `Last-Event-ID` header, or a
  *   `lastEventId` query parameter, replays what the client missed; see `GAP_EVENT`. The stream ends
  *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
@@ -118,12 +123,28 @@ export class ChannelObject<Env = unknown> {
     this.#onError = channelOptions.onError ?? logError;
     const broker = new StorageBroker(ctx.storage, { history });
     void ctx.blockConcurrencyWhile(() => broker.ready);
-    this.channel = new Channel({ ...channelOptions, broker });
-    const unsupported =
-      channelOptions.eventIds === undefined
-        ? undefined
-        : "opaque ids (`eventIds`) are not supported over WebSockets yet; route without `hibernate`";
-    this.#sockets = new SocketSubscribers(ctx, broker, channelOptions.retry, unsupported);
+    const { retry, maxLifetime, metrics, onJoin, onLeave, eventIds } = channelOptions;
+    const onError = channelOptions.onError;
+    const report = (error: unknown): void => {
+      try {
+        (onError ?? logHookError)(error);
+      } catch (thrown) {
+        console.error("edge-sse/durable-object: the channel's onError threw while reporting", error, thrown);
+      }
+    };
+    this.#sockets = new SocketSubscribers(ctx, broker, {
+      retry,
+      maxLifetime,
+      metrics,
+      eventIds,
+      onJoin,
+      onLeave,
+      report,
+    });
+    this.channel = new ObjectChannel({ ...channelOptions, broker }, this.#sockets);
+    // The channel's own bound, made first: it counts the sockets with the streams.
+    const [cap] = capsOf(this.channel);
+    if (channelOptions.maxSubscribers !== undefined && cap !== undefined) this.#sockets.countAgainst(cap);
   }
 
   /**
@@ -217,7 +238,8 @@ export class ChannelObject<Env = unknown> {
 
   /**
    * Called by the runtime when a subscriber's WebSocket has closed (its client left, and the Worker
-   * closed it): the object answers the close, and the socket leaves `ctx.getWebSockets()`.
+   * closed it): the object answers the close, and the socket leaves `ctx.getWebSockets()`; the
+   * channel's `onLeave` is called with the reason the Worker gave. Call `super.webSocketClose` from an override.
    *
    * @param socket - the socket that closed
    * @param code - the close code the Worker sent
@@ -230,14 +252,13 @@ export class ChannelObject<Env = unknown> {
    * ```
    */
   webSocketClose(socket: HibernatableWebSocketLike, code: number, reason: string): void {
-    void code;
-    void reason;
     closeQuietly(socket, 1000, "the subscriber has left");
+    this.#sockets.closed(socket, code, reason);
   }
 
   /**
    * Called by the runtime when a subscriber's WebSocket failed: it is closed, and its Worker ends the
-   * event stream, so that the client reconnects with its `Last-Event-ID`.
+   * event stream, so that the client reconnects with its `Last-Event-ID`; `onLeave` gets reason `"error"`.
    *
    * @param socket - the socket that failed
    * @param error - why
@@ -251,6 +272,7 @@ export class ChannelObject<Env = unknown> {
   webSocketError(socket: HibernatableWebSocketLike, error: unknown): void {
     void error;
     closeQuietly(socket, 1011, "the subscriber's socket failed");
+    this.#sockets.closed(socket, 1011, "");
   }
 
   #subscribe(request: Request): Promise<Response> | Response {
@@ -309,13 +331,11 @@ export class ChannelObject<Env = unknown> {
   }
 }
 
-/** Closes a socket that may be closed already (the runtime may have answered its close): then there is nothing to do. */
-function closeQuietly(socket: HibernatableWebSocketLike, code: number, reason: string): void {
-  try {
-    socket.close(code, reason);
-  } catch {
-    // Closed already.
-  }
+function logHookError(error: unknown): void {
+  console.error(
+    "edge-sse/durable-object: a channel hook threw (pass onError in channelOptions() to handle this)",
+    error,
+  );
 }
 
 function logError(error: unknown): void {

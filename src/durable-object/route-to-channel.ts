@@ -38,8 +38,9 @@ export interface RouteOptions {
   /**
    * Subscribe over a hibernatable WebSocket (a `GET`): this Worker holds the event stream, and the
    * object sends it each event over a WebSocket it accepted with `ctx.acceptWebSocket`, so the object
-   * can leave memory between publishes while its subscribers stay connected. Other methods are
-   * forwarded as without it.
+   * can leave memory between publishes while its subscribers stay connected. The channel's
+   * `maxSubscribers`, `drain()`, `close()` and `maxLifetime` end or refuse these streams as they do the
+   * object's own (the lifetime is kept here, drawn by the object). Other methods are forwarded as without it.
    * @default false: the object holds the event stream, and stays in memory while it is open
    */
   readonly hibernate?: boolean | undefined;
@@ -81,7 +82,7 @@ export interface RouteOptions {
  * hibernatable WebSocket that the object accepts: the object keeps nothing in memory for it and can be
  * evicted between publishes. The stream ends when the socket closes or fails, and the socket closes
  * when the stream ends (the client left, `expiresAt`, an overflow); a malformed frame ends the stream
- * through `onError`. The object's refusals (such as 501 for opaque ids) are answered as they are.
+ * through `onError`. The object's refusals (such as 503 over `maxSubscribers`) are answered as they are.
  *
  * @param request - the request to forward, as is (method, headers such as `Last-Event-ID`, URL, body)
  * @param namespace - the binding of a `ChannelObject` class (`env.CHANNELS`)

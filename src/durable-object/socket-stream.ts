@@ -5,6 +5,11 @@ import { DataStream } from "../core/data-stream.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { setForwardedFilter } from "./forwarded-filter.ts";
 import { SocketFrameReader } from "./socket-frames.ts";
+import { END_EVENT } from "../core/end-event.ts";
+import { LIFETIME_HEADER, readForwardedLifetime } from "./forwarded-lifetime.ts";
+import { json } from "./json-response.ts";
+import { closeReasonOf } from "./socket-close-reason.ts";
+import { StreamClosedError } from "../core/stream-closed-error.ts";
 
 /** The client end of a WebSocket in the Worker (`response.webSocket`), as the relay uses it. */
 interface WorkerWebSocketLike {
@@ -41,7 +46,15 @@ export async function streamOverWebSocket(
   const socket = (answer as Response & { readonly webSocket?: WorkerWebSocketLike | null }).webSocket;
   if (answer.status !== 101 || socket === undefined || socket === null) return answer;
   const replayedFrom = answer.headers.get("last-event-id");
-  const stream = new DataStream((ctx) => relay(socket, ctx), {
+  const lifetime = readForwardedLifetime(answer.headers);
+  if (lifetime === null) {
+    socket.close(1002, "a bad lifetime header");
+    const got = answer.headers.get(LIFETIME_HEADER);
+    return json(502, {
+      error: `Cannot subscribe: the object's \`${LIFETIME_HEADER}\` header must be milliseconds (got "${got}")`,
+    });
+  }
+  const stream = new DataStream((ctx) => relay(socket, ctx, lifetime), {
     request,
     keepAlive: options.keepAlive,
     maxQueue: options.maxQueue,
@@ -57,9 +70,10 @@ export async function streamOverWebSocket(
  * is closed) or the object (the stream ends, and the client reconnects with its `Last-Event-ID`).
  * A malformed frame closes the socket and rejects with its `TypeError`, which ends the stream through
  * its `onError`. The socket is accepted only here, at the stream's start: until then, workerd holds
- * what the object sends.
+ * what the object sends. With a `lifetime` (the channel's `maxLifetime`, drawn by the object), the
+ * stream ends then (reason `"done"`), and closes the socket: the client resumes from its `Last-Event-ID`.
  */
-function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
+function relay(socket: WorkerWebSocketLike, ctx: StreamContext, lifetime: number | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const frames = new SocketFrameReader();
     let open = true;
@@ -76,7 +90,9 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
       if (!open) return;
       try {
         const message = frames.read(event.data);
-        if (message !== undefined) ctx.send(message);
+        // The channel ended for good (`close({ end: true })`): the stream ends as the object's own does.
+        if (message?.fields.event === END_EVENT) ctx.end();
+        else if (message !== undefined) ctx.send(message);
       } catch (error) {
         // Settled first: closing the socket may dispatch its close event at once.
         reject(error);
@@ -95,10 +111,18 @@ function relay(socket: WorkerWebSocketLike, ctx: StreamContext): Promise<void> {
       "abort",
       () => {
         resolve();
-        end(1000, "the event stream has ended");
+        // Why, for the object's onLeave: the stream's own reason.
+        const why = ctx.signal.reason;
+        end(1000, closeReasonOf(why instanceof StreamClosedError ? why.type : "done"));
       },
       { once: true },
     );
     socket.accept();
+    // The sleep stops when the stream ends first.
+    if (lifetime !== undefined)
+      ctx.sleep(lifetime).then(
+        () => ctx.close(),
+        () => {},
+      );
   });
 }

@@ -32,8 +32,11 @@ interface StandIn {
   readonly socket: StandInSocket;
 }
 
-/** A namespace whose object accepts every upgrade (replayed from "3") and answers 202 to anything else. */
-function standIn(): StandIn {
+/**
+ * A namespace whose object accepts every upgrade (replayed from "3", with `answerHeaders` too) and answers
+ * 202 to anything else.
+ */
+function standIn(answerHeaders: Record<string, string> = {}): StandIn {
   const requests: Request[] = [];
   const socket = new StandInSocket();
   const stub = {
@@ -41,7 +44,8 @@ function standIn(): StandIn {
       requests.push(request);
       if (request.headers.get("upgrade") !== "websocket") return new Response(null, { status: 202 });
       // Node's Response refuses status 101: the Worker only reads these three fields of workerd's.
-      return { status: 101, headers: new Headers({ "last-event-id": "3" }), webSocket: socket } as unknown as Response;
+      const headers = new Headers({ "last-event-id": "3", ...answerHeaders });
+      return { status: 101, headers, webSocket: socket } as unknown as Response;
     },
   };
   return { namespace: { idFromName: (name) => name, get: () => stub }, requests, socket };
@@ -98,7 +102,7 @@ describe("routeToChannel with hibernate", () => {
     ]);
     expect(object.socket.closedWith).toBeUndefined();
     await reader.cancel();
-    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended"]);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (client-gone)"]);
   });
 
   test("routeToChannel ends the stream when the object's socket closes, so the client reconnects", async () => {
@@ -135,7 +139,7 @@ describe("routeToChannel with hibernate", () => {
     for (let id = 1; id <= 5 && object.socket.closedWith === undefined; id++) {
       object.socket.deliver(JSON.stringify({ id: String(id), data }));
     }
-    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended"]);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (overflow)"]);
     // The body errors, as a dropped connection does: the client reconnects.
     await expect(reader.rest()).rejects.toThrow(/the send buffer overflowed/);
     expect(reader.events.length).toBeLessThan(5);
@@ -146,7 +150,27 @@ describe("routeToChannel with hibernate", () => {
     const object = standIn();
     const reader = await subscribe(object, { expiresAt: Date.now() + 50 });
     expect((await reader.rest()).map((event) => event.event)).toEqual([EXPIRED_EVENT]);
-    expect(object.socket.closedWith?.[0]).toBe(1000);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (expired)"]);
+  });
+
+  test("maxLifetime: routeToChannel ends the Worker's stream after the lifetime the object drew, and closes the socket", async () => {
+    const object = standIn({ "edge-sse-lifetime": "50" });
+    const reader = await subscribe(object);
+    object.socket.deliver('{"id":"4","data":"a"}');
+    // It ends as done: no expired event, and the client resumes from its Last-Event-ID.
+    expect(await reader.rest()).toEqual([{ id: "4", event: undefined, data: "a" }]);
+    expect(object.socket.closedWith).toEqual([1000, "the event stream has ended (done)"]);
+  });
+
+  test("routeToChannel answers 502 and closes the socket when the object's lifetime header is not milliseconds", async () => {
+    const object = standIn({ "edge-sse-lifetime": "soon" });
+    const request = new Request("http://example.com/");
+    const response = await routeToChannel(request, object.namespace, "lobby", { hibernate: true });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({
+      error: 'Cannot subscribe: the object\'s `edge-sse-lifetime` header must be milliseconds (got "soon")',
+    });
+    expect(object.socket.closedWith?.[0]).toBe(1002);
   });
 
   test("routeToChannel answers the object's refusal as it is, and forwards other methods as without hibernate", async () => {

@@ -19,7 +19,7 @@ import {
   type HibernatingChannels,
 } from "./worker.ts";
 
-const { HIBERNATING_CHANNELS, OPAQUE_CHANNELS } = env as Env;
+const { HIBERNATING_CHANNELS } = env as Env;
 /** How long workerd lets an object sit idle before it evicts it (when nothing holds it in memory). */
 const IDLE_EVICTION_MS = 10_000;
 
@@ -237,7 +237,7 @@ test("hibernate: workerd evicts an idle object whose subscribers hold sockets, n
   expect(await overSockets.next(1)).toEqual([{ id: "2", event: undefined, data: "b" }]);
 }, 60_000);
 
-test("hibernate: the object refuses a socket it cannot serve: a bad filter header (400), opaque ids (501)", async () => {
+test("hibernate: the object refuses a socket with a bad filter header (400)", async () => {
   const headers = { upgrade: "websocket" };
   const badFilter = await stubOf(newChannel()).fetch(
     new Request("http://example.com/", { headers: { ...headers, "edge-sse-filter": "chat" } }),
@@ -246,12 +246,6 @@ test("hibernate: the object refuses a socket it cannot serve: a bad filter heade
   expect(await badFilter.json()).toEqual({
     error: "Cannot subscribe over a WebSocket: the `edge-sse-filter` header must be a JSON array of event names",
   });
-  const opaque = OPAQUE_CHANNELS.get(OPAQUE_CHANNELS.idFromName(newChannel()));
-  const refused = await opaque.fetch(new Request("http://example.com/", { headers }));
-  expect(refused.status).toBe(501);
-  expect(((await refused.json()) as { error: string }).error).toMatch(
-    /^Cannot subscribe over a WebSocket: opaque ids \(`eventIds`\) are not supported over WebSockets yet/,
-  );
 });
 
 test("hibernate: the object closes a subscriber's socket that sends it a message (1003)", async () => {

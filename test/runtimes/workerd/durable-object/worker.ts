@@ -4,7 +4,9 @@
 // over hibernatable WebSockets, /held/:name → HibernatingChannels with streams the object holds (as without
 // `hibernate`); on both, `?filter=a,b` forwards a filter. /instance/:name answers the HibernatingChannels
 // object's nonce and instance number; /close-sockets/:name makes it close every subscriber's socket (then
-// publish `?then-publish=<data>`).
+// publish `?then-publish=<data>`). /capped/:name and /capped-held/:name → CappedChannels over sockets and over
+// streams the object holds (/drain/:name and /metrics/:name reach its object); /short-lived/:name and
+// /short-lived-held/:name → ShortLivedChannels, likewise; /opaque-hibernating/:name → OpaqueChannels over sockets.
 // /expiring/:name?in=<ms> → TestChannels, with streams that expire that many ms from now (as a Worker passes
 // a token's expiry); /several?<key>=<name>&... → one stream of several TestChannels (routeToChannels), keyed
 // as the query says. Small bounds, so that tests can push events out of the history.
@@ -18,6 +20,7 @@ import {
 } from "edge-sse/durable-object";
 import { createEventIdCodec } from "edge-sse/tokens";
 import { Message } from "edge-sse";
+import { ChannelMetrics, type SubscriberInfo } from "edge-sse/channel";
 
 export interface Env {
   readonly CHANNELS: DurableObjectNamespaceLike;
@@ -26,6 +29,8 @@ export interface Env {
   readonly GUARDED_CHANNELS: DurableObjectNamespaceLike;
   readonly OPAQUE_CHANNELS: DurableObjectNamespaceLike;
   readonly HIBERNATING_CHANNELS: DurableObjectNamespaceLike;
+  readonly CAPPED_CHANNELS: DurableObjectNamespaceLike;
+  readonly SHORT_LIVED_CHANNELS: DurableObjectNamespaceLike;
 }
 
 export const MAX_EVENTS = 5;
@@ -153,6 +158,80 @@ export class HibernatingChannels extends ChannelObject<Env> {
   }
 }
 
+/** One call of CappedChannels' onJoin or onLeave: what it was given (whether it had a request). */
+export interface HookCall {
+  readonly hook: "join" | "leave";
+  readonly lastEventId: string | undefined;
+  readonly replayedFrom: string | undefined;
+  readonly request: boolean;
+  readonly reason?: string;
+}
+
+/** The hook calls of each CappedChannels object, by its id. */
+const hookCalls = new Map<string, HookCall[]>();
+
+/** The object's id (workerd's ctx has one), as text. */
+function idOf(ctx: DurableObjectStateLike): string {
+  return String((ctx as DurableObjectStateLike & { readonly id: unknown }).id);
+}
+
+function infoOf(info: SubscriberInfo): Omit<HookCall, "hook"> {
+  return { lastEventId: info.lastEventId, replayedFrom: info.replayedFrom, request: info.request !== undefined };
+}
+
+/** CappedChannels' `maxSubscribers`, counted over sockets and streams together. */
+export const MAX_SUBSCRIBERS = 2;
+
+/**
+ * At most `MAX_SUBSCRIBERS` subscribers, over sockets and streams; `RETRY_MS`; its metrics. Its
+ * /drain request drains the channel (`?retry=<ms>&timeout=<ms>`) and answers once the drain is over;
+ * /close closes it (`?end` for good); /metrics answers the counts, /hooks the calls of its onJoin and onLeave.
+ */
+export class CappedChannels extends ChannelObject<Env> {
+  // Set by channelOptions(), which the base constructor calls before a field initializer would run.
+  declare metrics: ChannelMetrics;
+
+  protected override channelOptions(): ChannelObjectOptions {
+    this.metrics = new ChannelMetrics();
+    // Kept by the isolate, not the instance: an eviction does not lose them.
+    const calls = hookCalls.get(idOf(this.ctx)) ?? [];
+    hookCalls.set(idOf(this.ctx), calls);
+    return {
+      keepAlive: false,
+      retry: RETRY_MS,
+      maxSubscribers: MAX_SUBSCRIBERS,
+      metrics: this.metrics,
+      onJoin: (info) => void calls.push({ hook: "join", ...infoOf(info) }),
+      onLeave: (info, reason) => void calls.push({ hook: "leave", ...infoOf(info), reason: reason.type }),
+    };
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/metrics") return Response.json(this.metrics);
+    if (url.pathname === "/hooks") return Response.json(hookCalls.get(idOf(this.ctx)) ?? []);
+    if (url.pathname === "/close") {
+      await this.channel.close({ end: url.searchParams.has("end") });
+      return Response.json({ closed: true });
+    }
+    if (url.pathname !== "/drain") return super.fetch(request);
+    const retry = Number(url.searchParams.get("retry"));
+    const timeout = Number(url.searchParams.get("timeout"));
+    await this.channel.drain({ retry, timeout });
+    return Response.json({ drained: true });
+  }
+}
+
+/** ShortLivedChannels' `maxLifetime`: each stream ends between 90% and 100% of it. */
+export const LIFETIME_MS = 1_000;
+
+/** Streams that last at most `LIFETIME_MS`. */
+export class ShortLivedChannels extends ChannelObject<Env> {
+  protected override channelOptions(): ChannelObjectOptions {
+    return { keepAlive: false, maxLifetime: LIFETIME_MS };
+  }
+}
+
 const NAMESPACES = {
   channels: "CHANNELS",
   aged: "AGED_CHANNELS",
@@ -162,6 +241,11 @@ const NAMESPACES = {
   expiring: "CHANNELS",
   hibernating: "HIBERNATING_CHANNELS",
   held: "HIBERNATING_CHANNELS",
+  capped: "CAPPED_CHANNELS",
+  "capped-held": "CAPPED_CHANNELS",
+  "short-lived": "SHORT_LIVED_CHANNELS",
+  "short-lived-held": "SHORT_LIVED_CHANNELS",
+  "opaque-hibernating": "OPAQUE_CHANNELS",
 } as const;
 
 export default {
@@ -171,21 +255,28 @@ export default {
       const names = [...url.searchParams].filter(([key]) => key !== "lastEventId");
       return routeToChannels(request, env.CHANNELS, Object.fromEntries(names), { keepAlive: false });
     }
+    const capped = /^\/(drain|close|metrics|hooks)\/([^/]+)$/.exec(url.pathname);
+    if (capped !== null) {
+      const stub = env.CAPPED_CHANNELS.get(env.CAPPED_CHANNELS.idFromName(decodeURIComponent(capped[2]!)));
+      return stub.fetch(new Request(`http://object/${capped[1]}${url.search}`));
+    }
     const admin = /^\/(instance|close-sockets)\/([^/]+)$/.exec(url.pathname);
     if (admin !== null) {
       const stub = env.HIBERNATING_CHANNELS.get(env.HIBERNATING_CHANNELS.idFromName(decodeURIComponent(admin[2]!)));
       return stub.fetch(new Request(`http://object/${admin[1]}${url.search}`));
     }
     const [, kind, name] =
-      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held)\/([^/]+)$/.exec(url.pathname) ?? [];
+      /^\/(channels|aged|flaky|guarded|opaque|expiring|hibernating|held|capped(?:-held)?|short-lived(?:-held)?|opaque-hibernating)\/([^/]+)$/.exec(
+        url.pathname,
+      ) ?? [];
     if (kind === undefined || name === undefined) return new Response("Not found", { status: 404 });
     const namespace = env[NAMESPACES[kind as keyof typeof NAMESPACES]];
     const expiresAt = kind === "expiring" ? Date.now() + Number(url.searchParams.get("in")) : undefined;
-    if (kind === "held") {
+    if (kind === "held" || kind.endsWith("-held")) {
       const filter = url.searchParams.get("filter")?.split(",");
       return routeToChannel(request, namespace, decodeURIComponent(name), { filter });
     }
-    if (kind === "hibernating") {
+    if (["hibernating", "capped", "short-lived", "opaque-hibernating"].includes(kind)) {
       const filter = url.searchParams.get("filter")?.split(",");
       // A stream that ends on an error says why in a last event of its own.
       const onError = (error: unknown): Message => new Message({ event: STREAM_ERROR_EVENT, data: String(error) });
