@@ -298,7 +298,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     let produced: unknown = this.source;
     let iterator: ItemIterator | undefined;
     try {
-      if (typeof produced === "function") produced = (produced as Producer)(createContext(this));
+      if (typeof produced === "function") produced = (produced as Producer)(new ProducerContext(this));
       if (isMarkedSubscription(produced)) {
         this.relayed = produced;
         this.encodeItem = createRelayEncoder(this.options.lastEventId ?? "", this.options.serialize);
@@ -505,25 +505,68 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
 
 // --- The context a producer gets -------------------------------------------------------------------
 
-/** The context of a producer function: its methods work detached (`({ send, sleep }) => …`). */
-function createContext(engine: EventStreamEngine): StreamContext {
-  const { highWaterMark, lastEventId } = engine.options;
-  return {
-    send: (item) => engine.send(item),
-    close: () => void engine.finish("done"),
-    end: () => void engine.finish("done", undefined, END_FRAME),
-    get signal() {
-      return engine.signal();
-    },
-    lastEventId,
-    sleep: (ms) => abortableSleep(ms, engine.signal()),
-    get ready(): Promise<void> {
-      if (engine.ended) return handled(Promise.reject(engine.reason));
-      if (engine.queued() <= highWaterMark) return Promise.resolve();
-      return (engine.readyWaiter ??= deferred()).promise;
-    },
-    get desiredSize() {
-      return engine.ended ? 0 : highWaterMark - engine.queued();
-    },
-  };
+/**
+ * The context of a producer function: one small object per stream, its accessors on the prototype.
+ * Its methods work detached (`({ send, sleep }) => …`): each is a function bound to the stream, made
+ * when first read and kept.
+ */
+class ProducerContext implements StreamContext {
+  readonly #engine: EventStreamEngine;
+  readonly lastEventId: string | undefined;
+  #send: ((item: unknown) => boolean) | undefined;
+  #close: (() => void) | undefined;
+  #end: (() => void) | undefined;
+  #sleep: ((ms: number) => Promise<void>) | undefined;
+
+  constructor(engine: EventStreamEngine) {
+    this.#engine = engine;
+    this.lastEventId = engine.options.lastEventId;
+  }
+
+  /** Sends through `ctx` without reading (and so making) its detached `send`, for the library's own callers. */
+  static push(ctx: StreamContext, item: unknown): boolean {
+    return #engine in ctx ? (ctx as ProducerContext).#engine.send(item) : ctx.send(item);
+  }
+
+  get send(): (item: unknown) => boolean {
+    const engine = this.#engine;
+    return (this.#send ??= (item) => engine.send(item));
+  }
+
+  get close(): () => void {
+    const engine = this.#engine;
+    return (this.#close ??= () => void engine.finish("done"));
+  }
+
+  get end(): () => void {
+    const engine = this.#engine;
+    return (this.#end ??= () => void engine.finish("done", undefined, END_FRAME));
+  }
+
+  get sleep(): (ms: number) => Promise<void> {
+    const engine = this.#engine;
+    return (this.#sleep ??= (ms) => abortableSleep(ms, engine.signal()));
+  }
+
+  get signal(): AbortSignal {
+    return this.#engine.signal();
+  }
+
+  get ready(): Promise<void> {
+    const engine = this.#engine;
+    if (engine.ended) return handled(Promise.reject(engine.reason));
+    if (engine.queued() <= engine.options.highWaterMark) return Promise.resolve();
+    return (engine.readyWaiter ??= deferred()).promise;
+  }
+
+  get desiredSize(): number {
+    const engine = this.#engine;
+    return engine.ended ? 0 : engine.options.highWaterMark - engine.queued();
+  }
 }
+
+/**
+ * Sends `item` through a producer's context as `ctx.send(item)` does, without making its detached
+ * `send` for a stream that never reads it (a channel's subscribers).
+ */
+export const pushThrough: (ctx: StreamContext, item: unknown) => boolean = ProducerContext.push;
