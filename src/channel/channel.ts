@@ -379,10 +379,12 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       place?.();
       return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     }
+    const { onJoin, onLeave } = this.#options;
     const info: SubscriberInfo = {
       lastEventId,
       replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
-      request,
+      // Only the join and leave hooks see it: without them, the stream keeps no more of the request than its signal.
+      request: onJoin === undefined && onLeave === undefined ? undefined : request,
     };
     if (earlier !== undefined && this.#metrics !== undefined) this.#metrics.replays++;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
@@ -415,11 +417,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     release: () => void,
   ): DataStream {
     const { info } = subscriber;
-    const { request, lastEventId } = info;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     return new DataStream((ctx) => this.#join(subscriber, ctx, maxQueue / 4), {
-      request,
-      lastEventId,
+      request: options.request,
+      lastEventId: info.lastEventId,
       keepAlive: options.keepAlive ?? this.#options.keepAlive,
       retry,
       headers:

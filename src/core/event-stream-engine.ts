@@ -277,9 +277,8 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
    */
   begin(): void {
     this.started = true;
-    const { retry, request, expiresAt, keepAlive } = this.options;
+    const { retry, signal: requestSignal, expiresAt, keepAlive } = this.options;
     this.write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
-    const requestSignal = request?.signal;
     if (requestSignal) {
       if (requestSignal.aborted) return void this.finish("client-gone", requestSignal.reason);
       requestSignal.addEventListener("abort", this, ONCE);

@@ -1,4 +1,4 @@
-import type { DataStreamOptions, RequestLike } from "./types.ts";
+import type { DataStreamOptions } from "./types.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import { encodeMessage, type Serializer } from "./encode-message.ts";
 import type { Message } from "./message.ts";
@@ -22,7 +22,11 @@ import {
 
 /** Options with their defaults applied, checked once when the stream is made. */
 export interface ResolvedOptions {
-  readonly request: RequestLike | undefined;
+  /**
+   * The request's signal: the stream keeps only that of the request (whose headers and URL were read
+   * here), so that a `Request` nobody else holds is not kept alive for the stream's life.
+   */
+  readonly signal: AbortSignal | undefined;
   readonly lastEventId: string | undefined;
   readonly keepAlive: number | false;
   readonly retry: number | undefined;
@@ -107,7 +111,7 @@ export function resolveOptions(options: DataStreamOptions<TypedEventsLike | unde
     );
   }
   return {
-    request,
+    signal: request?.signal ?? undefined,
     lastEventId: lastEventId ?? readLastEventId(request),
     keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
     retry,
