@@ -73,6 +73,9 @@ export function useOf(channel: object): ChannelUse {
   return uses.get(channel)!;
 }
 
+/** The information of every subscriber that does not resume, where no join or leave hook sees it. */
+const NOBODY: SubscriberInfo = Object.freeze({ lastEventId: undefined, replayedFrom: undefined, request: undefined });
+
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
 
@@ -380,12 +383,17 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     }
     const { onJoin, onLeave } = this.#options;
-    const info: SubscriberInfo = {
-      lastEventId,
-      replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
-      // Only the join and leave hooks see it: without them, the stream keeps no more of the request than its signal.
-      request: onJoin === undefined && onLeave === undefined ? undefined : request,
-    };
+    const unseen = onJoin === undefined && onLeave === undefined;
+    // Only the join and leave hooks see it: without them, the stream keeps no more of the request than its
+    // signal, and a subscriber that does not resume shares one empty record.
+    const info: SubscriberInfo =
+      unseen && lastEventId === undefined
+        ? NOBODY
+        : {
+            lastEventId,
+            replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
+            request: unseen ? undefined : request,
+          };
     if (earlier !== undefined && this.#metrics !== undefined) this.#metrics.replays++;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
