@@ -85,21 +85,28 @@ export const HUBS = {
    * every stream. What any fan-out in one process pays at least for N readers.
    */
   "floor: one Uint8Array to every stream": async (counters) => {
-    const controllers = new Set();
+    /**
+     * Each live subscriber's controller and its request's signal. The signal is kept here: a listener
+     * on the signal of a Request nobody holds stops hearing the abort once the Request is collected
+     * (Node drops the link between the signal given to the Request and the Request's own), so a floor
+     * that did not keep it would never close its streams, and would be cheaper for that reason only.
+     */
+    const controllers = new Map();
     const serialize = countingSerializer(counters);
     return {
       async open(request) {
         let own;
+        const signal = request.signal ?? undefined;
         const stream = new ReadableStream({
           start(controller) {
             own = controller;
-            controllers.add(controller);
+            controllers.set(controller, signal);
           },
           cancel() {
             controllers.delete(own);
           },
         });
-        request.signal?.addEventListener(
+        signal?.addEventListener(
           "abort",
           () => {
             if (controllers.delete(own)) own.close();
@@ -114,11 +121,11 @@ export const HUBS = {
       publish(value, i) {
         const id = String(i + 1);
         const bytes = encoder.encode(encode({ data: serialize(value), id }));
-        for (const controller of controllers) controller.enqueue(bytes);
+        for (const controller of controllers.keys()) controller.enqueue(bytes);
         return id;
       },
       async close() {
-        for (const controller of controllers) controller.close();
+        for (const controller of controllers.keys()) controller.close();
         controllers.clear();
       },
     };

@@ -35,11 +35,22 @@ export class ChannelUse {
 
   /**
    * Starts a hold that also ends when `owner` is garbage collected: a stream made and dropped
-   * unread never ends by itself, and must not hold its channel for good.
+   * unread never ends by itself, and must not hold its channel for good. Where nothing watches the
+   * holds (no `onIdle`), the function returned is shared, and its owner must call it once.
    */
   holdWhileReachable(owner: object): EndHold {
+    if (this.onIdle === undefined) {
+      // Nothing watches this channel's holds: no function of its own per hold, whose owner must end it once.
+      this.#holds++;
+      return (this.#endOnce ??= () => {
+        if (--this.#holds === 0) this.onIdle?.();
+      });
+    }
     const end = this.hold();
-    if (this.onIdle !== undefined) dropped.register(owner, end, end);
+    dropped.register(owner, end, end);
     return end;
   }
+
+  /** Ends one hold of a channel that nothing watches; shared by those holds, each calls it once. */
+  #endOnce: EndHold | undefined;
 }

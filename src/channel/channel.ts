@@ -73,6 +73,9 @@ export function useOf(channel: object): ChannelUse {
   return uses.get(channel)!;
 }
 
+/** The information of every subscriber that does not resume, where no join or leave hook sees it. */
+const NOBODY: SubscriberInfo = Object.freeze({ lastEventId: undefined, replayedFrom: undefined, request: undefined });
+
 /** How long a new subscriber waits for a live feed that has not started (its broker is down) before it is told to retry. */
 const FEED_WAIT_MS = 1_000;
 
@@ -379,11 +382,18 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       place?.();
       return retryLater(retry ?? DEFAULT_RETRY_HINT_MS, headers);
     }
-    const info: SubscriberInfo = {
-      lastEventId,
-      replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
-      request,
-    };
+    const { onJoin, onLeave } = this.#options;
+    const unseen = onJoin === undefined && onLeave === undefined;
+    // Only the join and leave hooks see it: without them, the stream keeps no more of the request than its
+    // signal, and a subscriber that does not resume shares one empty record.
+    const info: SubscriberInfo =
+      unseen && lastEventId === undefined
+        ? NOBODY
+        : {
+            lastEventId,
+            replayedFrom: earlier === undefined ? undefined : earlier.found ? lastEventId : "earliest",
+            request: unseen ? undefined : request,
+          };
     if (earlier !== undefined && this.#metrics !== undefined) this.#metrics.replays++;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     const subscriber = new Subscriber(this.#link, { info, resumeAfter, filter: accepts, maxQueue, replay: earlier });
@@ -415,11 +425,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     release: () => void,
   ): DataStream {
     const { info } = subscriber;
-    const { request, lastEventId } = info;
     const maxQueue = options.maxQueue ?? this.#maxQueue;
     return new DataStream((ctx) => this.#join(subscriber, ctx, maxQueue / 4), {
-      request,
-      lastEventId,
+      request: options.request,
+      lastEventId: info.lastEventId,
       keepAlive: options.keepAlive ?? this.#options.keepAlive,
       retry,
       headers:

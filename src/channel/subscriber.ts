@@ -4,6 +4,7 @@ import type { ChannelBroker, ChannelEvent, SubscriberInfo, ReplayResult } from "
 import { Message } from "../core/message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { isThenable } from "../core/check.ts";
+import { pushThrough } from "../core/event-stream-engine.ts";
 import { GAP_EVENT } from "./gap-event.ts";
 import { replayAgain } from "./replay-again.ts";
 import type { ChannelMetrics } from "./channel-metrics.ts";
@@ -260,7 +261,7 @@ export class Subscriber {
     if (frame === undefined) return;
     if (frame.text.length <= this.#largestFrame) {
       const ctx = this.#ctx!;
-      ctx.send(frame);
+      pushThrough(ctx, frame);
       // Counted once queued: not the frame that overflowed the queue and closed the stream.
       if (this.#channel.metrics !== undefined && !ctx.signal.aborted) {
         this.#channel.metrics.bytesWritten += frame.bytes.byteLength;

@@ -1,6 +1,12 @@
 import type { DataStreamOptions, Source, StreamItem } from "./types.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
-import { CREATE_DATA_STREAM, resolveOptions, type ResolvedOptions } from "./resolve-options.ts";
+import {
+  CREATE_DATA_STREAM,
+  resolveOptions,
+  streamLastEventId,
+  streamSignal,
+  type ResolvedOptions,
+} from "./resolve-options.ts";
 import { mergeHeaderSet } from "./default-headers.ts";
 import { checkResponseInit, MAKE_RESPONSE } from "./check-response-init.ts";
 import { createEventStream } from "./event-stream-engine.ts";
@@ -90,6 +96,8 @@ import { isPullSource } from "./item-iterator.ts";
 export class DataStream<Events extends TypedEventsLike | undefined = undefined> {
   readonly #source: Source;
   readonly #options: ResolvedOptions;
+  readonly #signal: AbortSignal | undefined;
+  readonly #lastEventId: string | undefined;
   #consumed = false;
 
   /**
@@ -105,7 +113,10 @@ export class DataStream<Events extends TypedEventsLike | undefined = undefined> 
   constructor(source: Source<StreamItem<Events>>, options?: DataStreamOptions<Events>) {
     checkSource(source);
     this.#source = source as Source;
-    this.#options = resolveOptions(options as DataStreamOptions<TypedEventsLike | undefined> | undefined);
+    const given = options as DataStreamOptions<TypedEventsLike | undefined> | undefined;
+    this.#options = resolveOptions(given);
+    this.#signal = streamSignal(given);
+    this.#lastEventId = streamLastEventId(given);
   }
 
   /**
@@ -144,7 +155,7 @@ export class DataStream<Events extends TypedEventsLike | undefined = undefined> 
       throw new TypeError("Cannot read DataStream twice: it is already a body; make a new DataStream per response");
     }
     this.#consumed = true;
-    return createEventStream(this.#source, this.#options);
+    return createEventStream(this.#source, this.#options, this.#signal, this.#lastEventId);
   }
 
   /**

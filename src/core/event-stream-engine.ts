@@ -73,8 +73,13 @@ function keepAliveTick(engine: EventStreamEngine): void {
 }
 
 /** Makes the byte stream of one `DataStream`. */
-export function createEventStream(source: Source, options: ResolvedOptions): ReadableStream<Uint8Array> {
-  const engine = new EventStreamEngine(source, options);
+export function createEventStream(
+  source: Source,
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+  lastEventId: string | undefined,
+): ReadableStream<Uint8Array> {
+  const engine = new EventStreamEngine(source, options, signal, lastEventId);
   const stream = new ReadableStream<Uint8Array>(engine, { highWaterMark: 0 });
   offerTap(stream, engine); // a bridge may take the bytes straight from here (direct-tap.ts)
   return stream;
@@ -85,6 +90,9 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
 
   readonly source: Source;
   readonly options: ResolvedOptions;
+  /** The request's signal, listened to from the first read until the end: the client is gone when it aborts. */
+  readonly requestSignal: AbortSignal | undefined;
+  readonly lastEventId: string | undefined;
   controller!: ReadableStreamDefaultController<Uint8Array>;
   /** Set at the first read: nothing runs before it, so a body that is never read holds nothing alive. */
   started = false;
@@ -114,8 +122,6 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
   onStepError: ((error: unknown) => void) | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   lastWrite = 0;
-  /** The request's signal while this engine listens to it. */
-  listened: AbortSignal | undefined;
   /** Clears the wait for `expiresAt`. */
   cancelExpiry: (() => void) | undefined;
   cleanup: Promise<void> | undefined;
@@ -129,9 +135,16 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
   /** The subscription this stream relays, if it does: its end for good is passed on. */
   relayed: unknown;
 
-  constructor(source: Source, options: ResolvedOptions) {
+  constructor(
+    source: Source,
+    options: ResolvedOptions,
+    signal: AbortSignal | undefined,
+    lastEventId: string | undefined,
+  ) {
     this.source = source;
     this.options = options;
+    this.requestSignal = signal;
+    this.lastEventId = lastEventId;
     this.encodeItem = options.encode;
   }
 
@@ -267,7 +280,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
 
   /** The request's abort: the client is gone. */
   handleEvent(): void {
-    void this.finish("client-gone", this.listened?.reason);
+    void this.finish("client-gone", this.requestSignal?.reason);
   }
 
   /**
@@ -277,13 +290,12 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
    */
   begin(): void {
     this.started = true;
-    const { retry, request, expiresAt, keepAlive } = this.options;
+    const { retry, expiresAt, keepAlive } = this.options;
+    const { requestSignal } = this;
     this.write(retry === undefined ? FIRST_BYTES : `retry: ${retry}\n\n`);
-    const requestSignal = request?.signal;
     if (requestSignal) {
       if (requestSignal.aborted) return void this.finish("client-gone", requestSignal.reason);
       requestSignal.addEventListener("abort", this, ONCE);
-      this.listened = requestSignal;
     }
     if (expiresAt !== undefined) {
       const expire = (): void => void this.finish("expired", undefined, expiredFrame(expiresAt));
@@ -298,10 +310,10 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     let produced: unknown = this.source;
     let iterator: ItemIterator | undefined;
     try {
-      if (typeof produced === "function") produced = (produced as Producer)(createContext(this));
+      if (typeof produced === "function") produced = (produced as Producer)(new ProducerContext(this));
       if (isMarkedSubscription(produced)) {
         this.relayed = produced;
-        this.encodeItem = createRelayEncoder(this.options.lastEventId ?? "", this.options.serialize);
+        this.encodeItem = createRelayEncoder(this.lastEventId ?? "", this.options.serialize);
       }
       iterator = toItemIterator(produced, CONTEXT);
     } catch (error) {
@@ -433,8 +445,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     const reason = new StreamClosedError(type, cause);
     this.reason = reason;
     clearTimeout(this.timer);
-    this.listened?.removeEventListener("abort", this);
-    this.listened = undefined;
+    this.requestSignal?.removeEventListener("abort", this); // nothing, when it was not listened to
     this.cancelExpiry?.();
     this.readyWaiter?.reject(reason);
     this.readyWaiter = undefined;
@@ -505,25 +516,68 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
 
 // --- The context a producer gets -------------------------------------------------------------------
 
-/** The context of a producer function: its methods work detached (`({ send, sleep }) => …`). */
-function createContext(engine: EventStreamEngine): StreamContext {
-  const { highWaterMark, lastEventId } = engine.options;
-  return {
-    send: (item) => engine.send(item),
-    close: () => void engine.finish("done"),
-    end: () => void engine.finish("done", undefined, END_FRAME),
-    get signal() {
-      return engine.signal();
-    },
-    lastEventId,
-    sleep: (ms) => abortableSleep(ms, engine.signal()),
-    get ready(): Promise<void> {
-      if (engine.ended) return handled(Promise.reject(engine.reason));
-      if (engine.queued() <= highWaterMark) return Promise.resolve();
-      return (engine.readyWaiter ??= deferred()).promise;
-    },
-    get desiredSize() {
-      return engine.ended ? 0 : highWaterMark - engine.queued();
-    },
-  };
+/**
+ * The context of a producer function: one small object per stream, its accessors on the prototype.
+ * Its methods work detached (`({ send, sleep }) => …`): each is a function bound to the stream, made
+ * when first read and kept.
+ */
+class ProducerContext implements StreamContext {
+  readonly #engine: EventStreamEngine;
+  readonly lastEventId: string | undefined;
+  #send: ((item: unknown) => boolean) | undefined;
+  #close: (() => void) | undefined;
+  #end: (() => void) | undefined;
+  #sleep: ((ms: number) => Promise<void>) | undefined;
+
+  constructor(engine: EventStreamEngine) {
+    this.#engine = engine;
+    this.lastEventId = engine.lastEventId;
+  }
+
+  /** Sends through `ctx` without reading (and so making) its detached `send`, for the library's own callers. */
+  static push(ctx: StreamContext, item: unknown): boolean {
+    return #engine in ctx ? (ctx as ProducerContext).#engine.send(item) : ctx.send(item);
+  }
+
+  get send(): (item: unknown) => boolean {
+    const engine = this.#engine;
+    return (this.#send ??= (item) => engine.send(item));
+  }
+
+  get close(): () => void {
+    const engine = this.#engine;
+    return (this.#close ??= () => void engine.finish("done"));
+  }
+
+  get end(): () => void {
+    const engine = this.#engine;
+    return (this.#end ??= () => void engine.finish("done", undefined, END_FRAME));
+  }
+
+  get sleep(): (ms: number) => Promise<void> {
+    const engine = this.#engine;
+    return (this.#sleep ??= (ms) => abortableSleep(ms, engine.signal()));
+  }
+
+  get signal(): AbortSignal {
+    return this.#engine.signal();
+  }
+
+  get ready(): Promise<void> {
+    const engine = this.#engine;
+    if (engine.ended) return handled(Promise.reject(engine.reason));
+    if (engine.queued() <= engine.options.highWaterMark) return Promise.resolve();
+    return (engine.readyWaiter ??= deferred()).promise;
+  }
+
+  get desiredSize(): number {
+    const engine = this.#engine;
+    return engine.ended ? 0 : engine.options.highWaterMark - engine.queued();
+  }
 }
+
+/**
+ * Sends `item` through a producer's context as `ctx.send(item)` does, without making its detached
+ * `send` for a stream that never reads it (a channel's subscribers).
+ */
+export const pushThrough: (ctx: StreamContext, item: unknown) => boolean = ProducerContext.push;

@@ -1,4 +1,4 @@
-import type { DataStreamOptions, RequestLike } from "./types.ts";
+import type { DataStreamOptions } from "./types.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import { encodeMessage, type Serializer } from "./encode-message.ts";
 import type { Message } from "./message.ts";
@@ -20,10 +20,12 @@ import {
   refusal,
 } from "./check.ts";
 
-/** Options with their defaults applied, checked once when the stream is made. */
+/**
+ * Options with their defaults applied, checked once when the stream is made: the settings, which
+ * streams given the same (none, or only a request) share. What is each stream's own, the request's
+ * signal and the id it resumes after, the stream keeps itself (`streamSignal`, `streamLastEventId`).
+ */
 export interface ResolvedOptions {
-  readonly request: RequestLike | undefined;
-  readonly lastEventId: string | undefined;
   readonly keepAlive: number | false;
   readonly retry: number | undefined;
   readonly finite: boolean;
@@ -106,9 +108,9 @@ export function resolveOptions(options: DataStreamOptions<TypedEventsLike | unde
       `${CONTEXT}: \`${name}\` must be a number of code units >= highWaterMark (${mark}) (got ${describeValue(given)})`,
     );
   }
-  return {
-    request,
-    lastEventId: lastEventId ?? readLastEventId(request),
+  const defaults = SETTINGS.every((key) => options[key] === undefined);
+  if (defaults && shared !== undefined) return shared;
+  const resolved: ResolvedOptions = {
     keepAlive: keepAlive ?? DEFAULT_KEEP_ALIVE_MS,
     retry,
     finite: finite === true,
@@ -127,4 +129,27 @@ export function resolveOptions(options: DataStreamOptions<TypedEventsLike | unde
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,
     expiresAt: checkInstant("expiresAt", options.expiresAt, CONTEXT),
   };
+  if (defaults) shared = resolved;
+  return resolved;
+}
+
+/** The settings of a stream given no options but `request` and `lastEventId`: one object for all of them. */
+let shared: ResolvedOptions | undefined;
+/** The options that are settings: every known one but `request` and `lastEventId`. */
+const SETTINGS = [...KNOWN].filter((key) => key !== "request" && key !== "lastEventId") as ReadonlyArray<
+  keyof DataStreamOptions<TypedEventsLike | undefined>
+>;
+
+/** The signal of the stream's request (checked by `resolveOptions`): the stream keeps no more of the request. */
+export function streamSignal(
+  options: DataStreamOptions<TypedEventsLike | undefined> | undefined,
+): AbortSignal | undefined {
+  return options?.request?.signal ?? undefined;
+}
+
+/** The id the stream resumes after: `lastEventId`, else the request's (checked by `resolveOptions`). */
+export function streamLastEventId(
+  options: DataStreamOptions<TypedEventsLike | undefined> | undefined,
+): string | undefined {
+  return options?.lastEventId ?? readLastEventId(options?.request);
 }
