@@ -181,7 +181,9 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     // A chunk still waiting to be read means the consumer is stalled, not idle: add nothing.
     if (Date.now() - this.lastWrite >= interval && (this.controller.desiredSize ?? -1) >= 0) this.write(PING);
     if (!this.ended) {
-      this.timer = setTimeout(keepAliveTick, Math.max(1, interval - (Date.now() - this.lastWrite)), this);
+      // Due at `interval` after the last write; once past it (a stalled consumer), a whole interval again.
+      const due = interval - (Date.now() - this.lastWrite);
+      this.timer = setTimeout(keepAliveTick, due > 0 ? due : interval, this);
     }
   }
 

@@ -84,6 +84,35 @@ test("keepAlive: DataStream holds back pings while a chunk waits unread", async 
   expect(vi.getTimerCount()).toBe(0);
 });
 
+test("keepAlive: DataStream waits a whole interval again while a chunk waits unread, not a millisecond", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  const stream = new DataStream(
+    async function* ({ sleep }) {
+      yield "a";
+      await sleep(60_000);
+    },
+    { keepAlive: 1_000 },
+  ).toReadableStream();
+  const reader = stream.getReader();
+  expect(await readChunk(reader)).toBe(":\n\n");
+  expect(await readChunk(reader)).toBe("data: a\n\n");
+  const fakeSetTimeout = globalThis.setTimeout;
+  let calls = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    calls++;
+    return fakeSetTimeout(...args);
+  }) as typeof setTimeout;
+  // The reader stops: one ping waits unread, and the keep-alive timer then looks once per interval.
+  try {
+    await vi.advanceTimersByTimeAsync(10_000);
+  } finally {
+    globalThis.setTimeout = fakeSetTimeout;
+  }
+  expect(calls).toBeLessThanOrEqual(12);
+  expect(await readChunk(reader)).toMatch(/^:/); // the ping that waited
+  await reader.cancel();
+});
+
 test("keepAlive: false starts no timer at all", async () => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   const gate = deferred();
