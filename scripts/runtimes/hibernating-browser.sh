@@ -10,40 +10,8 @@ source "$repo/scripts/runtimes/lib.sh"
 cd "$repo"
 export WRANGLER_SEND_METRICS=false NO_COLOR=1 CI=true
 
-port="$(free_port)"
-log="$(mktemp -t edge-sse-hibernate.XXXXXX.log)"
-# Durable Object state of this run only, removed at exit.
-state="$(mktemp -d -t edge-sse-hibernate-state.XXXXXX)"
-wrangler_pid=""
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  [ -z "$wrangler_pid" ] || stop_tree "$wrangler_pid" 15
-  if [ "$status" -ne 0 ]; then
-    echo "hibernating-browser: failed (exit $status); wrangler's log:" >&2
-    tail -n 40 "$log" >&2 || true
-  fi
-  rm -f "$log"
-  rm -rf "$state"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$RT_NODE22" "$RT_WRANGLER" dev test/runtimes/workerd/durable-object/served.ts \
-  --config test/runtimes/workerd/durable-object/wrangler.toml \
-  --ip 127.0.0.1 --port "$port" --inspector-ip 127.0.0.1 --inspector-port "$(free_port)" --show-interactive-dev-session=false --log-level warn \
-  --persist-to "$state" \
-  </dev/null >"$log" 2>&1 &
-wrangler_pid=$!
-
-base="http://127.0.0.1:$port"
-if ! wait_http "$base/ready" 60 "$wrangler_pid"; then
-  echo "hibernating-browser: wrangler dev did not answer on $base within 60 s" >&2
-  exit 1
-fi
+serve_wrangler_dev hibernating-browser "/ready" test/runtimes/workerd/durable-object/served.ts --config test/runtimes/workerd/durable-object/wrangler.toml
+base="$wrangler_base"
 echo "hibernating-browser: wrangler dev (pid $wrangler_pid) serves the Durable Object tests' Worker on $base"
 
 BASE_URL="$base" timeout --kill-after=10 300 "$RT_NODE22" --import tsx --test --test-reporter=spec \

@@ -51,3 +51,46 @@ stop_tree() {
     sleep 0.1
   done
 }
+
+# Serves a Worker with `wrangler dev` (on Node 22) on 127.0.0.1 and a free port (WRANGLER_PORT when
+# set), with a Durable Object state of its own, and waits until GET <ready path> answers; then
+# `wrangler_base` is its URL. On every exit of the script, stops wrangler (and so its workerd) by PID and
+# removes its log and state; when the script fails, prints the end of wrangler's log first.
+# Usage: serve_wrangler_dev <name, for messages> <ready path> <arguments of wrangler dev…>
+serve_wrangler_dev() {
+  local ready="$2"
+  wrangler_name="$1"
+  shift 2
+  wrangler_pid=""
+  wrangler_log="$(mktemp -t "edge-sse-$wrangler_name.XXXXXX.log")"
+  wrangler_state="$(mktemp -d -t "edge-sse-$wrangler_name-state.XXXXXX")"
+  trap stop_wrangler_dev EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  local port="${WRANGLER_PORT:-$(free_port)}"
+  "$RT_NODE22" "$RT_WRANGLER" dev "$@" \
+    --ip 127.0.0.1 --port "$port" --inspector-ip 127.0.0.1 --inspector-port "$(free_port)" \
+    --show-interactive-dev-session=false --log-level warn --persist-to "$wrangler_state" \
+    </dev/null >"$wrangler_log" 2>&1 &
+  wrangler_pid=$!
+  wrangler_base="http://127.0.0.1:$port"
+  if ! wait_http "$wrangler_base$ready" 60 "$wrangler_pid"; then
+    echo "$wrangler_name: wrangler dev did not answer on $wrangler_base within 60 s" >&2
+    exit 1
+  fi
+}
+
+# The EXIT trap of serve_wrangler_dev.
+stop_wrangler_dev() {
+  local status=$?
+  trap - EXIT INT TERM
+  # wrangler stops its workerd on SIGTERM; stop_tree kills what is left after 15 s.
+  [ -z "$wrangler_pid" ] || stop_tree "$wrangler_pid" 15
+  if [ "$status" -ne 0 ]; then
+    echo "$wrangler_name: failed (exit $status); wrangler's log:" >&2
+    tail -n 40 "$wrangler_log" >&2 || true
+  fi
+  rm -f "$wrangler_log"
+  rm -rf "$wrangler_state"
+  exit "$status"
+}

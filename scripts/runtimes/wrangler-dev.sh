@@ -10,40 +10,8 @@ source "$repo/scripts/runtimes/lib.sh"
 cd "$repo"
 export WRANGLER_SEND_METRICS=false NO_COLOR=1 CI=true
 
-port="${WRANGLER_PORT:-$(free_port)}"
-log="$(mktemp -t edge-sse-wrangler.XXXXXX.log)"
-# Durable Object state of this run only, removed at exit.
-state="$(mktemp -d -t edge-sse-wrangler-state.XXXXXX)"
-wrangler_pid=""
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  # wrangler stops its workerd on SIGTERM; stop_tree kills what is left after 15 s.
-  [ -z "$wrangler_pid" ] || stop_tree "$wrangler_pid" 15
-  if [ "$status" -ne 0 ]; then
-    echo "wrangler-dev: failed (exit $status); wrangler's log:" >&2
-    tail -n 40 "$log" >&2 || true
-  fi
-  rm -f "$log"
-  rm -rf "$state"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$RT_NODE22" "$RT_WRANGLER" dev --config test/runtimes/workerd/wrangler.toml \
-  --ip 127.0.0.1 --port "$port" --inspector-ip 127.0.0.1 --inspector-port "$(free_port)" --show-interactive-dev-session=false --log-level warn \
-  --persist-to "$state" \
-  </dev/null >"$log" 2>&1 &
-wrangler_pid=$!
-
-base="http://127.0.0.1:$port"
-if ! wait_http "$base/log?key=ready" 60 "$wrangler_pid"; then
-  echo "wrangler-dev: wrangler dev did not answer on $base within 60 s" >&2
-  exit 1
-fi
+serve_wrangler_dev wrangler-dev "/log?key=ready" --config test/runtimes/workerd/wrangler.toml
+base="$wrangler_base"
 echo "wrangler-dev: wrangler dev (pid $wrangler_pid) serves the suite on $base"
 
 BASE_URL="$base" RUNTIME_LABEL="wrangler dev" \

@@ -1,5 +1,6 @@
-import type { RequestLike, StreamContext } from "../core/types.ts";
+import type { StreamContext } from "../core/types.ts";
 import type { ServerSentEvent } from "../client/types.ts";
+import type { SeveralChannelsOptions } from "./several-channels.ts";
 import { DataStream } from "../core/data-stream.ts";
 import { Message } from "../core/message.ts";
 import { END_EVENT } from "../core/end-event.ts";
@@ -25,17 +26,6 @@ export interface Opened {
 export interface FanInSource {
   readonly key: string;
   open(resume: Resume): Promise<Opened>;
-}
-
-/** Options of the merged stream. */
-export interface FanInOptions {
-  readonly request?: RequestLike | undefined;
-  readonly lastEventId?: string | undefined;
-  readonly keepAlive?: number | false | undefined;
-  readonly retry?: number | undefined;
-  readonly headers?: HeadersInit | undefined;
-  readonly expiresAt?: number | Date | undefined;
-  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 /** One channel's stream being merged, and whether its first gap marker is dropped: always, only when it replays nothing, never. */
@@ -70,7 +60,7 @@ const CARRY = "Cannot carry event";
  * ends for good (the end event) leaves the stream; one whose stream ends otherwise (a drain, an
  * overflow, `maxLifetime`) ends the whole stream, so that the client reconnects and resumes all.
  */
-export async function fanIn(sources: readonly FanInSource[], options: FanInOptions): Promise<Response> {
+export async function fanIn(sources: readonly FanInSource[], options: SeveralChannelsOptions): Promise<Response> {
   const report =
     options.onError ??
     ((error: unknown) => console.error("edge-sse: channels stream error (pass onError to handle this)", error));

@@ -2,7 +2,7 @@ import type { DurableObjectNamespaceLike } from "./types.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkInstant, checkKeys } from "../core/check.ts";
 import { fanIn, type FanInSource, type Resume } from "../channel/fan-in.ts";
-import { checkPicks } from "../channel/several-channels.ts";
+import { checkPicks, type SeveralChannelsOptions } from "../channel/several-channels.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { readHeadHeader, RESUME_HEADER } from "./forwarded-resume.ts";
 import { FILTER_HEADER } from "./forwarded-filter.ts";
@@ -11,19 +11,11 @@ import { checkNamespace } from "./route-to-channel.ts";
 const CONTEXT = "Cannot route to channels";
 const OPTION_KEYS: ReadonlySet<string> = new Set(["expiresAt", "keepAlive", "retry", "headers", "onError"]);
 
-/** Options of `routeToChannels`. Unknown keys are a `TypeError`. */
-export interface RoutesOptions {
-  /** When the stream ends with `EXPIRED_EVENT` (the `validUntil` of the token the Worker verified). @default none */
-  readonly expiresAt?: number | Date | undefined;
-  /** Keep-alive of the merged stream, in milliseconds, or `false`. @default 5000 */
-  readonly keepAlive?: number | false | undefined;
-  /** Sent first as `retry:`: the client's reconnection delay in milliseconds. */
-  readonly retry?: number | undefined;
-  /** Headers of the response, over the defaults. */
-  readonly headers?: HeadersInit | undefined;
-  /** Called with errors that belong to no one caller (an event whose id cannot fit in the cursor). @default console.error */
-  readonly onError?: ((error: unknown) => void) | undefined;
-}
+/**
+ * Options of `routeToChannels`: those of `severalChannelsResponse` but the request and the cursor, which
+ * come from the request it routes. Unknown keys are a `TypeError`.
+ */
+export type RoutesOptions = Omit<SeveralChannelsOptions, "request" | "lastEventId">;
 
 /**
  * One event stream, in the Worker, with the events of several channels, each owned by its
