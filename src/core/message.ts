@@ -110,7 +110,7 @@ export class Message {
   /**
    * Starts a message whose data is `JSON.stringify(value)`.
    *
-   * @param value - any JSON-serializable value
+   * @param value - a JSON-serializable value
    * @throws {TypeError} when the value has no JSON form (undefined, a function, a symbol) or cannot be serialized (a BigInt, a cycle)
    * @example
    * ```ts

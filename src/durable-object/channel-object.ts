@@ -46,7 +46,7 @@ const CONTEXT = "Cannot create ChannelObject";
  *   at the `expiresAt` given to `routeToChannel` (the `edge-sse-expires-at` header): it sends
  *   `EXPIRED_EVENT` and closes with reason `"expired"`. A header that is not digits gets `400`.
  * - `POST`: publishes one event, once `authorizePublish` allows it. A JSON body (`content-type: application/json`) is
- *   `{ "data": string | any JSON value, "event"?: string, "id"?: string }`: string data is sent as
+ *   `{ "data": string | other JSON value, "event"?: string, "id"?: string }`: string data is sent as
  *   is, other values as their JSON text. A text body (`content-type: text/plain`) is the data. The
  *   answer is `201` with `{ "id": "<the event's id>" }`; a bad body gets `400`, `413` or `415`
  *   with `{ "error": "<why>" }`, and so does an event the channel refuses (`400`: the gap marker's

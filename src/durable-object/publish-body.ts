@@ -15,7 +15,7 @@ const ACCEPTED = "send JSON (content-type: application/json) or text (content-ty
 
 /**
  * Reads the event a POST asks to publish. A JSON body is an object
- * `{ "data": <string, or any JSON value, sent as its JSON text>, "event"?: string, "id"?: string }`;
+ * `{ "data": <a string, or another JSON value, sent as its JSON text>, "event"?: string, "id"?: string }`;
  * a text body is the data itself. The id is checked here (it must be a valid id, see `assertEventId`);
  * the other fields later, by `Message`.
  *

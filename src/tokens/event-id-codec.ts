@@ -21,7 +21,7 @@ export interface EventIdCodecOptions {
    * @default ""
    */
   readonly scope?: string;
-  /** The WebCrypto to use. @default globalThis.crypto (on Node 18, pass `webcrypto` from "node:crypto") */
+  /** The WebCrypto to use. @default globalThis.crypto (on Node 18, pass the `webcrypto` export of Node's crypto module) */
   readonly crypto?: CryptoLike;
 }
 

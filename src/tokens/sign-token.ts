@@ -13,7 +13,7 @@ import { subtleCrypto, type CryptoLike } from "./web-crypto.ts";
 export interface SignOptions {
   /** The time the token is signed at, in milliseconds since the epoch. @default Date.now() */
   readonly now?: number;
-  /** The WebCrypto to use. @default globalThis.crypto (on Node 18, pass `webcrypto` from "node:crypto") */
+  /** The WebCrypto to use. @default globalThis.crypto (on Node 18, pass the `webcrypto` export of Node's crypto module) */
   readonly crypto?: CryptoLike;
 }
 

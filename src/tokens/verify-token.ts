@@ -21,7 +21,7 @@ export interface VerifyOptions {
   readonly leeway?: number;
   /** The longest a token may still be valid, in milliseconds from now; one that expires later is refused (`"lifetime"`). @default no limit */
   readonly maxLifetime?: number;
-  /** The WebCrypto to use. @default globalThis.crypto (on Node 18, pass `webcrypto` from "node:crypto") */
+  /** The WebCrypto to use. @default globalThis.crypto (on Node 18, pass the `webcrypto` export of Node's crypto module) */
   readonly crypto?: CryptoLike;
 }
 

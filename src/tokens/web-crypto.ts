@@ -2,7 +2,7 @@ import { describeValue } from "../core/describe-value.ts";
 
 /**
  * A WebCrypto implementation: `globalThis.crypto` on Deno, Bun, Workers, browsers and Node 20 or
- * later; on Node 18, `webcrypto` from `node:crypto`.
+ * later; on Node 18, the `webcrypto` export of Node's crypto module.
  */
 export interface CryptoLike {
   readonly subtle: SubtleCrypto;
@@ -32,7 +32,7 @@ export function subtleCrypto(crypto: CryptoLike | undefined, context: string): S
   if (subtle === undefined) {
     throw new TypeError(
       `${context}: this runtime has no global WebCrypto (\`globalThis.crypto\`, missing on Node 18): pass ` +
-        `the \`crypto\` option, on Node 18 \`webcrypto\` from "node:crypto"`,
+        `the \`crypto\` option, on Node 18 the \`webcrypto\` export of Node's crypto module`,
     );
   }
   return subtle;

@@ -4,7 +4,8 @@ import { authorize, createEventIdCodec, signToken, verifyToken, type CryptoLike 
 import { KEY, NOW, oracleToken } from "./oracle.ts";
 
 const NODE_18_HINT =
-  'this runtime has no global WebCrypto (`globalThis.crypto`, missing on Node 18): pass the `crypto` option, on Node 18 `webcrypto` from "node:crypto"';
+  "this runtime has no global WebCrypto (`globalThis.crypto`, missing on Node 18): pass the `crypto` option, on Node 18 " +
+  "the `webcrypto` export of Node's crypto module";
 
 afterEach(() => {
   vi.unstubAllGlobals();
