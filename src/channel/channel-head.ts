@@ -1,9 +1,9 @@
-/** Reads where a channel is now, for a stream of several channels that must resume each from its join. */
-const heads = new WeakMap<object, () => Promise<string | undefined>>();
+/** Reads where a channel is now (set once by the `Channel` class), for a stream of several channels that must resume each from its join. */
+let readHead: (channel: object) => Promise<string | undefined>;
 
-/** Registers how `channel` reads its head (done by each `Channel` when made). */
-export function registerHead(channel: object, head: () => Promise<string | undefined>): void {
-  heads.set(channel, head);
+/** Sets how every `Channel` reads its head (done once, by the class). */
+export function registerHeadReader(reader: (channel: object) => Promise<string | undefined>): void {
+  readHead = reader;
 }
 
 /**
@@ -13,5 +13,5 @@ export function registerHead(channel: object, head: () => Promise<string | undef
  * @throws {Error} (as a rejection) when the channel's broker fails to answer
  */
 export function headOf(channel: object): Promise<string | undefined> {
-  return heads.get(channel)!();
+  return readHead(channel);
 }

@@ -43,7 +43,7 @@ import { ChannelUse } from "./channel-use.ts";
 import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";
 import { type EndPlace, freeWhenCollected, SubscriberCap, takePlaces } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
-import { registerHead } from "./channel-head.ts";
+import { registerHeadReader } from "./channel-head.ts";
 
 const CLOSE = "Cannot close channel";
 /** The event names the library sends itself, and what each is. */
@@ -58,19 +58,21 @@ const DRAIN = "Cannot drain channel";
 export const DEFAULT_DRAIN_RETRY_MS = 1_000;
 /** The time a drain ends every stream within when its options do not say. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
-/** The bounds on subscribers each channel obeys: its own `maxSubscribers`, and its registry's. */
-const caps = new WeakMap<object, SubscriberCap[]>();
+/**
+ * Reads a channel's own state for the modules beside it (set once by the class's static block):
+ * nothing per channel, where a WeakMap would hold an entry per channel.
+ */
+let readCaps: (channel: object) => SubscriberCap[];
+let readUse: (channel: object) => ChannelUse;
 
-/** The bounds on subscribers `channel` obeys; a `Channels` registry adds its own. */
+/** The bounds on subscribers `channel` obeys: its own `maxSubscribers`; a `Channels` registry adds its own. */
 export function capsOf(channel: object): SubscriberCap[] {
-  return caps.get(channel)!;
+  return readCaps(channel);
 }
-/** What keeps each channel in use, for the `Channels` registry that releases it when nothing does. */
-const uses = new WeakMap<object, ChannelUse>();
 
-/** What keeps `channel` in use (see `ChannelUse`). */
+/** What keeps `channel` in use (see `ChannelUse`), for the `Channels` registry that releases it when nothing does. */
 export function useOf(channel: object): ChannelUse {
-  return uses.get(channel)!;
+  return readUse(channel);
 }
 
 /** The information of every subscriber that does not resume, where no join or leave hook sees it. */
@@ -200,7 +202,6 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     if (options.maxSubscribers !== undefined) {
       this.#caps.push(new SubscriberCap(options.maxSubscribers, "the channel has", "maxSubscribers"));
     }
-    caps.set(this, this.#caps);
     this.#ids = options.eventIds === undefined ? undefined : new OpaqueIds(options.eventIds, this.#onError);
     this.#replaying = this.#ids?.replaying(this.#broker) ?? this.#broker;
     this.#link = {
@@ -222,8 +223,12 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       ids === undefined ? deliver : (event) => ids.deliverEncoded(event, deliver),
       this.#onError,
     );
-    uses.set(this, this.#use);
-    registerHead(this, () => this.#head());
+  }
+
+  static {
+    readCaps = (channel) => (channel as Channel).#caps;
+    readUse = (channel) => (channel as Channel).#use;
+    registerHeadReader((channel) => (channel as Channel).#head());
   }
 
   /**
