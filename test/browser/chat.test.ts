@@ -17,7 +17,7 @@ import { ChatRoom } from "../../examples/shared/chat-room.ts";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
 import type { FetchHandler } from "edge-sse/node";
-import { ENGINES, TEST_TIMEOUT_MS, useBrowser, WAIT_MS, type Browser, type BrowserPage } from "./driver/engines.ts";
+import { ENGINES, suiteOptions, useBrowser, WAIT_MS, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** A reconnection as the server saw it: whose door, the Last-Event-ID it sent, and where the replay started. */
 interface Resume {
@@ -218,7 +218,7 @@ function inDemoRoomTurn(body: () => Promise<void>): Promise<void> {
 
 // Engines run side by side, and so do the tests of one engine, each with a server of its own.
 for (const engine of ENGINES) {
-  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe.concurrent(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
 
     test("A message sent in one page shows in the other; a cut page reconnects and shows exactly what it missed", () =>

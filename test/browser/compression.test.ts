@@ -9,7 +9,7 @@ import { DataStream, Message } from "edge-sse";
 import { compress } from "edge-sse/compress";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
-import { ENGINES, TEST_TIMEOUT_MS, useBrowser } from "./driver/engines.ts";
+import { ENGINES, suiteOptions, useBrowser } from "./driver/engines.ts";
 
 const PAGE_HTML = readFileSync(new URL("./page.html", import.meta.url), "utf8");
 const EVENTS = 5;
@@ -18,7 +18,7 @@ const EVENTS = 5;
 type PageWindow = { streams: Record<string, { log: Array<{ kind: string; data?: string }> } | undefined> };
 
 for (const engine of ENGINES.filter(({ name }) => name === "Chromium")) {
-  describe(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
     const gates: Array<Deferred<void>> = Array.from({ length: EVENTS }, () => deferred());
     const seen: { acceptEncoding: string | null; contentEncoding: string | null } = {

@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { handleDemo } from "../../examples/shared/demo-handler.ts";
 import { until } from "../helpers/serve-node.ts";
 import { toNodeListener } from "edge-sse/node";
-import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
+import { ENGINES, suiteOptions, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** How an /events request asked to resume: its Last-Event-ID header and its lastEventId parameter (null when absent). */
 interface ResumeRequest {
@@ -157,7 +157,7 @@ async function withDemo(
 
 // Engines run side by side, and so do the tests of one engine, each with a server of its own.
 for (const engine of ENGINES) {
-  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe.concurrent(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
 
     test("The demo counter goes on after a server restart: the EventSource retries while the server is down, then sends its last id", async () => {

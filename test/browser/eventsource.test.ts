@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { DataStream, Message, type DataStreamOptions } from "edge-sse";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
-import { ENGINES, TEST_TIMEOUT_MS, titleFor, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
+import { ENGINES, suiteOptions, titleFor, useBrowser, type Browser, type BrowserPage } from "./driver/engines.ts";
 
 /** One thing the page's EventSource saw (see page.html). */
 type LogEntry =
@@ -138,7 +138,7 @@ const DONE = Message.data("").event("done");
 
 // Engines run side by side, and so do the tests of one engine, on one page (each on paths of its own).
 for (const engine of ENGINES) {
-  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe.concurrent(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
     const { routes, withPage, withOwnPage } = useOracleServer(browser);
 

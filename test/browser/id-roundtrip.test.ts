@@ -12,7 +12,7 @@ import { DataStream, Message } from "edge-sse";
 import { Channel, GAP_EVENT } from "edge-sse/channel";
 import { serveNode } from "../helpers/serve-node.ts";
 import { acceptedId, HARD_IDS } from "../helpers/ids.ts";
-import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser } from "./driver/engines.ts";
+import { ENGINES, TEST_TIMEOUT_MS, suiteOptions, useBrowser, type Browser } from "./driver/engines.ts";
 
 /** What the page saw for one id: the id of the first event, and the events after the reconnects. */
 interface PageRecord {
@@ -130,7 +130,7 @@ async function checkBatch(browser: Browser, ids: readonly string[]): Promise<voi
 }
 
 for (const engine of ENGINES) {
-  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe.concurrent(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
 
     test(`${engine.name}'s EventSource sends each hard id back as UTF-8 and the server finds it in ctx.lastEventId and a channel replay`, async () => {

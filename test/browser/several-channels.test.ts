@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { Channel, severalChannelsResponse } from "edge-sse/channel";
 import { serveNode } from "../helpers/serve-node.ts";
 import { deferred } from "../helpers/deferred.ts";
-import { ENGINES, TEST_TIMEOUT_MS, titleFor, useBrowser } from "./driver/engines.ts";
+import { ENGINES, suiteOptions, titleFor, useBrowser } from "./driver/engines.ts";
 
 /** The page: collects every message until one says "live", then closes its EventSource. */
 const PAGE = `<!doctype html><meta charset="utf-8"><script>
@@ -24,7 +24,7 @@ window.run = () => new Promise((resolve) => {
 </script>`;
 
 for (const engine of ENGINES) {
-  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe.concurrent(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
 
     const title = titleFor(

@@ -14,7 +14,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DataStream, Message } from "edge-sse";
 import { serveNode, until, type TestServer } from "../helpers/serve-node.ts";
-import { ENGINES, TEST_TIMEOUT_MS, useBrowser, type Browser, type BrowserPage } from "../browser/driver/engines.ts";
+import { ENGINES, suiteOptions, useBrowser, type Browser, type BrowserPage } from "../browser/driver/engines.ts";
 
 interface PageEvent {
   readonly event: string;
@@ -130,7 +130,7 @@ async function outcomeOf(page: BrowserPage): Promise<unknown> {
 }
 
 for (const engine of ENGINES) {
-  describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe.concurrent(engine.name, suiteOptions(engine), () => {
     const browser = useBrowser(engine);
     const { routes, requestsTo, cut, withPage } = useClientSite(browser);
 

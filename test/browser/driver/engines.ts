@@ -14,10 +14,10 @@
  *
  * ```ts ignore
  * import { describe, expect, test } from "vitest";
- * import { ENGINES, TEST_TIMEOUT_MS, useBrowser } from "./driver/engines.ts";
+ * import { ENGINES, suiteOptions, useBrowser } from "./driver/engines.ts";
  *
  * for (const engine of ENGINES) {
- *   describe.concurrent(engine.name, { timeout: TEST_TIMEOUT_MS }, () => {
+ *   describe.concurrent(engine.name, suiteOptions(engine), () => {
  *     const browser = useBrowser(engine); // one browser per engine for this file
  *
  *     test("EventSource receives an event", async () => {
@@ -57,6 +57,15 @@ export const ENGINES: readonly Engine[] = [chromium, firefox, webkit];
  * side by side on a machine with two cores, so one can wait on the others.
  */
 export const TEST_TIMEOUT_MS = 90_000;
+
+/**
+ * The options of an engine's `describe` block: its tests' time limit, and one retry for WebKit only.
+ * WebKitGTK's MiniBrowser, on a busy machine with two cores, now and then loses a window in the middle
+ * of a test (its WebDriver then answers "no such window"); a test that fails twice still fails.
+ */
+export function suiteOptions(engine: Engine): { readonly timeout: number; readonly retry: number } {
+  return { timeout: TEST_TIMEOUT_MS, retry: engine.name === "WebKit" ? 1 : 0 };
+}
 
 /** How long starting a browser may take: Firefox's first session waits for its idle startup tasks. */
 const LAUNCH_MS = 120_000;

@@ -144,7 +144,8 @@ async function webkitBrowser(driver: WebDriver, stop: () => Promise<void>): Prom
     engine: "WebKit",
     version,
     async open(url) {
-      const handle = await inWindow(current, async () => {
+      // From the home window, which stays open whatever became of the window used last.
+      const handle = await inWindow(home, async () => {
         await driver.switchTo().newWindow("window");
         current = await driver.getWindowHandle();
         await driver.get(url);
@@ -155,9 +156,12 @@ async function webkitBrowser(driver: WebDriver, stop: () => Promise<void>): Prom
         reload: () => inWindow(handle, () => driver.navigate().refresh()),
         close: () =>
           inWindow(handle, async () => {
-            await driver.close();
-            await driver.switchTo().window(home);
-            current = home;
+            try {
+              await driver.close();
+            } finally {
+              await driver.switchTo().window(home);
+              current = home;
+            }
           }),
       };
       return pageOf(page);
