@@ -260,12 +260,9 @@ export class Subscriber {
   #send(event: ChannelEvent, frame = this.#channel.frame(event)): void {
     if (frame === undefined) return;
     if (frame.text.length <= this.#largestFrame) {
-      const ctx = this.#ctx!;
-      pushThrough(ctx, frame);
+      const queued = pushThrough(this.#ctx!, frame);
       // Counted once queued: not the frame that overflowed the queue and closed the stream.
-      if (this.#channel.metrics !== undefined && !ctx.signal.aborted) {
-        this.#channel.metrics.bytesWritten += frame.bytes.byteLength;
-      }
+      if (queued && this.#channel.metrics !== undefined) this.#channel.metrics.bytesWritten += frame.bytes.byteLength;
       return;
     }
     this.#channel.reportOnce(

@@ -24,6 +24,7 @@ import { describeValue } from "./describe-value.ts";
 import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
 import { isThenable } from "./check.ts";
 import { createIdleDetector, type IdleDetector, type IdleListener } from "./idle-detector.ts";
+import { joinKeepAliveClock, leaveKeepAliveClock, sharesTimers, type KeepAliveMember } from "./keep-alive-clock.ts";
 import { SharedFrame } from "./shared-frame.ts";
 import { END_FRAME } from "./end-event.ts";
 import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
@@ -67,8 +68,8 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-/** The keep-alive timer's callback: one function for every stream, the stream passed as its argument. */
-function keepAliveTick(engine: EventStreamEngine): void {
+/** A stream's own keep-alive timer's callback: one function for every stream, the stream passed as its argument. */
+function onKeepAliveTimer(engine: EventStreamEngine): void {
   engine.tick();
 }
 
@@ -85,7 +86,7 @@ export function createEventStream(
   return stream;
 }
 
-class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleListener {
+class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleListener, KeepAliveMember {
   // --- State ---------------------------------------------------------------------------------------
 
   readonly source: Source;
@@ -120,6 +121,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
   /** The callbacks of a promised step, made once per stream (not per item) when the source is pulled. */
   onStep: ((step: Step) => void) | undefined;
   onStepError: ((error: unknown) => void) | undefined;
+  /** The stream's own keep-alive timer, where streams cannot share one (see keep-alive-clock.ts). */
   timer: ReturnType<typeof setTimeout> | undefined;
   lastWrite = 0;
   /** Clears the wait for `expiresAt`. */
@@ -175,15 +177,22 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     this.lastWrite = Date.now();
   }
 
-  /** Sends a ping after `keepAlive` ms without a write; a write only records its time. */
-  tick(): void {
-    const interval = this.options.keepAlive as number;
+  /** Sends a ping once `keepAlive` ms passed without a write (`now` is the time); a write only records its time. */
+  keepAliveTick(now: number): void {
     // A chunk still waiting to be read means the consumer is stalled, not idle: add nothing.
-    if (Date.now() - this.lastWrite >= interval && (this.controller.desiredSize ?? -1) >= 0) this.write(PING);
+    if (now - this.lastWrite >= (this.options.keepAlive as number) && (this.controller.desiredSize ?? -1) >= 0) {
+      this.write(PING);
+    }
+  }
+
+  /** The stream's own keep-alive timer fired: a ping if due, then the timer again, due when the next one is. */
+  tick(): void {
+    this.keepAliveTick(Date.now());
     if (!this.ended) {
+      const interval = this.options.keepAlive as number;
       // Due at `interval` after the last write; once past it (a stalled consumer), a whole interval again.
       const due = interval - (Date.now() - this.lastWrite);
-      this.timer = setTimeout(keepAliveTick, due > 0 ? due : interval, this);
+      this.timer = setTimeout(onKeepAliveTimer, due > 0 ? due : interval, this);
     }
   }
 
@@ -304,7 +313,10 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
       if (expiresAt <= Date.now()) return expire();
       this.cancelExpiry = atTime(expiresAt, expire);
     }
-    if (keepAlive !== false) this.timer = setTimeout(keepAliveTick, keepAlive, this);
+    if (keepAlive !== false) {
+      if (sharesTimers) joinKeepAliveClock(this, keepAlive);
+      else this.timer = setTimeout(onKeepAliveTimer, keepAlive, this);
+    }
     this.startSource();
   }
 
@@ -447,6 +459,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     const reason = new StreamClosedError(type, cause);
     this.reason = reason;
     clearTimeout(this.timer);
+    if (this.options.keepAlive !== false && sharesTimers) leaveKeepAliveClock(this, this.options.keepAlive);
     this.requestSignal?.removeEventListener("abort", this); // nothing, when it was not listened to
     this.cancelExpiry?.();
     this.readyWaiter?.reject(reason);
@@ -536,9 +549,18 @@ class ProducerContext implements StreamContext {
     this.lastEventId = engine.lastEventId;
   }
 
-  /** Sends through `ctx` without reading (and so making) its detached `send`, for the library's own callers. */
+  /**
+   * Sends through `ctx` without reading (and so making) its detached `send`, for the library's own
+   * callers; returns whether the item was queued (not when the stream had ended, or ended with it).
+   */
   static push(ctx: StreamContext, item: unknown): boolean {
-    return #engine in ctx ? (ctx as ProducerContext).#engine.send(item) : ctx.send(item);
+    if (!(#engine in ctx)) {
+      ctx.send(item);
+      return !ctx.signal.aborted;
+    }
+    const engine = (ctx as ProducerContext).#engine;
+    engine.send(item);
+    return !engine.ended;
   }
 
   get send(): (item: unknown) => boolean {
@@ -580,6 +602,7 @@ class ProducerContext implements StreamContext {
 
 /**
  * Sends `item` through a producer's context as `ctx.send(item)` does, without making its detached
- * `send` for a stream that never reads it (a channel's subscribers).
+ * `send` (nor its `signal`) for a stream that never reads it (a channel's subscribers). Returns whether
+ * the item was queued: `false` when the stream had ended, or ended with it (its queue overflowed).
  */
 export const pushThrough: (ctx: StreamContext, item: unknown) => boolean = ProducerContext.push;

@@ -100,15 +100,17 @@ function routeSuite(request: Request, expiresAt: number | undefined): Response |
         { request, keepAlive: false },
       ).toResponse();
 
-    case "/quiet":
-      // Silent for a long time, with the default keep-alive.
+    case "/quiet": {
+      // Silent for a long time, with the default keep-alive unless `keepAlive` says.
+      const keepAlive = url.searchParams.get("keepAlive");
       return new DataStream(
         async function* ({ sleep }) {
           await sleep(Number(url.searchParams.get("ms") ?? 25_000));
           yield "awake";
         },
-        { request },
+        { request, keepAlive: keepAlive === null ? undefined : Number(keepAlive) },
       ).toResponse();
+    }
 
     case "/disconnect":
       return new DataStream(

@@ -167,6 +167,27 @@ export const cases: readonly SuiteCase[] = [
     },
   },
   {
+    name: "two quiet streams of two requests are each kept alive, the second also after the first has ended",
+    timeoutMs: 20_000,
+    async run(target) {
+      const pingsOf = async (path: string): Promise<number> => {
+        const parsed = parseWire(await (await target.fetch(path)).text());
+        assert.deepEqual(
+          parsed.events.map((event) => event.data),
+          ["awake"],
+        );
+        return parsed.comments.filter((comment) => comment === "ping").length;
+      };
+      // Pings every 200 ms of silence: the first stream ends after 500 ms, the second lives 3 s.
+      const [first, second] = await Promise.all([
+        pingsOf("/quiet?ms=500&keepAlive=200"),
+        pingsOf("/quiet?ms=3000&keepAlive=200"),
+      ]);
+      assert.ok(first >= 1, `the first stream got ${first} pings`);
+      assert.ok(second >= 8, `the second stream got ${second} pings in 3 s`);
+    },
+  },
+  {
     name: "a client disconnect runs the producer's finally and onClose says client-gone",
     timeoutMs: 15_000,
     async run(target) {

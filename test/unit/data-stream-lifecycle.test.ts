@@ -34,7 +34,7 @@ test("retry: DataStream sends the retry field as its first bytes", async () => {
 });
 
 test("keepAlive: DataStream pings while idle, not while busy, and leaves no timer after the end", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   const gate = deferred();
   const stream = new DataStream(
     async function* () {
@@ -67,7 +67,7 @@ test("keepAlive: DataStream pings while idle, not while busy, and leaves no time
 });
 
 test("keepAlive: DataStream holds back pings while a chunk waits unread", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   const stream = new DataStream(
     async function* ({ sleep }) {
       yield "a";
@@ -85,7 +85,7 @@ test("keepAlive: DataStream holds back pings while a chunk waits unread", async 
 });
 
 test("keepAlive: DataStream waits a whole interval again while a chunk waits unread, not a millisecond", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   const stream = new DataStream(
     async function* ({ sleep }) {
       yield "a";
@@ -114,7 +114,7 @@ test("keepAlive: DataStream waits a whole interval again while a chunk waits unr
 });
 
 test("keepAlive: false starts no timer at all", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   const gate = deferred();
   const stream = new DataStream(
     // biome-ignore lint/correctness/useYield: a source that yields nothing is what is tested
