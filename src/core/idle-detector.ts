@@ -39,6 +39,8 @@ const nextTick: NextTick | undefined =
 let nextTickRunsLast: boolean | undefined;
 /** Whether `nextTick` has been seen to run before every microtask queued before it (Bun, workerd). */
 let nextTickRunsFirst = false;
+/** Set once the check has decided (at its last hop): detectors made before then change at their next poke. */
+let nextTickChecked = false;
 
 /** Microtask hops the check chains before `nextTick` must run: a generator step takes 2–3. */
 const CHECK_HOPS = 3;
@@ -56,8 +58,9 @@ function watchNextTick(tick: NextTick): void {
   queueMicrotask(() => {
     let hops = 0;
     const hop = (): void => {
-      if (++hops < CHECK_HOPS) queueMicrotask(hop);
-      else if (!ticked) nextTickRunsLast = true;
+      if (++hops < CHECK_HOPS) return queueMicrotask(hop);
+      if (!ticked) nextTickRunsLast = true;
+      nextTickChecked = true;
     };
     queueMicrotask(hop);
     tick(() => {
@@ -111,14 +114,27 @@ class MicrotaskIdleDetector implements IdleDetector {
   /** Made at the first poke: one closure per stream, queued once per turn while items flow. */
   turnTask: Task | undefined;
   readonly listener: IdleListener;
-  constructor(listener: IdleListener) {
+  /**
+   * Made while the check of `nextTick` ran: at its first poke at rest after the check, it hands over
+   * to the detector the check chose (`settled`), so that a stream that started early (say, each of a
+   * channel's subscribers at its first publish) does not keep the portable detector for its life.
+   */
+  readonly provisional: boolean;
+  settled: IdleDetector | undefined;
+  constructor(listener: IdleListener, provisional = false) {
     this.listener = listener;
+    this.provisional = provisional;
   }
 
   poke(): void {
+    if (this.settled !== undefined) return this.settled.poke();
     if (this.armed) {
       this.poked = true;
       return;
+    }
+    if (this.provisional && nextTickChecked) {
+      this.settled = createIdleDetector(this.listener);
+      return this.settled.poke();
     }
     this.armed = true;
     this.poked = false;
@@ -147,12 +163,13 @@ export function microtaskIdleDetector(listener: IdleListener): IdleDetector {
 /**
  * A detector for one stream: `nextTick` once it has been seen to run last; `setImmediate` once
  * `nextTick` has been seen to run first (Bun: the portable detector queues a microtask turn per turn
- * while items flow, `setImmediate` costs one macrotask per chunk); else the portable one (the first
- * streams of a process use it while the check runs).
+ * while items flow, `setImmediate` costs one macrotask per chunk); else the portable one. The streams
+ * that start while the check runs use the portable one until it has decided.
  */
 export function createIdleDetector(listener: IdleListener): IdleDetector {
   if (nextTick === undefined) return microtaskIdleDetector(listener);
   if (nextTickRunsLast === undefined) watchNextTick(nextTick);
+  if (!nextTickChecked) return new MicrotaskIdleDetector(listener, true);
   if (nextTickRunsLast) return new DrainedQueueIdleDetector(listener, nextTick);
   if (nextTickRunsFirst && setImmediateLike !== undefined) {
     return new DrainedQueueIdleDetector(listener, setImmediateLike);

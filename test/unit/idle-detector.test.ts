@@ -95,6 +95,29 @@ test("createIdleDetector gives the portable detector to streams made while the c
   expect(log.indexOf("idle")).toBeLessThan(20);
 });
 
+test("A detector made while the check ran waits for the queue to drain from its first poke after the check", async () => {
+  const { createIdleDetector } = await loadWith(realNextTick);
+  // Made (and used once) while the check runs, as each subscriber of a channel at its first publish.
+  const log: string[] = [];
+  const early = createIdleDetector({ onIdle: () => log.push("idle") });
+  early.poke();
+  await turnOfTheEventLoop();
+  expect(log).toEqual(["idle"]);
+  log.length = 0;
+  // Poked again once the check has decided: it now fires only after all 20 quiet hops.
+  queueMicrotask(() => {
+    early.poke();
+    let hop = 0;
+    const next = (): void => {
+      log.push(`hop ${++hop}`);
+      if (hop < 20) queueMicrotask(next);
+    };
+    queueMicrotask(next);
+  });
+  await turnOfTheEventLoop();
+  expect(log).toEqual(chainThenIdle(20));
+});
+
 test("createIdleDetector learns that process.nextTick runs last while nothing but microtasks run", async () => {
   const { createIdleDetector } = await loadWith(realNextTick);
   const log: string[] = [];
