@@ -177,23 +177,24 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     this.lastWrite = Date.now();
   }
 
-  /** Sends a ping once `keepAlive` ms passed without a write (`now` is the time); a write only records its time. */
-  keepAliveTick(now: number): void {
+  /**
+   * Sends a ping once `keepAlive` ms passed without a write (`now` is the time); a write only records
+   * its time. Returns when to look again: `keepAlive` after the last write, or, while the consumer is
+   * stalled, a whole interval from now.
+   */
+  keepAliveTick(now: number): number {
+    const interval = this.options.keepAlive as number;
+    if (now - this.lastWrite < interval) return this.lastWrite + interval;
     // A chunk still waiting to be read means the consumer is stalled, not idle: add nothing.
-    if (now - this.lastWrite >= (this.options.keepAlive as number) && (this.controller.desiredSize ?? -1) >= 0) {
-      this.write(PING);
-    }
+    if ((this.controller.desiredSize ?? -1) < 0) return now + interval;
+    this.write(PING);
+    return this.lastWrite + interval;
   }
 
-  /** The stream's own keep-alive timer fired: a ping if due, then the timer again, due when the next one is. */
+  /** The stream's own keep-alive timer fired: a ping if due, then the timer again, for when to look again. */
   tick(): void {
-    this.keepAliveTick(Date.now());
-    if (!this.ended) {
-      const interval = this.options.keepAlive as number;
-      // Due at `interval` after the last write; once past it (a stalled consumer), a whole interval again.
-      const due = interval - (Date.now() - this.lastWrite);
-      this.timer = setTimeout(onKeepAliveTimer, due > 0 ? due : interval, this);
-    }
+    const next = this.keepAliveTick(Date.now());
+    if (!this.ended) this.timer = setTimeout(onKeepAliveTimer, next - Date.now(), this);
   }
 
   /** Adds a frame to `pending`; `shared` is the frame's shared form, when it has one. */

@@ -1,23 +1,27 @@
 /**
  * The keep-alive of many streams on one timer. Every stream that pings after the same silence joins
- * that silence's clock: one interval timer that looks at each of its streams every eighth of the
- * silence and tells those that have been quiet for all of it to ping. A stream holds an entry in a
+ * that silence's clock: one timer, due when the member that has been silent longest is due, which
+ * tells each member the time; those silent for the whole interval ping. A stream holds an entry in a
  * `Set`, not a timer of its own (a pending timer costs about 350 bytes of heap on Node and 800 on Deno;
- * an idle server holds one per connection). A ping leaves after `keepAlive` ms of silence and at most
- * an eighth of `keepAlive` later. The clock stops when its last stream leaves, and keeps a process alive
- * no longer than its streams would.
+ * an idle server holds one per connection). The clock looks at its members at most every eighth of the
+ * interval, so a ping leaves `keepAlive` ms after the last write, or, when another member was looked at
+ * less than an eighth of the interval before, at most that much later. The clock stops when its last
+ * stream leaves, and keeps a process alive no longer than its streams would.
  *
  * Cloudflare Workers tie every timer, and every write it makes, to the request that set it: a timer of
  * one request cannot serve another's stream, and it ends with its request. There each stream keeps a
  * timer of its own (`sharesTimers` is false).
  */
 
-/** A stream on a clock: told the time at each tick, it pings when it has been silent long enough. */
+/**
+ * A stream on a clock: told the time, it pings when it has been silent long enough, and returns when it
+ * is due next (its last write plus the interval).
+ */
 export interface KeepAliveMember {
-  keepAliveTick(now: number): void;
+  keepAliveTick(now: number): number;
 }
 
-/** Ticks per keep-alive interval: how late a ping may leave, as a fraction of the interval. */
+/** The clock looks at its members at most this many times per interval: a ping is at most this fraction late. */
 const TICKS_PER_INTERVAL = 8;
 
 /**
@@ -28,36 +32,46 @@ export const sharesTimers: boolean =
   (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent !== "Cloudflare-Workers" &&
   typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "undefined";
 
-/** One interval's clock: the streams on it, and the timer that ticks while it has any. */
+/** One interval's clock: the streams on it, and its timer while it has any. */
 interface KeepAliveClock {
+  readonly interval: number;
   readonly members: Set<KeepAliveMember>;
-  readonly timer: ReturnType<typeof setInterval>;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** The running clocks, by their interval; a clock stops and leaves once it has no member. */
 const clocks = new Map<number, KeepAliveClock>();
 
-/** Tells every member of a clock the time (one that ends in its tick leaves during the loop, which `Set` allows). */
-function tick(members: Set<KeepAliveMember>): void {
+/**
+ * Tells every member the time (one that ends in its tick leaves during the loop, which `Set` allows),
+ * then waits until the next member is due, or an eighth of the interval when that is sooner.
+ */
+function tick(clock: KeepAliveClock): void {
   const now = Date.now();
-  for (const member of members) member.keepAliveTick(now);
+  let next = Number.POSITIVE_INFINITY;
+  for (const member of clock.members) next = Math.min(next, member.keepAliveTick(now));
+  clock.timer = undefined;
+  if (clock.members.size > 0) {
+    const step = Math.max(1, Math.floor(clock.interval / TICKS_PER_INTERVAL));
+    clock.timer = setTimeout(tick, Math.max(next - now, step), clock);
+  }
 }
 
-/** Puts `member` on the clock of `interval` ms, which starts if it was not running. */
+/**
+ * Puts `member` on the clock of `interval` ms, which starts if it was not running. A member joins just
+ * after a write, due in `interval`: a timer already set is due no later than that.
+ */
 export function joinKeepAliveClock(member: KeepAliveMember, interval: number): void {
   let clock = clocks.get(interval);
-  if (clock === undefined) {
-    const members = new Set<KeepAliveMember>();
-    clock = { members, timer: setInterval(tick, Math.max(1, Math.floor(interval / TICKS_PER_INTERVAL)), members) };
-    clocks.set(interval, clock);
-  }
+  if (clock === undefined) clocks.set(interval, (clock = { interval, members: new Set(), timer: undefined }));
   clock.members.add(member);
+  clock.timer ??= setTimeout(tick, interval, clock);
 }
 
 /** Takes `member` off the clock of `interval` ms; the last one to leave stops it. */
 export function leaveKeepAliveClock(member: KeepAliveMember, interval: number): void {
   const clock = clocks.get(interval);
   if (clock === undefined || !clock.members.delete(member) || clock.members.size > 0) return;
-  clearInterval(clock.timer);
+  clearTimeout(clock.timer);
   clocks.delete(interval);
 }

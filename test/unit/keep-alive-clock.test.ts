@@ -16,7 +16,6 @@ afterEach(() => {
 /** A stream silent until `quiet` resolves or it is cancelled (no timer of its own), read from its first bytes on. */
 async function quietStream(keepAlive: number, quiet: Promise<void>): Promise<ReadableStreamDefaultReader<Uint8Array>> {
   const reader = new DataStream(
-    // biome-ignore lint/correctness/useYield: a source that only waits is what is tested
     async function* ({ signal }) {
       await new Promise((resolve) => {
         signal.addEventListener("abort", resolve, { once: true });
@@ -50,40 +49,79 @@ test("keepAlive: quiet streams with the same keepAlive share one timer, each sti
   expect(vi.getTimerCount()).toBe(0);
 });
 
-test("keepAlive: a ping leaves after keepAlive ms of silence, and at most an eighth of keepAlive later", async () => {
-  vi.useFakeTimers(FAKE_TIMERS);
+/** A push-mode stream read from its first bytes on, with what it wrote and when (ms after `origin`). */
+function timedStream(
+  keepAlive: number,
+  origin: number,
+): { send(item: string): void; arrivals: [number, string][]; stop(): Promise<void> } {
   const arrivals: [number, string][] = [];
   let ctx: StreamContext | undefined;
-  const started = Date.now();
   const reader = new DataStream(
     (context) => {
       ctx = context;
       return new Promise<void>(() => {});
     },
-    { keepAlive: 1_000 },
+    { keepAlive },
   )
     .toReadableStream()
     .getReader();
   const reading = (async () => {
     for (let text = await readChunk(reader); text !== undefined; text = await readChunk(reader)) {
-      arrivals.push([Date.now() - started, text]);
+      arrivals.push([Date.now() - origin, text]);
     }
   })();
+  return {
+    send: (item) => void ctx!.send(item),
+    arrivals,
+    stop: async () => {
+      await reader.cancel();
+      await reading;
+    },
+  };
+}
+
+test("keepAlive: a lone stream pings exactly keepAlive ms after its last write", async () => {
+  vi.useFakeTimers(FAKE_TIMERS);
+  const stream = timedStream(1_000, Date.now());
   await flushMicrotasks();
-  // An event 300 ms in, between the clock's ticks: the silence starts there.
+  // An event 300 ms in: the silence starts there.
   await vi.advanceTimersByTimeAsync(300);
-  ctx!.send("x");
-  await vi.advanceTimersByTimeAsync(1);
-  await vi.advanceTimersByTimeAsync(998);
-  expect(arrivals).toEqual([
+  stream.send("x");
+  await vi.advanceTimersByTimeAsync(999);
+  expect(stream.arrivals).toEqual([
     [0, ":\n\n"],
     [300, "data: x\n\n"],
   ]);
-  await vi.advanceTimersByTimeAsync(125);
-  const [at, text] = arrivals[2]!;
-  expect(text).toBe(": ping\n\n");
-  expect(at).toBeGreaterThanOrEqual(1_300);
-  expect(at).toBeLessThanOrEqual(1_300 + 125);
-  await reader.cancel();
-  await reading;
+  await vi.advanceTimersByTimeAsync(1);
+  expect(stream.arrivals[2]).toEqual([1_300, ": ping\n\n"]);
+  await vi.advanceTimersByTimeAsync(1_000);
+  expect(stream.arrivals[3]).toEqual([2_300, ": ping\n\n"]);
+  await stream.stop();
+});
+
+test("keepAlive: streams on one timer each ping after keepAlive ms of silence, and at most an eighth of it later", async () => {
+  vi.useFakeTimers(FAKE_TIMERS);
+  const origin = Date.now();
+  const streams = Array.from({ length: 20 }, () => timedStream(1_000, origin));
+  await flushMicrotasks();
+  // Each stream's last event at its own time: 0, 37, 74, … 703 ms in.
+  for (const stream of streams) {
+    await vi.advanceTimersByTimeAsync(37);
+    stream.send("x");
+  }
+  await vi.advanceTimersByTimeAsync(3_000);
+  for (const { arrivals } of streams) {
+    const [wroteAt] = arrivals[1]!;
+    const pings = arrivals.slice(2);
+    expect(pings.length).toBeGreaterThanOrEqual(2);
+    let silentSince = wroteAt;
+    for (const [at, text] of pings) {
+      expect(text).toBe(": ping\n\n");
+      expect(at - silentSince).toBeGreaterThanOrEqual(1_000);
+      expect(at - silentSince).toBeLessThanOrEqual(1_000 + 125);
+      silentSince = at;
+    }
+  }
+  await Promise.all(streams.map((stream) => stream.stop()));
+  expect(vi.getTimerCount()).toBe(0);
 });
