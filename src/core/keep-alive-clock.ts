@@ -32,7 +32,7 @@ export const sharesTimers: boolean =
   (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent !== "Cloudflare-Workers" &&
   typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "undefined";
 
-/** One interval's clock: the streams on it, and its timer while it has any. */
+/** One interval's clock: the streams on it, and its timer while it has members. */
 interface KeepAliveClock {
   readonly interval: number;
   readonly members: Set<KeepAliveMember>;
