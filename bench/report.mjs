@@ -36,11 +36,14 @@ function git(args) {
   }
 }
 
+/** A short hash of every .js file of the build, in its subfolders too (dist/core/…, dist/channel/…). */
 function distHash(dir = join(ROOT, "dist")) {
   const hash = createHash("sha256");
-  for (const file of readdirSync(dir)
+  const files = readdirSync(dir, { recursive: true })
+    .map(String)
     .filter((f) => f.endsWith(".js"))
-    .sort()) {
+    .sort();
+  for (const file of files) {
     hash.update(file);
     hash.update(readFileSync(join(dir, file)));
   }
