@@ -43,7 +43,6 @@ import { ChannelUse } from "./channel-use.ts";
 import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";
 import { type EndPlace, freeWhenCollected, SubscriberCap, takePlaces } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
-import { registerHeadReader } from "./channel-head.ts";
 
 const CLOSE = "Cannot close channel";
 /** The event names the library sends itself, and what each is. */
@@ -64,6 +63,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
  */
 let readCaps: (channel: object) => SubscriberCap[];
 let readUse: (channel: object) => ChannelUse;
+let readHead: (channel: object) => Promise<string | undefined>;
 
 /** The bounds on subscribers `channel` obeys: its own `maxSubscribers`; a `Channels` registry adds its own. */
 export function capsOf(channel: object): SubscriberCap[] {
@@ -73,6 +73,16 @@ export function capsOf(channel: object): SubscriberCap[] {
 /** What keeps `channel` in use (see `ChannelUse`), for the `Channels` registry that releases it when nothing does. */
 export function useOf(channel: object): ChannelUse {
   return readUse(channel);
+}
+
+/**
+ * The id (as its clients see it) of the newest event `channel` holds, or `undefined` when it holds
+ * none: a stream that joins now and resumes after it later misses nothing published in between.
+ *
+ * @throws {Error} (as a rejection) when the channel's broker fails to answer
+ */
+export function headOf(channel: object): Promise<string | undefined> {
+  return readHead(channel);
 }
 
 /** The information of every subscriber that does not resume, where no join or leave hook sees it. */
@@ -228,7 +238,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   static {
     readCaps = (channel) => (channel as Channel).#caps;
     readUse = (channel) => (channel as Channel).#use;
-    registerHeadReader((channel) => (channel as Channel).#head());
+    readHead = (channel) => (channel as Channel).#head();
   }
 
   /**

@@ -2,7 +2,7 @@ import type { ChannelBroker, ChannelFilter, ChannelStreamOptions, ChannelsOption
 import type { DataStream } from "../core/data-stream.ts";
 import { itemFields } from "../core/encode-message.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { capsOf, Channel, DEFAULT_DRAIN_RETRY_MS, useOf } from "./channel.ts";
+import { capsOf, Channel, DEFAULT_DRAIN_RETRY_MS, headOf, useOf } from "./channel.ts";
 import { SubscriberCap } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
 import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
@@ -17,7 +17,6 @@ import {
 } from "./channel-options.ts";
 import { PUBLISH, publishableEvent } from "./publishable-event.ts";
 import { channelSource, checkPicks, checkSeveralOptions, type SeveralChannelsOptions } from "./several-channels.ts";
-import { headOf } from "./channel-head.ts";
 import { fanIn } from "./fan-in.ts";
 
 /**

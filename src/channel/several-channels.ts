@@ -1,7 +1,6 @@
 import type { ChannelFilter, ChannelStreamOptions } from "./types.ts";
 import type { RequestLike } from "../core/types.ts";
-import { Channel } from "./channel.ts";
-import { headOf } from "./channel-head.ts";
+import { Channel, headOf } from "./channel.ts";
 import { fanIn, type FanInSource, type Opened, type Resume } from "./fan-in.ts";
 import { checkCursorKeys } from "./cursor.ts";
 import { checkFunction, checkKeys } from "../core/check.ts";

@@ -24,7 +24,13 @@ import { describeValue } from "./describe-value.ts";
 import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
 import { isThenable } from "./check.ts";
 import { createIdleDetector, type IdleDetector, type IdleListener } from "./idle-detector.ts";
-import { joinKeepAliveClock, leaveKeepAliveClock, sharesTimers, type KeepAliveMember } from "./keep-alive-clock.ts";
+import {
+  joinKeepAliveClock,
+  type KeepAliveClock,
+  type KeepAliveMember,
+  leaveKeepAliveClock,
+  sharesTimers,
+} from "./keep-alive-clock.ts";
 import { SharedFrame } from "./shared-frame.ts";
 import { END_FRAME } from "./end-event.ts";
 import { createRelayEncoder, isFinished, isMarkedSubscription } from "./relay.ts";
@@ -66,11 +72,6 @@ function deferred(): Deferred {
     }),
   );
   return { promise, resolve, reject };
-}
-
-/** A stream's own keep-alive timer's callback: one function for every stream, the stream passed as its argument. */
-function onKeepAliveTimer(engine: EventStreamEngine): void {
-  engine.tick();
 }
 
 /** Makes the byte stream of one `DataStream`. */
@@ -121,8 +122,8 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
   /** The callbacks of a promised step, made once per stream (not per item) when the source is pulled. */
   onStep: ((step: Step) => void) | undefined;
   onStepError: ((error: unknown) => void) | undefined;
-  /** The stream's own keep-alive timer, where streams cannot share one (see keep-alive-clock.ts). */
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The keep-alive clock the stream is on, from its first read while `keepAlive` is not `false`. */
+  keepAliveClock: KeepAliveClock | undefined;
   lastWrite = 0;
   /** Clears the wait for `expiresAt`. */
   cancelExpiry: (() => void) | undefined;
@@ -150,7 +151,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     this.encodeItem = options.encode;
   }
 
-  /** The pushed frames not written yet, in code units: a pull source never has any. */
+  /** The pushed frames not written yet, in code units: always 0 for a pull source. */
   queued(): number {
     return this.iterator === undefined ? this.pending.length : 0;
   }
@@ -189,12 +190,6 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     if ((this.controller.desiredSize ?? -1) < 0) return now + interval;
     this.write(PING);
     return this.lastWrite + interval;
-  }
-
-  /** The stream's own keep-alive timer fired: a ping if due, then the timer again, for when to look again. */
-  tick(): void {
-    const next = this.keepAliveTick(Date.now());
-    if (!this.ended) this.timer = setTimeout(onKeepAliveTimer, next - Date.now(), this);
   }
 
   /** Adds a frame to `pending`; `shared` is the frame's shared form, when it has one. */
@@ -314,10 +309,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
       if (expiresAt <= Date.now()) return expire();
       this.cancelExpiry = atTime(expiresAt, expire);
     }
-    if (keepAlive !== false) {
-      if (sharesTimers) joinKeepAliveClock(this, keepAlive);
-      else this.timer = setTimeout(onKeepAliveTimer, keepAlive, this);
-    }
+    if (keepAlive !== false) this.keepAliveClock = joinKeepAliveClock(this, keepAlive, sharesTimers);
     this.startSource();
   }
 
@@ -459,8 +451,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     if (this.options.finite && type === "done") tail = END_FRAME;
     const reason = new StreamClosedError(type, cause);
     this.reason = reason;
-    clearTimeout(this.timer);
-    if (this.options.keepAlive !== false && sharesTimers) leaveKeepAliveClock(this, this.options.keepAlive);
+    if (this.keepAliveClock !== undefined) leaveKeepAliveClock(this, this.keepAliveClock);
     this.requestSignal?.removeEventListener("abort", this); // nothing, when it was not listened to
     this.cancelExpiry?.();
     this.readyWaiter?.reject(reason);

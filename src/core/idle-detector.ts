@@ -114,27 +114,14 @@ class MicrotaskIdleDetector implements IdleDetector {
   /** Made at the first poke: one closure per stream, queued once per turn while items flow. */
   turnTask: Task | undefined;
   readonly listener: IdleListener;
-  /**
-   * Made while the check of `nextTick` ran: at its first poke at rest after the check, it hands over
-   * to the detector the check chose (`settled`), so that a stream that started early (say, each of a
-   * channel's subscribers at its first publish) does not keep the portable detector for its life.
-   */
-  readonly provisional: boolean;
-  settled: IdleDetector | undefined;
-  constructor(listener: IdleListener, provisional = false) {
+  constructor(listener: IdleListener) {
     this.listener = listener;
-    this.provisional = provisional;
   }
 
   poke(): void {
-    if (this.settled !== undefined) return this.settled.poke();
     if (this.armed) {
       this.poked = true;
       return;
-    }
-    if (this.provisional && nextTickChecked) {
-      this.settled = createIdleDetector(this.listener);
-      return this.settled.poke();
     }
     this.armed = true;
     this.poked = false;
@@ -155,6 +142,26 @@ class MicrotaskIdleDetector implements IdleDetector {
   }
 }
 
+/**
+ * The detector of a stream made while the check of `nextTick` runs: the portable one until then, and
+ * at its first poke at rest after the check, the one the check chose. So a stream that started early
+ * (say, each subscriber of a channel's first publish) does not keep the portable detector for its life.
+ */
+class ProvisionalIdleDetector implements IdleDetector {
+  readonly portable: MicrotaskIdleDetector;
+  settled: IdleDetector | undefined;
+  constructor(listener: IdleListener) {
+    this.portable = new MicrotaskIdleDetector(listener);
+  }
+
+  poke(): void {
+    if (this.settled === undefined && nextTickChecked && !this.portable.armed) {
+      this.settled = createIdleDetector(this.portable.listener);
+    }
+    (this.settled ?? this.portable).poke();
+  }
+}
+
 /** The portable detector: quiet microtask turns. */
 export function microtaskIdleDetector(listener: IdleListener): IdleDetector {
   return new MicrotaskIdleDetector(listener);
@@ -169,7 +176,7 @@ export function microtaskIdleDetector(listener: IdleListener): IdleDetector {
 export function createIdleDetector(listener: IdleListener): IdleDetector {
   if (nextTick === undefined) return microtaskIdleDetector(listener);
   if (nextTickRunsLast === undefined) watchNextTick(nextTick);
-  if (!nextTickChecked) return new MicrotaskIdleDetector(listener, true);
+  if (!nextTickChecked) return new ProvisionalIdleDetector(listener);
   if (nextTickRunsLast) return new DrainedQueueIdleDetector(listener, nextTick);
   if (nextTickRunsFirst && setImmediateLike !== undefined) {
     return new DrainedQueueIdleDetector(listener, setImmediateLike);

@@ -9,8 +9,8 @@
  * stream leaves, and keeps a process alive no longer than its streams would.
  *
  * Cloudflare Workers tie every timer, and every write it makes, to the request that set it: a timer of
- * one request cannot serve another's stream, and it ends with its request. There each stream keeps a
- * timer of its own (`sharesTimers` is false).
+ * one request cannot serve another's stream, and it ends with its request. There each stream gets a
+ * clock of its own (`sharesTimers` is false), which works the same way for its one member.
  */
 
 /**
@@ -33,13 +33,13 @@ export const sharesTimers: boolean =
   typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "undefined";
 
 /** One interval's clock: the streams on it, and its timer while it has members. */
-interface KeepAliveClock {
+export interface KeepAliveClock {
   readonly interval: number;
   readonly members: Set<KeepAliveMember>;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-/** The running clocks, by their interval; a clock stops and leaves once it has no member. */
+/** The running shared clocks, by their interval; a clock stops and leaves once it has no member. */
 const clocks = new Map<number, KeepAliveClock>();
 
 /**
@@ -58,20 +58,25 @@ function tick(clock: KeepAliveClock): void {
 }
 
 /**
- * Puts `member` on the clock of `interval` ms, which starts if it was not running. A member joins just
- * after a write, due in `interval`: a timer already set is due no later than that.
+ * Puts `member` on a clock of `interval` ms, which starts if it was not running: the shared one when
+ * `shared` (pass `sharesTimers`), else one of its own. A member joins just after a write, due in
+ * `interval`: a timer already set is due no later than that.
  */
-export function joinKeepAliveClock(member: KeepAliveMember, interval: number): void {
-  let clock = clocks.get(interval);
-  if (clock === undefined) clocks.set(interval, (clock = { interval, members: new Set(), timer: undefined }));
+export function joinKeepAliveClock(member: KeepAliveMember, interval: number, shared: boolean): KeepAliveClock {
+  let clock = shared ? clocks.get(interval) : undefined;
+  if (clock === undefined) {
+    clock = { interval, members: new Set(), timer: undefined };
+    if (shared) clocks.set(interval, clock);
+  }
   clock.members.add(member);
   clock.timer ??= setTimeout(tick, interval, clock);
+  return clock;
 }
 
-/** Takes `member` off the clock of `interval` ms; the last one to leave stops it. */
-export function leaveKeepAliveClock(member: KeepAliveMember, interval: number): void {
-  const clock = clocks.get(interval);
-  if (clock === undefined || !clock.members.delete(member) || clock.members.size > 0) return;
+/** Takes `member` off `clock`; the last one to leave stops it. */
+export function leaveKeepAliveClock(member: KeepAliveMember, clock: KeepAliveClock): void {
+  if (!clock.members.delete(member) || clock.members.size > 0) return;
   clearTimeout(clock.timer);
-  clocks.delete(interval);
+  clock.timer = undefined;
+  if (clocks.get(clock.interval) === clock) clocks.delete(clock.interval);
 }

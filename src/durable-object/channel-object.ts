@@ -8,13 +8,12 @@ import { discardBody, readPublishBody } from "./publish-body.ts";
 import { PUBLISH } from "../channel/publishable-event.ts";
 import { EXPIRES_AT_HEADER, readForwardedExpiry } from "./forwarded-expiry.ts";
 import { headHeader, readForwardedResume, RESUME_HEADER } from "./forwarded-resume.ts";
-import { headOf } from "../channel/channel-head.ts";
 import { json } from "./json-response.ts";
 import { readForwardedFilter } from "./forwarded-filter.ts";
 import { SocketSubscribers } from "./socket-subscribers.ts";
 import { ObjectChannel } from "./object-channel.ts";
 import { closeQuietly } from "./socket-send.ts";
-import { capsOf } from "../channel/channel.ts";
+import { capsOf, headOf } from "../channel/channel.ts";
 
 /** Options of a `ChannelObject`: the channel's options, a stored history's bounds, and a body limit. */
 export interface ChannelObjectOptions extends Omit<ChannelOptions, "broker" | "history"> {

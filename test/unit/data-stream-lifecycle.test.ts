@@ -34,7 +34,7 @@ test("retry: DataStream sends the retry field as its first bytes", async () => {
 });
 
 test("keepAlive: DataStream pings while idle, not while busy, and leaves no timer after the end", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   const gate = deferred();
   const stream = new DataStream(
     async function* () {
@@ -66,15 +66,20 @@ test("keepAlive: DataStream pings while idle, not while busy, and leaves no time
   expect(vi.getTimerCount()).toBe(0);
 });
 
-test("keepAlive: DataStream holds back pings while a chunk waits unread", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const stream = new DataStream(
+/** A stream with a 1 s keep-alive that sends one item, then stays quiet for a minute. */
+function oneItemThenQuiet(): ReadableStream<Uint8Array> {
+  return new DataStream(
     async function* ({ sleep }) {
       yield "a";
       await sleep(60_000);
     },
     { keepAlive: 1_000 },
   ).toReadableStream();
+}
+
+test("keepAlive: DataStream holds back pings while a chunk waits unread", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  const stream = oneItemThenQuiet();
   // Nobody reads: the first bytes stay queued, so no ping joins them however long we wait.
   await vi.advanceTimersByTimeAsync(10_000);
   const reader = stream.getReader();
@@ -85,14 +90,8 @@ test("keepAlive: DataStream holds back pings while a chunk waits unread", async 
 });
 
 test("keepAlive: DataStream waits a whole interval again while a chunk waits unread, not a millisecond", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
-  const stream = new DataStream(
-    async function* ({ sleep }) {
-      yield "a";
-      await sleep(60_000);
-    },
-    { keepAlive: 1_000 },
-  ).toReadableStream();
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  const stream = oneItemThenQuiet();
   const reader = stream.getReader();
   expect(await readChunk(reader)).toBe(":\n\n");
   expect(await readChunk(reader)).toBe("data: a\n\n");
@@ -114,7 +113,7 @@ test("keepAlive: DataStream waits a whole interval again while a chunk waits unr
 });
 
 test("keepAlive: false starts no timer at all", async () => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
   const gate = deferred();
   const stream = new DataStream(
     // biome-ignore lint/correctness/useYield: a source that yields nothing is what is tested

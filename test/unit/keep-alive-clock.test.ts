@@ -6,7 +6,7 @@ import { readChunk } from "../helpers/collect.ts";
 import { deferred, flushMicrotasks } from "../helpers/deferred.ts";
 
 const FAKE_TIMERS: Parameters<typeof vi.useFakeTimers>[0] = {
-  toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+  toFake: ["setTimeout", "clearTimeout", "Date"],
 };
 
 afterEach(() => {
