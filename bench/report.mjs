@@ -184,6 +184,8 @@ export function summarize(results) {
     proxyCpuUsPerEvent: median(runs.map((r) => r.proxyCpuUsPerEvent)),
     ...cpuRatioToThin(runs, thinB, (r) => r.serverCpuUsPerEvent),
     ...ratioToThin(runs, thinB, (r) => r.eventsPerSec),
+    // The issue's second B target is against Hono: events/s over Hono's of the same round.
+    overHono: ratioTo(runs, results.B?.hono ?? [], (r) => r.eventsPerSec).ratio,
   }));
   const thinC = results.C?.thin ?? [];
   const C = Object.entries(results.C ?? {}).map(([name, runs]) => ({
@@ -434,7 +436,8 @@ function methodOf(id) {
   return (
     "In process (A, C): one child process per contender per round; wall time by `performance.now()`, CPU time by `process.cpuUsage()` " +
     "(the whole process, GC threads included). B: the runtime's own server in another child process, the client (Node 20 `fetch`) in a third; " +
-    "server CPU is read from /proc/<pid> by the client around the timed request."
+    "server CPU is read from /proc/<pid> by the client around each timed request (B: one untimed request as long as the timed ones, " +
+    "then timed requests until 1.5 s are measured, at most 5; the median one by wall time counts)."
   );
 }
 
@@ -515,7 +518,9 @@ function renderB(out, rows, c, id, from) {
   );
   out.push(
     `Server: ${server}. Client: Node 20 \`fetch\` in another process, reading the body to its end. Server CPU: the server process's CPU ` +
-      "time over the timed request, per event; ranked by it as a multiple of thin's (thin's ÷ the contender's, higher is better).",
+      "time over the timed request, per event (after an untimed request as long; requests timed until 1.5 s are measured, at most 5, the median " +
+      "one by wall time counting); ranked by it as a multiple of thin's (thin's ÷ the contender's, higher is better). Events/s × Hono: " +
+      "over Hono's in the same round, median over rounds.",
     "",
   );
   const proxy = rows.some((r) => r.proxyCpuUsPerEvent !== undefined);
@@ -531,6 +536,7 @@ function renderB(out, rows, c, id, from) {
         "events/s × thin",
         "spread",
         "events/s",
+        "events/s × Hono",
         "check",
       ],
       ranked(rows, rows.some((r) => r.cpuRatio !== undefined) ? "cpuRatio" : "ratio").map((r) => [
@@ -543,6 +549,7 @@ function renderB(out, rows, c, id, from) {
         fmtRatio(r.ratio),
         fmtSpread(r),
         fmtInt(r.eventsPerSec),
+        fmtRatio(r.overHono),
         checkCell(r),
       ]),
     ),

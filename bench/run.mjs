@@ -101,7 +101,7 @@ export const CONFIG = QUICK
   : {
       quick: false,
       A: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 5_000 },
-      B: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 5_000 },
+      B: { rounds: 3, n: 100_000, checkN: 1_000, warmN: 100_000 },
       C: { rounds: 3, streams: 2_000 },
       D: { rounds: 3, samples: 2, waitMs: 1_000 },
       E: { rounds: 3, n: 20_000, rate: 12_800_000 },
