@@ -9,9 +9,11 @@
  * drain minus that of the uncompressed one, over the events. The output is decompressed and checked
  * against the input before a figure is printed. Median of 5 interleaved rounds.
  *
+ * Levels: zlib's `level` for gzip and deflate, brotli's quality (`brotliQuality`) for br.
+ *
  * Run after `npm run build`: `node bench/compression.mjs` (Node only; EVENTS=20000 by default).
  */
-import { gunzipSync, inflateSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { compress } from "../dist/compress.js";
 import { encodeMessage, Message } from "../dist/index.js";
 import { fixtureEvent } from "./fixtures.mjs";
@@ -68,8 +70,9 @@ async function drain(body) {
 /** CPU microseconds and output of one drain. `coding` undefined: uncompressed. */
 async function run(chunks, coding, level) {
   const request = new Request("http://bench/", { headers: coding ? { "accept-encoding": coding } : {} });
+  const options = coding === "br" ? { brotliQuality: level } : { level };
   const start = process.cpuUsage();
-  const response = compress(new Response(streamOf(chunks)), request, level ? { level } : {});
+  const response = compress(new Response(streamOf(chunks)), request, options);
   const output = await drain(response.body);
   const used = process.cpuUsage(start);
   return { cpuUs: used.user + used.system, output };
@@ -78,6 +81,12 @@ async function run(chunks, coding, level) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const expected = Buffer.concat(events);
 const configs = [
+  ["br", 1],
+  ["br", 4],
+  ["br", 5],
+  ["br", 6],
+  ["br", 9],
+  ["br", 11],
   ["gzip", 1],
   ["gzip", 6],
   ["gzip", 9],
@@ -89,7 +98,9 @@ console.log(
 );
 console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
 console.log("");
-console.log("| writes | coding | level | bytes sent | B/event | ratio | saved | CPU µs/event (over identity) |");
+console.log(
+  "| writes | coding | level (br: quality) | bytes sent | B/event | ratio | saved | CPU µs/event (over identity) |",
+);
 console.log("|---|---|---|---:|---:|---:|---:|---:|");
 for (const [writes, perChunk] of [
   ["live (1 event/chunk)", 1],
@@ -103,7 +114,8 @@ for (const [writes, perChunk] of [
     identity.push((await run(chunks)).cpuUs);
     for (const [index, [coding, level]] of configs.entries()) {
       const { cpuUs, output } = await run(chunks, coding, level);
-      const decoded = coding === "gzip" ? gunzipSync(output) : inflateSync(output);
+      const decoded =
+        coding === "br" ? brotliDecompressSync(output) : coding === "gzip" ? gunzipSync(output) : inflateSync(output);
       if (!decoded.equals(expected))
         throw new Error(`${coding} level ${level}: the output does not decode to the input`);
       compressed[index].push(cpuUs);

@@ -1,11 +1,11 @@
 /**
  * Compression of event streams that never holds an event back, published as `edge-sse/compress`.
  * The platform's `CompressionStream` cannot flush: it keeps a small event in its window until more
- * input comes, which can be never. `compress` compresses with `node:zlib` instead (Node, Deno and Bun
- * all provide it), ending every chunk the stream writes with a sync flush, so each event reaches the
- * client, decodable, as soon as it was written. Used only when the request's `Accept-Encoding`
- * allows gzip or deflate; otherwise the response comes back as it was. Not for Cloudflare Workers
- * without `nodejs_compat` (this module imports `node:zlib`), nor for browsers.
+ * input comes, which can be never. `compress` compresses with `node:zlib` instead (Node, Deno, Bun and
+ * Workers with `nodejs_compat` provide it), ending every chunk the stream writes with a flush, so each
+ * event reaches the client, decodable, as soon as it was written. Used only when the request's
+ * `Accept-Encoding` allows brotli, gzip or deflate; otherwise the response comes back as it was. Not
+ * for Cloudflare Workers without `nodejs_compat` (this module imports `node:zlib`), nor for browsers.
  *
  * Do not put secrets and text an attacker chooses into one compressed stream: the compressed size
  * then tells the attacker how much of the secret their text matched (BREACH).
@@ -17,7 +17,11 @@
  *
  * const request = new Request("http://localhost/events", { headers: { "accept-encoding": "gzip, br" } });
  * const response = compress(new DataStream(["hello"], { request }).toResponse(), request);
- * console.assert(response.headers.get("content-encoding") === "gzip");
+ * console.assert(response.headers.get("content-encoding") === "gzip"); // a tie: gzip first
+ * const options = { encodings: ["br", "gzip"] } as const; // brotli first
+ * const brotli = compress(new DataStream(["hello"], { request }).toResponse(), request, options);
+ * console.assert(brotli.headers.get("content-encoding") === "br");
+ * await brotli.body?.cancel();
  * await response.body?.cancel();
  * ```
  *
@@ -25,7 +29,7 @@
  */
 import { checkKeys, refusal } from "./core/check.ts";
 import { CODINGS, type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
-import { flushingStream } from "./compress/flushing-stream.ts";
+import { flushingStream, HAS_BROTLI } from "./compress/flushing-stream.ts";
 
 export { type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
 
@@ -33,23 +37,32 @@ export { type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
 export interface CompressOptions {
   /**
    * The codings to offer, most preferred first; the request's weights decide, this order breaks ties.
-   * @default ["gzip", "deflate"]
+   * `"br"` is left out where the runtime's `node:zlib` has no brotli.
+   * @default ["gzip", "br", "deflate"]
    */
   readonly encodings?: readonly Coding[];
   /**
-   * The zlib compression level, 1 (fastest) to 9 (smallest). Events are small and flushed one by one,
-   * so a high level buys little: see bench/README.md.
+   * The zlib compression level of gzip and deflate, 1 (fastest) to 9 (smallest). Events are small and
+   * flushed one by one, so a high level buys little: see bench/README.md.
    * @default 6
    */
   readonly level?: number;
+  /**
+   * The brotli quality, 0 (fastest) to 11 (smallest). Above 9 brotli spends far more CPU on each
+   * flushed event for a few bytes: see bench/README.md.
+   * @default 5
+   */
+  readonly brotliQuality?: number;
 }
 
 const CONTEXT = "Cannot compress response";
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set(["encodings", "level"]);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set(["encodings", "level", "brotliQuality"]);
+/** What this runtime can make, most preferred first. */
+const AVAILABLE: readonly Coding[] = HAS_BROTLI ? CODINGS : CODINGS.filter((coding) => coding !== "br");
 
 /**
- * `response` compressed for `request` with gzip or deflate and a flush after every chunk, or
- * `response` itself when the request accepts neither, the response has no body or already has a
+ * `response` compressed for `request` with brotli, gzip or deflate and a flush after every chunk, or
+ * `response` itself when the request accepts none of them, the response has no body or already has a
  * `Content-Encoding`. A compressed response has the same status and headers, plus `Content-Encoding`,
  * without `Content-Length`; every response with a body gets `Vary: Accept-Encoding`, since its bytes
  * depend on that header. `Cache-Control` is kept as it is: `no-transform` asks proxies not to change
@@ -73,6 +86,9 @@ export function compress(response: Response, request: Request, options: Compress
   const level = options.level ?? 6;
   if (!Number.isInteger(level) || level < 1 || level > 9)
     throw refusal(CONTEXT, "level", "an integer from 1 to 9", level);
+  const brotliQuality = options.brotliQuality ?? 5;
+  if (!Number.isInteger(brotliQuality) || brotliQuality < 0 || brotliQuality > 11)
+    throw refusal(CONTEXT, "brotliQuality", "an integer from 0 to 11", brotliQuality);
   if (response.body === null || response.headers.has("content-encoding")) return response;
   if (response.body.locked)
     throw new TypeError(`${CONTEXT}: \`response.body\` must be unread (got a body already read or locked)`);
@@ -92,15 +108,16 @@ export function compress(response: Response, request: Request, options: Compress
     headers,
     encodeBody: "manual",
   };
-  return new Response(flushingStream(response.body, coding, level), init);
+  return new Response(flushingStream(response.body, coding, { level, brotliQuality }), init);
 }
 
+/** The codings to offer: `value` checked, less what this runtime cannot make. */
 function checkEncodings(value: unknown): readonly Coding[] {
-  if (value === undefined) return CODINGS;
+  if (value === undefined) return AVAILABLE;
   const valid =
     Array.isArray(value) &&
     value.length > 0 &&
     value.every((coding) => (CODINGS as readonly unknown[]).includes(coding));
-  if (!valid) throw refusal(CONTEXT, "encodings", 'a non-empty array of "gzip" and "deflate"', value);
-  return value as readonly Coding[];
+  if (!valid) throw refusal(CONTEXT, "encodings", 'a non-empty array of "br", "gzip" and "deflate"', value);
+  return HAS_BROTLI ? (value as readonly Coding[]) : (value as readonly Coding[]).filter((coding) => coding !== "br");
 }

@@ -1,8 +1,12 @@
 /** A content coding this package can produce with a flush after every chunk. */
-export type Coding = "gzip" | "deflate";
+export type Coding = "br" | "gzip" | "deflate";
 
-/** The codings offered, most preferred first: gzip wins a tie (every client decodes it the same way). */
-export const CODINGS: readonly Coding[] = ["gzip", "deflate"];
+/**
+ * Every coding, most preferred first, which is how a tie is broken: gzip (every client decodes it the
+ * same way, and on events that do not repeat it is as small as brotli for the same CPU), then brotli,
+ * then deflate.
+ */
+export const CODINGS: readonly Coding[] = ["gzip", "br", "deflate"];
 
 /** `qvalue` of RFC 9110 §12.4.2: 0 or 1 with up to three decimals. */
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;

@@ -1,62 +1,99 @@
-import { constants, createDeflate, createGzip, type Deflate, type Gzip } from "node:zlib";
+import * as zlib from "node:zlib";
 import type { Coding } from "./accept-encoding.ts";
 
+/** How hard each coding works: zlib's `level` (1–9) for gzip and deflate, brotli's quality (0–11). */
+export interface Effort {
+  readonly level: number;
+  readonly brotliQuality: number;
+}
+
 /**
- * Compresses `body` with `coding`, ending every chunk it reads with a sync flush (`Z_SYNC_FLUSH`): the
- * compressed bytes of a chunk leave before the next chunk is read, and the client can decode all of it
- * at once, so no event waits in the compressor for more input. Pull-driven: it reads `body` only when
- * its own reader wants more, so a slow client still slows the source. Cancelling it cancels `body`.
+ * Whether this runtime's `node:zlib` can make brotli (Node, Deno and Bun can). Read through the
+ * namespace, so that a `node:zlib` without it still loads this module and `br` is just not offered.
+ */
+export const HAS_BROTLI: boolean = typeof zlib.createBrotliCompress === "function";
+
+/**
+ * Brotli's window: 2^18 bytes (256 KiB) rather than its default 4 MiB. A stream's compressor lives as
+ * long as the connection, and with the default window a busy one grows to hold about half a MiB more
+ * than gzip's; at 256 KiB it holds about what gzip's does (see bench/README.md). Events repeat what
+ * was sent recently, well within 256 KiB.
+ */
+const BROTLI_WINDOW_BITS = 18;
+
+/** A compressor for `coding` that flushes after every write, so each chunk leaves whole and decodable. */
+function flushingCompressor(coding: Coding, effort: Effort): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
+  const { constants } = zlib;
+  if (coding === "br") {
+    return zlib.createBrotliCompress({
+      flush: constants.BROTLI_OPERATION_FLUSH,
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: effort.brotliQuality,
+        [constants.BROTLI_PARAM_LGWIN]: BROTLI_WINDOW_BITS,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      },
+    });
+  }
+  const options = { level: effort.level, flush: constants.Z_SYNC_FLUSH };
+  return coding === "gzip" ? zlib.createGzip(options) : zlib.createDeflate(options);
+}
+
+/**
+ * Compresses `body` with `coding`, ending every chunk it reads with a flush (gzip and deflate:
+ * `Z_SYNC_FLUSH`; brotli: `BROTLI_OPERATION_FLUSH`): the compressed bytes of a chunk leave before the
+ * next chunk is read, and the client can decode all of it at once, so no event waits in the compressor
+ * for more input. Pull-driven: it reads `body` only when its own reader wants more, so a slow client
+ * still slows the source. Cancelling it cancels `body`.
  */
 export function flushingStream(
   body: ReadableStream<Uint8Array>,
   coding: Coding,
-  level: number,
+  effort: Effort,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  let zlib: Gzip | Deflate | undefined;
+  let compressor: zlib.Gzip | zlib.Deflate | zlib.BrotliCompress | undefined;
   let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const options = { level, flush: constants.Z_SYNC_FLUSH };
-        zlib = coding === "gzip" ? createGzip(options) : createDeflate(options);
-        zlib.on("data", (chunk: Uint8Array) => {
+        compressor = flushingCompressor(coding, effort);
+        compressor.on("data", (chunk: Uint8Array) => {
           if (!cancelled) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         });
-        zlib.once("end", () => {
+        compressor.once("end", () => {
           if (!cancelled) controller.close();
         });
-        zlib.once("error", (error) => {
+        compressor.once("error", (error) => {
           controller.error(error);
           reader.cancel(error).catch(() => {});
         });
       },
       async pull(controller) {
-        const compressor = zlib!;
+        const zlibStream = compressor!;
         let written = false;
         while (!written) {
           let step: ReadableStreamReadResult<Uint8Array>;
           try {
             step = await reader.read();
           } catch (error) {
-            compressor.destroy();
+            zlibStream.destroy();
             controller.error(error);
             return;
           }
           if (step.done) {
-            await new Promise<void>((resolve) => compressor.end(resolve));
+            await new Promise<void>((resolve) => zlibStream.end(resolve));
             return;
           }
           if (step.value.byteLength === 0) continue; // a flush of nothing would still send 5 bytes
           written = true;
           await new Promise<void>((resolve, reject) =>
-            compressor.write(step.value, (error) => (error ? reject(error) : resolve())),
+            zlibStream.write(step.value, (error) => (error ? reject(error) : resolve())),
           );
         }
       },
       async cancel(reason) {
         cancelled = true;
-        zlib?.destroy();
+        compressor?.destroy();
         await reader.cancel(reason);
       },
     },

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import { createGunzip, createInflate } from "node:zlib";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { DataStream, Message, type StreamClosedError } from "edge-sse";
 import { compress } from "edge-sse/compress";
 import { deferred, type Deferred } from "../helpers/deferred.ts";
@@ -70,6 +70,7 @@ const gatesOf = (): Array<Deferred<void>> => Array.from({ length: EVENTS }, () =
 
 describe("compress over HTTP", () => {
   for (const [coding, decoder] of [
+    ["br", createBrotliDecompress],
     ["gzip", createGunzip],
     ["deflate", createInflate],
   ] as const) {
@@ -87,15 +88,17 @@ describe("compress over HTTP", () => {
     });
   }
 
-  test("compress sends each event as it is written when Node's fetch decompresses gzip", async () => {
-    const gates = gatesOf();
-    const reader = await EventReader.fetch(await serveGated(gates), { headers: { "accept-encoding": "gzip" } });
-    expect(reader.response?.headers.get("content-encoding")).toBe("gzip");
-    await readOneByOne(reader, gates);
-  });
+  for (const coding of ["br", "gzip"]) {
+    test(`compress sends each event as it is written when Node's fetch decompresses ${coding}`, async () => {
+      const gates = gatesOf();
+      const reader = await EventReader.fetch(await serveGated(gates), { headers: { "accept-encoding": coding } });
+      expect(reader.response?.headers.get("content-encoding")).toBe(coding);
+      await readOneByOne(reader, gates);
+    });
+  }
 
   test("compress sends the stream as it is when the client accepts no coding it offers", async () => {
-    for (const acceptEncoding of ["identity", "br", "*;q=0", "gzip;q=0, deflate;q=0"]) {
+    for (const acceptEncoding of ["identity", "zstd", "*;q=0", "br;q=0, gzip;q=0, deflate;q=0"]) {
       const gates = gatesOf();
       for (const gate of gates) gate.resolve();
       const response = await rawGet(await serveGated(gates), { "accept-encoding": acceptEncoding });

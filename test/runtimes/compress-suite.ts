@@ -1,11 +1,13 @@
 /**
- * edge-sse/compress on each runtime that has node:zlib (Node, Deno, Bun): its server
- * (`handleCompressSuite`) and the cases. The server writes event i only once the client has asked for
- * it (`/compress/release`), and the client asks only after it has decoded event i - 1, so a
- * compressor that held an event back stalls the case. The client is the runtime's own `fetch`, which
- * decompresses gzip itself. Checks are on what arrived, never on time.
+ * edge-sse/compress on each runtime that has node:zlib (Node, Deno, Bun, workerd with nodejs_compat):
+ * its server (`handleCompressSuite`) and the cases. The server writes event i only once the client has
+ * asked for it (`/compress/release`), and the client asks only after it has decoded event i - 1, so a
+ * compressor that held an event back stalls the case. Over HTTP the client is the runtime's own
+ * `fetch`, which decompresses brotli and gzip itself; in workerd the cases call the handler in the
+ * isolate and decode with the runtime's node:zlib. Checks are on what arrived, never on time.
  */
 import assert from "node:assert/strict";
+import { createBrotliDecompress, createGunzip } from "node:zlib";
 import { DataStream, Message } from "edge-sse";
 import { compress } from "edge-sse/compress";
 import { parseWire } from "../helpers/event-reader.ts";
@@ -50,30 +52,65 @@ export function handleCompressSuite(request: Request): Response {
   return compress(stream.toResponse(), request);
 }
 
-/** One case, run on one runtime against the server of `handleCompressSuite` at `url`. */
+/** Where the cases reach `handleCompressSuite`. */
+export interface CompressTarget {
+  /** The server's origin, or any origin for a `fetch` that calls the handler itself. */
+  readonly url: string;
+  /** The runtime's `fetch` over HTTP when absent. */
+  readonly fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Whether that `fetch` decodes a compressed body itself (the runtime's does; the handler called directly does not). */
+  readonly decodes: boolean;
+}
+
+/** One case, run on one runtime against `handleCompressSuite`. */
 export interface CompressCase {
   readonly name: string;
   readonly timeoutMs: number;
-  run(url: string): Promise<void>;
+  run(target: CompressTarget): Promise<void>;
+}
+
+/** `body` decoded from `coding` with node:zlib, each piece as soon as the decoder gives it. */
+function decodedBody(body: ReadableStream<Uint8Array>, coding: string): ReadableStream<Uint8Array> {
+  const decoder = coding === "br" ? createBrotliDecompress() : createGunzip();
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      decoder.on("data", (piece: Uint8Array) => controller.enqueue(new Uint8Array(piece)));
+      decoder.once("end", () => controller.close());
+      decoder.once("error", (error) => controller.error(error));
+      void (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return void decoder.end();
+          decoder.write(value);
+        }
+      })().catch((error: unknown) => controller.error(error));
+    },
+    cancel(reason) {
+      decoder.destroy();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 let keys = 0;
 
-export const compressCases: readonly CompressCase[] = [
-  {
-    name: "compress delivers each gzip event decodable before the next is written",
+/** The gated stream in `coding`, decoded by the runtime's own `fetch`, one event at a time. */
+function deliversEachEvent(coding: "br" | "gzip"): CompressCase {
+  return {
+    name: `compress delivers each ${coding} event decodable before the next is written`,
     timeoutMs: 15_000,
-    async run(url) {
-      const key = `compress-${++keys}-${Math.random().toString(36).slice(2, 8)}`;
+    async run({ url, fetch = globalThis.fetch, decodes }) {
+      const key = `compress-${coding}-${++keys}-${Math.random().toString(36).slice(2, 8)}`;
       const hangUp = new AbortController();
       const response = await fetch(`${url}/compress/events?key=${key}`, {
-        headers: { "accept-encoding": "gzip" },
+        headers: { "accept-encoding": coding },
         signal: hangUp.signal,
       });
       try {
-        assert.equal(response.headers.get("content-encoding"), "gzip");
+        assert.equal(response.headers.get("content-encoding"), coding);
         assert.equal(response.headers.get("vary"), "Accept-Encoding");
-        const reader = response.body!.getReader();
+        const reader = (decodes ? response.body! : decodedBody(response.body!, coding)).getReader();
         const decoder = new TextDecoder();
         let text = "";
         for (let i = 0; i < EVENTS; i++) {
@@ -93,11 +130,16 @@ export const compressCases: readonly CompressCase[] = [
         hangUp.abort();
       }
     },
-  },
+  };
+}
+
+export const compressCases: readonly CompressCase[] = [
+  deliversEachEvent("br"),
+  deliversEachEvent("gzip"),
   {
     name: "compress sends the stream uncompressed when the client accepts only identity",
     timeoutMs: 15_000,
-    async run(url) {
+    async run({ url, fetch = globalThis.fetch }) {
       const key = `identity-${++keys}`;
       const response = await fetch(`${url}/compress/events?key=${key}`, { headers: { "accept-encoding": "identity" } });
       for (let i = 0; i < EVENTS; i++) await fetch(`${url}/compress/release?key=${key}&n=${i}`);

@@ -79,7 +79,7 @@ for (const compressCase of compressCases) {
     sanitizeOps: false,
     sanitizeResources: false,
     permissions: { net: ["127.0.0.1"] },
-    fn: () => compressCase.run(compressUrl),
+    fn: () => compressCase.run({ url: compressUrl, decodes: true }),
   });
 }
 

@@ -53,6 +53,6 @@ after(() => {
 });
 for (const compressCase of compressCases) {
   test(`${process.version}: ${compressCase.name}`, { timeout: compressCase.timeoutMs }, () =>
-    compressCase.run(compressUrl),
+    compressCase.run({ url: compressUrl, decodes: true }),
   );
 }

@@ -1,16 +1,22 @@
 import { describe, expect, test } from "vitest";
-import { negotiateEncoding, parseAcceptEncoding } from "../../src/compress/accept-encoding.ts";
+import { type Coding, negotiateEncoding, parseAcceptEncoding } from "../../src/compress/accept-encoding.ts";
 
 describe("negotiateEncoding", () => {
-  const cases: ReadonlyArray<readonly [header: string | null, chosen: "gzip" | "deflate" | undefined]> = [
+  const cases: ReadonlyArray<readonly [header: string | null, chosen: Coding | undefined]> = [
     [null, undefined],
     ["", undefined],
     ["gzip", "gzip"],
     ["GZIP", "gzip"],
     ["x-gzip", "gzip"],
     ["deflate", "deflate"],
-    ["br", undefined],
+    ["br", "br"],
+    ["BR", "br"],
+    ["zstd", undefined],
     ["gzip, deflate, br, zstd", "gzip"],
+    ["br, deflate", "br"],
+    ["gzip, deflate", "gzip"],
+    ["br;q=0.5, gzip", "gzip"],
+    ["br;q=0, gzip;q=0.1", "gzip"],
     ["deflate, gzip", "gzip"],
     ["gzip;q=0.5, deflate", "deflate"],
     ["gzip;q=0.5, deflate;q=0.8", "deflate"],
@@ -21,8 +27,9 @@ describe("negotiateEncoding", () => {
     ["*", "gzip"],
     ["*;q=0", undefined],
     ["*;q=0, deflate", "deflate"],
-    ["gzip;q=0, *", "deflate"],
-    ["gzip;q=0.5, *", "deflate"],
+    ["gzip;q=0, *", "br"],
+    ["br;q=0, gzip;q=0, *", "deflate"],
+    ["br;q=0.5, gzip;q=0.5, *", "deflate"],
     ["identity", undefined],
     ["identity;q=0", undefined],
     ["identity;q=0, gzip", "gzip"],

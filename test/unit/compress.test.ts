@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { gunzipSync, inflateSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { DataStream, type StreamClosedError } from "edge-sse";
 import { compress } from "edge-sse/compress";
 import { catchError } from "../helpers/catch-error.ts";
@@ -28,6 +28,34 @@ describe("compress", () => {
     expect(gunzipSync(new Uint8Array(await response.arrayBuffer())).toString()).toBe("data: hello\n\n");
   });
 
+  test("compress answers with brotli when the request prefers it, and at the quality asked", async () => {
+    const text = `data: ${JSON.stringify({ words: "the same words again and again ".repeat(20) })}\n\n`;
+    const response = compress(new Response(text), asking("gzip;q=0.9, deflate;q=0.9, br"));
+    expect(response.headers.get("content-encoding")).toBe("br");
+    const fast = new Uint8Array(await response.arrayBuffer());
+    expect(brotliDecompressSync(fast).toString()).toBe(text);
+    const smallest = compress(new Response(text), asking("br"), { brotliQuality: 11 });
+    const small = new Uint8Array(await smallest.arrayBuffer());
+    expect(brotliDecompressSync(small).toString()).toBe(text);
+    expect(small.byteLength).toBeLessThan(text.length / 4);
+  });
+
+  test("compress breaks a tie by the order of encodings: gzip first by default, brotli when put first", async () => {
+    const tie = "gzip, deflate, br, zstd"; // what browsers send
+    const byDefault = compress(new Response("data: x\n\n"), asking(tie));
+    expect(byDefault.headers.get("content-encoding")).toBe("gzip");
+    expect(gunzipSync(new Uint8Array(await byDefault.arrayBuffer())).toString()).toBe("data: x\n\n");
+    const brotliFirst = compress(new Response("data: x\n\n"), asking(tie), { encodings: ["br", "gzip"] });
+    expect(brotliFirst.headers.get("content-encoding")).toBe("br");
+    expect(brotliDecompressSync(new Uint8Array(await brotliFirst.arrayBuffer())).toString()).toBe("data: x\n\n");
+  });
+
+  test("compress offers gzip alone when told to, even to a request that prefers brotli", async () => {
+    const response = compress(new Response("data: x\n\n"), asking("br, gzip;q=0.5"), { encodings: ["gzip"] });
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    expect(gunzipSync(new Uint8Array(await response.arrayBuffer())).toString()).toBe("data: x\n\n");
+  });
+
   test("compress deflates (zlib format) when the request prefers deflate", async () => {
     const response = compress(new Response("data: x\n\n"), asking("gzip;q=0.2, deflate"));
     expect(response.headers.get("content-encoding")).toBe("deflate");
@@ -52,7 +80,7 @@ describe("compress", () => {
   });
 
   test("compress passes the body through unchanged when the request accepts no coding it offers", async () => {
-    for (const acceptEncoding of [undefined, "", "br", "identity", "*;q=0"]) {
+    for (const acceptEncoding of [undefined, "", "zstd", "identity", "*;q=0", "br;q=0, gzip;q=0, deflate;q=0"]) {
       const response = compress(new Response("data: x\n\n"), asking(acceptEncoding));
       expect(response.headers.get("content-encoding")).toBe(null);
       expect(await response.text()).toBe("data: x\n\n");
@@ -82,10 +110,21 @@ describe("compress", () => {
       [{ level: 0 }, "Cannot compress response: `level` must be an integer from 1 to 9 (got number 0)"],
       [{ level: 2.5 }, "Cannot compress response: `level` must be an integer from 1 to 9 (got number 2.5)"],
       [
-        { encodings: ["br"] },
-        'Cannot compress response: `encodings` must be a non-empty array of "gzip" and "deflate"',
+        { encodings: ["zstd"] },
+        'Cannot compress response: `encodings` must be a non-empty array of "br", "gzip" and "deflate"',
       ],
-      [{ encodings: [] }, 'Cannot compress response: `encodings` must be a non-empty array of "gzip" and "deflate"'],
+      [
+        { encodings: [] },
+        'Cannot compress response: `encodings` must be a non-empty array of "br", "gzip" and "deflate"',
+      ],
+      [
+        { brotliQuality: 12 },
+        "Cannot compress response: `brotliQuality` must be an integer from 0 to 11 (got number 12)",
+      ],
+      [
+        { brotliQuality: -1 },
+        "Cannot compress response: `brotliQuality` must be an integer from 0 to 11 (got number -1)",
+      ],
       [{ Level: 1 }, "Cannot compress response: unknown option `Level` (did you mean `level`?)"],
     ];
     for (const [options, message] of bad) {

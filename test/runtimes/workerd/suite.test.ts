@@ -6,6 +6,7 @@ import { test } from "vitest";
 import { cases, type SuiteTarget } from "../suite.ts";
 import { clientCases, type ClientTarget } from "../client-suite.ts";
 import { handleClientSuite } from "../client-app.ts";
+import { compressCases, handleCompressSuite, type CompressTarget } from "../compress-suite.ts";
 
 const target: SuiteTarget = {
   fetch: (path, init) => SELF.fetch(`http://example.com${path}`, init),
@@ -23,4 +24,15 @@ const clientTarget: ClientTarget = {
 
 for (const clientCase of clientCases) {
   test(`workerd: ${clientCase.name}`, { timeout: clientCase.timeoutMs }, () => clientCase.run(clientTarget));
+}
+
+// edge-sse/compress (nodejs_compat): the handler called in the isolate, its body decoded with node:zlib.
+const compressTarget: CompressTarget = {
+  url: "http://compress.test",
+  fetch: async (input, init) => handleCompressSuite(new Request(input, init)),
+  decodes: false,
+};
+
+for (const compressCase of compressCases) {
+  test(`workerd: ${compressCase.name}`, { timeout: compressCase.timeoutMs }, () => compressCase.run(compressTarget));
 }
