@@ -1,11 +1,12 @@
 /**
  * Compression of event streams that never holds an event back, published as `edge-sse/compress`.
  * The platform's `CompressionStream` cannot flush: it keeps a small event in its window until more
- * input comes, which can be never. `compress` compresses with `node:zlib` instead (Node, Deno, Bun and
- * Workers with `nodejs_compat` provide it), ending every chunk the stream writes with a flush, so each
- * event reaches the client, decodable, as soon as it was written. Used only when the request's
- * `Accept-Encoding` allows brotli, gzip or deflate; otherwise the response comes back as it was. Not
- * for Cloudflare Workers without `nodejs_compat` (this module imports `node:zlib`), nor for browsers.
+ * input comes, which can be never. `compress` compresses with the runtime's `node:zlib` instead (Node
+ * 20.16+ and 22.3+, Deno, Bun and Workers with `nodejs_compat` hand it out through
+ * `process.getBuiltinModule`), ending every chunk the stream writes with a flush, so each event reaches
+ * the client, decodable, as soon as it was written. Used only when the request's `Accept-Encoding`
+ * allows brotli, gzip or deflate; otherwise, and on a runtime with no `node:zlib` to find (Node 18,
+ * say), the response comes back as it was. The module imports nothing of Node's, so it loads anywhere.
  *
  * Do not put secrets and text an attacker chooses into one compressed stream: the compressed size
  * then tells the attacker how much of the secret their text matched (BREACH).
@@ -29,7 +30,8 @@
  */
 import { checkKeys, refusal } from "./core/check.ts";
 import { CODINGS, type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
-import { flushingStream, HAS_BROTLI } from "./compress/flushing-stream.ts";
+import { flushingStream } from "./compress/flushing-stream.ts";
+import { findZlib } from "./compress/zlib.ts";
 
 export { type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
 
@@ -37,7 +39,7 @@ export { type Coding, negotiateEncoding } from "./compress/accept-encoding.ts";
 export interface CompressOptions {
   /**
    * The codings to offer, most preferred first; the request's weights decide, this order breaks ties.
-   * `"br"` is left out where the runtime's `node:zlib` has no brotli.
+   * A coding the runtime cannot make (`"br"` where its `node:zlib` has no brotli) is left out.
    * @default ["gzip", "br", "deflate"]
    */
   readonly encodings?: readonly Coding[];
@@ -57,8 +59,15 @@ export interface CompressOptions {
 
 const CONTEXT = "Cannot compress response";
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set(["encodings", "level", "brotliQuality"]);
-/** What this runtime can make, most preferred first. */
-const AVAILABLE: readonly Coding[] = HAS_BROTLI ? CODINGS : CODINGS.filter((coding) => coding !== "br");
+const zlib = findZlib();
+
+/** Whether this runtime can make `coding`: nothing without `node:zlib`, brotli only where it has it. */
+function canMake(coding: Coding): boolean {
+  return zlib !== undefined && (coding !== "br" || zlib.createBrotliCompress !== undefined);
+}
+
+/** What this runtime can make of every coding, most preferred first. */
+const AVAILABLE: readonly Coding[] = CODINGS.filter(canMake);
 
 /**
  * `response` compressed for `request` with brotli, gzip or deflate and a flush after every chunk, or
@@ -93,6 +102,7 @@ export function compress(response: Response, request: Request, options: Compress
   if (response.body.locked)
     throw new TypeError(`${CONTEXT}: \`response.body\` must be unread (got a body already read or locked)`);
   const coding = negotiateEncoding(request.headers.get("accept-encoding"), encodings);
+  // `coding` is one `canMake` let through, so `zlib` is there.
   const headers = new Headers(response.headers);
   const vary = headers.get("vary") ?? "";
   if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary))
@@ -108,7 +118,7 @@ export function compress(response: Response, request: Request, options: Compress
     headers,
     encodeBody: "manual",
   };
-  return new Response(flushingStream(response.body, coding, { level, brotliQuality }), init);
+  return new Response(flushingStream(response.body, zlib!, coding, { level, brotliQuality }), init);
 }
 
 /** The codings to offer: `value` checked, less what this runtime cannot make. */
@@ -119,5 +129,5 @@ function checkEncodings(value: unknown): readonly Coding[] {
     value.length > 0 &&
     value.every((coding) => (CODINGS as readonly unknown[]).includes(coding));
   if (!valid) throw refusal(CONTEXT, "encodings", 'a non-empty array of "br", "gzip" and "deflate"', value);
-  return HAS_BROTLI ? (value as readonly Coding[]) : (value as readonly Coding[]).filter((coding) => coding !== "br");
+  return (value as readonly Coding[]).filter(canMake);
 }

@@ -1,5 +1,5 @@
-import * as zlib from "node:zlib";
 import type { Coding } from "./accept-encoding.ts";
+import type { Zlib, ZlibStream } from "./zlib.ts";
 
 /** How hard each coding works: zlib's `level` (1–9) for gzip and deflate, brotli's quality (0–11). */
 export interface Effort {
@@ -8,24 +8,20 @@ export interface Effort {
 }
 
 /**
- * Whether this runtime's `node:zlib` can make brotli (Node, Deno and Bun can). Read through the
- * namespace, so that a `node:zlib` without it still loads this module and `br` is just not offered.
- */
-export const HAS_BROTLI: boolean = typeof zlib.createBrotliCompress === "function";
-
-/**
  * Brotli's window: 2^18 bytes (256 KiB) rather than its default 4 MiB. A stream's compressor lives as
  * long as the connection, and with the default window a busy one grows to hold about half a MiB more
- * than gzip's; at 256 KiB it holds about what gzip's does (see bench/README.md). Events repeat what
- * was sent recently, well within 256 KiB.
+ * than gzip's; at 256 KiB it holds about what gzip's does (see bench/README.md).
  */
 const BROTLI_WINDOW_BITS = 18;
 
-/** A compressor for `coding` that flushes after every write, so each chunk leaves whole and decodable. */
-function flushingCompressor(coding: Coding, effort: Effort): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
+/**
+ * A compressor for `coding` that flushes after every write, so each chunk leaves whole and decodable.
+ * `br` only where `zlib` has brotli (the caller offers it only there).
+ */
+function flushingCompressor(zlib: Zlib, coding: Coding, effort: Effort): ZlibStream {
   const { constants } = zlib;
   if (coding === "br") {
-    return zlib.createBrotliCompress({
+    return zlib.createBrotliCompress!({
       flush: constants.BROTLI_OPERATION_FLUSH,
       params: {
         [constants.BROTLI_PARAM_QUALITY]: effort.brotliQuality,
@@ -47,16 +43,16 @@ function flushingCompressor(coding: Coding, effort: Effort): zlib.Gzip | zlib.De
  */
 export function flushingStream(
   body: ReadableStream<Uint8Array>,
+  zlib: Zlib,
   coding: Coding,
   effort: Effort,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  let compressor: zlib.Gzip | zlib.Deflate | zlib.BrotliCompress | undefined;
+  const compressor = flushingCompressor(zlib, coding, effort);
   let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        compressor = flushingCompressor(coding, effort);
         compressor.on("data", (chunk: Uint8Array) => {
           if (!cancelled) controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         });
@@ -69,31 +65,30 @@ export function flushingStream(
         });
       },
       async pull(controller) {
-        const zlibStream = compressor!;
         let written = false;
         while (!written) {
           let step: ReadableStreamReadResult<Uint8Array>;
           try {
             step = await reader.read();
           } catch (error) {
-            zlibStream.destroy();
+            compressor.destroy();
             controller.error(error);
             return;
           }
           if (step.done) {
-            await new Promise<void>((resolve) => zlibStream.end(resolve));
+            await new Promise<void>((resolve) => compressor.end(resolve));
             return;
           }
           if (step.value.byteLength === 0) continue; // a flush of nothing would still send 5 bytes
           written = true;
           await new Promise<void>((resolve, reject) =>
-            zlibStream.write(step.value, (error) => (error ? reject(error) : resolve())),
+            compressor.write(step.value, (error) => (error ? reject(error) : resolve())),
           );
         }
       },
       async cancel(reason) {
         cancelled = true;
-        compressor?.destroy();
+        compressor.destroy();
         await reader.cancel(reason);
       },
     },

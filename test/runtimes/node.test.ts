@@ -8,7 +8,7 @@ import { cases, type SuiteTarget } from "./suite.ts";
 import { handleSuite } from "./app.ts";
 import { clientCases, type ClientTarget } from "./client-suite.ts";
 import { handleClientSuite } from "./client-app.ts";
-import { compressCases, handleCompressSuite } from "./compress-suite.ts";
+import { compressCases, handleCompressSuite, uncompressedCases } from "./compress-suite.ts";
 
 let server: Server;
 let base = "";
@@ -51,7 +51,9 @@ after(() => {
   compressServer.closeAllConnections();
   compressServer.close();
 });
-for (const compressCase of compressCases) {
+// Node 18 has no process.getBuiltinModule, so compress finds no node:zlib there and compresses nothing.
+const findsZlib = typeof process.getBuiltinModule === "function";
+for (const compressCase of findsZlib ? compressCases : uncompressedCases) {
   test(`${process.version}: ${compressCase.name}`, { timeout: compressCase.timeoutMs }, () =>
     compressCase.run({ url: compressUrl, decodes: true }),
   );
