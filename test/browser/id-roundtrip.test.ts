@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { DataStream, Message } from "edge-sse";
 import { Channel, GAP_EVENT } from "edge-sse/channel";
 import { serveNode } from "../helpers/serve-node.ts";
-import { acceptedId, HARD_IDS } from "../helpers/ids.ts";
+import { HARD_IDS, publishableId } from "../helpers/ids.ts";
 import { ENGINES, TEST_TIMEOUT_MS, suiteOptions, useBrowser, type Browser } from "./driver/engines.ts";
 
 /** What the page saw for one id: the id of the first event, and the events after the reconnects. */
@@ -142,7 +142,7 @@ for (const engine of ENGINES) {
       timeout: 2 * TEST_TIMEOUT_MS,
     }, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(acceptedId(), { minLength: 30, maxLength: 30 }), (ids) =>
+        fc.asyncProperty(fc.uniqueArray(publishableId(), { minLength: 30, maxLength: 30 }), (ids) =>
           checkBatch(browser(), ids),
         ),
         { numRuns: 2, endOnFailure: true },

@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { MAX_EVENT_ID_BYTES, Message } from "edge-sse";
+import { MemoryBroker } from "edge-sse/channel";
 
 /** Valid ids that HTTP stacks, decoders and percent-encoders are known to get wrong. */
 export const HARD_IDS: readonly string[] = [
@@ -84,6 +85,23 @@ export const acceptedId = (): fc.Arbitrary<string> =>
       { arbitrary: longId, weight: 1 },
     )
     .filter((id) => id !== "" && isAcceptedId(id));
+
+/** Whether a channel's publisher may give `id`: accepted, and not of the form of the ids the broker gives. */
+export function isPublishableId(id: string): boolean {
+  try {
+    new MemoryBroker().publish({ id, data: "" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ids a channel's publisher may give: accepted ids, less the rare ones of the form a `MemoryBroker`
+ * keeps for its own (15 or more lowercase letters and digits, a dash, a number), which it refuses
+ * with a `TypeError` so that a publisher's id can never be taken for one of its own.
+ */
+export const publishableId = (): fc.Arbitrary<string> => acceptedId().filter(isPublishableId);
 
 /**
  * The `Last-Event-ID` value a browser sends for `id`, as a fetch client must write it: its UTF-8
