@@ -87,9 +87,12 @@ const AVAILABLE: readonly Coding[] = CODINGS.filter(canMake);
  * console.assert(encodingFor("gzip;q=0, identity") === null);
  * ```
  *
- * @throws {TypeError} naming the option when `options` is malformed, or when the body is already read
+ * @throws {TypeError} naming it when `response` or `request` is not one, when `options` is malformed, or
+ *   when the body is already read
  */
 export function compress(response: Response, request: Request, options: CompressOptions = {}): Response {
+  if (!hasHeaders(response)) throw refusal(CONTEXT, "response", "a Response", response);
+  if (!hasHeaders(request)) throw refusal(CONTEXT, "request", "a Request (its Accept-Encoding is read)", request);
   checkKeys(options, KNOWN_OPTIONS, CONTEXT);
   const encodings = checkEncodings(options.encodings);
   const level = options.level ?? 6;
@@ -118,7 +121,16 @@ export function compress(response: Response, request: Request, options: Compress
     headers,
     encodeBody: "manual",
   };
-  return new Response(flushingStream(response.body, zlib!, coding, { level, brotliQuality }), init);
+  return new Response(flushingStream(response.body, zlib!, coding, { level, brotliQuality }, CONTEXT), init);
+}
+
+/** Whether `value` has the `headers` of a `Response` or a `Request` (from any realm or fetch implementation). */
+function hasHeaders(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { headers?: { get?: unknown } }).headers?.get === "function"
+  );
 }
 
 /** The codings to offer: `value` checked, less what this runtime cannot make. */

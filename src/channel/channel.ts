@@ -206,7 +206,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     this.#broker = options.broker ?? new MemoryBroker({ history: options.history });
     this.#serialize = (options.serialize as Serializer | undefined) ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
-    this.#headers = mergeHeaderSet(CREATE_CHANNEL, options.headers);
+    this.#headers = mergeHeaderSet(CREATE_CHANNEL, "headers", options.headers);
     this.#onError = reporter(options.onError ?? logError);
     this.#metrics = options.metrics;
     if (options.maxSubscribers !== undefined) {
@@ -386,7 +386,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
     // With opaque ids, the id the client sent is decoded: one that does not decode resumes nowhere (a gap).
     const resumeAfter =
       lastEventId === undefined || this.#ids === undefined ? lastEventId : await this.#ids.resumeAfter(lastEventId);
-    const headers = mergeHeaderSet(SUBSCRIBE, this.#headers, options.headers);
+    const headers = mergeHeaderSet(SUBSCRIBE, "headers", this.#headers, options.headers);
     const retry = options.retry ?? this.#options.retry;
     const live = this.#feed.live || (await this.#waitForFeed());
     const earlier =
@@ -449,7 +449,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
       headers:
         info.replayedFrom === undefined
           ? headers
-          : mergeHeaderSet(SUBSCRIBE, headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
+          : mergeHeaderSet(SUBSCRIBE, "headers", headers, { "last-event-id": encodeIdForHeader(info.replayedFrom) }),
       // Paces replays (see Subscriber); live sends do not wait, and only `maxQueue` stops them.
       highWaterMark: maxQueue / 4,
       maxQueue,

@@ -1,5 +1,6 @@
 import type { Coding } from "./accept-encoding.ts";
 import type { Zlib, ZlibStream } from "./zlib.ts";
+import { describeValue } from "../core/describe-value.ts";
 
 /** How hard each coding works: zlib's `level` (1–9) for gzip and deflate, brotli's quality (0–11). */
 export interface Effort {
@@ -39,13 +40,15 @@ function flushingCompressor(zlib: Zlib, coding: Coding, effort: Effort): ZlibStr
  * `Z_SYNC_FLUSH`; brotli: `BROTLI_OPERATION_FLUSH`): the compressed bytes of a chunk leave before the
  * next chunk is read, and the client can decode all of it at once, so no event waits in the compressor
  * for more input. Pull-driven: it reads `body` only when its own reader wants more, so a slow client
- * still slows the source. Cancelling it cancels `body`.
+ * still slows the source. Cancelling it cancels `body`. A chunk that is not a `Uint8Array` errors it
+ * with a `TypeError` whose message starts with `context`.
  */
 export function flushingStream(
   body: ReadableStream<Uint8Array>,
   zlib: Zlib,
   coding: Coding,
   effort: Effort,
+  context: string,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const compressor = flushingCompressor(zlib, coding, effort);
@@ -77,6 +80,17 @@ export function flushingStream(
           }
           if (step.done) {
             await new Promise<void>((resolve) => compressor.end(resolve));
+            return;
+          }
+          const chunk: unknown = step.value;
+          if (Object.prototype.toString.call(chunk) !== "[object Uint8Array]") {
+            // A body of strings is refused uncompressed too: compressing it would hide that.
+            const error = new TypeError(
+              `${context}: the body gave a chunk that is not a Uint8Array (got ${describeValue(chunk)})`,
+            );
+            compressor.destroy();
+            controller.error(error);
+            await reader.cancel(error).catch(() => {});
             return;
           }
           if (step.value.byteLength === 0) continue; // a flush of nothing would still send 5 bytes

@@ -10,9 +10,16 @@ const CONTEXT = MAKE_RESPONSE;
  * Stricter than `Response` in one way: it takes no value that `Response` would convert (`"201"`,
  * `200.5`, or `65736`, which becomes 200).
  *
- * @throws {TypeError} naming `init.status` or `init.statusText` and showing the bad value
+ * @returns the checked `status` and `statusText`, read once, for the `Response` to use
+ * @throws {TypeError} naming `init`, `init.status` or `init.statusText` and showing the bad value
  */
-export function checkResponseInit(init: ResponseInit | undefined): void {
+export function checkResponseInit(init: ResponseInit | undefined): { status: number; statusText: string } {
+  if (init !== undefined && (typeof init !== "object" || init === null)) {
+    throw new TypeError(
+      `${CONTEXT}: \`init\` must be an object (a ResponseInit) or undefined (got ${describeValue(init)})`,
+    );
+  }
+  // Each field read once: a getter must not pass the check with one value and reach Response with another.
   const { status = 200, statusText = "" }: { status?: unknown; statusText?: unknown } = init ?? {};
   // 204, 205 and 304 are statuses without a body.
   if (
@@ -33,4 +40,5 @@ export function checkResponseInit(init: ResponseInit | undefined): void {
       `${CONTEXT}: \`init.statusText\` must be Latin-1 without control characters (got ${describeValue(statusText)})`,
     );
   }
+  return { status: status as number, statusText };
 }

@@ -11,7 +11,7 @@ import { mergeHeaderSet } from "./default-headers.ts";
 import { checkResponseInit, MAKE_RESPONSE } from "./check-response-init.ts";
 import { createEventStream } from "./event-stream-engine.ts";
 import { describeValue } from "./describe-value.ts";
-import { isPullSource } from "./item-iterator.ts";
+import { isPullSource, isText } from "./item-iterator.ts";
 
 /**
  * A server-sent event stream: turns a source of items into a `text/event-stream` body.
@@ -179,23 +179,25 @@ export class DataStream<Events extends TypedEventsLike | undefined = undefined> 
    * ```
    */
   toResponse(init?: ResponseInit): Response {
-    checkResponseInit(init);
+    const checked = checkResponseInit(init);
+    const given = init?.headers;
     const headers =
-      init?.headers === undefined
+      given === undefined
         ? this.#options.headers
-        : mergeHeaderSet(MAKE_RESPONSE, this.#options.headers, init.headers);
-    return new Response(this.toReadableStream(), { status: 200, ...init, headers });
+        : mergeHeaderSet(MAKE_RESPONSE, "init.headers", this.#options.headers, given);
+    // The whole init is made before the body, so that a getter that throws leaves this stream unread.
+    const responseInit: ResponseInit = { ...init, ...checked, headers };
+    return new Response(this.toReadableStream(), responseInit);
   }
 }
 
 function checkSource(source: unknown): void {
-  if (typeof source === "function" || isPullSource(source)) return;
-  const hint =
-    typeof source === "string"
-      ? `; wrap it: [${describeValue(source)}]`
-      : typeof Response === "function" && source instanceof Response
-        ? "; relay a Response with subscribe(response) from edge-sse/client"
-        : "";
+  if (typeof source === "function" || (isPullSource(source) && !isText(source))) return;
+  const hint = isText(source)
+    ? `; wrap it: [${describeValue(String(source))}]`
+    : typeof Response === "function" && source instanceof Response
+      ? "; relay a Response with subscribe(response) from edge-sse/client"
+      : "";
   throw new TypeError(
     `${CREATE_DATA_STREAM}: \`source\` must be an async iterable, an iterable, a ReadableStream or a function (got ${describeValue(source)})${hint}`,
   );

@@ -1,4 +1,4 @@
-import { describeValue } from "./describe-value.ts";
+import { describeError, describeValue } from "./describe-value.ts";
 
 /**
  * The headers of an event stream. `no-transform` keeps proxies from compressing or buffering it and
@@ -41,18 +41,40 @@ export type HeaderSet = Record<string, string> | Array<[string, string]>;
  * every set is kept. Without cookies the result is a plain record (no `Headers` object is kept), and
  * with nothing to merge the shared defaults come back as they are.
  *
- * @throws {TypeError} when a connection-specific header is set
+ * @param context - how the errors start
+ * @param field - the option the caller's headers came from (`headers`, `init.headers`), named in errors
+ * @throws {TypeError} naming `field` when a layer is not headers `Headers` takes (a bad name, a value
+ *   that is not Latin-1, a wrong type), or sets a connection-specific header or `content-length`
  */
-export function mergeHeaderSet(context: string, ...layers: ReadonlyArray<HeadersInit | undefined>): HeaderSet {
+export function mergeHeaderSet(
+  context: string,
+  field: string,
+  ...layers: ReadonlyArray<HeadersInit | undefined>
+): HeaderSet {
   let merged: Record<string, string> | undefined;
   let cookies: Array<[string, string]> | undefined;
   for (const layer of layers) {
     if (layer === undefined || layer === DEFAULT_HEADERS) continue;
     merged ??= { ...DEFAULT_HEADERS };
-    new Headers(layer).forEach((value, name) => {
+    let headers: Headers;
+    try {
+      headers = new Headers(layer);
+    } catch (error) {
+      throw new TypeError(
+        `${context}: \`${field}\` must be a Headers, a record or a list of name/value pairs, with valid names ` +
+          `and Latin-1 values (${describeError(error)}) (got ${describeValue(layer)})`,
+        { cause: error },
+      );
+    }
+    headers.forEach((value, name) => {
       if (CONNECTION_SPECIFIC_HEADERS.has(name)) {
         throw new TypeError(
-          `${context}: header \`${name}\` is not allowed (got ${describeValue(value)}); hop-by-hop headers break HTTP/2 and HTTP/3`,
+          `${context}: header \`${name}\` in \`${field}\` is not allowed (got ${describeValue(value)}); hop-by-hop headers break HTTP/2 and HTTP/3`,
+        );
+      }
+      if (name === "content-length") {
+        throw new TypeError(
+          `${context}: header \`content-length\` in \`${field}\` is not allowed (got ${describeValue(value)}); an event stream has no length known in advance`,
         );
       }
       if (name === "set-cookie") (cookies ??= []).push([name, value]);

@@ -1,4 +1,4 @@
-import { Message, ownFields } from "./message.ts";
+import { Message, ownFields, type MessageInit } from "./message.ts";
 import { formatFrame, prefixLines, type EventFields } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeError, describeValue } from "./describe-value.ts";
@@ -55,7 +55,7 @@ export function itemFields(item: unknown, serialize: Serializer): EventFields {
     const own = ownFields(item);
     if (own !== undefined) return own;
     // Anything else that claims to be a Message (another copy's, a look-alike): checked again.
-    if (Message.isMessage(item)) return new Message(item.fields).fields;
+    if (Message.isMessage(item)) return new Message(lookAlikeFields(item)).fields;
     if (ArrayBuffer.isView(item)) {
       return { data: bytesToBase64(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)) };
     }
@@ -91,4 +91,18 @@ export function itemFields(item: unknown, serialize: Serializer): EventFields {
     );
   }
   return { data };
+}
+
+/** The `fields` a look-alike `Message` offers, to be checked again. */
+function lookAlikeFields(item: Message): MessageInit {
+  try {
+    return item.fields;
+  } catch (error) {
+    // `Object.create(Message.prototype)`: the `fields` getter finds no fields of this copy's own (a
+    // TypeError); what a look-alike's own getter throws otherwise is its own error, passed on as it is.
+    if (!(error instanceof TypeError)) throw error;
+    throw new TypeError(`${CONTEXT}: the item claims to be a Message but has no fields (${describeError(error)})`, {
+      cause: error,
+    });
+  }
 }

@@ -242,6 +242,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
       );
     }
     if (this.ended) return false;
+    const queued = this.pending.length;
     if (item instanceof SharedFrame) {
       this.append(item.text, item);
     } else {
@@ -252,7 +253,9 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
         return false;
       }
     }
-    if (this.pending.length > this.options.maxQueue) {
+    // One item alone may be longer than the bound: it overflows only on top of others the client has
+    // not read, as a pulled item of any size is taken.
+    if (this.pending.length > this.options.maxQueue && queued > 0) {
       void this.finish("overflow");
       return false;
     }
@@ -323,6 +326,15 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
         this.encodeItem = createRelayEncoder(this.lastEventId ?? "", this.options.serialize);
       }
       iterator = toItemIterator(produced, CONTEXT);
+      if (iterator === undefined && isThenable(produced)) {
+        // Not `produced.then()` itself: a `then` that throws or calls back at once is settled later, as
+        // `await` would, by the one close path.
+        Promise.resolve(produced).then(
+          () => void this.finish("done"),
+          (error: unknown) => this.fail(error),
+        );
+        return;
+      }
     } catch (error) {
       return this.fail(error);
     }
@@ -339,12 +351,7 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
       this.iterator = iterator;
       return;
     }
-    if (isThenable(produced)) {
-      produced.then(
-        () => void this.finish("done"),
-        (error: unknown) => this.fail(error),
-      );
-    } else if (produced !== undefined) {
+    if (produced !== undefined) {
       this.fail(
         new TypeError(
           `${CONTEXT}: the producer must return an iterable, a ReadableStream, a promise or nothing (got ${describeValue(produced)})`,
@@ -366,30 +373,48 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
   readMore(): void {
     const iterator = this.iterator!;
     while (!this.ended && this.pullWaiter !== undefined) {
-      let result: Step | PromiseLike<Step>;
+      let step: unknown;
+      let promised: PromiseLike<Step> | undefined;
       try {
-        result = iterator.next();
+        const result = iterator.next();
+        if (isThenable(result))
+          promised = result; // a `then` getter may throw
+        else step = result;
       } catch (error) {
         return this.fail(error);
       }
-      if (isThenable(result)) {
-        (this.inflight = Promise.resolve(result)).then(this.onStep, this.onStepError);
+      if (promised !== undefined) {
+        (this.inflight = Promise.resolve(promised)).then(this.onStep, this.onStepError);
         return;
       }
-      if (!this.take(result)) return;
+      if (!this.take(step)) return;
     }
   }
 
-  /** Adds one step to the chunk; returns whether to read on. */
-  take(step: Step): boolean {
-    if (step.done) {
+  /** Adds one step to the chunk (an iterator's result, checked here); returns whether to read on. */
+  take(step: unknown): boolean {
+    let done: unknown;
+    let value: unknown;
+    try {
+      if (typeof step !== "object" || step === null) {
+        throw new TypeError(
+          `${CONTEXT}: the source's iterator must give result objects, as \`for await\` requires (got ${describeValue(step)})`,
+        );
+      }
+      done = (step as { done?: unknown }).done;
+      if (!done) value = (step as { value?: unknown }).value;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    if (done) {
       this.iteratorDone = true;
       // A relayed stream that its server ended for good ends for good here too.
       void this.finish("done", undefined, this.relayed !== undefined && isFinished(this.relayed) ? END_FRAME : "");
       return false;
     }
     try {
-      this.append(this.encodeItem(step.value));
+      this.append(this.encodeItem(value));
     } catch (error) {
       this.fail(error);
       return false;

@@ -27,17 +27,22 @@ export function isPullSource(
   );
 }
 
+/** Whether `value` is a string or a `String` object (iterable, one character at a time). */
+export function isText(value: unknown): boolean {
+  return typeof value === "string" || (typeof value === "object" && value instanceof String);
+}
+
 /**
  * Makes an `ItemIterator` from a `ReadableStream`, an async iterable or an iterable, or returns
- * `undefined` when `source` is none of them. A string is refused, since iterating it would send one
+ * `undefined` when `source` is none of them. A string (or a `String` object) is refused, since iterating it would send one
  * event per character.
  *
  * @throws {TypeError} when `source` is a string
  */
 export function toItemIterator(source: unknown, context: string): ItemIterator | undefined {
-  if (typeof source === "string") {
+  if (isText(source)) {
     throw new TypeError(
-      `${context}: the source is a string, which would be sent one character at a time; wrap it: [${describeValue(source)}]`,
+      `${context}: the source is a string, which would be sent one character at a time; wrap it: [${describeValue(String(source))}]`,
     );
   }
   if (!isPullSource(source)) return undefined;
@@ -84,7 +89,9 @@ class SyncItems implements ItemIterator {
   }
   next(): Step | Promise<Step> {
     const step = this.iterator.next();
-    if (step.done !== true && isThenable(step.value)) {
+    // A result that is not an object is the reader's to refuse, with the error `for await` would give.
+    if (typeof step !== "object" || step === null) return step;
+    if (!step.done && isThenable(step.value)) {
       return Promise.resolve(step.value).then((value): Step => ({ done: false, value }));
     }
     return step as Step;

@@ -1,4 +1,5 @@
 import type { RequestLike } from "./types.ts";
+import { describeValue } from "./describe-value.ts";
 
 /**
  * The last event id a client says it saw. Its `Last-Event-ID` request header, from a `Headers`-like
@@ -15,20 +16,41 @@ export function readLastEventId(request: RequestLike | undefined): string | unde
   return header !== undefined && header !== "" ? header : (readQueryParameter(request.url) ?? header);
 }
 
+const CONTEXT = "Cannot read the last event id";
+
 function readHeader(headers: RequestLike["headers"]): string | undefined {
   if (typeof (headers as { get?: unknown }).get === "function") {
-    const value = (headers as { get(name: string): string | null }).get("last-event-id");
-    return value === null ? undefined : headersHoldText() ? value : decodeHeaderValue(value);
+    const value: unknown = (headers as { get(name: string): unknown }).get("last-event-id");
+    if (value === null || value === undefined) return undefined;
+    if (typeof value !== "string") {
+      throw new TypeError(
+        `${CONTEXT}: \`request.headers.get("last-event-id")\` must return a string or null (got ${describeValue(value)})`,
+      );
+    }
+    return headersHoldText() ? value : decodeHeaderValue(value);
   }
-  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
-  const value = record["last-event-id"] ?? record["Last-Event-ID"];
-  const first = typeof value === "string" ? value : value?.[0];
-  return first === undefined ? undefined : decodeHeaderValue(first);
+  const record = headers as Readonly<Record<string, unknown>>;
+  const value = record["last-event-id"] ?? record["Last-Event-ID"] ?? record[recordKey(record)];
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (first === undefined) return undefined;
+  if (typeof first !== "string") {
+    throw new TypeError(
+      `${CONTEXT}: the \`last-event-id\` entry of \`request.headers\` must be a string or a list of strings (got ${describeValue(first)})`,
+    );
+  }
+  return decodeHeaderValue(first);
+}
+
+/** The key of a plain header record that names `Last-Event-ID` in any letter case, or `""`. */
+function recordKey(record: Readonly<Record<string, unknown>>): string {
+  for (const key in record) if (key.toLowerCase() === "last-event-id") return key;
+  return "";
 }
 
 /** The non-empty `lastEventId` parameter of a URL or of a path (Node's `IncomingMessage.url`). */
 function readQueryParameter(url: string | undefined): string | undefined {
-  if (url === undefined || !url.includes("lastEventId=")) return undefined;
+  // Parsed only when the parameter may be there: by its name, or percent-encoded (`lastEvent%49d`).
+  if (url === undefined || !(url.includes("lastEventId=") || url.includes("%"))) return undefined;
   let value: string | null;
   try {
     value = new URL(url, "http://localhost").searchParams.get("lastEventId");

@@ -123,7 +123,7 @@ export function resolveOptions(options: DataStreamOptions<TypedEventsLike | unde
           : (item) => encodeMessage(item, toText),
     onError: onError ?? logError,
     onClose,
-    headers: mergeHeaderSet(CONTEXT, options.headers),
+    headers: mergeHeaderSet(CONTEXT, "headers", options.headers),
     highWaterMark: mark,
     maxQueue: limit,
     cleanupTimeout: cleanupTimeout ?? DEFAULT_CLEANUP_TIMEOUT_MS,

@@ -175,7 +175,7 @@ describe("Channel options", () => {
     [{ history: { maxEvents: -1 } }, /`history.maxEvents` must be a non-negative integer \(got number -1\)/],
     [{ history: { maxAge: "1h" } }, /`history.maxAge` must be a positive number \(got "1h"\)/],
     [{ history: { size: 1 } }, /unknown history limit `size`/],
-    [{ headers: { connection: "close" } }, /header `connection` is not allowed/],
+    [{ headers: { connection: "close" } }, /header `connection` in `headers` is not allowed/],
   ])("new Channel(%o) throws a TypeError naming the option", (options, message) => {
     expect(() => new Channel(options as never)).toThrow(TypeError);
     expect(() => new Channel(options as never)).toThrow(message);

@@ -138,4 +138,29 @@ describe("compress", () => {
       "Cannot compress response: `response.body` must be unread (got a body already read or locked)",
     );
   });
+
+  test("compress names a response or a request that is not one", () => {
+    expect(() => compress(new Response("x"), undefined as unknown as Request)).toThrow(
+      new TypeError(
+        "Cannot compress response: `request` must be a Request (its Accept-Encoding is read) (got undefined)",
+      ),
+    );
+    expect(() => compress("data: x\n\n" as unknown as Response, asking("gzip"))).toThrow(
+      new TypeError('Cannot compress response: `response` must be a Response (got "data: x\\n\\n")'),
+    );
+  });
+
+  test("compress errors the body with a TypeError when a chunk is not a Uint8Array, as an uncompressed body would fail", async () => {
+    const strings = new ReadableStream<string>({
+      start(controller) {
+        controller.enqueue("data: x\n\n");
+        controller.close();
+      },
+    });
+    const response = compress(new Response(strings as unknown as ReadableStream<Uint8Array>), asking("gzip"));
+    expect(response.headers.get("content-encoding")).toBe("gzip");
+    await expect(response.arrayBuffer()).rejects.toThrow(
+      new TypeError('Cannot compress response: the body gave a chunk that is not a Uint8Array (got "data: x\\n\\n")'),
+    );
+  });
 });

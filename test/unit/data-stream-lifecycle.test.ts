@@ -355,6 +355,27 @@ test("maxQueue: DataStream closes with overflow when a consumer stops reading, a
   await expect(reader.read()).rejects.toMatchObject({ type: "overflow" });
 });
 
+test("maxQueue: one pushed item longer than maxQueue is taken when nothing waits unread, and overflows on top of another", async () => {
+  const big = "z".repeat(2_000);
+  const results: boolean[] = [];
+  const onClose = vi.fn();
+  const stream = new DataStream(
+    async (ctx) => {
+      results.push(ctx.send(big)); // alone in the queue: taken, with backpressure
+      await ctx.ready;
+      results.push(ctx.send(big)); // the client read the first: alone again
+      results.push(ctx.send(big)); // on top of one unread: overflow
+    },
+    { keepAlive: false, highWaterMark: 100, maxQueue: 1_000, onClose },
+  );
+  const reader = stream.toReadableStream().getReader();
+  expect(await readChunk(reader)).toBe(":\n\n");
+  expect(await readChunk(reader)).toBe(`data: ${big}\n\n`);
+  await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
+  expect(results).toEqual([false, false, false]);
+  expect((onClose.mock.calls[0]![0] as StreamClosedError).type).toBe("overflow");
+});
+
 test("DataStream reports a producer error to onError once, sends nothing of it, and closes cleanly", async () => {
   const failure = new Error("secret database password");
   const onError = vi.fn();

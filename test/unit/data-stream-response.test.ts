@@ -34,12 +34,12 @@ test("toResponse merges options.headers, then init.headers, over the defaults", 
 test("toResponse refuses hop-by-hop headers, which break HTTP/2", () => {
   expect(() => new DataStream(["x"]).toResponse({ headers: { Connection: "keep-alive" } })).toThrow(
     new TypeError(
-      'Cannot make a Response: header `connection` is not allowed (got "keep-alive"); hop-by-hop headers break HTTP/2 and HTTP/3',
+      'Cannot make a Response: header `connection` in `init.headers` is not allowed (got "keep-alive"); hop-by-hop headers break HTTP/2 and HTTP/3',
     ),
   );
   expect(() => new DataStream(["x"], { headers: { "transfer-encoding": "chunked" } })).toThrow(
     new TypeError(
-      'Cannot create DataStream: header `transfer-encoding` is not allowed (got "chunked"); hop-by-hop headers break HTTP/2 and HTTP/3',
+      'Cannot create DataStream: header `transfer-encoding` in `headers` is not allowed (got "chunked"); hop-by-hop headers break HTTP/2 and HTTP/3',
     ),
   );
 });
