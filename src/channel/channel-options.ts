@@ -1,5 +1,6 @@
 import type { ChannelOptions, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
 import { ChannelMetrics } from "./channel-metrics.ts";
+import { checkHistoryLimits } from "./event-history.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import { assertRetry } from "../core/fields.ts";
 import { describeValue } from "../core/describe-value.ts";
@@ -17,6 +18,13 @@ import {
 
 /** Per subscriber, the default number of UTF-16 code units that may wait unread: 1 MiB of ASCII. */
 export const DEFAULT_MAX_QUEUE = 1_048_576;
+
+/**
+ * The smallest `maxQueue` of a channel or a subscriber, in UTF-16 code units: an event may take half
+ * of it and its id a quarter more, so that below this even an event of a few characters with the id
+ * a broker gives it could not reach a subscriber.
+ */
+export const MIN_MAX_QUEUE = 64;
 
 /** How the errors of `new Channel()` start. */
 export const CREATE_CHANNEL = "Cannot create Channel";
@@ -84,20 +92,9 @@ export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | un
     checkBroker("broker", broker, CREATE_CHANNEL);
     checkNoHistory(options, CREATE_CHANNEL);
   }
+  checkHistoryLimits(options.history, CREATE_CHANNEL);
   for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
     checkFunction(name, options[name], CREATE_CHANNEL);
-  const { eventIds } = options;
-  if (
-    eventIds !== undefined &&
-    (typeof eventIds?.encode !== "function" || typeof (eventIds as { decode?: unknown }).decode !== "function")
-  ) {
-    throw refusal(
-      CREATE_CHANNEL,
-      "eventIds",
-      "an event id codec with encode and decode (createEventIdCodec)",
-      eventIds,
-    );
-  }
   checkCommon(options, CREATE_CHANNEL);
 }
 
@@ -119,6 +116,7 @@ export function checkChannelsOptions(options: ChannelsOptions): void {
     }
     checkNoHistory(options, CREATE_CHANNELS);
   }
+  checkHistoryLimits(options.history, CREATE_CHANNELS);
   for (const name of ["serialize", "onJoin", "onLeave", "onError"] as const)
     checkFunction(name, options[name], CREATE_CHANNELS);
   checkCommon(options, CREATE_CHANNELS);
@@ -168,7 +166,24 @@ function checkCommon(
   options: ChannelOptions<TypedEventsLike | undefined> | ChannelsOptions | ChannelStreamOptions,
   context: string,
 ): void {
+  if ("eventIds" in options) {
+    const { eventIds } = options;
+    if (
+      eventIds !== undefined &&
+      (typeof eventIds?.encode !== "function" || typeof (eventIds as { decode?: unknown }).decode !== "function")
+    ) {
+      throw refusal(context, "eventIds", "an event id codec with encode and decode (createEventIdCodec)", eventIds);
+    }
+  }
   checkPositive("maxQueue", options.maxQueue, context, "code units");
+  if (options.maxQueue !== undefined && options.maxQueue < MIN_MAX_QUEUE) {
+    throw refusal(
+      context,
+      "maxQueue",
+      `at least ${MIN_MAX_QUEUE} code units: an event may take half of it, and its id a quarter more`,
+      options.maxQueue,
+    );
+  }
   if ("metrics" in options && options.metrics !== undefined && !(options.metrics instanceof ChannelMetrics)) {
     throw refusal(context, "metrics", "a ChannelMetrics", options.metrics);
   }

@@ -12,12 +12,11 @@ import type {
 import type { Serializer } from "../core/encode-message.ts";
 import type { StreamClosedError } from "../core/stream-closed-error.ts";
 import { DataStream } from "../core/data-stream.ts";
-import { itemFields } from "../core/encode-message.ts";
 import { Message } from "../core/message.ts";
 import { SharedFrame } from "../core/shared-frame.ts";
 import { mergeHeaderSet, type HeaderSet } from "../core/default-headers.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkEvents, type ParseItem } from "../core/check.ts";
+import { checkEvents } from "../core/check.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { replayAgain } from "./replay-again.ts";
@@ -33,11 +32,8 @@ import {
   DEFAULT_MAX_QUEUE,
   SUBSCRIBE,
 } from "./channel-options.ts";
-import { GAP_EVENT } from "./gap-event.ts";
-import { END_EVENT } from "../core/end-event.ts";
-import { EXPIRED_EVENT } from "../core/expired-event.ts";
 import { checkKeys, refusal } from "../core/check.ts";
-import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+import { PUBLISH, prepareEvent, RESERVED_EVENTS, type PublishRules } from "./publishable-event.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
 import { ChannelUse } from "./channel-use.ts";
 import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";
@@ -45,12 +41,6 @@ import { type EndPlace, freeWhenCollected, SubscriberCap, takePlaces } from "./s
 import { unavailable } from "./unavailable.ts";
 
 const CLOSE = "Cannot close channel";
-/** The event names the library sends itself, and what each is. */
-const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
-  [GAP_EVENT, "gap marker"],
-  [END_EVENT, "end event"],
-  [EXPIRED_EVENT, "expiry event"],
-]);
 const CLOSE_OPTIONS: ReadonlySet<string> = new Set(["end"]);
 const DRAIN = "Cannot drain channel";
 /** The reconnection delay a drain asks for when its options do not say. */
@@ -166,9 +156,8 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   readonly #replaying: ChannelBroker;
   /** The channel's opaque ids, when it has `eventIds`. */
   readonly #ids: OpaqueIds | undefined;
-  readonly #serialize: Serializer;
-  /** The event map's check of one item, when the channel has `events`. */
-  readonly #parse: ParseItem | undefined;
+  /** How `publish` checks and encodes an item (its event map, `serialize`, `maxQueue`, `eventIds`). */
+  readonly #rules: PublishRules;
   readonly #options: ChannelOptions<Events>;
   readonly #maxQueue: number;
   /** The channel's headers over the defaults, checked once; each stream's merge over them. */
@@ -201,11 +190,16 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    */
   constructor(options: ChannelOptions<Events> = {}) {
     checkChannelOptions(options);
-    this.#parse = checkEvents(options.events, options.serialize, CREATE_CHANNEL);
+    const parse = checkEvents(options.events, options.serialize, CREATE_CHANNEL);
     this.#options = options;
     this.#broker = options.broker ?? new MemoryBroker({ history: options.history });
-    this.#serialize = (options.serialize as Serializer | undefined) ?? JSON.stringify;
     this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.#rules = {
+      parse,
+      serialize: (options.serialize as Serializer | undefined) ?? JSON.stringify,
+      maxQueue: this.#maxQueue,
+      eventIds: options.eventIds,
+    };
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, "headers", options.headers);
     this.#onError = reporter(options.onError ?? logError);
     this.#metrics = options.metrics;
@@ -285,10 +279,7 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
   publish(item: StreamItem<Events>): Promise<string> {
     try {
       if (this.#closing !== undefined) throw new TypeError(`${PUBLISH}: the channel is closed`);
-      const checked = this.#parse === undefined ? item : this.#parse(item);
-      const init = publishableEvent(itemFields(checked, this.#serialize), this.#maxQueue);
-      // An id the publisher chose must be one the codec can make opaque: refused here, not at delivery.
-      const encodable = init.id === undefined ? undefined : this.#options.eventIds?.encode(init.id);
+      const { init, encodable } = prepareEvent(item, this.#rules);
       const end = this.#use.hold();
       try {
         const published =

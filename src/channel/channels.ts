@@ -1,7 +1,8 @@
 import type { ChannelBroker, ChannelFilter, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
 import type { DataStream } from "../core/data-stream.ts";
-import { itemFields } from "../core/encode-message.ts";
+import type { Serializer } from "../core/encode-message.ts";
 import { describeValue } from "../core/describe-value.ts";
+import { checkEvents } from "../core/check.ts";
 import { capsOf, Channel, DEFAULT_DRAIN_RETRY_MS, headOf, useOf } from "./channel.ts";
 import { SubscriberCap } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
@@ -12,10 +13,11 @@ import {
   checkChannelsOptions,
   checkDrainOptions,
   checkStreamOptions,
+  CREATE_CHANNELS,
   DEFAULT_MAX_QUEUE,
   SUBSCRIBE,
 } from "./channel-options.ts";
-import { PUBLISH, publishableEvent } from "./publishable-event.ts";
+import { PUBLISH, prepareEvent, type PublishRules } from "./publishable-event.ts";
 import { channelSource, checkPicks, checkSeveralOptions, type SeveralChannelsOptions } from "./several-channels.ts";
 import { fanIn } from "./fan-in.ts";
 
@@ -30,7 +32,8 @@ import { fanIn } from "./fan-in.ts";
  * client resuming then gets the gap marker.
  *
  * A publish to a name that has no channel goes straight to `broker(name)`, without making a channel
- * (whose live feed nobody would read).
+ * (whose live feed nobody would read), checked and encoded as that channel would (`events`,
+ * `serialize`, `maxQueue`, `eventIds`).
  *
  * @example A channel per user, released when the user's last tab leaves
  * ```ts
@@ -50,6 +53,8 @@ import { fanIn } from "./fan-in.ts";
  */
 export class Channels {
   readonly #options: ChannelsOptions;
+  /** How a publish to a name with no channel in use is checked and encoded: as its channel would. */
+  readonly #rules: PublishRules;
   readonly #channels = new Map<string, Channel>();
   /** Channels released and still closing (their broker's unsubscribe): `close()` waits for them. */
   readonly #closing = new Set<Promise<void>>();
@@ -67,6 +72,12 @@ export class Channels {
   constructor(options: ChannelsOptions = {}) {
     checkChannelsOptions(options);
     this.#options = options;
+    this.#rules = {
+      parse: checkEvents(options.events, options.serialize, CREATE_CHANNELS),
+      serialize: (options.serialize as Serializer | undefined) ?? JSON.stringify,
+      maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
+      eventIds: options.eventIds,
+    };
     const max = options.maxSubscribers;
     this.#cap = max === undefined ? undefined : new SubscriberCap(max, "the channels have", "maxSubscribers");
   }
@@ -83,7 +94,8 @@ export class Channels {
 
   /**
    * Publishes one item on the channel called `name`, as `channel.publish(item)` does; with no
-   * channel of that name in use, straight to `broker(name)`.
+   * channel of that name in use, straight to `broker(name)`, after the same checks and encoding
+   * (the event map's, `maxQueue`'s, the reserved names, an `eventIds` codec's).
    *
    * @returns the event's id
    * @throws {TypeError} (as a rejection) when `name` is not a string, the registry is closed, or
@@ -102,9 +114,9 @@ export class Channels {
       this.#check(name, PUBLISH);
       const channel = this.#channels.get(name);
       if (channel !== undefined) return channel.publish(item);
-      const fields = itemFields(item, this.#options.serialize ?? JSON.stringify);
-      const init = publishableEvent(fields, this.#options.maxQueue ?? DEFAULT_MAX_QUEUE);
-      return Promise.resolve(this.#broker(name, PUBLISH).publish(init));
+      const { init, encodable } = prepareEvent(item, this.#rules);
+      if (encodable === undefined) return Promise.resolve(this.#broker(name, PUBLISH).publish(init));
+      return encodable.then(() => this.#broker(name, PUBLISH).publish(init));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -34,7 +34,7 @@ export class EventHistory {
    * @throws {TypeError} naming the limit and the bad value
    */
   constructor(limits: HistoryLimits = {}, context: string, now: () => number = Date.now) {
-    checkKeys(limits, LIMITS, context, "history", "history limit");
+    checkHistoryLimits(limits, context);
     this.#maxEvents = limit(limits.maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
     this.#maxBytes = limit(limits.maxBytes, "maxBytes", Infinity, context, false);
     this.#maxAge = limit(limits.maxAge, "maxAge", Infinity, context, false);
@@ -44,6 +44,12 @@ export class EventHistory {
   /** How many events are held. */
   get size(): number {
     return this.#entries.length - this.#head;
+  }
+
+  /** Whether an event with this id is held. */
+  has(id: string): boolean {
+    this.#expire();
+    return this.#positions.has(id);
   }
 
   /** The events held, oldest first. */
@@ -162,6 +168,21 @@ function utf8Length(text: unknown): number {
     }
   }
   return bytes;
+}
+
+/**
+ * Checks bounds of a history (the `history` option of a channel, a registry or a `MemoryBroker`),
+ * when given: known keys, `maxEvents` a non-negative integer, `maxBytes` and `maxAge` positive.
+ *
+ * @throws {TypeError} naming the limit and the bad value
+ */
+export function checkHistoryLimits(limits: unknown, context: string): void {
+  if (limits === undefined) return;
+  checkKeys(limits, LIMITS, context, "history", "history limit");
+  const { maxEvents, maxBytes, maxAge } = limits as HistoryLimits;
+  limit(maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
+  limit(maxBytes, "maxBytes", Infinity, context, false);
+  limit(maxAge, "maxAge", Infinity, context, false);
 }
 
 function limit(value: unknown, name: string, fallback: number, context: string, allowZero: boolean): number {

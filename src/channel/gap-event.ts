@@ -3,6 +3,8 @@
  * the history (or was never in it): events may have been missed. Its data is JSON:
  * `{"lastEventId": <the id asked for>, "firstId": <the first id replayed, or null>}`, and it has no
  * `id` field. It is sent whatever the subscriber's filter. No one can publish an event of this type.
+ * A subscriber that reads its replay so slowly that the history drops events it has not been sent
+ * gets another marker there: its `lastEventId` is the last id that subscriber was sent.
  *
  * @example Listen for it in the browser
  * ```ts

@@ -10,13 +10,18 @@ import { EventHistory } from "./event-history.ts";
 import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkKeys } from "../core/check.ts";
-import { PUBLISH } from "./publishable-event.ts";
+import { assertEventId, assertEventName, assertRetry, assertText } from "../core/fields.ts";
+import { PUBLISH, RESERVED_EVENTS } from "./publishable-event.ts";
 
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {
   /** Bounds of the history. @default { maxEvents: 1000 } */
   readonly history?: HistoryLimits | undefined;
-  /** A saved history to start from, oldest first (for example, read back from storage). */
+  /**
+   * A saved history to start from, oldest first (for example, read back from storage). Each event
+   * must be one that `publish` would have taken: a valid, non-empty id that no event before it in
+   * the history has, fields the event-stream format can carry, and no name the library sends itself.
+   */
   readonly events?: readonly ChannelEvent[] | undefined;
 }
 
@@ -51,7 +56,8 @@ export class MemoryBroker implements ChannelBroker {
   #count = 0;
 
   /**
-   * @throws {TypeError} when a history limit or a saved event is invalid
+   * @throws {TypeError} when a history limit or a saved event is invalid: naming the limit, or the
+   *   event's position in `events` and its field
    */
   constructor(options: MemoryBrokerOptions = {}) {
     checkKeys(options, KEYS, CONTEXT);
@@ -61,14 +67,52 @@ export class MemoryBroker implements ChannelBroker {
       throw new TypeError(`${CONTEXT}: \`events\` must be an array of events (got ${describeValue(saved)})`);
     }
     for (const [index, event] of (saved as readonly unknown[]).entries()) {
-      const id = (event as { id?: unknown } | null)?.id;
-      if (typeof event !== "object" || event === null || typeof id !== "string") {
+      this.#history.append(this.#checkSaved(event, index));
+    }
+  }
+
+  /**
+   * A saved event, checked as `publish` would have checked it (its size apart: a history restored
+   * under tighter bounds drops its oldest events instead).
+   *
+   * @throws {TypeError} naming the event's position in `events` and the field, showing the bad value
+   */
+  #checkSaved(event: unknown, index: number): ChannelEvent {
+    const id = (event as { id?: unknown } | null)?.id;
+    if (typeof event !== "object" || event === null || typeof id !== "string") {
+      throw new TypeError(
+        `${CONTEXT}: \`events[${index}]\` must be an event with a string \`id\` (got ${describeValue(event)})`,
+      );
+    }
+    const at = `${CONTEXT}: saved event \`events[${index}]\``;
+    if (id === "") {
+      throw new TypeError(
+        `${at}: \`id\` must not be empty (got ""): an empty id resets the client's last event id, ` +
+          "so it could not resume",
+      );
+    }
+    assertEventId(id, at);
+    if (this.#history.has(id)) {
+      throw new TypeError(
+        `${at}: \`id\` must be unique, and an earlier event of the history has this id (got ${describeValue(id)}): ` +
+          "a client that saw the first would resume after the second",
+      );
+    }
+    const { event: type, data, comment, retry } = event as ChannelEvent;
+    if (type !== undefined) {
+      assertEventName(type, at);
+      const reserved = RESERVED_EVENTS.get(type);
+      if (reserved !== undefined) {
         throw new TypeError(
-          `${CONTEXT}: \`events[${index}]\` must be an event with a string \`id\` (got ${describeValue(event)})`,
+          `${at}: \`event\` must not be "${type}", the name of the ${reserved}, which no one may publish ` +
+            `(got ${describeValue(type)})`,
         );
       }
-      this.#history.append(event as ChannelEvent);
     }
+    if (data !== undefined) assertText("data", data, at);
+    if (comment !== undefined) assertText("comment", comment, at);
+    if (retry !== undefined) assertRetry(retry, at);
+    return event as ChannelEvent;
   }
 
   /** The events held, oldest first (a copy). */

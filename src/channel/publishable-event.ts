@@ -1,5 +1,8 @@
 import type { EventFields } from "../core/frame.ts";
 import type { ChannelEventInit } from "./types.ts";
+import type { ParseItem } from "../core/check.ts";
+import type { EventIdCodec } from "../tokens/event-id-codec.ts";
+import { itemFields, type Serializer } from "../core/encode-message.ts";
 import { formatFrame } from "../core/frame.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { GAP_EVENT } from "./gap-event.ts";
@@ -8,6 +11,12 @@ import { EXPIRED_EVENT } from "../core/expired-event.ts";
 
 /** How the errors of `channel.publish()` (and of a broker refusing an event) start. */
 export const PUBLISH = "Cannot publish";
+/** The event names the library sends itself, and what each is: no one may publish an event so named. */
+export const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
+  [GAP_EVENT, "gap marker"],
+  [END_EVENT, "end event"],
+  [EXPIRED_EVENT, "expiry event"],
+]);
 const CONTEXT = PUBLISH;
 
 /**
@@ -59,4 +68,38 @@ export function publishableEvent(fields: EventFields, maxQueue: number): Channel
     );
   }
   return { id, event, data, comment, retry };
+}
+
+/** How a channel turns a published item into the event its broker takes. */
+export interface PublishRules {
+  /** The event map's check of one item, when the channel has `events`. */
+  readonly parse: ParseItem | undefined;
+  /** Turns values that are not strings, `Message`s or bytes into data text. */
+  readonly serialize: Serializer;
+  /** The channel's `maxQueue`. */
+  readonly maxQueue: number;
+  /** The channel's opaque ids, when it has `eventIds`. */
+  readonly eventIds: EventIdCodec | undefined;
+}
+
+/** A published item, checked and encoded: the event for the broker, once `encodable` (when set) has resolved. */
+export interface PreparedEvent {
+  readonly init: ChannelEventInit;
+  /** With `eventIds` and an id the publisher chose: rejects when that id cannot be made opaque. */
+  readonly encodable: Promise<unknown> | undefined;
+}
+
+/**
+ * Checks and encodes a published item as every channel does, whether or not one is in use (a
+ * `Channels` registry hands an item for a name nobody listens to straight to its broker): the event
+ * map's check, the encoding, what would hurt subscribers (`publishableEvent`), and, with opaque ids,
+ * whether the codec can encode the publisher's id (refused here, not at delivery).
+ *
+ * @throws {TypeError} when the event map refuses the item, it cannot be encoded, or `publishableEvent` refuses it
+ */
+export function prepareEvent(item: unknown, rules: PublishRules): PreparedEvent {
+  const checked = rules.parse === undefined ? item : rules.parse(item);
+  const init = publishableEvent(itemFields(checked, rules.serialize), rules.maxQueue);
+  const encodable = init.id === undefined ? undefined : rules.eventIds?.encode(init.id);
+  return { init, encodable };
 }

@@ -3,7 +3,9 @@ import type { RequestLike } from "../core/types.ts";
 import { Channel, headOf } from "./channel.ts";
 import { fanIn, type FanInSource, type Opened, type Resume } from "./fan-in.ts";
 import { checkCursorKeys } from "./cursor.ts";
-import { checkFunction, checkKeys } from "../core/check.ts";
+import { checkFunction, checkInstant, checkKeepAlive, checkKeys, checkRequest, checkString } from "../core/check.ts";
+import { assertRetry } from "../core/fields.ts";
+import { mergeHeaderSet } from "../core/default-headers.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { DEFAULT_RETRY_HINT_MS, retryLater } from "./retry-later.ts";
 
@@ -124,9 +126,19 @@ export function severalChannelsResponse(
   }
 }
 
-/** Checks the options of a stream of several channels. */
+/**
+ * Checks the options of a stream of several channels, as `channel.response()` checks its own.
+ *
+ * @throws {TypeError} naming the option and showing the bad value
+ */
 export function checkSeveralOptions(options: SeveralChannelsOptions): void {
   checkKeys(options, SEVERAL_OPTION_KEYS, CONTEXT);
+  checkRequest(options.request, CONTEXT);
+  checkString("lastEventId", options.lastEventId, CONTEXT);
+  checkKeepAlive(options.keepAlive, CONTEXT);
+  if (options.retry !== undefined) assertRetry(options.retry, CONTEXT);
+  checkInstant("expiresAt", options.expiresAt, CONTEXT);
+  mergeHeaderSet(CONTEXT, "headers", options.headers);
   checkFunction("onError", options.onError, CONTEXT);
 }
 

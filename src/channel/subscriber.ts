@@ -78,8 +78,17 @@ export class Subscriber {
   #sent: Set<string> | undefined;
   /** The last id replayed, while live events at or before it may still come (brokers with `compare`). */
   #replayedTo: string | undefined;
-  /** Whether the gap marker was sent (once per stream). */
-  #gapSent = false;
+  /**
+   * The last replayed event sent to the client: a gap found later says that events after it may be
+   * lost. `undefined` while none was sent (the client's last id is then the one it resumed after).
+   */
+  #lastSent: ChannelEvent | undefined;
+  /**
+   * Set when a replay did not find the id it replayed after and brought no event: the gap marker
+   * waits for the next replay (or the end of the catch-up), so that it names the first event after
+   * the gap rather than saying that there is none.
+   */
+  #gapPending = false;
 
   constructor(channel: SubscriberChannel, setup: SubscriberSetup) {
     this.#channel = channel;
@@ -140,11 +149,20 @@ export class Subscriber {
    * and goes live. Replayed events are paced by the stream's `ready`, so a replay longer than
    * `maxQueue` does not overflow it. Runs synchronously with a broker that answers at once, unless
    * the client must catch up on reading.
+   *
+   * Each replay that does not find the id it replays after (the history dropped it while the client
+   * was catching up, or never held it) may have lost events: the client gets a gap marker there,
+   * naming the last id it was sent and the first id after the gap. Live events held meanwhile that
+   * are older than that first id are dropped with the rest: sent after it, they would be out of order.
    */
   async #catchUp(ctx: StreamContext, afterId: string): Promise<void> {
     const broker = this.#channel.broker;
     const earlier = this.#firstReplay!;
     let result: ReplayResult | undefined = earlier;
+    // The newest id the broker is known to hold: the one a replay found, or the last it replayed. Never
+    // the client's own when not found: by that id (far in the future, or from a stream made anew) live
+    // events would count as replayed and be dropped.
+    let replayedTo: string | undefined;
     for (;;) {
       if (result === undefined) {
         try {
@@ -155,30 +173,23 @@ export class Subscriber {
         }
       }
       if (ctx.signal.aborted) return;
-      if (!result.found && !this.#gapSent) {
-        this.#gapSent = true;
-        const oldest = result.events[0];
-        const marker = {
-          lastEventId: this.info.lastEventId,
-          firstId: oldest === undefined ? null : (this.#channel.wireId(oldest) ?? null),
-        };
-        const gap = new Message({ event: GAP_EVENT, data: JSON.stringify(marker) });
-        const metrics = this.#channel.metrics;
-        if (metrics !== undefined) {
-          metrics.gapMarkers++;
-          metrics.bytesWritten += new TextEncoder().encode(gap.toString()).byteLength;
-        }
-        ctx.send(gap);
-        if (ctx.desiredSize <= 0) await ctx.ready;
+      if (result.found) replayedTo = afterId;
+      if (!result.found) this.#dropHeldBefore(result.events);
+      const oldest = result.events[0];
+      if (!result.found && oldest === undefined && !this.#gapPending) {
+        this.#gapPending = true;
+      } else if (!result.found || this.#gapPending) {
+        this.#gapPending = false;
+        await this.#sendGap(ctx, oldest);
       }
       for (const event of result.events) {
-        afterId = event.id;
+        afterId = replayedTo = event.id;
         const sent = (this.#sent ??= new Set());
         if (sent.has(event.id)) continue;
         sent.add(event.id);
         // The frame first: it freezes the event, so that no filter can change what the others get.
         const frame = this.#channel.frame(event);
-        if (frame !== undefined && this.#accepts(event)) this.#send(event, frame);
+        if (frame !== undefined && this.#accepts(event) && this.#send(event, frame)) this.#lastSent = event;
         if (ctx.desiredSize <= 0) await ctx.ready;
       }
       const first = result === earlier;
@@ -186,12 +197,51 @@ export class Subscriber {
       if (this.#overflowed) this.#startHolding();
       else if (!first) break;
     }
+    if (this.#gapPending) {
+      this.#gapPending = false;
+      await this.#sendGap(ctx, undefined);
+    }
     const held = this.#held ?? [];
     this.#held = undefined;
-    this.#replayedTo = afterId;
+    this.#lastSent = undefined;
+    this.#replayedTo = replayedTo;
     for (const event of held) {
       if (!this.#replayed(event)) this.#send(event);
     }
+  }
+
+  /**
+   * Sends the gap marker: events after the last id the client was sent (or resumed after) may be
+   * lost, up to `first`, the first event replayed after the gap (`null` when none is).
+   */
+  async #sendGap(ctx: StreamContext, first: ChannelEvent | undefined): Promise<void> {
+    const last = this.#lastSent;
+    const marker = {
+      lastEventId: (last === undefined ? undefined : this.#channel.wireId(last)) ?? this.info.lastEventId,
+      firstId: first === undefined ? null : (this.#channel.wireId(first) ?? null),
+    };
+    const gap = new Message({ event: GAP_EVENT, data: JSON.stringify(marker) });
+    const metrics = this.#channel.metrics;
+    if (metrics !== undefined) {
+      metrics.gapMarkers++;
+      metrics.bytesWritten += new TextEncoder().encode(gap.toString()).byteLength;
+    }
+    ctx.send(gap);
+    if (ctx.desiredSize <= 0) await ctx.ready;
+  }
+
+  /**
+   * After a replay that did not find its id, drops the live events held before the first one it
+   * brought: the history dropped them, so they are older than every event replayed, and they fall
+   * in the gap the marker reports. (Those after it are sent once the replay is, if it did not send them.)
+   */
+  #dropHeldBefore(replayed: readonly ChannelEvent[]): void {
+    const held = this.#held;
+    if (held === undefined || held.length === 0 || replayed.length === 0) return;
+    const ids = new Set(replayed.map((event) => event.id));
+    const kept = held.findIndex((event) => ids.has(event.id));
+    if (kept <= 0) return;
+    for (const event of held.splice(0, kept)) this.#heldSize -= this.#channel.frame(event)?.text.length ?? 0;
   }
 
   /** Starts holding live events (before a replay that answers later). */
@@ -256,14 +306,16 @@ export class Subscriber {
    * Sends an event, unless its frame is longer than this subscriber's queue always has room for:
    * such an event (from a process with a larger `maxQueue`, or stored under one) is reported and
    * skipped, since sending it would close the stream on every replay.
+   *
+   * @returns whether it was queued for the client
    */
-  #send(event: ChannelEvent, frame = this.#channel.frame(event)): void {
-    if (frame === undefined) return;
+  #send(event: ChannelEvent, frame = this.#channel.frame(event)): boolean {
+    if (frame === undefined) return false;
     if (frame.text.length <= this.#largestFrame) {
       const queued = pushThrough(this.#ctx!, frame);
       // Counted once queued: not the frame that overflowed the queue and closed the stream.
       if (queued && this.#channel.metrics !== undefined) this.#channel.metrics.bytesWritten += frame.bytes.byteLength;
-      return;
+      return queued;
     }
     this.#channel.reportOnce(
       event,
@@ -273,5 +325,6 @@ export class Subscriber {
           `subscribers. Give every channel that shares the broker the same maxQueue`,
       ),
     );
+    return false;
   }
 }

@@ -122,7 +122,7 @@ export interface ChannelOptions<Events extends TypedEventsLike | undefined = und
   /**
    * Per subscriber: past this many UTF-16 code units of frames unread (the length of their text),
    * that subscriber is closed with reason `"overflow"`. `publish` refuses an event whose frame is
-   * longer than half of it.
+   * longer than half of it. At least 64.
    * @default 1048576
    */
   readonly maxQueue?: number | undefined;

@@ -41,6 +41,8 @@ interface Session {
 interface PendingRead {
   clientId: string | undefined;
   changed: boolean;
+  /** Set when `CLIENT ID` failed: refused, if the read itself then succeeds on the same connection. */
+  idFailed: boolean;
 }
 
 /** Opens the blocking connection (a duplicate of the client, or the one given). */
@@ -76,7 +78,11 @@ export class StreamReader {
   #read: PendingRead | undefined;
   /** Keys that held something else than a stream: left out of reads until `until`. */
   readonly #suspended = new Map<string, { until: number; failures: number }>();
-  /** Once `CLIENT ID` failed, reads are no longer woken (they end within `BLOCK_MS`). */
+  /**
+   * Once Redis refused `CLIENT ID` (it failed, and the read after it on the same connection did not),
+   * reads are no longer woken (they end within `BLOCK_MS`). A `CLIENT ID` that failed with its
+   * connection (closed by the last unsubscribe, or lost in an outage) leaves reads wakeable.
+   */
   #wakeable = true;
 
   constructor(open: Open, owned: boolean) {
@@ -179,7 +185,7 @@ export class StreamReader {
         continue;
       }
       const ids = keys.map((key) => this.#position(key));
-      const read: PendingRead = { clientId: undefined, changed: false };
+      const read: PendingRead = { clientId: undefined, changed: false, idFailed: false };
       this.#read = read;
       if (this.#wakeable) this.#askClientId(connection, read);
       let reply: unknown;
@@ -187,6 +193,7 @@ export class StreamReader {
         const command = ["XREAD", "COUNT", String(READ_COUNT), "BLOCK", String(BLOCK_MS), "STREAMS", ...keys, ...ids];
         reply = await untilAborted(connection.send(command), signal);
         failures = 0;
+        if (read.idFailed) this.#wakeable = false; // The connection works: Redis refused CLIENT ID (an ACL).
       } catch (error) {
         if (signal.aborted) return;
         // One key that is not a stream fails the read of all: set it aside, and read the others at once.
@@ -275,7 +282,7 @@ export class StreamReader {
         if (read.changed) this.#wake(read, 0);
       },
       () => {
-        this.#wakeable = false; // Refused (an ACL): reads end within BLOCK_MS instead.
+        read.idFailed = true; // Refused (an ACL), or the connection failed: the read tells which.
       },
     );
   }

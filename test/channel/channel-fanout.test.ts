@@ -172,9 +172,15 @@ describe("Channel options", () => {
       /`broker` must have publish, subscribe and replay methods \(got an object, missing publish, subscribe, replay\)/,
     ],
     [{ broker: new MemoryBroker(), history: { maxEvents: 1 } }, /with `broker`, bound the history in the broker/],
-    [{ history: { maxEvents: -1 } }, /`history.maxEvents` must be a non-negative integer \(got number -1\)/],
-    [{ history: { maxAge: "1h" } }, /`history.maxAge` must be a positive number \(got "1h"\)/],
-    [{ history: { size: 1 } }, /unknown history limit `size`/],
+    [
+      { history: { maxEvents: -1 } },
+      /^Cannot create Channel: `history.maxEvents` must be a non-negative integer \(got number -1\)$/,
+    ],
+    [{ history: { maxAge: "1h" } }, /^Cannot create Channel: `history.maxAge` must be a positive number \(got "1h"\)$/],
+    [{ history: { size: 1 } }, /^Cannot create Channel: unknown history limit `size`/],
+    [{ history: 5 }, /^Cannot create Channel: `history` must be an object \(got number 5\)$/],
+    [{ maxQueue: 0.5 }, /^Cannot create Channel: `maxQueue` must be at least 64 code units: .* \(got number 0.5\)$/],
+    [{ maxQueue: 63 }, /^Cannot create Channel: `maxQueue` must be at least 64 code units/],
     [{ headers: { connection: "close" } }, /header `connection` in `headers` is not allowed/],
   ])("new Channel(%o) throws a TypeError naming the option", (options, message) => {
     expect(() => new Channel(options as never)).toThrow(TypeError);
@@ -191,6 +197,7 @@ describe("Channel options", () => {
       /^Cannot subscribe: `keepAlive` must be a positive number of milliseconds up to 2147483647, or false \(got number 2147483648\)$/,
     ],
     [{ since: "1" }, /unknown option `since`/],
+    [{ maxQueue: 32 }, /^Cannot subscribe: `maxQueue` must be at least 64 code units/],
     [
       { request: "/events" },
       /Cannot subscribe: `request` must be a Request or an object with `headers` \(got "\/events"\)/,
@@ -223,6 +230,19 @@ describe("Channel options", () => {
     expect(response.headers.get("last-event-id")).toBe(id);
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     await response.body!.cancel();
+    await channel.close();
+  });
+
+  test("the smallest maxQueue carries a short event with the id the broker gives it, live and replayed", async () => {
+    const errors: unknown[] = [];
+    const channel = new Channel({ maxQueue: 64, onError: (error) => errors.push(error) });
+    const live = await subscribe(channel);
+    const first = await channel.publish("hi");
+    const second = await channel.publish("yo");
+    expect(ids(await live.until(2))).toEqual([first, second]);
+    const replayed = await subscribe(channel, { lastEventId: first });
+    expect(ids(await replayed.until(1))).toEqual([second]);
+    expect(errors).toEqual([]);
     await channel.close();
   });
 });

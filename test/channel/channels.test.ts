@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
-import type { StreamClosedError } from "edge-sse";
+import * as z from "zod";
+import { defineEvents, Message, type StreamClosedError } from "edge-sse";
+import { createEventIdCodec } from "edge-sse/tokens";
 import {
   Channels,
   GAP_EVENT,
@@ -223,6 +225,58 @@ describe("Channels", () => {
     await Promise.all([channels.close(), down.close()]);
   });
 
+  test("a publish to a name with no channel in use is checked and encoded by the event map, as in use", async () => {
+    const events = defineEvents({ tick: z.object({ n: z.number() }) });
+    const kept = new Map<string, MemoryBroker>();
+    const broker = (name: string): MemoryBroker => {
+      if (!kept.has(name)) kept.set(name, new MemoryBroker());
+      return kept.get(name)!;
+    };
+    // The registry's type does not name `events` (its publish takes any item), but it takes the option.
+    const channels = new Channels({ events: events as never, broker });
+    await channels.publish("idle", { event: "tick", data: { n: 1 } });
+    await channels.publish("idle", events.tick({ n: 2 }));
+    const stored = () => kept.get("idle")!.events.map(({ event, data }) => ({ event, data }));
+    expect(stored()).toEqual([
+      { event: "tick", data: '{"n":1}' },
+      { event: "tick", data: '{"n":2}' },
+    ]);
+    const busy = await subscribe(channels, "busy");
+    expect(channels.has("idle")).toBe(false);
+    for (const name of ["idle", "busy"]) {
+      await expect(channels.publish(name, { event: "tick", data: { n: "not a number" } })).rejects.toThrow(
+        /^Cannot build event "tick": `data` does not match its schema/,
+      );
+      await expect(channels.publish(name, { event: "other", data: {} })).rejects.toThrow(TypeError);
+    }
+    expect(stored()).toHaveLength(2);
+    expect(kept.get("busy")!.events).toEqual([]);
+    await busy.cancel();
+    await channels.close();
+  });
+
+  test("a publish to a name with no channel in use refuses an id that eventIds cannot encode, as in use", async () => {
+    const codec = createEventIdCodec("a secret of at least thirty-two bytes, for the tests", { scope: "registry" });
+    const made: string[] = [];
+    const kept = new MemoryBroker();
+    const channels = new Channels({
+      eventIds: codec,
+      broker: (name) => {
+        made.push(name);
+        return kept;
+      },
+    });
+    const tooLong = new Message({ id: "x".repeat(800), data: "y" });
+    await expect(channels.publish("idle", tooLong)).rejects.toThrow(
+      /^Cannot encode event id: `id` must be at most 735 bytes of UTF-8/,
+    );
+    expect(made).toEqual([]);
+    expect(kept.events).toEqual([]);
+    expect(await channels.publish("idle", new Message({ id: "chosen", data: "y" }))).toBe("chosen");
+    expect(kept.events.map((event) => event.id)).toEqual(["chosen"]);
+    await channels.close();
+  });
+
   test("Channels tells its hooks the channel's name", async () => {
     const seen: string[] = [];
     const channels = new Channels({
@@ -259,6 +313,20 @@ describe("Channels", () => {
       "Cannot create Channels: `history` sets the default broker's bounds; with `broker`, bound the history in the broker",
     );
     expect(() => new Channels({ maxQueue: 0 })).toThrow(/^Cannot create Channels: `maxQueue` must be/);
+    expect(() => new Channels({ maxQueue: 0.5 })).toThrow(/^Cannot create Channels: `maxQueue` must be at least 64/);
+    // Checked when the registry is made, not at the first publish or stream of a name.
+    expect(() => new Channels({ history: { maxEvents: -1 } })).toThrow(
+      new TypeError("Cannot create Channels: `history.maxEvents` must be a non-negative integer (got number -1)"),
+    );
+    expect(() => new Channels({ history: 5 as never })).toThrow(
+      new TypeError("Cannot create Channels: `history` must be an object (got number 5)"),
+    );
+    expect(() => new Channels({ events: 5 as never })).toThrow(
+      /^Cannot create Channels: `events` must be an event map made by defineEvents\(\) \(got number 5\)$/,
+    );
+    expect(() => new Channels({ eventIds: {} as never })).toThrow(
+      /^Cannot create Channels: `eventIds` must be an event id codec with encode and decode/,
+    );
     expect(() => new Channels({ brokers: 1 } as never)).toThrow(/^Cannot create Channels: .*brokers/);
     const channels = new Channels({ broker: () => ({ publish: () => "1" }) as never });
     await expect(channels.publish(7 as never, "x")).rejects.toThrow(

@@ -33,16 +33,30 @@ describe("MemoryBroker history", () => {
     expect(broker.replay("same").events.map((event) => event.data)).toEqual(["2", "4"]);
   });
 
-  test("a saved history with a repeated id resumes after its latest event", () => {
-    const broker = new MemoryBroker({
-      events: [
-        { id: "same", data: "1" },
-        { id: "x", data: "2" },
-        { id: "same", data: "3" },
-        { id: "y", data: "4" },
-      ],
-    });
-    expect(broker.replay("same").events.map((event) => event.data)).toEqual(["4"]);
+  test.each([
+    ["a repeated id", [{ id: "same", data: "1" }, { id: "x" }, { id: "same", data: "3" }], 2, /`id` must be unique/],
+    ["an empty id", [{ id: "", data: "x" }], 0, /`id` must not be empty \(got ""\)/],
+    ["an id with a line break", [{ id: "b\nevent: evil", data: "y" }], 0, /`id` must not contain a line break/],
+    ["an id with NUL", [{ id: "a\0", data: "y" }], 0, /`id` must not contain NUL/],
+    ["an event name with CR", [{ id: "c", event: "e\rx", data: "z" }], 0, /`event` must not contain a line break/],
+    ["data that is not text", [{ id: "d", data: 42 }], 0, /`data` must be a string \(got number 42\)/],
+    ["a comment that is not text", [{ id: "d", comment: {} }], 0, /`comment` must be a string \(got an object\)/],
+    ["a retry that is not an integer", [{ id: "r", retry: 1.5 }], 0, /`retry` must be a non-negative integer/],
+    ["the end event's name", [{ id: "a" }, { id: "e", event: "edge-sse-end" }], 1, /the name of the end event/],
+    ["the gap marker's name", [{ id: "g", event: "edge-sse-gap" }], 0, /the name of the gap marker/],
+  ])("a saved history with %s is refused as publish would refuse it, naming its position", (_name, events, at, why) => {
+    const restore = (): MemoryBroker => new MemoryBroker({ events: events as never });
+    expect(restore).toThrow(TypeError);
+    expect(restore).toThrow(new RegExp(`^Cannot create MemoryBroker: saved event \`events\\[${at}\\]\`: `));
+    expect(restore).toThrow(why);
+  });
+
+  test("a saved history keeps line breaks in data and ids of the broker's own form, as a broker wrote them", () => {
+    const saved = [
+      { id: "mx3fumlf0k0cjwl-1", data: "two\nlines" },
+      { id: "mx3fumlf0k0cjwl-2", event: "tick", data: "", comment: "c", retry: 0 },
+    ];
+    expect(new MemoryBroker({ events: saved }).replay("mx3fumlf0k0cjwl-1").events).toEqual([saved[1]]);
   });
 
   test("a saved history is restored, oldest first, and replays as before", () => {

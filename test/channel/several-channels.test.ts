@@ -230,6 +230,38 @@ describe("severalChannelsResponse", () => {
     expect((refused as TypeError).message).toContain(message);
   });
 
+  test.each([
+    ["request", { request: 5 }, "`request` must be a Request or an object with `headers` (got number 5)"],
+    ["request.url", { request: { headers: {}, url: 5 } }, "`request.url` must be a string (got number 5)"],
+    ["lastEventId", { lastEventId: 5 }, "`lastEventId` must be a string (got number 5)"],
+    ["keepAlive", { keepAlive: -1 }, "`keepAlive` must be a positive number of milliseconds"],
+    ["retry", { retry: Number.NaN }, "`retry` must be a non-negative integer of milliseconds (got number NaN)"],
+    [
+      "expiresAt",
+      { expiresAt: "tomorrow" },
+      '`expiresAt` must be a time: milliseconds since the epoch or a valid Date (got "tomorrow")',
+    ],
+    ["headers", { headers: { "a b": "x" } }, "`headers` must be a Headers, a record or a list of name/value pairs"],
+    ["onError", { onError: "log" }, '`onError` must be a function (got "log")'],
+  ])(
+    "refuses a bad %s option with a TypeError naming it, as channel.response() does",
+    async (_name, options, message) => {
+      const channel = new Channel();
+      const registry = new Channels();
+      for (const answer of [
+        severalChannelsResponse({ a: channel }, options as never),
+        registry.responseMany({ a: "room" }, options as never),
+      ]) {
+        const refused = await answer.catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(TypeError);
+        expect((refused as TypeError).message).toMatch(/^Cannot subscribe to several channels: /);
+        expect((refused as TypeError).message).toContain(message);
+      }
+      expect(channel.subscriberCount).toBe(0);
+      expect(registry.size).toBe(0);
+    },
+  );
+
   test("refuses an unknown option, and a bad filter of one channel", async () => {
     const channel = new Channel();
     await expect(severalChannelsResponse({ a: channel }, { keepalive: 1 } as never)).rejects.toThrow(
