@@ -36,6 +36,8 @@ export type {
   AttemptInfo,
   BodyOption,
   EventsOption,
+  ExpiredEvent,
+  ExpiryInfo,
   FetchLike,
   GapEvent,
   GapInfo,

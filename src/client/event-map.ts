@@ -117,10 +117,7 @@ export function createEventDecoder(events: unknown, context: string): EventDecod
         issues: result.issues,
       });
     }
-    const { retry } = event;
-    return retry === undefined
-      ? { event: event.event, data: result.value, id: event.id }
-      : { event: event.event, data: result.value, id: event.id, retry };
+    return { ...event, data: result.value }; // its id and retry kept
   };
   return (event) => {
     const entry = entries.get(event.event);

@@ -1,8 +1,8 @@
 import { checkKeys } from "../core/check.ts";
-import { describeValue } from "../core/describe-value.ts";
+import { describeError, describeValue } from "../core/describe-value.ts";
 import type { Backoff } from "./backoff.ts";
 import { createEventDecoder, type EventDecoder } from "./event-map.ts";
-import type { BodyOption, FetchLike, GapInfo, HeadersOption, RetryInfo } from "./types.ts";
+import type { AttemptInfo, BodyOption, FetchLike, GapInfo, HeadersOption, RetryInfo } from "./types.ts";
 
 export const CONTEXT = "Cannot subscribe";
 
@@ -27,6 +27,8 @@ const REQUEST_ONLY = ["method", "body", "headers", "credentials", "lastEventId",
 /** What a `Request` input already holds. */
 const IN_REQUEST = ["method", "body", "credentials"] as const;
 const CREDENTIALS: ReadonlySet<string> = new Set(["omit", "same-origin", "include"]);
+/** A method name: an HTTP token (RFC 9110 §5.6.2), and none of the methods fetch refuses to send. */
+const METHOD = /^(?!(?:CONNECT|TRACE|TRACK)$)[!#$%&'*+.^`|~\w-]+$/i;
 
 const DEFAULT_STALL_TIMEOUT = 45_000;
 const DEFAULT_BACKOFF: Readonly<Backoff> = { delay: 1_000, maxDelay: 30_000, jitter: 0.5, maxRetries: Infinity };
@@ -43,7 +45,8 @@ export interface SubscribeConfig {
   readonly url: string;
   readonly method: string | undefined;
   readonly body: BodyOption | undefined;
-  readonly headers: HeadersOption | undefined;
+  /** The `headers` option: read into a `Headers` when it is not a function. */
+  readonly headers: Headers | ((attempt: AttemptInfo) => HeadersInit | Promise<HeadersInit>) | undefined;
   readonly credentials: RequestCredentials | undefined;
   /** The caller's signals: `signal`, and a `Request` input's own. */
   readonly signals: readonly AbortSignal[];
@@ -100,20 +103,25 @@ export function resolveSubscribeOptions(input: unknown, options: unknown): Subsc
   const method = optional(
     o,
     "method",
-    'a string such as "GET" or "POST"',
-    (v): v is string => typeof v === "string" && v !== "",
+    'a method fetch can send, such as "GET" or "POST"',
+    (v): v is string => typeof v === "string" && METHOD.test(v),
   );
   const body = o["body"] as BodyOption | undefined;
-  if (body !== undefined && (method ?? "GET").toUpperCase() === "GET" && given("method")) {
+  if (body !== undefined && given("method") && /^(?:GET|HEAD)$/i.test(method ?? "")) {
     throw new TypeError(`${CONTEXT}: \`body\` cannot be sent with method ${describeValue(method)}; use "POST"`);
   }
   const requestMethod = (method ?? (body !== undefined ? "POST" : (request?.method ?? "GET"))).toUpperCase();
-  const headers = optional(
+  const givenHeaders = optional(
     o,
     "headers",
     "a Headers, a record, a list of pairs or a function",
     (v): v is HeadersOption => (typeof v === "object" && v !== null) || typeof v === "function",
   );
+  // Read once, now: a bad name or value is refused before anything is fetched, and an iterable is not used up.
+  const headers =
+    givenHeaders === undefined || typeof givenHeaders === "function"
+      ? givenHeaders
+      : readHeaders(givenHeaders, "`headers`");
   const credentials = optional(
     o,
     "credentials",
@@ -127,8 +135,8 @@ export function resolveSubscribeOptions(input: unknown, options: unknown): Subsc
     optional(
       o,
       "lastEventId",
-      "a string without CR, LF or NUL",
-      (v): v is string => typeof v === "string" && !/[\r\n\0]/.test(v),
+      "a string without CR, LF, NUL or lone surrogates",
+      (v): v is string => typeof v === "string" && !/[\r\n\0]|[\uD800-\uDFFF]/u.test(v),
     ) ?? "";
   const fetchOption = optional(o, "fetch", "a function", (v): v is FetchLike => typeof v === "function");
   if (fetchOption === undefined && typeof fetch !== "function" && response === undefined) {
@@ -216,6 +224,36 @@ function readReconnect(value: unknown, method: string): Backoff | false {
         "reconnect.",
       ) ?? DEFAULT_BACKOFF.maxRetries,
   };
+}
+
+/**
+ * Headers read into a `Headers`, as fetch would read them.
+ *
+ * @param name - what they are called in the message: the option, or what its function returned
+ * @throws {TypeError} naming them and the first header whose name or value fetch refuses
+ */
+export function readHeaders(init: HeadersInit, name: string): Headers {
+  try {
+    return new Headers(init);
+  } catch (error) {
+    let got = `${describeValue(init)}: ${describeError(error)}`;
+    try {
+      // The first entry that fetch refuses on its own, to show it.
+      for (const [key, value] of Symbol.iterator in init
+        ? (init as Iterable<[string, string]>)
+        : Object.entries(init)) {
+        try {
+          new Headers([[key, value]]);
+        } catch {
+          got = `the header ${describeValue(key)}: ${describeValue(value)}`;
+          break;
+        }
+      }
+    } catch {
+      // Not a list of pairs: the whole value is shown.
+    }
+    throw new TypeError(`${CONTEXT}: ${name} must hold valid header names and values (got ${got})`, { cause: error });
+  }
 }
 
 /** The option `key` when it is set and passes `check`; throws a `TypeError` when it is set and does not. */

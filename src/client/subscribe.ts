@@ -10,11 +10,13 @@ import { GAP_EVENT } from "../channel/gap-event.ts";
 import { describeError, describeValue } from "../core/describe-value.ts";
 import { MAX_WAIT, reconnectDelay, retryAfterMs } from "./backoff.ts";
 import { END_EVENT } from "../core/end-event.ts";
+import { EXPIRED_EVENT } from "../core/expired-event.ts";
 import { EventStreamError } from "./event-stream-error.ts";
 import { createEventStreamParser, type EventStreamParser } from "./parser.ts";
-import { readGap } from "./read-gap.ts";
+import { lastEventIdHeaderValue } from "./last-event-id-header.ts";
+import { readExpiry, readGap } from "./library-events.ts";
 import { StallWatchdog } from "./stall-watchdog.ts";
-import { CONTEXT, resolveSubscribeOptions, type SubscribeConfig } from "./subscribe-options.ts";
+import { CONTEXT, readHeaders, resolveSubscribeOptions, type SubscribeConfig } from "./subscribe-options.ts";
 import { SUBSCRIPTION } from "./subscription-mark.ts";
 import type { EventsOption, ServerSentEvent, SubscribeOptions, Subscription, SubscriptionEvent } from "./types.ts";
 
@@ -393,12 +395,12 @@ class EventSubscription implements Subscription<AnyEvent> {
     const headers = new Headers(request?.headers);
     const extra = typeof given === "function" ? await given(info) : given;
     if (extra !== undefined)
-      new Headers(extra).forEach((value, name) => {
+      readHeaders(extra, "what `headers` returned").forEach((value, name) => {
         headers.set(name, value);
       });
     if (!headers.has("accept")) headers.set("accept", "text/event-stream");
-    // [spec] The last event ID string goes out as Last-Event-ID whenever it is not empty.
-    if (info.lastEventId !== "") headers.set("last-event-id", info.lastEventId);
+    // [spec] The last event ID string goes out as Last-Event-ID whenever it is not empty: as its UTF-8 bytes.
+    if (info.lastEventId !== "") headers.set("last-event-id", lastEventIdHeaderValue(info.lastEventId));
     const init: RequestInit & { duplex?: "half" } = { headers, signal };
     if (method !== undefined) init.method = method;
     if (credentials !== undefined) init.credentials = credentials;
@@ -428,7 +430,10 @@ class EventSubscription implements Subscription<AnyEvent> {
     return { done: false, error: reason, opened, floor: 0 };
   }
 
-  /** Takes the events parsed from the last chunk: the end signal, gap markers, decoding. */
+  /**
+   * Takes the events parsed from the last chunk: the end signal, gap markers, decoding. An event that
+   * cannot be read (or an `onGap` that throws) is thrown once the events before it are yielded.
+   */
   async #take(): Promise<AnyEvent[]> {
     const parsed = this.#parsed;
     this.#parsed = [];
@@ -442,23 +447,37 @@ class EventSubscription implements Subscription<AnyEvent> {
         break;
       }
       if (batch === parsed) continue;
-      if (event.event === GAP_EVENT) {
-        const gap = readGap(event);
-        await onGap?.(gap);
-        batch.push(decode === undefined ? event : { event: GAP_EVENT, data: gap, id: event.id });
-      } else if (decode === undefined) batch.push(event);
-      else {
-        try {
-          const decoded = decode(event);
-          batch.push(decoded instanceof Promise ? await decoded : decoded);
-        } catch (error) {
-          this.#refused = { error }; // the events before it are yielded first, none after it
-          break;
-        }
+      try {
+        const read = this.#read(event);
+        batch.push(read instanceof Promise ? await read : read);
+      } catch (error) {
+        this.#refused = { error }; // the events before it are yielded first, none after it
+        break;
       }
     }
     return batch;
   }
+
+  /**
+   * One event as the subscription yields it. The library's own events are read the same way with or
+   * without an event map (the map only types their data): the gap marker goes to `onGap`, and the
+   * expiry event passes; every other event goes through the map.
+   */
+  #read(event: ServerSentEvent): AnyEvent | Promise<AnyEvent> {
+    const { decode, onGap } = this.#config;
+    if (event.event === GAP_EVENT) {
+      const gap = readGap(event);
+      const typed = decode === undefined ? event : withData(event, gap);
+      return onGap === undefined ? typed : Promise.resolve(onGap(gap)).then(() => typed);
+    }
+    if (decode === undefined) return event;
+    return event.event === EXPIRED_EVENT ? withData(event, readExpiry(event)) : decode(event);
+  }
+}
+
+/** `event` with decoded data, keeping its id and its `retry`. */
+function withData(event: ServerSentEvent, data: unknown): AnyEvent {
+  return { ...event, data };
 }
 
 /** Whether a content type's essence is `text/event-stream` (parameters and case aside). */

@@ -30,6 +30,18 @@ export interface GapInfo {
 /** The gap marker as a typed subscription yields it: its data decoded. */
 export type GapEvent = ServerSentEvent<"edge-sse-gap", GapInfo>;
 
+/** The data of the expiry event (`edge-sse-expired`) a stream sends when it reaches its `expiresAt`. */
+export interface ExpiryInfo {
+  /** When the stream expired, in ms since the epoch. */
+  readonly expiresAt: number;
+}
+
+/**
+ * The expiry event as a typed subscription yields it: its data decoded. The stream closes after it,
+ * and the subscription reconnects (the `headers` function can send a fresh token).
+ */
+export type ExpiredEvent = ServerSentEvent<"edge-sse-expired", ExpiryInfo>;
+
 /** A `fetch` function: the global one, or one of your own (a test double, a Worker's service binding, …). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -106,7 +118,9 @@ export interface SubscribeOptions<Events extends EventsOption | undefined = unde
   /**
    * Request headers, or a function called before every request (and awaited) that returns them, so
    * that each reconnection sends fresh credentials. `accept: text/event-stream` is added unless set,
-   * and `last-event-id` is set whenever there is an id to resume after.
+   * and `last-event-id` is set whenever there is an id to resume after (as its UTF-8 bytes, as
+   * browsers send it). A name or value that fetch refuses is a `TypeError` naming the header: from
+   * `subscribe`, or before the request for what the function returns.
    */
   readonly headers?: HeadersOption;
   /** The request's credentials mode (browsers: send cookies cross-origin with `"include"`). */
@@ -114,7 +128,8 @@ export interface SubscribeOptions<Events extends EventsOption | undefined = unde
   /** Ends the subscription when it aborts: no further request, and the iterator throws `signal.reason`. */
   readonly signal?: AbortSignal;
   /**
-   * The id to resume after: sent as `Last-Event-ID` from the first request on.
+   * The id to resume after: sent as `Last-Event-ID` from the first request on. No CR, LF, NUL or
+   * lone surrogate.
    * @default "" (none)
    */
   readonly lastEventId?: string | undefined;
@@ -139,7 +154,10 @@ export interface SubscribeOptions<Events extends EventsOption | undefined = unde
   /**
    * Event names to Standard Schema validators (or a `defineEvents` result): each event's data is
    * decoded (JSON, unless its entry says `encoding: "text"`) and validated, and the items are typed by
-   * event name. An event not in the map, or whose data does not match, makes the iterator throw.
+   * event name. An event not in the map, or whose data does not match, makes the iterator throw. The
+   * library's own events are read as without a map: the end signal ends the iterator, and the gap
+   * marker and the expiry event are yielded with their data decoded (a map entry under their names is
+   * not used).
    */
   readonly events?: Events;
   /** Called with each accepted response (200, `text/event-stream`) before its events are read; may be async. */
@@ -153,9 +171,12 @@ export interface SubscribeOptions<Events extends EventsOption | undefined = unde
   readonly onGap?: (gap: GapInfo) => void | Promise<void>;
 }
 
-/** The items of a subscription: plain events, or the typed union of an event map (and the gap marker). */
+/**
+ * The items of a subscription: plain events, or the typed union of an event map and the library's
+ * own events that a stream may carry (the gap marker and the expiry event).
+ */
 export type SubscriptionEvent<Events extends EventsOption | undefined> = [Events] extends [EventsOption]
-  ? TypedEventOf<Events> | GapEvent
+  ? TypedEventOf<Events> | GapEvent | ExpiredEvent
   : ServerSentEvent;
 
 /**

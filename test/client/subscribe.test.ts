@@ -4,7 +4,13 @@
  * marker, and the option checks. Delays are a few milliseconds; nothing asserts on wall-clock time.
  */
 import { expect, test } from "vitest";
-import { EventStreamError, subscribe, type RetryInfo, type ServerSentEvent } from "edge-sse/client";
+import {
+  EventStreamError,
+  subscribe,
+  type RetryInfo,
+  type ServerSentEvent,
+  type SubscribeOptions,
+} from "edge-sse/client";
 import { isSubscription } from "../../src/client/subscription-mark.ts";
 import { catchError } from "../helpers/catch-error.ts";
 import { until } from "../helpers/serve-node.ts";
@@ -371,6 +377,41 @@ test("subscribe throws an invalid-event error for a gap marker whose data is not
   });
 });
 
+test("with onGap, a bad gap marker or a throwing onGap is thrown after the events before it are yielded", async () => {
+  const chunk = (gap: string): string =>
+    `id: 1\ndata: a\n\ndata: b\n\nevent: edge-sse-gap\ndata: ${gap}\n\ndata: after\n\n`;
+  const good = '{"lastEventId":"0","firstId":"1"}';
+  const hooked = new Error("onGap failed");
+  const cases: Array<[string, SubscribeOptions, (error: unknown) => void]> = [
+    [chunk("garbage"), { onGap: () => {} }, (error) => expect(error).toMatchObject({ type: "invalid-event" })],
+    [chunk(good), { onGap: () => {} }, (error) => expect(error).toBeUndefined()],
+    [
+      chunk(good),
+      {
+        onGap: () => {
+          throw hooked;
+        },
+      },
+      (error) => expect(error).toBe(hooked),
+    ],
+    [chunk(good), { onGap: () => Promise.reject(hooked) }, (error) => expect(error).toBe(hooked)],
+  ];
+  for (const [wire, options, check] of cases) {
+    const { fetch, requests } = fakeFetch(() => sse(wire));
+    const seen: string[] = [];
+    let error: unknown;
+    try {
+      for await (const event of subscribe(URL_, { fetch, reconnect: false, ...options })) seen.push(event.data);
+    } catch (thrown) {
+      error = thrown;
+    }
+    check(error);
+    expect(seen.slice(0, 2)).toEqual(["a", "b"]);
+    expect(seen.length).toBe(error === undefined ? 4 : 2); // nothing after the refused marker
+    expect(requests.length).toBe(1);
+  }
+});
+
 test("subscribe throws what a hook throws, without reconnecting", async () => {
   const { fetch, requests } = fakeFetch(() => sse("data: a\n\n"));
   const refused = new Error("not this one");
@@ -464,7 +505,19 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
     ],
     [
       () => subscribe(URL_, { fetch, method: "" }),
-      'Cannot subscribe: `method` must be a string such as "GET" or "POST" (got "")',
+      'Cannot subscribe: `method` must be a method fetch can send, such as "GET" or "POST" (got "")',
+    ],
+    [
+      () => subscribe(URL_, { fetch, method: "GE T" }),
+      'Cannot subscribe: `method` must be a method fetch can send, such as "GET" or "POST" (got "GE T")',
+    ],
+    [
+      () => subscribe(URL_, { fetch, method: "trace" }),
+      'Cannot subscribe: `method` must be a method fetch can send, such as "GET" or "POST" (got "trace")',
+    ],
+    [
+      () => subscribe(URL_, { fetch, method: "head", body: "x" }),
+      'Cannot subscribe: `body` cannot be sent with method "head"; use "POST"',
     ],
     [
       () => subscribe(URL_, { fetch, method: "GET", body: "x" }),
@@ -472,7 +525,11 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
     ],
     [
       () => subscribe(URL_, { fetch, lastEventId: "a\nb" }),
-      'Cannot subscribe: `lastEventId` must be a string without CR, LF or NUL (got "a\\nb")',
+      'Cannot subscribe: `lastEventId` must be a string without CR, LF, NUL or lone surrogates (got "a\\nb")',
+    ],
+    [
+      () => subscribe(URL_, { fetch, lastEventId: "a\uD800" }),
+      'Cannot subscribe: `lastEventId` must be a string without CR, LF, NUL or lone surrogates (got "a\\ud800")',
     ],
     [
       () => subscribe(URL_, { fetch, stallTimeout: 0 }),
@@ -529,6 +586,44 @@ test("subscribe throws a TypeError that names a bad input or option, before any 
     ],
   ];
   for (const [make, message] of cases) expect(catchError(make), message).toEqual(new TypeError(message));
+});
+
+test("subscribe refuses headers that fetch would refuse, naming `headers` and the bad header, at once", () => {
+  const fetch = (): Promise<Response> => Promise.reject(new Error("must not be called"));
+  const rule = "Cannot subscribe: `headers` must hold valid header names and values";
+  const cases: Array<[unknown, string | RegExp]> = [
+    [{ a: "b\nc" }, `${rule} (got the header "a": "b\\nc")`],
+    [{ "a b": "c" }, `${rule} (got the header "a b": "c")`],
+    [[["x-id", "\u65E5"]], `${rule} (got the header "x-id": "\u65E5")`],
+    [new Map([["x-id", "a\0b"]]), `${rule} (got the header "x-id": "a\\u0000b")`],
+    // Not a list of pairs: the value and what fetch said.
+    [[["a"]], /^Cannot subscribe: `headers` must hold valid header names and values \(got an array: .+\)$/],
+  ];
+  for (const [headers, message] of cases) {
+    const error = catchError(() => subscribe(URL_, { fetch, headers: headers as HeadersInit }));
+    expect(error, String(message)).toBeInstanceOf(TypeError);
+    if (typeof message === "string") expect((error as TypeError).message).toBe(message);
+    else expect((error as TypeError).message).toMatch(message);
+    expect((error as TypeError).cause).toBeInstanceOf(TypeError); // what fetch's Headers said
+  }
+});
+
+test("a `headers` function returning bad headers makes a TypeError naming `headers`; nothing is fetched", async () => {
+  const { fetch, requests } = fakeFetch(() => sse(END));
+  const error = await rejection(collect(subscribe(URL_, { fetch, headers: () => ({ "x-token": "a\r\nb" }) })));
+  expect(error).toBeInstanceOf(TypeError);
+  expect((error as TypeError).message).toBe(
+    "Cannot subscribe: what `headers` returned must hold valid header names and values " +
+      '(got the header "x-token": "a\\r\\nb")',
+  );
+  expect(requests.length).toBe(0);
+});
+
+test("subscribe reads headers given as a one-shot iterable once, and sends them with every request", async () => {
+  const { fetch, requests } = fakeFetch((_, index) => (index === 0 ? sse("id: 1\ndata: a\n\n") : sse(END)));
+  const headers = new Map([["x-app", "1"]]).entries();
+  await collect(subscribe(URL_, { fetch, reconnect: FAST, headers: headers as never }));
+  expect(requests.map((request) => request.headers["x-app"])).toEqual(["1", "1"]);
 });
 
 test("subscribe's subscriptions carry the mark a DataStream will relay by, and plain iterables do not", () => {

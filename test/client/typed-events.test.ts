@@ -10,6 +10,7 @@ import {
   EventStreamError,
   subscribe,
   type EventMapHolder,
+  type ExpiredEvent,
   type GapEvent,
   type ServerSentEvent,
   type StandardSchemaLike,
@@ -56,7 +57,11 @@ test("events: data is decoded and validated, text events are not JSON, and the i
   });
   type Item = typeof subscription extends Subscription<infer E> ? E : never;
   expectTypeOf<Item>().toEqualTypeOf<
-    ServerSentEvent<"tick", Tick> | ServerSentEvent<"message", string> | ServerSentEvent<"word", string> | GapEvent
+    | ServerSentEvent<"tick", Tick>
+    | ServerSentEvent<"message", string>
+    | ServerSentEvent<"word", string>
+    | GapEvent
+    | ExpiredEvent
   >();
   const items = await collect(subscription);
   expect(items).toEqual([
@@ -77,7 +82,7 @@ test("events: an object carrying its map under EVENT_MAP (a defineEvents result)
   };
   const { fetch } = fakeFetch(() => sse(`event: tick\ndata: ${defined.tick({ n: 2 })}\n\n${END}`));
   const subscription = subscribe(URL_, { fetch, events: defined });
-  expectTypeOf(subscription).toEqualTypeOf<Subscription<ServerSentEvent<"tick", Tick> | GapEvent>>();
+  expectTypeOf(subscription).toEqualTypeOf<Subscription<ServerSentEvent<"tick", Tick> | GapEvent | ExpiredEvent>>();
   expect(await collect(subscription)).toEqual([{ event: "tick", data: { n: 2 }, id: "" }]);
 });
 
@@ -129,6 +134,62 @@ test("events: the valid events that come before a refused one in the same chunk 
     { event: "tick", data: { n: 1 }, id: "1" },
     { event: "tick", data: { n: 2 }, id: "2" },
   ]);
+});
+
+test("events: the expiry event is yielded, its data decoded, then the client reconnects, as untyped", async () => {
+  const expired = 'event: edge-sse-expired\ndata: {"expiresAt":1700000000000}\n\n';
+  const wire = (index: number): string => (index === 0 ? `id: 1\nevent: tick\ndata: {"n":1}\n\n${expired}` : END);
+  const typed = fakeFetch((_, index) => sse(wire(index)));
+  const untyped = fakeFetch((_, index) => sse(wire(index)));
+  const typedSubscription = subscribe(URL_, { fetch: typed.fetch, events: { tick }, reconnect: { delay: 1 } });
+  expect(await collect(typedSubscription)).toEqual([
+    { event: "tick", data: { n: 1 }, id: "1" },
+    { event: "edge-sse-expired", data: { expiresAt: 1700000000000 }, id: "1" },
+  ]);
+  const untypedSubscription = subscribe(URL_, { fetch: untyped.fetch, reconnect: { delay: 1 } });
+  expect(await collect(untypedSubscription)).toEqual([
+    { event: "tick", data: '{"n":1}', id: "1" },
+    { event: "edge-sse-expired", data: '{"expiresAt":1700000000000}', id: "1" },
+  ]);
+  for (const [{ requests }, subscription] of [
+    [typed, typedSubscription],
+    [untyped, untypedSubscription],
+  ] as const) {
+    expect(requests.map((request) => request.headers["last-event-id"])).toEqual([undefined, "1"]);
+    expect(subscription.finished).toBe(true);
+  }
+});
+
+test("events: the end signal ends a typed subscription as it does an untyped one, whatever follows it", async () => {
+  const wire = `event: tick\ndata: {"n":1}\n\n${END}event: tock\ndata: not in the map\n\n`;
+  for (const events of [{ tick }, undefined]) {
+    const { fetch, requests } = fakeFetch(() => sse(wire));
+    const subscription = subscribe(URL_, { fetch, events, reconnect: { delay: 1 } });
+    const items = await collect<ServerSentEvent<string, unknown>>(subscription);
+    expect(items).toEqual([{ event: "tick", data: events === undefined ? '{"n":1}' : { n: 1 }, id: "" }]);
+    expect(subscription.finished).toBe(true);
+    expect(requests.length).toBe(1);
+  }
+});
+
+test("events: an expiry event whose data is not {expiresAt: number} is thrown after the events before it", async () => {
+  const { fetch } = fakeFetch(() =>
+    sse('event: tick\ndata: {"n":1}\n\nevent: edge-sse-expired\ndata: {"expiresAt":"soon"}\n\n'),
+  );
+  const seen: unknown[] = [];
+  const error = await rejection(
+    (async () => {
+      for await (const item of subscribe(URL_, { fetch, events: { tick } })) seen.push(item.data);
+    })(),
+  );
+  expect(error).toBeInstanceOf(EventStreamError);
+  expect(error).toMatchObject({
+    type: "invalid-event",
+    message:
+      'Cannot read the expiry event "edge-sse-expired": its data must be JSON {"expiresAt": number} ' +
+      '(got "{\\"expiresAt\\":\\"soon\\"}")',
+  });
+  expect(seen).toEqual([{ n: 1 }]);
 });
 
 test("events: without a map the items are plain events", () => {

@@ -8,7 +8,7 @@
 import { afterEach, expect, expectTypeOf, test } from "vitest";
 import * as z from "zod";
 import { type DataOf, DataStream, defineEvents, type EventOf, Message } from "edge-sse";
-import { EventStreamError, type GapEvent, subscribe, type Subscription } from "edge-sse/client";
+import { EventStreamError, type ExpiredEvent, type GapEvent, subscribe, type Subscription } from "edge-sse/client";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
 
 const events = defineEvents({
@@ -63,8 +63,8 @@ test("One defineEvents map types the server's DataStream and the client's subscr
   const url = await start();
   const subscription = subscribe(`${url}/typed`, { events, reconnect: false });
   type Item = typeof subscription extends Subscription<infer I> ? I : never;
-  // The client's items are the map's events as a client receives them (plus the channel's gap marker).
-  expectTypeOf<Exclude<Item, GapEvent>>().toExtend<EventOf<typeof events>>();
+  // The client's items are the map's events as a client receives them (plus the gap marker and the expiry event).
+  expectTypeOf<Exclude<Item, GapEvent | ExpiredEvent>>().toExtend<EventOf<typeof events>>();
   expectTypeOf<Extract<Item, { event: "quote" }>["data"]>().toEqualTypeOf<DataOf<typeof events, "quote">>();
   expectTypeOf<Extract<Item, { event: "status" }>["data"]>().toEqualTypeOf<"open" | "closed">();
   const { items, error } = await drain(subscription);
