@@ -104,7 +104,7 @@ export function checkChannelOptions(options: ChannelOptions<TypedEventsLike | un
  *
  * @throws {TypeError} naming the option and showing the bad value
  */
-export function checkChannelsOptions(options: ChannelsOptions): void {
+export function checkChannelsOptions(options: ChannelsOptions<TypedEventsLike | undefined>): void {
   checkKeys(options, CHANNELS_KEYS, CREATE_CHANNELS);
   checkSubscriberBound("maxSubscribersPerChannel", options.maxSubscribersPerChannel, CREATE_CHANNELS);
   if (options.broker !== undefined) {
@@ -140,7 +140,10 @@ export function checkBroker(name: string, broker: unknown, context: string): voi
   }
 }
 
-function checkNoHistory(options: ChannelOptions<TypedEventsLike | undefined> | ChannelsOptions, context: string): void {
+function checkNoHistory(
+  options: ChannelOptions<TypedEventsLike | undefined> | ChannelsOptions<TypedEventsLike | undefined>,
+  context: string,
+): void {
   if (options.history !== undefined) {
     throw new TypeError(
       `${context}: \`history\` sets the default broker's bounds; with \`broker\`, bound the history in the broker`,
@@ -163,7 +166,10 @@ export function checkStreamOptions(options: ChannelStreamOptions): void {
 }
 
 function checkCommon(
-  options: ChannelOptions<TypedEventsLike | undefined> | ChannelsOptions | ChannelStreamOptions,
+  options:
+    | ChannelOptions<TypedEventsLike | undefined>
+    | ChannelsOptions<TypedEventsLike | undefined>
+    | ChannelStreamOptions,
   context: string,
 ): void {
   if ("eventIds" in options) {

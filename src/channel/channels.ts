@@ -1,5 +1,7 @@
 import type { ChannelBroker, ChannelFilter, ChannelStreamOptions, ChannelsOptions, DrainOptions } from "./types.ts";
 import type { DataStream } from "../core/data-stream.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
+import type { StreamItem } from "../core/types.ts";
 import type { Serializer } from "../core/encode-message.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkEvents } from "../core/check.ts";
@@ -33,7 +35,8 @@ import { fanIn } from "./fan-in.ts";
  *
  * A publish to a name that has no channel goes straight to `broker(name)`, without making a channel
  * (whose live feed nobody would read), checked and encoded as that channel would (`events`,
- * `serialize`, `maxQueue`, `eventIds`).
+ * `serialize`, `maxQueue`, `eventIds`). Given an event map (`events`), the registry is typed by it as
+ * each of its channels is: `publish(name, item)` takes the map's items.
  *
  * @example A channel per user, released when the user's last tab leaves
  * ```ts
@@ -51,11 +54,11 @@ import { fanIn } from "./fan-in.ts";
  * console.assert(inboxes.size === 0); // nobody listens any more: released
  * ```
  */
-export class Channels {
-  readonly #options: ChannelsOptions;
+export class Channels<Events extends TypedEventsLike | undefined = undefined> {
+  readonly #options: ChannelsOptions<Events>;
   /** How a publish to a name with no channel in use is checked and encoded: as its channel would. */
   readonly #rules: PublishRules;
-  readonly #channels = new Map<string, Channel>();
+  readonly #channels = new Map<string, Channel<Events>>();
   /** Channels released and still closing (their broker's unsubscribe): `close()` waits for them. */
   readonly #closing = new Set<Promise<void>>();
   #closed = false;
@@ -69,7 +72,7 @@ export class Channels {
    * @param options - see `ChannelsOptions`
    * @throws {TypeError} when an option is invalid
    */
-  constructor(options: ChannelsOptions = {}) {
+  constructor(options: ChannelsOptions<Events> = {}) {
     checkChannelsOptions(options);
     this.#options = options;
     this.#rules = {
@@ -109,7 +112,7 @@ export class Channels {
    * console.assert(typeof id === "string" && documents.size === 0);
    * ```
    */
-  publish(name: string, item: unknown): Promise<string> {
+  publish(name: string, item: StreamItem<Events>): Promise<string> {
     try {
       this.#check(name, PUBLISH);
       const channel = this.#channels.get(name);
@@ -298,7 +301,7 @@ export class Channels {
   }
 
   /** Makes the channel called `name`, to be released when nothing uses it any more. */
-  #make(name: string): Channel {
+  #make(name: string): Channel<Events> {
     const {
       broker: _broker,
       history: _history,
@@ -309,7 +312,7 @@ export class Channels {
       onError,
       ...shared
     } = this.#options;
-    const channel = new Channel({
+    const channel = new Channel<Events>({
       ...shared,
       broker: this.#broker(name, SUBSCRIBE),
       onJoin: onJoin && ((subscriber) => onJoin(subscriber, name)),

@@ -209,8 +209,8 @@ export interface ChannelStreamOptions {
  * `broker` made per channel from its name, and hooks that are told the name. Unknown keys are a
  * `TypeError`.
  */
-export interface ChannelsOptions
-  extends Omit<ChannelOptions, "broker" | "onJoin" | "onLeave" | "onError" | "maxSubscribers"> {
+export interface ChannelsOptions<Events extends TypedEventsLike | undefined = undefined>
+  extends Omit<ChannelOptions<Events>, "broker" | "onJoin" | "onLeave" | "onError" | "maxSubscribers"> {
   /**
    * At most this many subscribers of all the registry's channels together, at once (per process).
    * Beyond it, `response()` answers 503 with `Retry-After` and `stream()` rejects with a `TypeError`.

@@ -1,8 +1,9 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import * as z from "zod";
 import { defineEvents, Message, type StreamClosedError } from "edge-sse";
 import { createEventIdCodec } from "edge-sse/tokens";
 import {
+  type Channel,
   Channels,
   GAP_EVENT,
   MemoryBroker,
@@ -15,7 +16,11 @@ import { EventReader, datas, ids } from "../helpers/event-reader.ts";
 import { deferred, flushMicrotasks } from "../helpers/deferred.ts";
 import { CollectionCounter, collectGarbage } from "../helpers/resources.ts";
 
-async function subscribe(channels: Channels, name: string, options: ChannelStreamOptions = {}): Promise<EventReader> {
+async function subscribe(
+  channels: Pick<Channels, "stream">,
+  name: string,
+  options: ChannelStreamOptions = {},
+): Promise<EventReader> {
   const reader = new EventReader((await channels.stream(name, { keepAlive: false, ...options })).toReadableStream());
   await reader.started();
   return reader;
@@ -232,8 +237,11 @@ describe("Channels", () => {
       if (!kept.has(name)) kept.set(name, new MemoryBroker());
       return kept.get(name)!;
     };
-    // The registry's type does not name `events` (its publish takes any item), but it takes the option.
-    const channels = new Channels({ events: events as never, broker });
+    const channels = new Channels({ events, broker });
+    // Typed as a channel with the map is: publish takes the map's items.
+    expectTypeOf(channels.publish).parameter(1).toEqualTypeOf<Parameters<Channel<typeof events>["publish"]>[0]>();
+    // @ts-expect-error not an event of the map
+    void channels.publish("never", { event: "other", data: {} }).catch(() => {});
     await channels.publish("idle", { event: "tick", data: { n: 1 } });
     await channels.publish("idle", events.tick({ n: 2 }));
     const stored = () => kept.get("idle")!.events.map(({ event, data }) => ({ event, data }));
@@ -244,10 +252,11 @@ describe("Channels", () => {
     const busy = await subscribe(channels, "busy");
     expect(channels.has("idle")).toBe(false);
     for (const name of ["idle", "busy"]) {
-      await expect(channels.publish(name, { event: "tick", data: { n: "not a number" } })).rejects.toThrow(
+      // Items the types refuse, as plain JavaScript could still send them.
+      await expect(channels.publish(name, { event: "tick", data: { n: "not a number" } } as never)).rejects.toThrow(
         /^Cannot build event "tick": `data` does not match its schema/,
       );
-      await expect(channels.publish(name, { event: "other", data: {} })).rejects.toThrow(TypeError);
+      await expect(channels.publish(name, { event: "other", data: {} } as never)).rejects.toThrow(TypeError);
     }
     expect(stored()).toHaveLength(2);
     expect(kept.get("busy")!.events).toEqual([]);
