@@ -129,17 +129,23 @@ export function severalChannelsResponse(
 /**
  * Checks the options of a stream of several channels, as `channel.response()` checks its own.
  *
+ * @param context - how the errors start (a Worker's `routeToChannels` has its own)
+ * @param keys - the options taken (`routeToChannels` takes no `request` or `lastEventId` among them)
  * @throws {TypeError} naming the option and showing the bad value
  */
-export function checkSeveralOptions(options: SeveralChannelsOptions): void {
-  checkKeys(options, SEVERAL_OPTION_KEYS, CONTEXT);
-  checkRequest(options.request, CONTEXT);
-  checkString("lastEventId", options.lastEventId, CONTEXT);
-  checkKeepAlive(options.keepAlive, CONTEXT);
-  if (options.retry !== undefined) assertRetry(options.retry, CONTEXT);
-  checkInstant("expiresAt", options.expiresAt, CONTEXT);
-  mergeHeaderSet(CONTEXT, "headers", options.headers);
-  checkFunction("onError", options.onError, CONTEXT);
+export function checkSeveralOptions(
+  options: SeveralChannelsOptions,
+  context: string = CONTEXT,
+  keys: ReadonlySet<string> = SEVERAL_OPTION_KEYS,
+): void {
+  checkKeys(options, keys, context);
+  checkRequest(options.request, context);
+  checkString("lastEventId", options.lastEventId, context);
+  checkKeepAlive(options.keepAlive, context);
+  if (options.retry !== undefined) assertRetry(options.retry, context);
+  checkInstant("expiresAt", options.expiresAt, context);
+  mergeHeaderSet(context, "headers", options.headers);
+  checkFunction("onError", options.onError, context);
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { DurableObjectNamespaceLike } from "./types.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkInstant, checkKeys } from "../core/check.ts";
+import { checkInstant } from "../core/check.ts";
 import { fanIn, type FanInSource, type Resume } from "../channel/fan-in.ts";
-import { checkPicks, type SeveralChannelsOptions } from "../channel/several-channels.ts";
+import { checkPicks, checkSeveralOptions, type SeveralChannelsOptions } from "../channel/several-channels.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
 import { readHeadHeader, RESUME_HEADER } from "./forwarded-resume.ts";
 import { FILTER_HEADER } from "./forwarded-filter.ts";
@@ -58,7 +58,7 @@ export function routeToChannels<Id>(
   }
   checkNamespace(namespace, CONTEXT);
   const picks = checkPicks(channels, (name) => typeof name === "string" && name !== "", "name");
-  checkKeys(options, OPTION_KEYS, CONTEXT);
+  checkSeveralOptions(options, CONTEXT, OPTION_KEYS);
   const expiresAt = checkInstant("expiresAt", options.expiresAt, CONTEXT);
   if (method !== "GET") {
     return Promise.resolve(
