@@ -33,7 +33,8 @@ import {
   SUBSCRIBE,
 } from "./channel-options.ts";
 import { checkKeys, refusal } from "../core/check.ts";
-import { PUBLISH, prepareEvent, RESERVED_EVENTS, type PublishRules } from "./publishable-event.ts";
+import { PUBLISH, prepareEvent, type PublishRules } from "./publishable-event.ts";
+import { RESERVED_EVENTS } from "../core/reserved-events.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
 import { ChannelUse } from "./channel-use.ts";
 import { type ChannelMetrics, trackQueue } from "./channel-metrics.ts";

@@ -11,7 +11,8 @@ import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkKeys } from "../core/check.ts";
 import { assertEventId, assertEventName, assertRetry, assertText } from "../core/fields.ts";
-import { PUBLISH, RESERVED_EVENTS } from "./publishable-event.ts";
+import { PUBLISH } from "./publishable-event.ts";
+import { RESERVED_EVENTS } from "../core/reserved-events.ts";
 
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {

@@ -11,12 +11,6 @@ import { EXPIRED_EVENT } from "../core/expired-event.ts";
 
 /** How the errors of `channel.publish()` (and of a broker refusing an event) start. */
 export const PUBLISH = "Cannot publish";
-/** The event names the library sends itself, and what each is: no one may publish an event so named. */
-export const RESERVED_EVENTS: ReadonlyMap<string, string> = new Map([
-  [GAP_EVENT, "gap marker"],
-  [END_EVENT, "end event"],
-  [EXPIRED_EVENT, "expiry event"],
-]);
 const CONTEXT = PUBLISH;
 
 /**

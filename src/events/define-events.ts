@@ -1,6 +1,7 @@
 import { describeValue } from "../core/describe-value.ts";
 import { assertEventName } from "../core/fields.ts";
 import { Message, ownFields } from "../core/message.ts";
+import { RESERVED_EVENTS } from "../core/reserved-events.ts";
 import { buildEventMessage, type MessageConstructor } from "./build-event-message.ts";
 import { BUILD_EVENT, type EventEntry, readEventEntry } from "./event-entry.ts";
 import { EVENT_MAP } from "./event-map-key.ts";
@@ -10,8 +11,6 @@ import { toAsyncAPIDocument } from "./to-asyncapi.ts";
 import { toOpenAPIMediaType } from "./to-openapi.ts";
 
 const CONTEXT = "Cannot define events";
-/** The gap marker a `Channel` sends itself (`GAP_EVENT` of `edge-sse/channel`): no map may claim it. */
-const GAP_MARKER = "edge-sse-gap";
 /** The members of the object `defineEvents` returns; no event may take their names. */
 const MEMBERS = ["parse", "toOpenAPI", "toAsyncAPI"] as const;
 const ITEM_KEYS: ReadonlySet<string> = new Set(["event", "data", "id", "retry", "comment"]);
@@ -37,8 +36,9 @@ const ITEM_KEYS: ReadonlySet<string> = new Set(["event", "data", "id", "retry", 
  * @param map - event names to validators, or to `{ schema, encoding?, description? }`
  * @returns the builders and the members above
  * @throws {TypeError} for an empty map, an entry that is not a Standard Schema validator, or a name
- * the event-stream format cannot carry (a line break, `""`), that is the channel's gap marker
- * (`edge-sse-gap`) or that a member takes (`parse`, `toOpenAPI`, `toAsyncAPI`, `toString`, …)
+ * the event-stream format cannot carry (a line break, `""`), that the library sends itself (the gap
+ * marker `edge-sse-gap`, the end event `edge-sse-end`, the expiry event `edge-sse-expired`) or that a
+ * member takes (`parse`, `toOpenAPI`, `toAsyncAPI`, `toString`, …)
  * @example Build validated events from a map (the schema here is hand-written; zod, valibot or arktype fit as well)
  * ```ts
  * import { defineEvents, type StandardSchemaV1 } from "edge-sse";
@@ -101,9 +101,10 @@ function checkEventName(name: string): void {
   if (name === "") {
     throw new TypeError(`${CONTEXT}: the event name "" is the default event; name it "message"`);
   }
-  if (name === GAP_MARKER) {
+  const reserved = RESERVED_EVENTS.get(name);
+  if (reserved !== undefined) {
     throw new TypeError(
-      `${CONTEXT}: the event name "${GAP_MARKER}" is the gap marker channels send themselves; choose another name`,
+      `${CONTEXT}: the event name "${name}" is the ${reserved} the library sends itself; choose another name`,
     );
   }
   if ((MEMBERS as readonly string[]).includes(name) || name in Object.prototype) {

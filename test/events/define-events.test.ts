@@ -148,11 +148,17 @@ test("defineEvents refuses names the event-stream format or the map cannot carry
   expect(() => defineEvents({ "": schema })).toThrow(
     new TypeError('Cannot define events: the event name "" is the default event; name it "message"'),
   );
-  expect(() => defineEvents({ [GAP_EVENT]: schema })).toThrow(
-    new TypeError(
-      'Cannot define events: the event name "edge-sse-gap" is the gap marker channels send themselves; choose another name',
-    ),
-  );
+  for (const [name, what] of [
+    [GAP_EVENT, "gap marker"],
+    ["edge-sse-end", "end event"],
+    ["edge-sse-expired", "expiry event"],
+  ]) {
+    expect(() => defineEvents({ [name!]: schema })).toThrow(
+      new TypeError(
+        `Cannot define events: the event name "${name}" is the ${what} the library sends itself; choose another name`,
+      ),
+    );
+  }
   for (const name of ["parse", "toOpenAPI", "toAsyncAPI", "toString", "constructor", "hasOwnProperty"]) {
     expect(() => defineEvents({ [name]: schema })).toThrow(
       new TypeError(
