@@ -2,6 +2,7 @@ import { Message, ownFields, type MessageInit } from "./message.ts";
 import { formatFrame, prefixLines, type EventFields } from "./frame.ts";
 import { bytesToBase64 } from "./bytes-to-base64.ts";
 import { describeError, describeValue } from "./describe-value.ts";
+import { isThenable } from "./check.ts";
 
 /** Turns a value that is not a string, a `Message` or bytes into the text of a `data` field. */
 export type Serializer = (value: unknown) => string;
@@ -22,13 +23,13 @@ const CONTEXT = "Cannot encode message";
  * - a `Message`: its fields;
  * - a `Uint8Array`, another `ArrayBufferView` or an `ArrayBuffer`: its bytes in base64 as `data`;
  * - an object with a `toServerSentEvent()` method: what that returns (a string or a `Message`);
- * - `undefined`: a `TypeError`, since it has no event-stream form;
+ * - `undefined` or a promise (a thenable): a `TypeError`, since it has no event-stream form;
  * - anything else, `null` included: `serialize(item)` as `data` (by default `JSON.stringify`).
  *
  * @param item - the value to encode
  * @param serialize - turns other values into data text
  * @returns the frame text
- * @throws {TypeError} for `undefined`, an invalid field, or a serializer that returns no string
+ * @throws {TypeError} for `undefined`, a promise, an invalid field, or a serializer that returns no string
  * @example Encode for a stream of your own
  * ```ts
  * import { encodeMessage, Message } from "edge-sse";
@@ -76,6 +77,10 @@ export function itemFields(item: unknown, serialize: Serializer): EventFields {
   }
   if (item === undefined) {
     throw new TypeError(`${CONTEXT}: undefined has no event-stream form (send a string, a Message, or null)`);
+  }
+  if (isThenable(item)) {
+    // JSON.stringify would send `{}`: the value it promises would be lost without a word.
+    throw new TypeError(`${CONTEXT}: a promise has no event-stream form (got ${describeValue(item)}); await it first`);
   }
   let data: unknown;
   try {

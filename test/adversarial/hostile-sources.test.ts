@@ -4,6 +4,7 @@
 // take the one close path (onError, then onClose) or throw a TypeError that names what was wrong.
 import { expect, test, vi } from "vitest";
 import { DataStream, encodeMessage, Message, type StreamClosedError, type StreamContext } from "edge-sse";
+import { Channel, MemoryBroker } from "edge-sse/channel";
 import { describeValue } from "../../src/core/describe-value.ts";
 
 /** Reads a stream of `source` to its end and says how it closed: its text, what onError got, onClose's reason. */
@@ -268,4 +269,33 @@ test("describeValue never cuts a long string between the halves of a surrogate p
     },
   );
   expect(describeValue(hostile)).toBe("an object");
+});
+
+test("A promise given as an item is refused by name, not sent as its JSON `{}`", async () => {
+  expect(() => encodeMessage(Promise.resolve("x"))).toThrow(
+    new TypeError(
+      "Cannot encode message: a promise has no event-stream form (got an instance of Promise); await it first",
+    ),
+  );
+  const errors: unknown[] = [];
+  const text = await new DataStream(
+    (ctx: StreamContext) => {
+      ctx.send(Promise.resolve("lost") as unknown as string);
+      ctx.close();
+    },
+    { keepAlive: false, onError: (error) => void errors.push(error) },
+  )
+    .toResponse()
+    .text();
+  expect(text).toBe(":\n\n");
+  expect((errors[0] as Error).message).toMatch(/^Cannot encode message: a promise has no event-stream form/);
+  const broker = new MemoryBroker();
+  const channel = new Channel({ broker });
+  await expect(channel.publish(Promise.resolve({ n: 1 }))).rejects.toThrow(/a promise has no event-stream form/);
+  expect(broker.events).toEqual([]);
+  await channel.close();
+  // An iterable's promised items are awaited, as `for await` does: nothing to refuse there.
+  expect(await new DataStream([Promise.resolve("kept")], { keepAlive: false }).toResponse().text()).toBe(
+    ":\n\ndata: kept\n\n",
+  );
 });
