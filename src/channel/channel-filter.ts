@@ -19,6 +19,13 @@ export function toPredicate(
       `${context}: \`filter\` must be an event name, a non-empty array of names, or a function (got ${describeValue(filter)})`,
     );
   }
+  const bad = names.find((name) => name === "" || /[\r\n]/.test(name));
+  if (bad !== undefined) {
+    // No event has such a type: `""` is `message`, and a name cannot hold a line break.
+    throw new TypeError(
+      `${context}: \`filter\` names must be event names: not empty (the default event is "message") and without line breaks (got ${describeValue(bad)})`,
+    );
+  }
   const wanted = new Set<string>(names);
   return (event) => wanted.has(event.event ?? "message");
 }

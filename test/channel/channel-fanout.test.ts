@@ -190,6 +190,8 @@ describe("Channel options", () => {
   test.each([
     [{ filter: 3 }, /`filter` must be an event name, a non-empty array of names, or a function \(got number 3\)/],
     [{ filter: [] }, /`filter` must be an event name/],
+    [{ filter: "" }, /`filter` names must be event names: not empty .* \(got ""\)/],
+    [{ filter: ["tick", "a\nb"] }, /`filter` names must be event names: .* without line breaks \(got "a\\nb"\)/],
     [{ lastEventId: 7 }, /`lastEventId` must be a string \(got number 7\)/],
     [{ maxQueue: Infinity }, /`maxQueue` must be a positive number/],
     [
