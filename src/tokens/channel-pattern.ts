@@ -2,7 +2,7 @@
  * The channels a token grants are patterns: an exact name (`"user:42"`), or a prefix ending in `*`
  * (`"doc:*"`), or `"*"` alone for every channel. A prefix covers the names that start with it and
  * go on: `"doc:*"` covers `"doc:1"` and `"doc:10"`, never `"doc:"` itself, and `"doc:1"` covers
- * `"doc:1"` only. The character before `*` must not be a letter or a digit, so that `"doc1*"`, which
+ * `"doc:1"` only. The character before `*` must not be a letter, a digit or a combining mark, so that `"doc1*"`, which
  * would cover `"doc10"` as well, cannot be granted by mistake: end a prefix with the separator.
  */
 
@@ -14,8 +14,9 @@ export function patternProblem(pattern: unknown): string | undefined {
   if (star !== -1 && star !== pattern.length - 1) return "may hold `*` only at its end, as a prefix's wildcard";
   if (star > 0) {
     const before = [...pattern.slice(0, star)].pop()!;
-    if (/[\p{L}\p{N}]/u.test(before)) {
-      return "must have a separator before `*`, not a letter or digit, or the prefix covers more names than meant";
+    // A combining mark (`e\u0301`) goes on the character before it: the prefix would end inside a letter.
+    if (/[\p{L}\p{N}\p{M}]/u.test(before)) {
+      return "must have a separator before `*`, not a letter, digit or combining mark, or the prefix covers more names than meant";
     }
   }
   return undefined;

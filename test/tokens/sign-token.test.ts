@@ -92,7 +92,8 @@ const BAD_GRANTS: ReadonlyArray<[string, unknown, string]> = [
   [
     "a prefix without a separator",
     { channels: ["doc1*"], expiresIn: 1 },
-    'Cannot sign token: `channels[0]` must have a separator before `*`, not a letter or digit, or the prefix covers more names than meant (got "doc1*")',
+    "Cannot sign token: `channels[0]` must have a separator before `*`, not a letter, digit or combining mark, " +
+      'or the prefix covers more names than meant (got "doc1*")',
   ],
   [
     "a lone surrogate",
