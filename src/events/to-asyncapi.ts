@@ -130,12 +130,24 @@ function serverObject(server: unknown): JsonSchemaObject {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new TypeError(`${CONTEXT}: \`server\` must be an https: or http: URL (got ${describeValue(server)})`);
   }
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    // A server object has a host, a protocol and a path: credentials, a query or a fragment would be lost.
+    throw new TypeError(
+      `${CONTEXT}: \`server\` must hold no user, password, query or fragment, which a server object cannot carry (got ${describeValue(server)})`,
+    );
+  }
   const protocol = url.protocol.slice(0, -1);
   return url.pathname === "/" ? { host: url.host, protocol } : { host: url.host, protocol, pathname: url.pathname };
 }
 
 /** `{ room: {} }` for an address like `/rooms/{room}/events`, or `undefined` when it has none. */
 function pathParameters(address: string): JsonSchemaObject | undefined {
+  // Outside the `{name}` marks, no brace: `{room` or `room}` is a mark left open, not a path.
+  if (/[{}]/.test(address.replace(/\{[^{}]+\}/g, ""))) {
+    throw new TypeError(
+      `${CONTEXT}: \`address\` must use braces only as whole parameters such as "{room}" (got ${describeValue(address)})`,
+    );
+  }
   const names = Array.from(address.matchAll(/\{([^{}]+)\}/g), (match) => match[1] ?? "");
   if (names.length === 0) return undefined;
   return Object.fromEntries(names.map((name) => [name, {}]));

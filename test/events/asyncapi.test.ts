@@ -146,6 +146,26 @@ test("toAsyncAPI refuses missing and invalid options, naming them", () => {
       'Cannot describe events for AsyncAPI: `server` must be an https: or http: URL (got "wss://api.market.test")',
     ),
   );
+  for (const server of [
+    "https://user:pw@api.market.test",
+    "https://api.market.test/?v=1",
+    "https://api.market.test/#top",
+  ]) {
+    expect(call({ ...OPTIONS, server })).toThrow(
+      new TypeError(
+        "Cannot describe events for AsyncAPI: `server` must hold no user, password, query or fragment, which a " +
+          `server object cannot carry (got ${JSON.stringify(server)})`,
+      ),
+    );
+  }
+  for (const address of ["/rooms/{room/events", "/rooms/room}/events", "/{}/x"]) {
+    expect(call({ ...OPTIONS, address })).toThrow(
+      new TypeError(
+        'Cannot describe events for AsyncAPI: `address` must use braces only as whole parameters such as "{room}" ' +
+          `(got ${JSON.stringify(address)})`,
+      ),
+    );
+  }
   expect(call({ ...OPTIONS, action: "publish" })).toThrow(
     new TypeError('Cannot describe events for AsyncAPI: `action` must be "receive" or "send" (got "publish")'),
   );
