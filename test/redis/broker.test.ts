@@ -1,33 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import type { ChannelBroker, ChannelEvent, Unsubscribe } from "edge-sse/channel";
 import { redisBroker } from "edge-sse/redis";
-import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
-import { adminClient, CLIENT_KINDS, type TestClient } from "./clients.ts";
+import { CLIENT_KINDS, type TestClient } from "./clients.ts";
+import { useRedisServer } from "./redis-fixture.ts";
 import { waitFor } from "./wait.ts";
 
-let server: RedisServer;
-let admin: Awaited<ReturnType<typeof adminClient>>;
+const redis = useRedisServer();
 let keys = 0;
 const nextKey = (): string => `edge-sse:test:${++keys}`;
 
-beforeAll(async () => {
-  server = await startRedis();
-  admin = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
-
 /** One line per connection to the server. */
 async function clientList(): Promise<string[]> {
-  return String(await admin.send(["CLIENT", "LIST"])).split("\n");
+  return String(await redis.admin.send(["CLIENT", "LIST"])).split("\n");
 }
 
 /** How many CLIENT UNBLOCK commands the server has run. */
 async function unblockCalls(): Promise<number> {
-  const stats = String(await admin.send(["INFO", "commandstats"]));
+  const stats = String(await redis.admin.send(["INFO", "commandstats"]));
   return Number(/cmdstat_client\|unblock:calls=(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
@@ -44,7 +33,7 @@ function collector(): { events: ChannelEvent[]; listener: (event: ChannelEvent) 
 describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
   const opened: TestClient[] = [];
   const connect = async (): Promise<TestClient> => {
-    const client = await kind.connect(server.url);
+    const client = await kind.connect(redis.server.url);
     opened.push(client);
     return client;
   };
@@ -71,7 +60,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     const second = await broker.publish({ data: "" });
     const third = await broker.publish({});
     for (const id of [first, second, third]) expect(id).toMatch(/^\d+-\d+$/);
-    expect(await admin.send(["XRANGE", key, "-", "+"])).toEqual([
+    expect(await redis.admin.send(["XRANGE", key, "-", "+"])).toEqual([
       [first, ["event", "greet", "data", "hello\nworld ✓", "comment", "c", "retry", "1500"]],
       [second, ["data", ""]],
       [third, ["empty", ""]],
@@ -148,7 +137,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     const broker = redisBroker({ client, key, maxLen: 5 });
     const ids: string[] = [];
     for (let n = 0; n < 400; n++) ids.push(await broker.publish({ data: String(n) }));
-    const held = Number(await admin.send(["XLEN", key]));
+    const held = Number(await redis.admin.send(["XLEN", key]));
     expect(held).toBeGreaterThanOrEqual(5);
     expect(held).toBeLessThan(400);
     // `~` trims whole nodes, so more than maxLen + 1 events are held: replay pages through them all.
@@ -283,7 +272,7 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await waitFor(async () => (await xreadConnections()).length === 1, "the XREAD connection");
     const [line] = await xreadConnections();
     const clientId = /\bid=(\d+)/.exec(line!)![1]!;
-    expect(await admin.send(["CLIENT", "KILL", "ID", clientId])).toBe(1);
+    expect(await redis.admin.send(["CLIENT", "KILL", "ID", clientId])).toBe(1);
     for (let n = 1; n < 20; n++) ids.push(await broker.publish({ data: String(n) }));
     await waitFor(() => events.length >= 20, "20 events");
     expect(events.map((event) => event.id)).toEqual(ids);
@@ -307,11 +296,11 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     // it fail with WRONGTYPE until the key is a stream again.
     await waitFor(async () => (await xreadConnections()).length === 1, "the XREAD connection");
     const clientId = /\bid=(\d+)/.exec((await xreadConnections())[0]!)![1]!;
-    await admin.send(["DEL", key]);
-    await admin.send(["SET", key, "not a stream"]);
-    expect(await admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
+    await redis.admin.send(["DEL", key]);
+    await redis.admin.send(["SET", key, "not a stream"]);
+    expect(await redis.admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
     await waitFor(() => errors.length >= 3, "three failed reads reported");
-    await admin.send(["DEL", key]);
+    await redis.admin.send(["DEL", key]);
     for (let n = 1; n < 5; n++) ids.push(await broker.publish({ data: String(n) }));
     await waitFor(() => events.length >= 5, "the events after the failure");
     expect(events.map((event) => event.id)).toEqual(ids);
@@ -337,13 +326,13 @@ describe.each(CLIENT_KINDS)("redisBroker with $name", (kind) => {
     await waitFor(() => bad.events.length === 1, "the first event");
     await waitFor(async () => / flags=b /.test((await xreadConnections()).join("\n")), "the read blocked");
     const clientId = /\bid=(\d+)/.exec((await xreadConnections())[0]!)![1]!;
-    await admin.send(["DEL", badKey]);
-    await admin.send(["SET", badKey, "not a stream"]);
-    expect(await admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
+    await redis.admin.send(["DEL", badKey]);
+    await redis.admin.send(["SET", badKey, "not a stream"]);
+    expect(await redis.admin.send(["CLIENT", "UNBLOCK", clientId, "ERROR"])).toBe(1);
     await waitFor(() => errors.length >= 3, "the unblocked read and the key set aside, reported");
     const goodIds = [await goodBroker.publish({ data: "on" }), await goodBroker.publish({ data: "and on" })];
     await waitFor(() => good.events.length === 2, "the other key's events while the bad one is set aside");
-    await admin.send(["DEL", badKey]);
+    await redis.admin.send(["DEL", badKey]);
     badIds.push(await badBroker.publish({ data: "after" }));
     await waitFor(() => bad.events.length === 2, "the key's event once it is a stream again");
     expect(good.events.map((event) => event.id)).toEqual(goodIds);

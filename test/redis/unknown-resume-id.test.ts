@@ -5,28 +5,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { Message } from "edge-sse";
 import { Channel, GAP_EVENT, type ChannelBroker } from "edge-sse/channel";
 import { redisBroker } from "edge-sse/redis";
-import { startRedis, type RedisServer } from "../runtimes/redis-server.ts";
 import { EventReader, datas, ids } from "../helpers/event-reader.ts";
-import { adminClient, CLIENT_KINDS, type TestClient } from "./clients.ts";
+import { CLIENT_KINDS, type TestClient } from "./clients.ts";
+import { useRedisServer } from "./redis-fixture.ts";
 import { waitFor } from "./wait.ts";
 
 /** A stream id far past anything Redis gives today (the year 5138). */
 const FAR = "99999999999999";
 
-let server: RedisServer;
-let admin: Awaited<ReturnType<typeof adminClient>>;
+const redis = useRedisServer();
 let keys = 0;
 const nextKey = (): string => `edge-sse:test:unknown-id:${++keys}`;
-
-beforeAll(async () => {
-  server = await startRedis();
-  admin = await adminClient(server.url);
-});
-
-afterAll(async () => {
-  await admin?.close();
-  await server?.stop();
-});
 
 /** A channel on `key` and a count of the replays its broker has answered. */
 interface CountedChannel {
@@ -42,7 +31,7 @@ describe.each([CLIENT_KINDS[0]!, CLIENT_KINDS[2]!])("a Channel on redisBroker wi
   const errors: unknown[] = [];
 
   beforeAll(async () => {
-    client = await kind.connect(server.url);
+    client = await kind.connect(redis.server.url);
   });
 
   afterAll(async () => {
@@ -118,9 +107,9 @@ describe.each([CLIENT_KINDS[0]!, CLIENT_KINDS[2]!])("a Channel on redisBroker wi
       // The old stream's ids ran an hour ahead of today's clock (a Redis whose clock was ahead, or ids a
       // publisher set); a client saw its last event. Then the stream is deleted.
       const ahead = Date.now() + 3_600_000;
-      await admin.send(["XADD", key, `${ahead}-0`, "data", "old 0"]);
-      const lastSeen = String(await admin.send(["XADD", key, `${ahead}-1`, "data", "old 1"]));
-      expect(await admin.send(["DEL", key])).toBe(1);
+      await redis.admin.send(["XADD", key, `${ahead}-0`, "data", "old 0"]);
+      const lastSeen = String(await redis.admin.send(["XADD", key, `${ahead}-1`, "data", "old 1"]));
+      expect(await redis.admin.send(["DEL", key])).toBe(1);
 
       // A process that starts afterwards; the new stream's ids are lower than the one the client sends.
       const counted = await channelOn(key);
