@@ -26,8 +26,9 @@ test("typed or not, a subscription yields the expiry event, resumes after it, an
     const lastEventIds: Array<string | null> = [];
     const server = await serveNode((request) => {
       const index = lastEventIds.push(request.headers.get("last-event-id")) - 1;
-      // The first stream expires soon after its replay; the reconnection's stream runs until the channel ends.
-      return channel.response(index === 0 ? { request, expiresAt: Date.now() + 50 } : { request });
+      // The first stream expires soon after its replay (with room for a slow machine to send the replay
+      // first); the reconnection's stream runs until the channel ends.
+      return channel.response(index === 0 ? { request, expiresAt: Date.now() + 500 } : { request });
     });
     servers.push(server);
     const subscription = subscribe(`${server.url}/room`, {
