@@ -36,7 +36,8 @@ import { build } from "esbuild";
  * checked detector afterwards. Raised from 8,300 when the hardening against hostile sources and options
  * (iterator results checked where they are taken, thenables settled by the one close path, header sets
  * and `init` named in their errors, `content-length` refused, Last-Event-ID in any letter case) took it
- * to 8,768 bytes: nearly all of it the text of the new errors.
+ * to 8,768 bytes (8,807 with promise items and the reserved event names refused): nearly all of it the
+ * text of the new errors.
  */
 const BUDGET_GZIP_BYTES = 9000;
 /**
@@ -44,9 +45,9 @@ const BUDGET_GZIP_BYTES = 9000;
  * OpenAPI and AsyncAPI output, their error texts): about 5 % above the measured figure (9,064 bytes
  * after the hardening round; 9,485 with ending on purpose and relaying; 9,991 with typed streams, the
  * query parameter and `expiresAt`; 10,643 with the engine as one object per stream; 11,186 with the
- * shared keep-alive timer; 11,696 with the hardening that raised the core's budget to 9,000).
+ * shared keep-alive timer; 11,908 with the hardening that raised the core's budget to 9,000).
  */
-const BUDGET_WITH_EVENTS_GZIP_BYTES = 12000;
+const BUDGET_WITH_EVENTS_GZIP_BYTES = 12500;
 /**
  * Budget for edge-sse/tokens with every export imported (signing, verifying, authorize, the expiry
  * helpers, the opaque id codec, their error texts): about 10 % above the measured figure (6,180
