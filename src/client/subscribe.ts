@@ -13,7 +13,7 @@ import { END_EVENT } from "../core/end-event.ts";
 import { EXPIRED_EVENT } from "../core/expired-event.ts";
 import { EventStreamError } from "./event-stream-error.ts";
 import { createEventStreamParser, type EventStreamParser } from "./parser.ts";
-import { lastEventIdHeaderValue } from "./last-event-id-header.ts";
+import { encodeHeaderValue } from "../core/last-event-id.ts";
 import { readExpiry, readGap } from "./library-events.ts";
 import { StallWatchdog } from "./stall-watchdog.ts";
 import { CONTEXT, readHeaders, resolveSubscribeOptions, type SubscribeConfig } from "./subscribe-options.ts";
@@ -400,7 +400,7 @@ class EventSubscription implements Subscription<AnyEvent> {
       });
     if (!headers.has("accept")) headers.set("accept", "text/event-stream");
     // [spec] The last event ID string goes out as Last-Event-ID whenever it is not empty: as its UTF-8 bytes.
-    if (info.lastEventId !== "") headers.set("last-event-id", lastEventIdHeaderValue(info.lastEventId));
+    if (info.lastEventId !== "") headers.set("last-event-id", encodeHeaderValue(info.lastEventId));
     const init: RequestInit & { duplex?: "half" } = { headers, signal };
     if (method !== undefined) init.method = method;
     if (credentials !== undefined) init.credentials = credentials;

@@ -81,6 +81,18 @@ export function decodeHeaderValue(value: string): string {
 }
 
 /**
+ * The header value that puts `value` on the wire as its UTF-8 bytes, as a browser's `EventSource` sends
+ * `Last-Event-ID`: the inverse of `decodeHeaderValue`. fetch writes each character of a header value
+ * as one byte and refuses any above U+00FF, so the bytes go in as Latin-1 characters; where `Headers`
+ * hold text (workerd, see `headersHoldText`), its fetch writes UTF-8 itself and `value` goes in as it
+ * is. An ASCII value is the same either way.
+ */
+export function encodeHeaderValue(value: string): string {
+  if (headersHoldText() || !/[^\0-\x7F]/.test(value)) return value;
+  return Array.from(new TextEncoder().encode(value), (byte) => String.fromCharCode(byte)).join("");
+}
+
+/**
  * Whether this runtime's `Headers` hold text rather than bytes: workerd decodes incoming header
  * values from UTF-8 itself (an invalid byte becomes U+FFFD) and takes any string, where the others
  * (as the Fetch standard says) hand each byte over as one character. Decoding text again would turn an

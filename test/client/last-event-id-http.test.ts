@@ -6,7 +6,7 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { DataStream, Message } from "edge-sse";
 import { subscribe } from "edge-sse/client";
-import { lastEventIdHeaderValue } from "../../src/client/last-event-id-header.ts";
+import { decodeHeaderValue, encodeHeaderValue } from "../../src/core/last-event-id.ts";
 import { HARD_IDS } from "../helpers/ids.ts";
 import { serveNode, type TestServer } from "../helpers/serve-node.ts";
 import { type NodeListener, toNodeListener } from "edge-sse/node";
@@ -89,11 +89,12 @@ test("the lastEventId option goes out as the UTF-8 bytes of the id from the firs
   expect(readBack.get("/resume")).toBe(id);
 });
 
-test("lastEventIdHeaderValue gives UTF-8 bytes as Latin-1 characters, and text on workerd", () => {
-  expect(lastEventIdHeaderValue("abc 1")).toBe("abc 1");
-  expect(lastEventIdHeaderValue("\u00E9")).toBe("\u00C3\u00A9");
-  expect(lastEventIdHeaderValue("\u2026")).toBe("\u00E2\u0080\u00A6");
-  expect(lastEventIdHeaderValue("\u{1F600}")).toBe("\u00F0\u009F\u0098\u0080");
+test("encodeHeaderValue gives UTF-8 bytes as Latin-1 characters, which decodeHeaderValue reads back, and text on workerd", () => {
+  expect(encodeHeaderValue("abc 1")).toBe("abc 1");
+  expect(encodeHeaderValue("\u00E9")).toBe("\u00C3\u00A9");
+  expect(encodeHeaderValue("\u2026")).toBe("\u00E2\u0080\u00A6");
+  expect(encodeHeaderValue("\u{1F600}")).toBe("\u00F0\u009F\u0098\u0080");
+  for (const id of HARD_IDS) expect(decodeHeaderValue(encodeHeaderValue(id))).toBe(id);
   vi.stubGlobal("navigator", { userAgent: "Cloudflare-Workers" });
-  expect(lastEventIdHeaderValue("\u2026")).toBe("\u2026");
+  expect(encodeHeaderValue("\u2026")).toBe("\u2026");
 });
