@@ -29,8 +29,7 @@ function readHeader(headers: RequestLike["headers"]): string | undefined {
     }
     return headersHoldText() ? value : decodeHeaderValue(value);
   }
-  const record = headers as Readonly<Record<string, unknown>>;
-  const value = record["last-event-id"] ?? record["Last-Event-ID"] ?? record[recordKey(record)];
+  const value = recordValue(headers as Readonly<Record<string, unknown>>);
   const first: unknown = Array.isArray(value) ? value[0] : value;
   if (first === undefined) return undefined;
   if (typeof first !== "string") {
@@ -41,10 +40,12 @@ function readHeader(headers: RequestLike["headers"]): string | undefined {
   return decodeHeaderValue(first);
 }
 
-/** The key of a plain header record that names `Last-Event-ID` in any letter case, or `""`. */
-function recordKey(record: Readonly<Record<string, unknown>>): string {
-  for (const key in record) if (key.toLowerCase() === "last-event-id") return key;
-  return "";
+/** The `Last-Event-ID` entry of a plain header record, its name in any letter case (Node's are lower case). */
+function recordValue(record: Readonly<Record<string, unknown>>): unknown {
+  const value = record["last-event-id"];
+  if (value !== undefined) return value;
+  for (const key in record) if (key.toLowerCase() === "last-event-id") return record[key];
+  return undefined;
 }
 
 /** The non-empty `lastEventId` parameter of a URL or of a path (Node's `IncomingMessage.url`). */

@@ -229,6 +229,7 @@ test("Last-Event-ID is found in a plain header record in any letter case, and a 
   expect(await seenLastEventId({ headers: { "LAST-EVENT-ID": ["8", "9"] } })).toBe("8");
   expect(await seenLastEventId({ headers: { "last-event-id": "\u00E2\u0080\u00A6" } })).toBe("\u2026");
   expect(await seenLastEventId({ headers: { "x-other": "1" } })).toBe(null);
+  expect(await seenLastEventId({ headers: { "": "7" } })).toBe(null); // no name is not Last-Event-ID
   await expect(seenLastEventId({ headers: { "last-event-id": 5 } })).rejects.toThrow(
     new TypeError(
       "Cannot read the last event id: the `last-event-id` entry of `request.headers` must be a string or a list of strings (got number 5)",
