@@ -34,10 +34,10 @@ export class EventHistory {
    * @throws {TypeError} naming the limit and the bad value
    */
   constructor(limits: HistoryLimits = {}, context: string, now: () => number = Date.now) {
-    checkHistoryLimits(limits, context);
-    this.#maxEvents = limit(limits.maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
-    this.#maxBytes = limit(limits.maxBytes, "maxBytes", Infinity, context, false);
-    this.#maxAge = limit(limits.maxAge, "maxAge", Infinity, context, false);
+    const bounds = checkHistoryLimits(limits, context);
+    this.#maxEvents = bounds.maxEvents;
+    this.#maxBytes = bounds.maxBytes;
+    this.#maxAge = bounds.maxAge;
     this.#now = now;
   }
 
@@ -171,18 +171,20 @@ function utf8Length(text: unknown): number {
 }
 
 /**
- * Checks bounds of a history (the `history` option of a channel, a registry or a `MemoryBroker`),
- * when given: known keys, `maxEvents` a non-negative integer, `maxBytes` and `maxAge` positive.
+ * Checks bounds of a history (the `history` option of a channel, a registry or a `MemoryBroker`):
+ * known keys, `maxEvents` a non-negative integer, `maxBytes` and `maxAge` positive.
  *
+ * @returns every bound, a default where none is given
  * @throws {TypeError} naming the limit and the bad value
  */
-export function checkHistoryLimits(limits: unknown, context: string): void {
-  if (limits === undefined) return;
-  checkKeys(limits, LIMITS, context, "history", "history limit");
-  const { maxEvents, maxBytes, maxAge } = limits as HistoryLimits;
-  limit(maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true);
-  limit(maxBytes, "maxBytes", Infinity, context, false);
-  limit(maxAge, "maxAge", Infinity, context, false);
+export function checkHistoryLimits(limits: unknown, context: string): Record<keyof HistoryLimits, number> {
+  if (limits !== undefined) checkKeys(limits, LIMITS, context, "history", "history limit");
+  const { maxEvents, maxBytes, maxAge } = (limits ?? {}) as HistoryLimits;
+  return {
+    maxEvents: limit(maxEvents, "maxEvents", DEFAULT_MAX_EVENTS, context, true),
+    maxBytes: limit(maxBytes, "maxBytes", Infinity, context, false),
+    maxAge: limit(maxAge, "maxAge", Infinity, context, false),
+  };
 }
 
 function limit(value: unknown, name: string, fallback: number, context: string, allowZero: boolean): number {
