@@ -9,14 +9,12 @@ import type {
   SubscriberInfo,
   ReplayResult,
 } from "./types.ts";
-import type { Serializer } from "../core/encode-message.ts";
 import type { StreamClosedError } from "../core/stream-closed-error.ts";
 import { DataStream } from "../core/data-stream.ts";
 import { Message } from "../core/message.ts";
 import { SharedFrame } from "../core/shared-frame.ts";
 import { mergeHeaderSet, type HeaderSet } from "../core/default-headers.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkEvents } from "../core/check.ts";
 import { MemoryBroker } from "./memory-broker.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { replayAgain } from "./replay-again.ts";
@@ -29,11 +27,10 @@ import {
   checkDrainOptions,
   checkStreamOptions,
   CREATE_CHANNEL,
-  DEFAULT_MAX_QUEUE,
   SUBSCRIBE,
 } from "./channel-options.ts";
 import { checkKeys, refusal } from "../core/check.ts";
-import { PUBLISH, prepareEvent, type PublishRules } from "./publishable-event.ts";
+import { PUBLISH, prepareEvent, publishRules, type PublishRules } from "./publishable-event.ts";
 import { RESERVED_EVENTS } from "../core/reserved-events.ts";
 import { OpaqueIds } from "./opaque-ids.ts";
 import { ChannelUse } from "./channel-use.ts";
@@ -191,16 +188,10 @@ export class Channel<Events extends TypedEventsLike | undefined = undefined> {
    */
   constructor(options: ChannelOptions<Events> = {}) {
     checkChannelOptions(options);
-    const parse = checkEvents(options.events, options.serialize, CREATE_CHANNEL);
+    this.#rules = publishRules(options, CREATE_CHANNEL);
     this.#options = options;
     this.#broker = options.broker ?? new MemoryBroker({ history: options.history });
-    this.#maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
-    this.#rules = {
-      parse,
-      serialize: (options.serialize as Serializer | undefined) ?? JSON.stringify,
-      maxQueue: this.#maxQueue,
-      eventIds: options.eventIds,
-    };
+    this.#maxQueue = this.#rules.maxQueue;
     this.#headers = mergeHeaderSet(CREATE_CHANNEL, "headers", options.headers);
     this.#onError = reporter(options.onError ?? logError);
     this.#metrics = options.metrics;

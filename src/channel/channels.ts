@@ -2,9 +2,7 @@ import type { ChannelBroker, ChannelFilter, ChannelStreamOptions, ChannelsOption
 import type { DataStream } from "../core/data-stream.ts";
 import type { TypedEventsLike } from "../events/event-types.ts";
 import type { StreamItem } from "../core/types.ts";
-import type { Serializer } from "../core/encode-message.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkEvents } from "../core/check.ts";
 import { capsOf, Channel, DEFAULT_DRAIN_RETRY_MS, headOf, useOf } from "./channel.ts";
 import { SubscriberCap } from "./subscriber-cap.ts";
 import { unavailable } from "./unavailable.ts";
@@ -16,10 +14,9 @@ import {
   checkDrainOptions,
   checkStreamOptions,
   CREATE_CHANNELS,
-  DEFAULT_MAX_QUEUE,
   SUBSCRIBE,
 } from "./channel-options.ts";
-import { PUBLISH, prepareEvent, type PublishRules } from "./publishable-event.ts";
+import { PUBLISH, prepareEvent, publishRules, type PublishRules } from "./publishable-event.ts";
 import { channelSource, checkPicks, checkSeveralOptions, type SeveralChannelsOptions } from "./several-channels.ts";
 import { fanIn } from "./fan-in.ts";
 
@@ -75,12 +72,7 @@ export class Channels<Events extends TypedEventsLike | undefined = undefined> {
   constructor(options: ChannelsOptions<Events> = {}) {
     checkChannelsOptions(options);
     this.#options = options;
-    this.#rules = {
-      parse: checkEvents(options.events, options.serialize, CREATE_CHANNELS),
-      serialize: (options.serialize as Serializer | undefined) ?? JSON.stringify,
-      maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
-      eventIds: options.eventIds,
-    };
+    this.#rules = publishRules(options, CREATE_CHANNELS);
     const max = options.maxSubscribers;
     this.#cap = max === undefined ? undefined : new SubscriberCap(max, "the channels have", "maxSubscribers");
   }

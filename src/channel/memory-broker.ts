@@ -11,8 +11,7 @@ import { hasOwnIdForm, newIdPrefix } from "./memory-ids.ts";
 import { describeValue } from "../core/describe-value.ts";
 import { checkKeys } from "../core/check.ts";
 import { assertEventId, assertEventName, assertRetry, assertText } from "../core/fields.ts";
-import { PUBLISH } from "./publishable-event.ts";
-import { RESERVED_EVENTS } from "../core/reserved-events.ts";
+import { checkPublishable, PUBLISH } from "./publishable-event.ts";
 
 /** Options of a `MemoryBroker`. */
 export interface MemoryBrokerOptions {
@@ -86,12 +85,6 @@ export class MemoryBroker implements ChannelBroker {
       );
     }
     const at = `${CONTEXT}: saved event \`events[${index}]\``;
-    if (id === "") {
-      throw new TypeError(
-        `${at}: \`id\` must not be empty (got ""): an empty id resets the client's last event id, ` +
-          "so it could not resume",
-      );
-    }
     assertEventId(id, at);
     if (this.#history.has(id)) {
       throw new TypeError(
@@ -100,19 +93,11 @@ export class MemoryBroker implements ChannelBroker {
       );
     }
     const { event: type, data, comment, retry } = event as ChannelEvent;
-    if (type !== undefined) {
-      assertEventName(type, at);
-      const reserved = RESERVED_EVENTS.get(type);
-      if (reserved !== undefined) {
-        throw new TypeError(
-          `${at}: \`event\` must not be "${type}", the name of the ${reserved}, which no one may publish ` +
-            `(got ${describeValue(type)})`,
-        );
-      }
-    }
+    if (type !== undefined) assertEventName(type, at);
     if (data !== undefined) assertText("data", data, at);
     if (comment !== undefined) assertText("comment", comment, at);
     if (retry !== undefined) assertRetry(retry, at);
+    checkPublishable({ id, event: type }, at); // an empty id, a name the library sends: as publish refuses them
     return event as ChannelEvent;
   }
 

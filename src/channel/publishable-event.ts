@@ -1,6 +1,8 @@
 import type { EventFields } from "../core/frame.ts";
-import type { ChannelEventInit } from "./types.ts";
-import type { ParseItem } from "../core/check.ts";
+import type { ChannelEventInit, ChannelOptions } from "./types.ts";
+import type { TypedEventsLike } from "../events/event-types.ts";
+import { checkEvents, type ParseItem } from "../core/check.ts";
+import { DEFAULT_MAX_QUEUE } from "./channel-options.ts";
 import type { EventIdCodec } from "../tokens/event-id-codec.ts";
 import { itemFields, type Serializer } from "../core/encode-message.ts";
 import { formatFrame } from "../core/frame.ts";
@@ -30,29 +32,8 @@ const CONTEXT = PUBLISH;
  * @throws {TypeError} naming the field, or the frame's size and the bound
  */
 export function publishableEvent(fields: EventFields, maxQueue: number): ChannelEventInit {
+  checkPublishable(fields, CONTEXT);
   const { id, event, data, comment, retry } = fields;
-  if (id === "") {
-    throw new TypeError(
-      `${CONTEXT}: \`id\` must not be empty in a channel (got ""): an empty id resets the client's last event id, so it could not resume`,
-    );
-  }
-  if (event === GAP_EVENT) {
-    throw new TypeError(
-      `${CONTEXT}: \`event\` must not be "${GAP_EVENT}", the name of the gap marker: clients would take it for a gap (got ${describeValue(event)})`,
-    );
-  }
-  if (event === END_EVENT) {
-    throw new TypeError(
-      `${CONTEXT}: \`event\` must not be "${END_EVENT}", the name of the end event: clients would stop there for good; ` +
-        `end every stream with channel.close({ end: true }) (got ${describeValue(event)})`,
-    );
-  }
-  if (event === EXPIRED_EVENT) {
-    throw new TypeError(
-      `${CONTEXT}: \`event\` must not be "${EXPIRED_EVENT}", the name of the expiry event: clients would take ` +
-        `their subscription for expired; give the stream \`expiresAt\` instead (got ${describeValue(event)})`,
-    );
-  }
   const size = formatFrame(fields).length;
   if (size > maxQueue / 2) {
     throw new TypeError(
@@ -76,6 +57,28 @@ export interface PublishRules {
   readonly eventIds: EventIdCodec | undefined;
 }
 
+/** The options a channel, or a registry of channels, publishes by. */
+type PublishOptions = Pick<
+  ChannelOptions<TypedEventsLike | undefined>,
+  "events" | "serialize" | "maxQueue" | "eventIds"
+>;
+
+/**
+ * The rules of a channel's or a registry's options: the event map checked, `serialize` and
+ * `maxQueue` defaulted. One place, so that a registry's publish to a name with no channel in use
+ * goes by the rules that channel would have.
+ *
+ * @throws {TypeError} starting with `context` when `events` is not an event map, or comes with `serialize`
+ */
+export function publishRules(options: PublishOptions, context: string): PublishRules {
+  return {
+    parse: checkEvents(options.events, options.serialize, context),
+    serialize: (options.serialize as Serializer | undefined) ?? JSON.stringify,
+    maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
+    eventIds: options.eventIds,
+  };
+}
+
 /** A published item, checked and encoded: the event for the broker, once `encodable` (when set) has resolved. */
 export interface PreparedEvent {
   readonly init: ChannelEventInit;
@@ -96,4 +99,36 @@ export function prepareEvent(item: unknown, rules: PublishRules): PreparedEvent 
   const init = publishableEvent(itemFields(checked, rules.serialize), rules.maxQueue);
   const encodable = init.id === undefined ? undefined : rules.eventIds?.encode(init.id);
   return { init, encodable };
+}
+
+/**
+ * Checks an event for the names and ids that would hurt subscribers (the list above, the size apart):
+ * what `publish` refuses, and what a broker's saved history may not hold either.
+ *
+ * @throws {TypeError} starting with `context`, naming the field
+ */
+export function checkPublishable(fields: EventFields, context: string): void {
+  const { id, event } = fields;
+  if (id === "") {
+    throw new TypeError(
+      `${context}: \`id\` must not be empty in a channel (got ""): an empty id resets the client's last event id, so it could not resume`,
+    );
+  }
+  if (event === GAP_EVENT) {
+    throw new TypeError(
+      `${context}: \`event\` must not be "${GAP_EVENT}", the name of the gap marker: clients would take it for a gap (got ${describeValue(event)})`,
+    );
+  }
+  if (event === END_EVENT) {
+    throw new TypeError(
+      `${context}: \`event\` must not be "${END_EVENT}", the name of the end event: clients would stop there for good; ` +
+        `end every stream with channel.close({ end: true }) (got ${describeValue(event)})`,
+    );
+  }
+  if (event === EXPIRED_EVENT) {
+    throw new TypeError(
+      `${context}: \`event\` must not be "${EXPIRED_EVENT}", the name of the expiry event: clients would take ` +
+        `their subscription for expired; give the stream \`expiresAt\` instead (got ${describeValue(event)})`,
+    );
+  }
 }

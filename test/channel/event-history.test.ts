@@ -35,7 +35,7 @@ describe("MemoryBroker history", () => {
 
   test.each([
     ["a repeated id", [{ id: "same", data: "1" }, { id: "x" }, { id: "same", data: "3" }], 2, /`id` must be unique/],
-    ["an empty id", [{ id: "", data: "x" }], 0, /`id` must not be empty \(got ""\)/],
+    ["an empty id", [{ id: "", data: "x" }], 0, /`id` must not be empty in a channel \(got ""\)/],
     ["an id with a line break", [{ id: "b\nevent: evil", data: "y" }], 0, /`id` must not contain a line break/],
     ["an id with NUL", [{ id: "a\0", data: "y" }], 0, /`id` must not contain NUL/],
     ["an event name with CR", [{ id: "c", event: "e\rx", data: "z" }], 0, /`event` must not contain a line break/],
