@@ -21,7 +21,7 @@ import { Message } from "./message.ts";
 import { StreamClosedError, type CloseType } from "./stream-closed-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import { describeValue } from "./describe-value.ts";
-import { toItemIterator, type ItemIterator, type Step } from "./item-iterator.ts";
+import { toItemIterator, type ItemIterator } from "./item-iterator.ts";
 import { isThenable } from "./check.ts";
 import { createIdleDetector, type IdleDetector, type IdleListener } from "./idle-detector.ts";
 import {
@@ -118,9 +118,12 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
   iterator: ItemIterator | undefined;
   iteratorDone = false;
   /** A `next()` asked for and not settled yet: at most one, so the source runs at most one item ahead. */
-  inflight: Promise<Step> | undefined;
-  /** The callbacks of a promised step, made once per stream (not per item) when the source is pulled. */
-  onStep: ((step: Step) => void) | undefined;
+  inflight: Promise<unknown> | undefined;
+  /**
+   * The callbacks of a promised step, made once per stream (not per item) when the source is pulled.
+   * The step is the iterator's result as it settled, which `take` checks.
+   */
+  onStep: ((step: unknown) => void) | undefined;
   onStepError: ((error: unknown) => void) | undefined;
   /** The keep-alive clock the stream is on, from its first read while `keepAlive` is not `false`. */
   keepAliveClock: KeepAliveClock | undefined;
@@ -374,18 +377,15 @@ class EventStreamEngine implements UnderlyingDefaultSource<Uint8Array>, IdleList
     const iterator = this.iterator!;
     while (!this.ended && this.pullWaiter !== undefined) {
       let step: unknown;
-      let promised: PromiseLike<Step> | undefined;
       try {
-        const result = iterator.next();
-        if (isThenable(result))
-          promised = result; // a `then` getter may throw
-        else step = result;
+        step = iterator.next();
+        // A promised step is taken when it settles; a `then` getter that throws fails the stream here.
+        if (isThenable(step)) {
+          (this.inflight = Promise.resolve(step)).then(this.onStep, this.onStepError);
+          return;
+        }
       } catch (error) {
         return this.fail(error);
-      }
-      if (promised !== undefined) {
-        (this.inflight = Promise.resolve(promised)).then(this.onStep, this.onStepError);
-        return;
       }
       if (!this.take(step)) return;
     }
