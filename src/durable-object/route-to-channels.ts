@@ -1,6 +1,5 @@
 import type { DurableObjectNamespaceLike } from "./types.ts";
 import { describeValue } from "../core/describe-value.ts";
-import { checkInstant } from "../core/check.ts";
 import { fanIn, type FanInSource, type Resume } from "../channel/fan-in.ts";
 import { checkPicks, checkSeveralOptions, type SeveralChannelsOptions } from "../channel/several-channels.ts";
 import { EXPIRES_AT_HEADER } from "./forwarded-expiry.ts";
@@ -59,7 +58,6 @@ export function routeToChannels<Id>(
   checkNamespace(namespace, CONTEXT);
   const picks = checkPicks(channels, (name) => typeof name === "string" && name !== "", "name");
   checkSeveralOptions(options, CONTEXT, OPTION_KEYS);
-  const expiresAt = checkInstant("expiresAt", options.expiresAt, CONTEXT);
   if (method !== "GET") {
     return Promise.resolve(
       new Response("Cannot route to channels: only GET subscribes\n", {
@@ -78,7 +76,7 @@ export function routeToChannels<Id>(
       },
     }),
   );
-  return fanIn(sources, { ...options, expiresAt, request });
+  return fanIn(sources, { ...options, request });
 }
 
 /** The `GET` an object gets: the client's headers but those the Worker decides, and the object's own part of the cursor. */
