@@ -34,10 +34,10 @@ export function isText(value: unknown): boolean {
 
 /**
  * Makes an `ItemIterator` from a `ReadableStream`, an async iterable or an iterable, or returns
- * `undefined` when `source` is none of them. A string (or a `String` object) is refused, since iterating it would send one
- * event per character.
+ * `undefined` when `source` is none of them. A string (or a `String` object) is refused, since
+ * iterating it would send one event per character.
  *
- * @throws {TypeError} when `source` is a string
+ * @throws {TypeError} when `source` is a string or a `String` object
  */
 export function toItemIterator(source: unknown, context: string): ItemIterator | undefined {
   if (isText(source)) {

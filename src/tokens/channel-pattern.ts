@@ -2,8 +2,9 @@
  * The channels a token grants are patterns: an exact name (`"user:42"`), or a prefix ending in `*`
  * (`"doc:*"`), or `"*"` alone for every channel. A prefix covers the names that start with it and
  * go on: `"doc:*"` covers `"doc:1"` and `"doc:10"`, never `"doc:"` itself, and `"doc:1"` covers
- * `"doc:1"` only. The character before `*` must not be a letter, a digit or a combining mark, so that `"doc1*"`, which
- * would cover `"doc10"` as well, cannot be granted by mistake: end a prefix with the separator.
+ * `"doc:1"` only. The character before `*` must not be a letter, a digit or a combining mark, so that
+ * `"doc1*"`, which would cover `"doc10"` as well, cannot be granted by mistake: end a prefix with the
+ * separator.
  */
 
 /** Why a pattern is invalid, as the end of a sentence, or `undefined` when it is valid. */
