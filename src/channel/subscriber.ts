@@ -174,8 +174,9 @@ export class Subscriber {
       }
       if (ctx.signal.aborted) return;
       if (result.found) replayedTo = afterId;
-      if (!result.found) this.#dropHeldBefore(result.events);
+      else this.#dropHeldBefore(result.events);
       const oldest = result.events[0];
+      // A marker names the first event after its gap: one for a replay that brought none waits (once).
       if (!result.found && oldest === undefined && !this.#gapPending) {
         this.#gapPending = true;
       } else if (!result.found || this.#gapPending) {
